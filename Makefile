@@ -1,0 +1,63 @@
+# The portal's entry points. `make run` and `make test` are the README's first two
+# commands: each sets up everything it needs on a fresh machine.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test test-sqlite test-postgres e2e lint format migrations-check ci bench production clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	mkdir -p var
+	$(BIN)/python manage.py migrate --no-input -v0
+	$(BIN)/python manage.py seed_demo
+	@echo ""
+	@echo "  The portal is starting at http://127.0.0.1:8000/  (stop it with Ctrl-C)"
+	@echo ""
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# The whole suite: system packages when missing, SQLite pass (with browser tests),
+# then the PostgreSQL pass. CI=true turns every "skipped for lack of a server" into a failure.
+test: install
+	bash scripts/install-system-deps.sh
+	bash scripts/test.sh
+
+test-sqlite: install
+	bash scripts/test.sh sqlite
+
+test-postgres: install
+	bash scripts/test.sh postgres
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DEBUG=0 SECRET_KEY=$$(printf 'x%.0s' $$(seq 1 60))-check-deploy ALLOWED_HOSTS=portal.example \
+		$(BIN)/python manage.py check --deploy --fail-level WARNING
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+migrations-check: install
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+ci: lint test
+
+bench: install
+	$(BIN)/python bench/run.py
+
+# The production topology (gunicorn, Celery worker and beat) run natively.
+production: install
+	bash scripts/run-production.sh
+
+clean:
+	rm -rf var $(VENV)

@@ -1,0 +1,436 @@
+"""The organization tree, the enterprises that host organizations, and the members.
+
+Everything in the portal is scoped by an Organization node; permission checks compare
+materialized paths (see portal/accounts/permissions.py), so `path` is the one field
+every scope query relies on.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
+
+from .validators import (
+    mask_id,
+    mask_phone,
+    normalize_code,
+    validate_citizen_id,
+    validate_credit_code,
+)
+
+
+class OrgKind(models.TextChoices):
+    COUNTY_COMMITTEE = "county", _("county (district) Party committee")
+    WORKING_COMMITTEE = "working", _("working committee for new economic and social organizations")
+    INDUSTRY_COMMITTEE = "industry", _("industry Party committee")
+    PARK_COMMITTEE = "park", _("industrial park Party committee")
+    COMMUNITY = "community", _("village (community) Party organization")
+    COMMITTEE = "committee", _("Party committee")
+    GENERAL_BRANCH = "general_branch", _("general branch")
+    BRANCH = "branch", _("branch")
+    JOINT_BRANCH = "joint_branch", _("joint branch")
+
+
+# Kinds that sit in enterprises (the grass roots the campaign is about).
+GRASSROOTS_KINDS = {OrgKind.COMMITTEE, OrgKind.GENERAL_BRANCH, OrgKind.BRANCH, OrgKind.JOINT_BRANCH}
+# Kinds that may host members of enterprises without their own organization.
+HOSTING_KINDS = {OrgKind.PARK_COMMITTEE, OrgKind.COMMUNITY, OrgKind.INDUSTRY_COMMITTEE}
+# SPEC §3 size rules (warnings only): minimum full members per kind.
+MIN_FULL_MEMBERS = {
+    OrgKind.BRANCH: 3,
+    OrgKind.JOINT_BRANCH: 3,
+    OrgKind.GENERAL_BRANCH: 50,
+    OrgKind.COMMITTEE: 100,
+}
+
+
+class OrganizationQuerySet(MP_NodeQuerySet):
+    def in_subtree(self, org: Organization) -> OrganizationQuerySet:
+        """The node and all its descendants: one indexed prefix match on `path`."""
+        return self.filter(path__startswith=org.path)
+
+    def under_paths(self, paths: list[str] | set[str]) -> OrganizationQuerySet:
+        if not paths:
+            return self.none()
+        q = Q()
+        for p in sorted(paths):
+            q |= Q(path__startswith=p)
+        return self.filter(q)
+
+    def active(self) -> OrganizationQuerySet:
+        return self.filter(is_active=True)
+
+    def search(self, text: str) -> OrganizationQuerySet:
+        text = (text or "").strip()
+        if not text:
+            return self
+        return self.filter(
+            Q(full_name__icontains=text) | Q(short_name__icontains=text) | Q(code__iexact=text)
+        )
+
+    def with_member_counts(self) -> OrganizationQuerySet:
+        return self.annotate(
+            member_count=Count("members", filter=Q(members__is_active=True), distinct=True),
+            full_member_count=Count(
+                "members",
+                filter=Q(members__is_active=True, members__status="full"),
+                distinct=True,
+            ),
+        )
+
+
+class OrganizationManager(MP_NodeManager.from_queryset(OrganizationQuerySet)):  # type: ignore[misc]
+    def get_queryset(self) -> OrganizationQuerySet:
+        return OrganizationQuerySet(self.model, using=self._db).order_by("path")
+
+
+class Organization(MP_Node):
+    full_name = models.CharField(
+        _("full name"), max_length=200, help_text=_("As on the seal: 中共 + unit + kind.")
+    )
+    short_name = models.CharField(_("short name"), max_length=60)
+    kind = models.CharField(_("kind"), max_length=20, choices=OrgKind.choices)
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    founded_on = models.DateField(_("founded on"), null=True, blank=True)
+    founding_document = models.CharField(_("founding document number"), max_length=100, blank=True)
+    secretary_name = models.CharField(_("secretary"), max_length=50, blank=True)
+    contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    is_weak = models.BooleanField(_("weak and lax"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    enterprises = models.ManyToManyField(
+        "Enterprise", blank=True, related_name="organizations", verbose_name=_("host enterprises")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(
+        excluded_fields=["numchild", "path", "depth", "created_at", "updated_at"]
+    )
+
+    node_order_by = ["code"]
+    objects = OrganizationManager()
+
+    class Meta:
+        verbose_name = _("Party organization")
+        verbose_name_plural = _("Party organizations")
+        ordering = ["path"]
+        permissions = [
+            ("record_organization", "Create and edit the organization's records"),
+            ("submit_organization", "Submit the organization's materials for review"),
+            ("review_organization", "Approve or return the organization's materials"),
+            ("view_personal_data", "See unmasked ID numbers and phone numbers"),
+            ("manage_accounts", "Manage accounts and roles in the subtree"),
+            ("download_reports", "Download reports"),
+        ]
+        indexes = [
+            # Subtree scope: `path LIKE 'xxxx%'` on PostgreSQL needs pattern ops
+            # (the unique index uses the database collation). Used by in_subtree() and
+            # every visible_to() filter.
+            models.Index(
+                fields=["path"], name="org_path_prefix_idx", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(fields=["kind"], name="org_kind_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.short_name or self.full_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("organizations:detail", args=[self.pk])
+
+    @property
+    def ancestor_paths(self) -> list[str]:
+        """Paths of the node and its ancestors, computed without a query."""
+        step = self.steplen
+        return [self.path[:i] for i in range(step, len(self.path) + 1, step)]
+
+    def size_warning(self, full_members: int) -> str:
+        minimum = MIN_FULL_MEMBERS.get(self.kind)
+        if minimum is not None and full_members < minimum:
+            return _(
+                "A %(kind)s usually has at least %(min)d full members; this one has %(n)d."
+            ) % {
+                "kind": self.get_kind_display(),
+                "min": minimum,
+                "n": full_members,
+            }
+        return ""
+
+
+class EnterpriseType(models.TextChoices):
+    COMPANY = "company", _("legal-person company")
+    PARTNERSHIP = "partnership", _("partnership")
+    SOLE = "sole", _("sole proprietorship")
+    INDIVIDUAL = "individual", _("individual business")
+    COOPERATIVE = "cooperative", _("farmers' cooperative")
+
+
+class EnterpriseQuerySet(models.QuerySet):
+    def under_paths(self, paths: list[str] | set[str]) -> EnterpriseQuerySet:
+        """Enterprises hosting, or attached to, an organization under one of the paths."""
+        if not paths:
+            return self.none()
+        q = Q()
+        for p in sorted(paths):
+            q |= Q(organizations__path__startswith=p) | Q(attached_to__path__startswith=p)
+        ids = self.model.objects.filter(q).values("pk")
+        return self.filter(pk__in=ids)
+
+    def search(self, text: str) -> EnterpriseQuerySet:
+        text = (text or "").strip()
+        if not text:
+            return self
+        return self.filter(Q(name__icontains=text) | Q(credit_code__iexact=normalize_code(text)))
+
+
+class Enterprise(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    credit_code = models.CharField(
+        _("unified social credit code"),
+        max_length=18,
+        unique=True,
+        validators=[validate_credit_code],
+    )
+    enterprise_type = models.CharField(
+        _("enterprise type"), max_length=20, choices=EnterpriseType.choices
+    )
+    industry = models.CharField(_("industry"), max_length=60, blank=True)
+    employee_count = models.PositiveIntegerField(_("employees"), default=0)
+    legal_rep_is_member = models.BooleanField(_("legal representative is a member"), default=False)
+    investor_is_member = models.BooleanField(_("an investor is a member"), default=False)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    attached_to = models.ForeignKey(
+        Organization,
+        verbose_name=_("attached to (no own organization)"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="attached_enterprises",
+        help_text=_(
+            "For an enterprise without its own organization: the park, village or community organization nearby."
+        ),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"], m2m_fields=[])
+    objects = EnterpriseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("enterprise")
+        verbose_name_plural = _("enterprises")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("organizations:enterprise_detail", args=[self.pk])
+
+    def clean(self) -> None:
+        self.credit_code = normalize_code(self.credit_code)
+
+
+class Sex(models.TextChoices):
+    MALE = "M", _("male")
+    FEMALE = "F", _("female")
+
+
+class MemberStatus(models.TextChoices):
+    PROBATIONARY = "probationary", _("probationary member")
+    FULL = "full", _("full member")
+
+
+class Education(models.TextChoices):
+    PRIMARY = "primary", _("primary school")
+    JUNIOR = "junior", _("junior secondary")
+    SENIOR = "senior", _("senior secondary / technical")
+    COLLEGE = "college", _("junior college")
+    BACHELOR = "bachelor", _("bachelor's degree")
+    MASTER = "master", _("master's degree or above")
+
+
+class PartyPost(models.TextChoices):
+    NONE = "", _("none")
+    SECRETARY = "secretary", _("secretary")
+    DEPUTY = "deputy", _("deputy secretary")
+    COMMITTEE = "committee", _("committee member")
+
+
+class MobileDirection(models.TextChoices):
+    NONE = "", _("not mobile")
+    OUTFLOW = "outflow", _("outflow")
+    INFLOW = "inflow", _("inflow")
+
+
+class MemberQuerySet(models.QuerySet):
+    def under_paths(self, paths: list[str] | set[str]) -> MemberQuerySet:
+        if not paths:
+            return self.none()
+        q = Q()
+        for p in sorted(paths):
+            q |= Q(organization__path__startswith=p)
+        return self.filter(q)
+
+    def in_subtree(self, org: Organization) -> MemberQuerySet:
+        return self.filter(organization__path__startswith=org.path)
+
+    def active(self) -> MemberQuerySet:
+        return self.filter(is_active=True)
+
+    def search(self, text: str) -> MemberQuerySet:
+        text = (text or "").strip()
+        if not text:
+            return self
+        return self.filter(Q(name__icontains=text) | Q(id_number=normalize_code(text)))
+
+
+class Member(models.Model):
+    name = models.CharField(_("name"), max_length=50)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    ethnicity = models.CharField(_("ethnicity"), max_length=20, default="汉族")
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    id_number = models.CharField(
+        _("citizen ID number"), max_length=18, unique=True, validators=[validate_citizen_id]
+    )
+    education = models.CharField(
+        _("education"), max_length=20, choices=Education.choices, blank=True
+    )
+    joined_on = models.DateField(_("joined the Party on"), null=True, blank=True)
+    full_member_on = models.DateField(_("made full member on"), null=True, blank=True)
+    status = models.CharField(
+        _("membership"), max_length=20, choices=MemberStatus.choices, default=MemberStatus.FULL
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.PROTECT,
+        related_name="members",
+    )
+    enterprise = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("enterprise"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+        help_text=_("The enterprise the member works in (needed for joint branches)."),
+    )
+    post = models.CharField(_("job post"), max_length=60, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    party_post = models.CharField(
+        _("Party post"), max_length=20, choices=PartyPost.choices, blank=True, default=""
+    )
+    is_investor = models.BooleanField(_("investor member"), default=False)
+    is_pocket = models.BooleanField(_('"pocket" member'), default=False)
+    mobile = models.CharField(
+        _("mobile member"), max_length=10, choices=MobileDirection.choices, blank=True, default=""
+    )
+    mobile_organization = models.CharField(
+        _("outflow / inflow organization"), max_length=200, blank=True
+    )
+    lost_contact = models.BooleanField(_("lost contact"), default=False)
+    lost_contact_reason = models.CharField(_("reason for lost contact"), max_length=200, blank=True)
+    is_active = models.BooleanField(_("on the roster"), default=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("login account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="member",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
+    objects = MemberQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        ordering = ["organization__path", "name", "pk"]
+        indexes = [
+            # Member list of one organization, ordered by name (organization detail page).
+            models.Index(fields=["organization", "name"], name="member_org_name_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(mobile="") | ~Q(mobile_organization=""),
+                name="member_mobile_needs_organization",
+                violation_error_message=_(
+                    "A mobile member needs the outflow or inflow organization."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(lost_contact=False) | ~Q(lost_contact_reason=""),
+                name="member_lost_contact_needs_reason",
+                violation_error_message=_("Give the reason for lost contact."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("organizations:member_detail", args=[self.pk])
+
+    @property
+    def masked_id(self) -> str:
+        return mask_id(self.id_number)
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        self.id_number = normalize_code(self.id_number)
+        errors: dict[str, str] = {}
+        if self.mobile and not self.mobile_organization:
+            errors["mobile_organization"] = _(
+                "A mobile member needs the outflow or inflow organization."
+            )
+        if self.lost_contact and not self.lost_contact_reason:
+            errors["lost_contact_reason"] = _("Give the reason for lost contact.")
+        if self.joined_on and self.full_member_on and self.full_member_on < self.joined_on:
+            errors["full_member_on"] = _("A member cannot become a full member before joining.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class MemberTransfer(models.Model):
+    """A member's move between organizations; the roster keeps the full history."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="transfers")
+    from_organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("from")
+    )
+    to_organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("to")
+    )
+    moved_on = models.DateField(_("moved on"), default=timezone.localdate)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("member transfer")
+        verbose_name_plural = _("member transfers")
+        ordering = ["-moved_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(from_organization=models.F("to_organization")),
+                name="transfer_changes_org",
+            )
+        ]

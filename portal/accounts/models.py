@@ -1,0 +1,114 @@
+"""Users, role assignments and the object-permission rows django-guardian writes.
+
+A RoleAssignment (user, role, organization) is what an administrator gives; the
+permissions it implies are written as guardian rows on that one node. Authority flows
+down the tree at check time (portal/accounts/permissions.py), never by copying grants
+onto descendants.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from guardian.models import UserObjectPermissionBase
+
+
+class User(AbstractUser):
+    full_name = models.CharField(_("full name"), max_length=50, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    preferred_language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.get_full_name() or self.username
+
+
+class Role(models.TextChoices):
+    SECRETARY = "secretary", _("branch secretary")
+    CLERK = "clerk", _("branch clerk")
+    REVIEWER = "reviewer", _("higher-level reviewer")
+    OFFICE = "office", _("campaign office")
+    INSTRUCTOR = "instructor", _("instructor")
+
+
+class RoleAssignment(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="role_assignments",
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    # The scope node. The only domain model this app names: the tree is the interface.
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("organization"),
+        on_delete=models.CASCADE,
+        related_name="role_assignments",
+    )
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("granted by"),
+    )
+    granted_at = models.DateTimeField(_("granted at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("role assignment")
+        verbose_name_plural = _("role assignments")
+        ordering = ["organization__path", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role", "organization"], name="unique_role_assignment"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.organization}"
+
+
+class OrganizationUserObjectPermission(UserObjectPermissionBase):
+    """guardian's direct-foreign-key table for Organization grants: lets one JOIN read
+    a user's grants together with the nodes' paths (see permissions.grants_for)."""
+
+    content_object = models.ForeignKey("organizations.Organization", on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        abstract = False
+        indexes = [
+            # grants_for(user): all rows of one user.
+            models.Index(fields=["user"], name="org_uop_user_idx"),
+        ]
+
+
+class AuditEvent(models.Model):
+    """Security-relevant actions (role grants and revocations, logins elsewhere),
+    written in the same transaction as the action."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=50)
+    target = models.CharField(max_length=200)
+    detail = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.target}"

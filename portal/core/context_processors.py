@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from portal.accounts.permissions import Action, grants_for, roles_for
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """Navigation by role. Costs at most two queries per page (grants, roles), both
+    cached on request.user for the rest of the request."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    grants = grants_for(user)
+    items: list[tuple[str, Any]] = [("core:home", _("Home"))]
+    if grants.scope(Action.VIEW) is None or grants.scope(Action.VIEW):
+        items += [
+            ("organizations:tree", _("Organizations")),
+            ("organizations:member_list", _("Members")),
+            ("organizations:enterprise_list", _("Enterprises")),
+        ]
+    if grants.scope(Action.MANAGE_ACCOUNTS) is None or grants.scope(Action.MANAGE_ACCOUNTS):
+        items.append(("accounts:user_list", _("Accounts and roles")))
+    if user.is_superuser:
+        items.append(("admin:index", _("Administration")))
+    path = request.path
+    nav = []
+    for name, label in items:
+        url = reverse(name)
+        active = path == url if name == "core:home" else path.startswith(url)
+        nav.append({"url": url, "label": label, "active": active})
+    roles = roles_for(user)
+    primary = (
+        roles[0].get_role_display()
+        if roles
+        else (_("site administrator") if user.is_superuser else "")
+    )
+    return {"nav_items": nav, "primary_role": primary}

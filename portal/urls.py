@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from portal.core import views as core_views
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("portal.accounts.urls")),
+    path("org/", include("organizations.urls")),
+    path("admin/", admin.site.urls),
+    path("", include("portal.core.urls")),
+]
+
+handler403 = "portal.core.views.error_403"
+handler404 = "portal.core.views.error_404"
+handler500 = "portal.core.views.error_500"

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Runs the suite on SQLite (with the browser tests), then on PostgreSQL.
+# Usage: scripts/test.sh [sqlite|postgres|all] [extra pytest args]
+# In CI (CI=true) a missing PostgreSQL or Redis is a failure; locally it is a notice.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+which=${1:-all}
+shift || true
+
+PG_URL=${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/portal}
+export REDIS_TEST_URL=${REDIS_TEST_URL:-redis://127.0.0.1:6379/15}
+status=0
+
+run_pytest() {
+  # pytest exit 5 means "no tests collected": that is a failure here, never a pass.
+  "$BIN/pytest" "$@"
+  local rc=$?
+  if [ $rc -eq 5 ]; then
+    echo "pytest collected no tests: failing." >&2
+    return 1
+  fi
+  return $rc
+}
+
+if [ "$which" = all ] || [ "$which" = sqlite ]; then
+  echo "=== Test pass 1: SQLite (unit, integration and browser tests) ==="
+  env -u DATABASE_URL run_pytest "$@" || status=1
+fi
+
+if [ "$which" = all ] || [ "$which" = postgres ]; then
+  echo "=== Test pass 2: PostgreSQL ($PG_URL) ==="
+  if "$BIN/python" - "$PG_URL" <<'PY'
+import sys, psycopg
+try:
+    psycopg.connect(sys.argv[1].rsplit("/", 1)[0] + "/postgres", connect_timeout=3).close()
+except Exception as exc:
+    print(f"PostgreSQL unreachable: {exc}", file=sys.stderr)
+    sys.exit(1)
+PY
+  then
+    DATABASE_URL="$PG_URL" run_pytest -m "not e2e" "$@" || status=1
+  elif [ "${CI:-}" = "true" ]; then
+    echo "PostgreSQL is required in CI." >&2
+    status=1
+  else
+    echo "NOTICE: PostgreSQL pass skipped: no server at $PG_URL (set TEST_POSTGRES_URL)."
+  fi
+fi
+exit $status

@@ -1,0 +1,157 @@
+"""Shared fixtures: a small world of organizations and one persona per role.
+
+    county 县委 ───── working 两新工委 ─┬─ park_a 园区A ─┬─ own 企业党委 (secretary, clerk, instructor)
+                                      │                │    └─ child 企业支部
+                                      │                └─ sibling 兄弟支部
+                                      └─ park_b 园区B ─── other 另一园区支部 (secretary2)
+    other_county 邻县县委 ── far 邻县支部
+
+reviewer sits at park_a, office at county; `outsider` is secretary of `other`;
+`nobody` has a login and no role.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from organizations.models import Organization, OrgKind
+from portal.accounts.models import Role, User
+from portal.accounts.services import role_assign
+from tests.factories import MemberFactory, UserFactory, add_org
+
+PASSWORD = "pw-for-tests-123"
+
+
+@dataclass
+class World:
+    county: Organization
+    working: Organization
+    park_a: Organization
+    own: Organization
+    child: Organization
+    sibling: Organization
+    park_b: Organization
+    other: Organization
+    other_county: Organization
+    far: Organization
+    admin: User
+    office: User
+    reviewer: User
+    instructor: User
+    secretary: User
+    clerk: User
+    member_user: User
+    outsider: User
+    nobody: User
+
+    def refresh(self) -> None:
+        for _name, value in vars(self).items():
+            if isinstance(value, Organization):
+                value.refresh_from_db()
+
+
+def build_world() -> World:
+    county = add_org(
+        None, kind=OrgKind.COUNTY_COMMITTEE, short_name="测试县委", full_name="中共测试县委员会"
+    )
+    working = add_org(
+        county,
+        kind=OrgKind.WORKING_COMMITTEE,
+        short_name="两新工委",
+        full_name="中共测试县两新组织工作委员会",
+    )
+    park_a = add_org(
+        working,
+        kind=OrgKind.PARK_COMMITTEE,
+        short_name="园区A党委",
+        full_name="中共测试县A园区委员会",
+    )
+    own = add_org(
+        park_a, kind=OrgKind.COMMITTEE, short_name="甲公司党委", full_name="中共甲公司委员会"
+    )
+    child = add_org(
+        own, kind=OrgKind.BRANCH, short_name="甲公司一支部", full_name="中共甲公司第一支部委员会"
+    )
+    sibling = add_org(
+        park_a, kind=OrgKind.BRANCH, short_name="乙公司支部", full_name="中共乙公司支部委员会"
+    )
+    park_b = add_org(
+        working,
+        kind=OrgKind.PARK_COMMITTEE,
+        short_name="园区B党委",
+        full_name="中共测试县B园区委员会",
+    )
+    other = add_org(
+        park_b, kind=OrgKind.BRANCH, short_name="丙公司支部", full_name="中共丙公司支部委员会"
+    )
+    other_county = add_org(
+        None, kind=OrgKind.COUNTY_COMMITTEE, short_name="邻县县委", full_name="中共邻县委员会"
+    )
+    far = add_org(
+        other_county, kind=OrgKind.BRANCH, short_name="丁公司支部", full_name="中共丁公司支部委员会"
+    )
+
+    admin = UserFactory(username="admin", is_superuser=True, is_staff=True)
+    users: dict[str, User] = {}
+    for username, role, org in [
+        ("office", Role.OFFICE, county),
+        ("reviewer", Role.REVIEWER, park_a),
+        ("instructor", Role.INSTRUCTOR, own),
+        ("secretary", Role.SECRETARY, own),
+        ("clerk", Role.CLERK, own),
+        ("outsider", Role.SECRETARY, other),
+    ]:
+        users[username] = UserFactory(username=username)
+        role_assign(actor=None, user=users[username], role=role, organization=org)
+    member_user = UserFactory(username="member")
+    MemberFactory(organization=own, user=member_user, name="党员本人")
+    nobody = UserFactory(username="nobody")
+    world = World(
+        county=county,
+        working=working,
+        park_a=park_a,
+        own=own,
+        child=child,
+        sibling=sibling,
+        park_b=park_b,
+        other=other,
+        other_county=other_county,
+        far=far,
+        admin=admin,
+        member_user=member_user,
+        nobody=nobody,
+        **users,
+    )
+    world.refresh()
+    return world
+
+
+@pytest.fixture
+def world(db: Any) -> World:
+    return build_world()
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.AXES_ENABLED = False
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def media_root(settings: Any, tmp_path: Any) -> Any:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def pytest_report_header(config: Any) -> str:
+    from django.conf import settings
+
+    return f"database: {settings.DATABASES['default']['ENGINE']} ({os.environ.get('DATABASE_URL', 'sqlite default')})"
