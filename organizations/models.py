@@ -434,3 +434,6 @@ class MemberTransfer(models.Model):
                 name="transfer_changes_org",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.from_organization} → {self.to_organization} ({self.moved_on})"
