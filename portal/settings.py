@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     # Cross-cutting apps (portal/): they see domain records through small interfaces.
     "portal.core",
     "portal.accounts",
+    "portal.reviews",
+    "portal.notifications",
     # Domain apps; dependencies point rectification -> activities -> organizations.
     "organizations",
     "activities",

@@ -8,6 +8,10 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("portal.accounts.urls")),
     path("org/", include("organizations.urls")),
+    path("io/", include("organizations.urls_io")),
+    path("campaign/", include("activities.urls")),
+    path("reviews/", include("portal.reviews.urls")),
+    path("notifications/", include("portal.notifications.urls")),
     path("admin/", admin.site.urls),
     path("", include("portal.core.urls")),
 ]
