@@ -1,1 +1,170 @@
-# Create your models here.
+"""Campaigns and their phases. Everything that varies between campaigns is data here
+(SPEC §5): minimum counseling sessions, study exchanges, funding standard, the
+appraisal grade scale and the problem categories."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+class BilingualName(models.Model):
+    """Data-driven labels shown in both UI languages."""
+
+    name_zh = models.CharField(_("name (Chinese)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def name(self) -> str:
+        lang = (get_language() or "zh-hans").lower()
+        return self.name_en if lang.startswith("en") and self.name_en else self.name_zh
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CampaignQuerySet(models.QuerySet):
+    def for_organization(self, org: models.Model) -> CampaignQuerySet:
+        """Campaigns whose lead organization is the node or one of its ancestors."""
+        paths = [org.path[:i] for i in range(4, len(org.path) + 1, 4)]
+        return self.filter(lead_organization__path__in=paths)
+
+    def current(self, today: dt.date | None = None) -> CampaignQuerySet:
+        today = today or timezone.localdate()
+        return self.filter(starts_on__lte=today, ends_on__gte=today)
+
+
+class Campaign(BilingualName):
+    lead_organization = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("lead organization"),
+        on_delete=models.PROTECT,
+        related_name="campaigns",
+        help_text=_("The organization whose whole subtree takes part."),
+    )
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    min_counseling_per_member = models.PositiveSmallIntegerField(
+        _("minimum study counseling sessions per member"), default=1
+    )
+    min_study_exchanges = models.PositiveSmallIntegerField(
+        _("minimum study exchanges per branch"), default=1
+    )
+    funding_standard = models.DecimalField(
+        _("funding standard per member (yuan)"),
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("50.00"),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CampaignQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        ordering = ["-starts_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="campaign_dates_ordered"
+            )
+        ]
+
+    def get_absolute_url(self) -> str:
+        return reverse("activities:campaign_detail", args=[self.pk])
+
+    def clean(self) -> None:
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": _("The campaign cannot end before it starts.")})
+
+    def phase_on(self, day: dt.date) -> Phase | None:
+        for phase in self.phases.all():
+            if phase.starts_on <= day <= phase.ends_on:
+                return phase
+        return None
+
+
+class Phase(BilingualName):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="phases")
+    number = models.PositiveSmallIntegerField(_("number"))
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+
+    class Meta:
+        verbose_name = _("phase")
+        verbose_name_plural = _("phases")
+        ordering = ["campaign", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "number"], name="phase_number_unique"),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="phase_dates_ordered"
+            ),
+        ]
+
+    def clean(self) -> None:
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": _("A phase cannot end before it starts.")})
+        campaign = getattr(self, "campaign", None)
+        if campaign and self.starts_on and self.ends_on:
+            if self.starts_on < campaign.starts_on or self.ends_on > campaign.ends_on:
+                raise ValidationError(_("A phase must lie within the campaign's dates."))
+
+
+class AppraisalGrade(BilingualName):
+    """One grade of the campaign's democratic-appraisal scale (SPEC §6.2)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="grades")
+    code = models.SlugField(_("code"), max_length=30)
+    order = models.PositiveSmallIntegerField(_("order"), help_text=_("1 = the top grade."))
+    max_share = models.DecimalField(
+        _("maximum share"),
+        max_digits=4,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        help_text=_("For example 0.333 caps 'excellent' at one third of those appraised."),
+    )
+    needs_approval = models.BooleanField(
+        _("determination needs higher-level approval"),
+        default=False,
+        help_text=_("Determinations of the top and bottom grades go to the higher level."),
+    )
+
+    class Meta:
+        verbose_name = _("appraisal grade")
+        verbose_name_plural = _("appraisal grades")
+        ordering = ["campaign", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "code"], name="grade_code_unique"),
+            models.UniqueConstraint(fields=["campaign", "order"], name="grade_order_unique"),
+        ]
+
+
+class ProblemCategory(BilingualName):
+    """A category of problem-list items (the plan's key tasks), per campaign."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="problem_categories"
+    )
+    code = models.SlugField(_("code"), max_length=40)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("problem category")
+        verbose_name_plural = _("problem categories")
+        ordering = ["campaign", "order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "code"], name="category_code_unique")
+        ]

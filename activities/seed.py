@@ -1,0 +1,99 @@
+"""The 2014 campaign as data (SPEC §5): used by seed_demo and by tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import transaction
+
+from .models import AppraisalGrade, Campaign, Phase, ProblemCategory
+
+CAMPAIGN_2014 = {
+    "name_zh": "党的群众路线教育实践活动",
+    "name_en": "Mass line education practice campaign",
+    "starts_on": dt.date(2014, 4, 1),
+    "ends_on": dt.date(2014, 9, 30),
+}
+
+PHASES_2014 = [
+    (
+        1,
+        "学习教育、听取意见",
+        "Study and education, listening to opinions",
+        dt.date(2014, 4, 1),
+        dt.date(2014, 5, 31),
+    ),
+    (
+        2,
+        "查摆问题、开展批评",
+        "Finding problems and carrying out criticism",
+        dt.date(2014, 6, 1),
+        dt.date(2014, 7, 31),
+    ),
+    (
+        3,
+        "整改落实、建章立制",
+        "Rectification and establishing rules",
+        dt.date(2014, 8, 1),
+        dt.date(2014, 9, 30),
+    ),
+]
+
+GRADES_2014 = [
+    ("good", "好", "good", 1, None, True),
+    ("fair", "较好", "fair", 2, None, False),
+    ("poor", "一般", "poor", 3, None, True),
+]
+
+# The later four-grade scale, for campaigns built after 2014.
+GRADES_LATER = [
+    ("excellent", "优秀", "excellent", 1, Decimal("0.333"), True),
+    ("qualified", "合格", "qualified", 2, None, False),
+    ("basic", "基本合格", "basically qualified", 3, None, True),
+    ("unqualified", "不合格", "unqualified", 4, None, True),
+]
+
+CATEGORIES_2014 = [
+    ("cohesion", "领导班子凝聚力", "leading-body cohesion"),
+    ("two_roles", "发挥\u201c两个作用\u201d", "the \u201ctwo roles\u201d"),
+    ("mechanisms", "运行机制", "operating mechanisms"),
+    ("consciousness", "党员意识", "members' consciousness"),
+    ("discipline", "纪律观念", "discipline"),
+    ("dedication", "奉献精神", "dedication"),
+    ("secretary", "书记自身问题", "secretary-specific"),
+    ("investor", "出资人党员问题", "investor-specific"),
+    ("other", "其他", "other"),
+]
+
+
+@transaction.atomic
+def ensure_campaign_2014(lead_organization: object) -> Campaign:
+    """Create the 2014 campaign for `lead_organization` unless it exists. Idempotent."""
+    campaign, created = Campaign.objects.get_or_create(
+        lead_organization=lead_organization,
+        name_zh=CAMPAIGN_2014["name_zh"],
+        defaults={**CAMPAIGN_2014, "funding_standard": Decimal("50.00")},
+    )
+    if created:
+        Phase.objects.bulk_create(
+            Phase(campaign=campaign, number=n, name_zh=zh, name_en=en, starts_on=s, ends_on=e)
+            for n, zh, en, s, e in PHASES_2014
+        )
+        AppraisalGrade.objects.bulk_create(
+            AppraisalGrade(
+                campaign=campaign,
+                code=code,
+                name_zh=zh,
+                name_en=en,
+                order=order,
+                max_share=cap,
+                needs_approval=approval,
+            )
+            for code, zh, en, order, cap, approval in GRADES_2014
+        )
+        ProblemCategory.objects.bulk_create(
+            ProblemCategory(campaign=campaign, code=code, name_zh=zh, name_en=en, order=i)
+            for i, (code, zh, en) in enumerate(CATEGORIES_2014)
+        )
+    return campaign
