@@ -25,13 +25,13 @@ class BilingualName(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def name(self) -> str:
         lang = (get_language() or "zh-hans").lower()
         return self.name_en if lang.startswith("en") and self.name_en else self.name_zh
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class CampaignQuerySet(models.QuerySet):
@@ -117,9 +117,13 @@ class Phase(BilingualName):
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
             raise ValidationError({"ends_on": _("A phase cannot end before it starts.")})
         campaign = getattr(self, "campaign", None)
-        if campaign and self.starts_on and self.ends_on:
-            if self.starts_on < campaign.starts_on or self.ends_on > campaign.ends_on:
-                raise ValidationError(_("A phase must lie within the campaign's dates."))
+        if (
+            campaign
+            and self.starts_on
+            and self.ends_on
+            and (self.starts_on < campaign.starts_on or self.ends_on > campaign.ends_on)
+        ):
+            raise ValidationError(_("A phase must lie within the campaign's dates."))
 
 
 class AppraisalGrade(BilingualName):
