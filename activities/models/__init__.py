@@ -1,0 +1,16 @@
+"""Models of the activities app, one module per area so that each can grow on its own.
+
+campaigns: Campaign, Phase, AppraisalGrade, ProblemCategory (data that varies by campaign).
+Further modules (plans, meetings, study, opinions, phase 2 records) are imported below.
+"""
+
+from .campaigns import AppraisalGrade, BilingualName, Campaign, CampaignQuerySet, Phase, ProblemCategory
+
+__all__ = [
+    "AppraisalGrade",
+    "BilingualName",
+    "Campaign",
+    "CampaignQuerySet",
+    "Phase",
+    "ProblemCategory",
+]
