@@ -76,9 +76,7 @@ def page(new_page: Callable[..., Any]) -> Any:
 
 def login(page: Any, live_server: Any, username: str, password: str = PASSWORD) -> None:
     page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(username) if page.get_by_label(
-        "Username"
-    ).count() else page.locator("#id_username").fill(username)
+    page.locator("#id_username").fill(username)
     page.locator("#id_password").fill(password)
     page.locator("form button[type=submit]").click()
     page.wait_for_load_state("domcontentloaded")
