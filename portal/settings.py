@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "portal.accounts",
     "portal.reviews",
     "portal.notifications",
+    "portal.progress",
     # Domain apps; dependencies point rectification -> activities -> organizations.
     "organizations",
     "activities",
@@ -224,6 +225,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_CONNECTION_MAX_RETRIES = 2
 CELERY_TIMEZONE = TIME_ZONE
+# Periodic tasks, run by `celery -A portal beat` (docker-compose service `beat`,
+# scripts/run-production.sh). Empty until an app has a periodic task; each entry is
+# {"name": {"task": "app.tasks.fn", "schedule": crontab(...)}}.
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
 
 CACHES = {
     "default": (

@@ -11,6 +11,7 @@ urlpatterns = [
     path("io/", include("organizations.urls_io")),
     path("campaign/", include("activities.urls")),
     path("reviews/", include("portal.reviews.urls")),
+    path("progress/", include("portal.progress.urls")),
     path("notifications/", include("portal.notifications.urls")),
     path("admin/", admin.site.urls),
     path("", include("portal.core.urls")),

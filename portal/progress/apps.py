@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class ProgressConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "portal.progress"
+    label = "progress"
+    verbose_name = "Requirements and progress"
+
+    def ready(self) -> None:
+        # Domain apps declare their requirements in `<app>/requirements.py`.
+        from django.utils.module_loading import autodiscover_modules
+
+        autodiscover_modules("requirements")

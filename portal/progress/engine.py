@@ -1,0 +1,140 @@
+"""The live checklist engine (SPEC §8).
+
+Domain apps declare requirements in `<app>/requirements.py` with `@register`; this
+module knows nothing of their models. A requirement evaluates a whole *scope* at once
+(one organization, or every organization of a subtree) and returns a Result per
+organization, so the checklist of one organization and the grid of a county run the
+same code, with one or two grouped queries per requirement whatever the scope's size.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.functional import Promise
+
+
+class Level(StrEnum):
+    GREEN = "green"
+    AMBER = "amber"
+    RED = "red"
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    level: Level
+    reason: str
+    fix_url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OrgInfo:
+    """What a requirement may know about an organization without querying it."""
+
+    id: int
+    path: str
+    kind: str
+    is_weak: bool
+    members: int  # active members on the roster
+
+
+@dataclass
+class Scope:
+    """The organizations being evaluated and how to filter records down to them.
+
+    `q(prefix)` filters any model with an organization FK reachable as `prefix`
+    (e.g. "organization" or "meeting__organization") to the scope: one indexed
+    `path LIKE 'p%'` for a subtree, one `= id` for a single organization.
+    """
+
+    campaign: Any
+    orgs: dict[int, OrgInfo]
+    root_path: str | None = None
+    today: dt.date = field(default_factory=timezone.localdate)
+
+    def q(self, prefix: str = "organization") -> Q:
+        if self.root_path is not None:
+            return Q(**{f"{prefix}__path__startswith": self.root_path})
+        return Q(**{f"{prefix}_id__in": list(self.orgs)})
+
+    @property
+    def as_of(self) -> dt.date:
+        """Past campaigns are judged as they stood at their end."""
+        return min(self.today, self.campaign.ends_on)
+
+    def phase_over(self, number: int) -> bool:
+        for phase in self.campaign.phases.all():
+            if phase.number == number:
+                return self.as_of > phase.ends_on
+        return self.as_of >= self.campaign.ends_on
+
+    def pending(self, number: int) -> Level:
+        """The level of an unmet requirement: amber while its phase is open, red after."""
+        return Level.RED if self.phase_over(number) else Level.AMBER
+
+
+EvaluateFn = Callable[[Scope], dict[int, Result]]
+
+
+@dataclass(frozen=True)
+class Requirement:
+    code: str
+    label: str | Promise
+    phase: int
+    order: int
+    evaluate: EvaluateFn
+    applies_to: Callable[[OrgInfo], bool]
+
+
+_REGISTRY: dict[str, Requirement] = {}
+
+
+def register(
+    code: str,
+    label: str | Promise,
+    *,
+    phase: int,
+    order: int,
+    applies_to: Callable[[OrgInfo], bool] | None = None,
+) -> Callable[[EvaluateFn], EvaluateFn]:
+    def decorator(fn: EvaluateFn) -> EvaluateFn:
+        _REGISTRY[code] = Requirement(
+            code=code,
+            label=label,
+            phase=phase,
+            order=order,
+            evaluate=fn,
+            applies_to=applies_to or (lambda org: True),
+        )
+        return fn
+
+    return decorator
+
+
+def requirements() -> list[Requirement]:
+    return sorted(_REGISTRY.values(), key=lambda r: (r.phase, r.order, r.code))
+
+
+def evaluate(scope: Scope, only: Iterable[str] | None = None) -> dict[int, dict[str, Result]]:
+    """{organization id: {requirement code: Result}} for every organization in scope.
+    Requirements that do not apply to an organization are left out of its dict."""
+    wanted = set(only) if only is not None else None
+    grid: dict[int, dict[str, Result]] = {org_id: {} for org_id in scope.orgs}
+    for req in requirements():
+        if wanted is not None and req.code not in wanted:
+            continue
+        applicable = [o for o in scope.orgs.values() if req.applies_to(o)]
+        if not applicable:
+            continue
+        results = req.evaluate(scope)
+        for org in applicable:
+            result = results.get(org.id)
+            if result is not None:
+                grid[org.id][req.code] = result
+    return grid

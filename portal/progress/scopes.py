@@ -1,0 +1,40 @@
+"""Building evaluation scopes: one query for the organizations and their roster sizes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Count, Q
+
+from organizations.models import Organization
+
+from .engine import OrgInfo, Scope
+
+
+def _org_infos(queryset: Any) -> dict[int, OrgInfo]:
+    rows = queryset.annotate(
+        active_members=Count("members", filter=Q(members__is_active=True))
+    ).values_list("id", "path", "kind", "is_weak", "active_members")
+    return {
+        pk: OrgInfo(id=pk, path=path, kind=kind, is_weak=weak, members=n)
+        for pk, path, kind, weak, n in rows
+    }
+
+
+def scope_for_org(org: Organization, campaign: Any, today: dt.date | None = None) -> Scope:
+    scope = Scope(campaign=campaign, orgs=_org_infos(Organization.objects.filter(pk=org.pk)))
+    if today:
+        scope.today = today
+    return scope
+
+
+def scope_for_subtree(root: Organization, campaign: Any, today: dt.date | None = None) -> Scope:
+    scope = Scope(
+        campaign=campaign,
+        orgs=_org_infos(Organization.objects.filter(path__startswith=root.path, is_active=True)),
+        root_path=root.path,
+    )
+    if today:
+        scope.today = today
+    return scope
