@@ -1,0 +1,5 @@
+# Load the Celery app with Django, so @shared_task binds to it in every process
+# (web, worker, beat, management commands).
+from .celery import app as celery_app
+
+__all__ = ("celery_app",)

@@ -1,0 +1,262 @@
+#!/usr/bin/env bash
+# The production topology run natively, with DEBUG=0: gunicorn, a Celery worker and
+# Celery beat on PostgreSQL and Redis -- the processes docker-compose.yml runs.
+#
+#   scripts/run-production.sh          start everything; Ctrl-C (or SIGTERM) stops it all
+#   scripts/run-production.sh --check  start everything, prove each process works
+#                                      (healthz 200, a task round trip through Redis,
+#                                      beat ticking), stop everything; exit 0 or 1
+#
+# Environment, with defaults:
+#   DATABASE_URL        postgres://postgres@127.0.0.1:5432/portal_prod (created if missing)
+#   REDIS_URL           redis://127.0.0.1:6379/0
+#   PORT                8001 (gunicorn binds 127.0.0.1:PORT)
+#   WEB_CONCURRENCY     2 gunicorn workers;  CELERY_CONCURRENCY  2 worker processes
+#   SECRET_KEY          generated once and kept in $PROD_DIR/secret_key
+#   ALLOWED_HOSTS       127.0.0.1,localhost
+#   SECURE_SSL_REDIRECT 0 (plain http on the loopback; a TLS proxy in front redirects)
+#   PROD_DIR            var/prod: pid files, logs, the beat schedule
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+BIN=${BIN:-$ROOT/.venv/bin}
+
+mode=run
+case "${1:-}" in
+  "") ;;
+  --check) mode=check ;;
+  -h | --help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  *) echo "usage: $0 [--check]" >&2; exit 2 ;;
+esac
+
+export DEBUG=0
+export DJANGO_SETTINGS_MODULE=portal.settings
+export PYTHONPATH=$ROOT # as in the image: `celery -A portal` finds the apps from anywhere
+export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/portal_prod}
+export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/0}
+export ALLOWED_HOSTS=${ALLOWED_HOSTS:-127.0.0.1,localhost}
+export SECURE_SSL_REDIRECT=${SECURE_SSL_REDIRECT:-0}
+export WEB_CONCURRENCY=${WEB_CONCURRENCY:-2}
+CELERY_CONCURRENCY=${CELERY_CONCURRENCY:-2}
+PORT=${PORT:-8001}
+PROD_DIR=${PROD_DIR:-$ROOT/var/prod}
+mkdir -p "$PROD_DIR"
+PROD_DIR=$(cd "$PROD_DIR" && pwd)
+NAMES=(web worker beat)
+
+log() { echo "[run-production] $*"; }
+die() { echo "[run-production] ERROR: $*" >&2; exit 1; }
+
+# One instance per PROD_DIR. The lock is released when this script dies however it
+# dies (children do not inherit the descriptor), so a leftover pid file below always
+# means a previous run was killed before it could stop its children.
+exec 9>"$PROD_DIR/lock"
+flock -n 9 || die "another run-production.sh is using $PROD_DIR"
+
+group_alive() { kill -0 -- "-$1" 2>/dev/null; }
+
+# A pid file names one of our process groups only if that pid still leads a group
+# running gunicorn or celery (a pid can be reused by anything after a reboot).
+ours() {
+  local pgid
+  pgid=$(ps -o pgid= -p "$1" 2>/dev/null | tr -d ' ') || return 1
+  [ "$pgid" = "$1" ] && grep -qaE 'gunicorn|celery' "/proc/$1/cmdline" 2>/dev/null
+}
+
+# Stop the process groups named by pid files: SIGTERM to the leader (gunicorn's master
+# and Celery's main process stop their own children gracefully), then SIGKILL to the
+# whole group after 30 s. Each leader was started with setsid, so pid == group id.
+stop_groups() {
+  local name pid deadline
+  local -a pids=()
+  for name in "${NAMES[@]}"; do
+    [ -f "$PROD_DIR/$name.pid" ] || continue
+    pid=$(cat "$PROD_DIR/$name.pid")
+    if [[ "$pid" =~ ^[0-9]+$ ]] && ours "$pid"; then
+      kill -TERM "$pid" 2>/dev/null || true
+      pids+=("$pid")
+    fi
+  done
+  deadline=$((SECONDS + 30))
+  for pid in "${pids[@]}"; do
+    while group_alive "$pid" && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
+    if group_alive "$pid"; then
+      log "process group $pid did not stop in 30 s: SIGKILL"
+      kill -KILL -- "-$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+  done
+  for name in "${NAMES[@]}"; do rm -f "$PROD_DIR/$name.pid"; done
+}
+
+if ls "$PROD_DIR"/*.pid >/dev/null 2>&1; then
+  log "stopping what a killed earlier run left behind"
+  stop_groups
+fi
+
+started=0
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM HUP
+  if [ $started -eq 1 ]; then
+    log "stopping gunicorn, the Celery worker and beat"
+    stop_groups
+    log "stopped"
+  fi
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+# --- services, database, schema, static files ------------------------------------
+[ -x "$BIN/python" ] || die "no virtualenv at $BIN (run make install)"
+"$BIN/python" - <<'PY' || die "preflight failed (see above)"
+import os
+import sys
+
+import dj_database_url
+import psycopg
+import redis
+from psycopg import sql
+
+cfg = dj_database_url.parse(os.environ["DATABASE_URL"])
+if cfg["ENGINE"] != "django.db.backends.postgresql":
+    sys.exit(f"DATABASE_URL must point at PostgreSQL, not {cfg['ENGINE']}")
+conninfo = {
+    "host": cfg["HOST"] or None,
+    "port": cfg["PORT"] or None,
+    "user": cfg["USER"] or None,
+    "password": cfg["PASSWORD"] or None,
+    "connect_timeout": 3,
+}
+try:
+    psycopg.connect(dbname=cfg["NAME"], **conninfo).close()
+except psycopg.OperationalError as exc:
+    if "does not exist" not in str(exc):
+        sys.exit(f"PostgreSQL unreachable at {cfg['HOST']}:{cfg['PORT']}: {exc}")
+    with psycopg.connect(dbname="postgres", autocommit=True, **conninfo) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(cfg["NAME"])))
+    print(f"[run-production] created database {cfg['NAME']}")
+try:
+    redis.Redis.from_url(os.environ["REDIS_URL"], socket_connect_timeout=3, socket_timeout=3).ping()
+except redis.RedisError as exc:
+    sys.exit(f"Redis unreachable at {os.environ['REDIS_URL']}: {exc}")
+PY
+
+if [ -z "${SECRET_KEY:-}" ]; then
+  if [ ! -s "$PROD_DIR/secret_key" ]; then
+    (umask 077 && "$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(64))' >"$PROD_DIR/secret_key")
+  fi
+  SECRET_KEY=$(cat "$PROD_DIR/secret_key")
+fi
+export SECRET_KEY
+
+# SO_REUSEADDR as gunicorn sets it: a closed connection in TIME_WAIT does not count.
+"$BIN/python" -c "import socket; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', $PORT)); s.close()" 2>/dev/null ||
+  die "port $PORT is in use (set PORT)"
+
+log "migrate"
+"$BIN/python" manage.py migrate --no-input -v0
+log "collectstatic"
+"$BIN/python" manage.py collectstatic --no-input -v0
+
+# --- the processes ------------------------------------------------------------------
+worker_args=()
+if [ $mode = check ]; then
+  # A node name and queue of its own, so a worker of another instance on the same
+  # Redis cannot take the check's task.
+  check_id="portal-check-$$-$RANDOM"
+  worker_args=(-n "$check_id@%h" -Q "celery,$check_id")
+fi
+
+# Start a process in a session of its own (so its children can be found and stopped
+# as one group), without the lock descriptor, logging to $PROD_DIR/<name>.log.
+start() {
+  local name=$1
+  shift
+  setsid "$@" </dev/null >>"$PROD_DIR/$name.log" 2>&1 9>&- &
+  echo $! >"$PROD_DIR/$name.pid"
+  log "$name started (pid $!, log $PROD_DIR/$name.log)"
+}
+
+beat_log_offset=$(stat -c %s "$PROD_DIR/beat.log" 2>/dev/null || echo 0)
+started=1
+start web "$BIN/gunicorn" -c portal/gunicorn.conf.py --bind "127.0.0.1:$PORT"
+start worker "$BIN/celery" -A portal worker --loglevel INFO \
+  --concurrency "$CELERY_CONCURRENCY" "${worker_args[@]}"
+start beat "$BIN/celery" -A portal beat --loglevel INFO \
+  --schedule "$PROD_DIR/celerybeat-schedule"
+
+all_alive() {
+  local name
+  for name in "${NAMES[@]}"; do
+    if ! kill -0 "$(cat "$PROD_DIR/$name.pid")" 2>/dev/null; then
+      log "$name exited; the end of its log:"
+      tail -n 20 "$PROD_DIR/$name.log" >&2
+      return 1
+    fi
+  done
+}
+
+healthz_url="http://127.0.0.1:$PORT/healthz"
+if ! "$BIN/python" scripts/healthcheck.py "$healthz_url" --wait 60; then
+  all_alive || true
+  die "gunicorn did not answer /healthz with 200"
+fi
+log "healthz 200 at $healthz_url"
+
+if [ $mode = run ]; then
+  log "the portal runs at http://127.0.0.1:$PORT/ (DEBUG=0); Ctrl-C stops everything"
+  set +e
+  wait -n
+  set -e
+  all_alive || true
+  die "a process exited; stopping the others"
+fi
+
+# --- check mode ---------------------------------------------------------------------
+log "check: a task round trip through Redis to the worker"
+CHECK_ID=$check_id "$BIN/python" - <<'PY' || die "the worker did not answer the ping task"
+import os
+import sys
+import time
+import uuid
+
+import django
+
+django.setup()
+from django.core.cache import cache
+
+from portal.core.tasks import ping
+
+assert not ping.app.conf.task_always_eager, "REDIS_URL is set: tasks must go to the broker"
+check_id = os.environ["CHECK_ID"]
+key = f"ops-check:{uuid.uuid4().hex}"
+ping.apply_async(kwargs={"reply_key": key}, queue=check_id)
+deadline = time.monotonic() + 60
+while (answer := cache.get(key)) is None and time.monotonic() < deadline:
+    time.sleep(0.3)
+cache.delete(key)
+# kombu keeps each queue's bindings in Redis; drop those of the check's one-off queue.
+import redis
+
+redis.Redis.from_url(os.environ["REDIS_URL"]).delete(
+    f"_kombu.binding.{check_id}", f"_kombu.binding_permanent.{check_id}"
+)
+if answer is None or not answer.startswith(f"pong {check_id}@"):
+    sys.exit(f"no answer from worker {check_id} within 60 s (got {answer!r})")
+print(f"[run-production] worker answered: {answer}")
+PY
+
+log "check: beat is running"
+beat_started() { tail -c "+$((beat_log_offset + 1))" "$PROD_DIR/beat.log" | grep -q "beat: Starting"; }
+for _ in $(seq 1 60); do
+  beat_started && break
+  sleep 0.5
+done
+beat_started || die "beat did not start (see $PROD_DIR/beat.log)"
+
+all_alive || die "a process died during the check"
+log "check passed"

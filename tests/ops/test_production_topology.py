@@ -1,0 +1,116 @@
+"""The production topology for real: scripts/run-production.sh --check starts gunicorn,
+a Celery worker and Celery beat with DEBUG=0 on PostgreSQL and Redis (the processes
+docker-compose.yml runs), proves each one works, and stops them all.
+
+Skipped when PostgreSQL or Redis is unreachable, except in CI (CI=true), where that is
+a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+from pathlib import Path
+
+import dj_database_url
+import psycopg
+import pytest
+import redis
+
+ROOT = Path(__file__).resolve().parents[2]
+DATABASE_URL = os.environ.get(
+    "PROD_CHECK_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_prod"
+)
+REDIS_URL = os.environ.get("PROD_CHECK_REDIS_URL", "redis://127.0.0.1:6379/0")
+TIMEOUT = 120
+
+
+def _services_missing() -> str | None:
+    cfg = dj_database_url.parse(DATABASE_URL)
+    try:
+        psycopg.connect(
+            host=cfg["HOST"],
+            port=cfg["PORT"] or 5432,
+            user=cfg["USER"] or None,
+            password=cfg["PASSWORD"] or None,
+            dbname="postgres",
+            connect_timeout=3,
+        ).close()
+    except psycopg.Error as exc:
+        return f"PostgreSQL unreachable ({exc.__class__.__name__})"
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+    except redis.RedisError as exc:
+        return f"Redis unreachable at {REDIS_URL} ({exc.__class__.__name__})"
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _processes_in_groups(groups: set[int]) -> list[str]:
+    """Live processes whose process group is one the script started."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # exited while we looked
+            continue
+        # pid (comm) state ppid pgrp ...; comm may contain spaces, so split after ")".
+        fields = text.rsplit(")", 1)[1].split()
+        if fields[0] != "Z" and int(fields[2]) in groups:
+            found.append(text[:80])
+    return found
+
+
+@pytest.mark.celery_worker
+def test_run_production_check_starts_every_process_proves_it_works_and_stops_all(
+    tmp_path: Path,
+) -> None:
+    missing = _services_missing()
+    if missing:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{missing}: PostgreSQL and Redis are required in CI")
+        pytest.skip(f"{missing}: start PostgreSQL and Redis to test the production topology")
+
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        # The test run's own settings must not leak into the production processes.
+        if key not in {"DATABASE_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}
+        and not key.startswith(("DJANGO_", "REDIS_", "PYTEST_"))
+    }
+    env.update(
+        DATABASE_URL=DATABASE_URL,
+        REDIS_URL=REDIS_URL,
+        PORT=str(_free_port()),
+        PROD_DIR=str(tmp_path / "prod"),
+    )
+    process = subprocess.Popen(
+        ["/bin/bash", "scripts/run-production.sh", "--check"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        output, _ = process.communicate(timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGTERM)  # the script's trap stops its children
+        output, _ = process.communicate(timeout=60)
+        pytest.fail(f"run-production.sh --check took over {TIMEOUT} s:\n{output}")
+
+    assert process.returncode == 0, output
+    assert "[run-production] check passed" in output
+    assert re.search(r"worker answered: pong portal-check-\S+@", output), output
+    started = {int(pid) for pid in re.findall(r"started \(pid (\d+)", output)}
+    assert len(started) == 3, output  # web, worker, beat
+    assert _processes_in_groups(started) == [], "processes left behind"
+    assert not list((tmp_path / "prod").glob("*.pid"))
