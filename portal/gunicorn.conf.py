@@ -31,9 +31,6 @@ max_requests = 1000
 max_requests_jitter = 100
 # The heartbeat file lives in memory: a container's overlay filesystem can stall it.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
-# Trust X-Forwarded-* only from the proxy in front (gunicorn also reads the
-# FORWARDED_ALLOW_IPS variable itself; this repeats its default).
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
