@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "portal.reviews",
     "portal.notifications",
     "portal.progress",
+    "portal.attachments",
     # Domain apps; dependencies point rectification -> activities -> organizations.
     "organizations",
     "activities",

@@ -13,6 +13,7 @@ urlpatterns = [
     path("reviews/", include("portal.reviews.urls")),
     path("progress/", include("portal.progress.urls")),
     path("notifications/", include("portal.notifications.urls")),
+    path("files/", include("portal.attachments.urls")),
     path("admin/", admin.site.urls),
     path("", include("portal.core.urls")),
 ]
