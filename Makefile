@@ -52,8 +52,10 @@ migrations-check: install
 
 ci: lint test
 
+# Page timings and query counts at county scale (bench/README.md);
+# e.g. make bench BENCH_ARGS="--orgs 200 --members 2000".
 bench: install
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 # The production topology (gunicorn, Celery worker and beat) run natively.
 production: install
