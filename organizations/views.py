@@ -1,42 +1,504 @@
+"""The organization pages: tree, organizations, members, enterprises and their change
+history.
+
+Every view fetches through a permission-checked helper (404 for what the user may not
+see, 403 for what they may not do), calls at most one service, and runs a fixed number
+of queries whatever the size of the tree (pinned in tests/organizations/test_queries.py).
+"""
+
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from typing import Any
 
-from portal.accounts.permissions import Action, get_organization_for_user, user_can
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from portal.accounts.permissions import (
+    Action,
+    can_view_personal_data,
+    get_organization_for_user,
+    grants_for,
+    scope_paths,
+    user_can,
+    visible_organizations,
+)
+
+from . import selectors, services
+from .forms import (
+    EnterpriseCreateForm,
+    EnterpriseFilterForm,
+    EnterpriseForm,
+    MemberFilterForm,
+    MemberForm,
+    OrganizationForm,
+    TransferForm,
+)
+from .models import Member
+from .validators import mask_phone
+
+LIST_PER_PAGE = 50
+DETAIL_MEMBERS = 50
+DETAIL_ATTACHED = 50
+
+
+def _service_errors(form: Form, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on the field it names when the form
+    has that field, otherwise above the form."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _offset(raw: Any) -> int:
+    try:
+        return max(int(raw), 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+# --- tree ------------------------------------------------------------------------------------
 
 
 @login_required
 def tree(request: HttpRequest) -> HttpResponse:
-    return render(request, "organizations/tree.html", {})
+    """The user's top nodes, expandable one level at a time (see `children`), and a
+    search by name or code with each result's visible ancestor trail."""
+    q = request.GET.get("q", "").strip()[:60]
+    context: dict[str, Any] = {"q": q}
+    if q:
+        results, more = selectors.search_organizations(request.user, q)
+        ancestors = selectors.visible_ancestors(request.user, results)
+        context["results"] = [(org, selectors.trail(org, ancestors)) for org in results]
+        context["more_results"] = more
+    if request.htmx:
+        return render(request, "organizations/tree.html#search_results", context)
+    context["nodes"] = selectors.tree_roots(request.user)
+    return render(request, "organizations/tree.html", context)
+
+
+@login_required
+def children(request: HttpRequest, pk: int) -> HttpResponse:
+    """The child nodes of one node (an htmx fragment for the tree), a batch at a time."""
+    org = get_organization_for_user(request.user, pk)
+    offset = _offset(request.GET.get("offset"))
+    nodes, more = selectors.children_batch(org, offset)
+    return render(
+        request,
+        "organizations/tree.html#nodes",
+        {
+            "nodes": nodes,
+            "parent": org,
+            "next_offset": offset + len(nodes) if more else None,
+        },
+    )
+
+
+# --- organizations ---------------------------------------------------------------------------
 
 
 @login_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    org = get_organization_for_user(request.user, pk)
+    user = request.user
+    org = get_organization_for_user(user, pk)
+    kids, more_kids = selectors.children_batch(org, 0)
+    attached = list(org.attached_enterprises.order_by("name", "pk")[: DETAIL_ATTACHED + 1])
+    counts = selectors.member_counts(org)
+    context = {
+        "org": org,
+        "trail": selectors.trail(org, selectors.visible_ancestors(user, [org])),
+        "children": kids,
+        "more_children": more_kids,
+        "hosts": list(org.enterprises.order_by("name", "pk")),
+        "attached": attached[:DETAIL_ATTACHED],
+        "more_attached": len(attached) > DETAIL_ATTACHED,
+        "members": list(org.members.filter(is_active=True).order_by("name", "pk")[:DETAIL_MEMBERS]),
+        "counts": counts,
+        "size_warning": org.size_warning(counts["full"]),
+        "roles": list(org.role_assignments.select_related("user").order_by("role", "user_id")),
+        "contact_phone": org.contact_phone
+        if can_view_personal_data(user, org)
+        else mask_phone(org.contact_phone),
+        "can_edit": services.may_edit_organization(user, org),
+        "can_add_child": user_can(user, Action.MANAGE_ACCOUNTS, org),
+        "can_record": user_can(user, Action.RECORD, org),
+    }
+    return render(request, "organizations/detail.html", context)
+
+
+@login_required
+def organization_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a child organization under node `pk`: an administrative act, so it needs
+    MANAGE_ACCOUNTS at the parent (the supervisors), not RECORD."""
+    parent = get_organization_for_user(request.user, pk, Action.MANAGE_ACCOUNTS)
+    form = OrganizationForm(request.POST or None, admin_fields=True, editing=False)
+    if request.method == "POST" and form.is_valid():
+        try:
+            org = services.organization_create(
+                actor=request.user, parent=parent, fields=form.service_fields()
+            )
+        except ValidationError as exc:
+            _service_errors(form, exc)
+        else:
+            messages.success(request, _("The organization was created."))
+            return redirect(org)
     return render(
         request,
-        "organizations/detail.html",
-        {"org": org, "can_record": user_can(request.user, Action.RECORD, org)},
+        "organizations/organization_form.html",
+        {"form": form, "parent": parent, "org": None},
+    )
+
+
+@login_required
+def organization_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Profile fields need RECORD or MANAGE_ACCOUNTS; kind, code and flags need
+    MANAGE_ACCOUNTS (they are shown only to those who may change them)."""
+    user = request.user
+    org = get_organization_for_user(user, pk)
+    if not services.may_edit_organization(user, org):
+        raise PermissionDenied
+    admin_fields = user_can(user, Action.MANAGE_ACCOUNTS, org)
+    form = OrganizationForm(
+        request.POST or None,
+        instance=org,
+        initial=OrganizationForm.seen_initial(org),
+        admin_fields=admin_fields,
+        editing=True,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.organization_update(
+                actor=user,
+                organization=org,
+                fields=form.service_fields(),
+                seen_updated_at=form.cleaned_data["seen"],
+            )
+        except ValidationError as exc:
+            _service_errors(form, exc)
+        else:
+            messages.success(request, _("The changes were saved."))
+            return redirect("organizations:detail", org.pk)
+    return render(
+        request, "organizations/organization_form.html", {"form": form, "org": org, "parent": None}
+    )
+
+
+def _history(
+    request: HttpRequest, obj: Any, *, title: str, back: str, show_personal: bool
+) -> HttpResponse:
+    page, entries = selectors.history_page(
+        obj, request.GET.get("page"), show_personal=show_personal
+    )
+    return render(
+        request,
+        "organizations/history.html",
+        {"obj": obj, "title": title, "back": back, "page": page, "entries": entries},
+    )
+
+
+@login_required
+def organization_history(request: HttpRequest, pk: int) -> HttpResponse:
+    org = get_organization_for_user(request.user, pk)
+    return _history(
+        request,
+        org,
+        title=str(org),
+        back=org.get_absolute_url(),
+        show_personal=can_view_personal_data(request.user, org),
+    )
+
+
+# --- members -----------------------------------------------------------------------------------
+
+
+def _may_see_personal(user: Any, member: Member) -> bool:
+    """The member's own login sees its own data; anyone else needs PERSONAL_DATA."""
+    return (member.user_id is not None and member.user_id == user.pk) or can_view_personal_data(
+        user, member.organization
     )
 
 
 @login_required
 def member_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "organizations/member_list.html", {})
+    """Members in the user's scope, filtered, 50 a page in a stable order. ID numbers and
+    phones are unmasked row by row where the user has PERSONAL_DATA (decided from the
+    grants in memory, no query per row)."""
+    user = request.user
+    form = MemberFilterForm(request.GET or None, organizations=visible_organizations(user))
+    members = (
+        form.apply(selectors.visible_members(user))
+        .select_related("organization")
+        .order_by("organization__path", "name", "pk")
+    )
+    page = Paginator(members, LIST_PER_PAGE).get_page(request.GET.get("page"))
+    grants = grants_for(user)
+    for member in page.object_list:
+        member.show_personal = grants.allows(Action.PERSONAL_DATA, member.organization.path)
+    context = {"form": form, "page": page}
+    if request.htmx:
+        return render(request, "organizations/member_list.html#results", context)
+    return render(request, "organizations/member_list.html", context)
 
 
 @login_required
 def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return render(request, "organizations/member_detail.html", {})
+    user = request.user
+    member = selectors.get_member_for_user(user, pk)
+    org = member.organization
+    grants = grants_for(user)
+    org_visible = grants.allows(Action.VIEW, org.path)
+    trail = selectors.trail(org, selectors.visible_ancestors(user, [org])) if org_visible else []
+    transfers = list(
+        member.transfers.select_related("from_organization", "to_organization", "recorded_by")
+    )
+    for transfer in transfers:
+        transfer.from_visible = grants.allows(Action.VIEW, transfer.from_organization.path)
+        transfer.to_visible = grants.allows(Action.VIEW, transfer.to_organization.path)
+    context = {
+        "member": member,
+        "org": org,
+        "org_visible": org_visible,
+        "trail": trail,
+        "transfers": transfers,
+        "show_personal": _may_see_personal(user, member),
+        "can_record": grants.allows(Action.RECORD, org.path),
+    }
+    return render(request, "organizations/member_detail.html", context)
+
+
+@login_required
+def member_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a member to the roster of organization `pk` (RECORD there)."""
+    org = get_organization_for_user(request.user, pk, Action.RECORD)
+    form = MemberForm(request.POST or None, organization=org, editing=False)
+    if request.method == "POST" and form.is_valid():
+        try:
+            member = services.member_create(
+                actor=request.user, organization=org, fields=form.service_fields()
+            )
+        except ValidationError as exc:
+            _service_errors(form, exc)
+        else:
+            messages.success(request, _("The member was added to the roster."))
+            return redirect(member)
+    return render(
+        request, "organizations/member_form.html", {"form": form, "org": org, "member": None}
+    )
+
+
+@login_required
+def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    member = selectors.get_member_for_user(request.user, pk, Action.RECORD)
+    form = MemberForm(
+        request.POST or None,
+        instance=member,
+        initial=MemberForm.seen_initial(member),
+        organization=member.organization,
+        editing=True,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.member_update(
+                actor=request.user,
+                member=member,
+                fields=form.service_fields(),
+                seen_updated_at=form.cleaned_data["seen"],
+            )
+        except ValidationError as exc:
+            _service_errors(form, exc)
+        else:
+            messages.success(request, _("The changes were saved."))
+            return redirect("organizations:member_detail", member.pk)
+    return render(
+        request,
+        "organizations/member_form.html",
+        {"form": form, "org": member.organization, "member": member},
+    )
+
+
+@login_required
+def member_transfer(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a member to another organization: RECORD at the source, VIEW at the
+    destination (the receiving organization must be one the user can see)."""
+    member = selectors.get_member_for_user(request.user, pk, Action.RECORD)
+    form = TransferForm(
+        request.POST or None,
+        member=member,
+        destinations=visible_organizations(request.user),
+        initial={"moved_on": timezone.localdate()},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.member_transfer(
+                actor=request.user,
+                member=member,
+                to_organization=form.cleaned_data["to_organization"],
+                moved_on=form.cleaned_data["moved_on"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            _service_errors(form, exc)
+        else:
+            messages.success(request, _("The member was transferred."))
+            return redirect("organizations:member_detail", member.pk)
+    return render(request, "organizations/member_transfer.html", {"form": form, "member": member})
+
+
+@login_required
+@require_POST
+def member_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    member = selectors.get_member_for_user(request.user, pk, Action.RECORD)
+    services.member_deactivate(actor=request.user, member=member)
+    messages.success(request, _("The member was taken off the roster."))
+    return redirect("organizations:member_detail", member.pk)
+
+
+@login_required
+@require_POST
+def member_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    member = selectors.get_member_for_user(request.user, pk, Action.RECORD)
+    services.member_reactivate(actor=request.user, member=member)
+    messages.success(request, _("The member is on the roster again."))
+    return redirect("organizations:member_detail", member.pk)
+
+
+@login_required
+def member_history(request: HttpRequest, pk: int) -> HttpResponse:
+    member = selectors.get_member_for_user(request.user, pk)
+    return _history(
+        request,
+        member,
+        title=str(member),
+        back=member.get_absolute_url(),
+        show_personal=_may_see_personal(request.user, member),
+    )
+
+
+# --- enterprises -------------------------------------------------------------------------------
 
 
 @login_required
 def enterprise_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "organizations/enterprise_list.html", {})
+    user = request.user
+    form = EnterpriseFilterForm(request.GET or None, organizations=visible_organizations(user))
+    data = form.filters()
+    enterprises = selectors.visible_enterprises(user)
+    if data.get("org") is not None:
+        enterprises = enterprises.filter(
+            pk__in=selectors.enterprises_in_subtree(data["org"]).values("pk")
+        )
+    if data.get("q"):
+        enterprises = enterprises.search(data["q"])
+    if data.get("type"):
+        enterprises = enterprises.filter(enterprise_type=data["type"])
+    enterprises = (
+        enterprises.select_related("attached_to")
+        .prefetch_related("organizations")
+        .order_by("name", "pk")
+    )
+    page = Paginator(enterprises, LIST_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "can_create": bool(
+            scope_paths(user, Action.RECORD) is None or scope_paths(user, Action.RECORD)
+        ),
+    }
+    if request.htmx:
+        return render(request, "organizations/enterprise_list.html#results", context)
+    return render(request, "organizations/enterprise_list.html", context)
 
 
 @login_required
 def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return render(request, "organizations/enterprise_detail.html", {})
+    user = request.user
+    enterprise = selectors.get_enterprise_for_user(user, pk)
+    grants = grants_for(user)
+    hosted = [(o, grants.allows(Action.VIEW, o.path)) for o in enterprise.organizations.all()]
+    attached = enterprise.attached_to
+    context = {
+        "enterprise": enterprise,
+        "hosted": hosted,
+        "attached": attached,
+        "attached_visible": attached is not None and grants.allows(Action.VIEW, attached.path),
+        "member_count": enterprise.members.filter(is_active=True).count(),
+        "can_edit": services.may_edit_enterprise(user, enterprise),
+    }
+    return render(request, "organizations/enterprise_detail.html", context)
+
+
+@login_required
+def enterprise_create(request: HttpRequest) -> HttpResponse:
+    """A new enterprise linked to an organization the user may RECORD; `?org=<pk>`
+    preselects that organization (from its page)."""
+    user = request.user
+    recordable = visible_organizations(user, Action.RECORD)
+    if scope_paths(user, Action.RECORD) == set():
+        raise PermissionDenied
+    initial = {}
+    if request.GET.get("org"):
+        org = get_organization_for_user(user, request.GET["org"], Action.RECORD)
+        initial["organization"] = org.code
+    form = EnterpriseCreateForm(request.POST or None, organizations=recordable, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            enterprise = services.enterprise_create(
+                actor=user,
+                organization=form.cleaned_data["organization"],
+                link=form.cleaned_data["link"],
+                fields=form.service_fields(),
+            )
+        except ValidationError as exc:
+            _service_errors(form, exc)
+        else:
+            messages.success(request, _("The enterprise was created."))
+            return redirect(enterprise)
+    return render(request, "organizations/enterprise_form.html", {"form": form, "enterprise": None})
+
+
+@login_required
+def enterprise_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    enterprise = selectors.get_enterprise_for_user(request.user, pk, Action.RECORD)
+    form = EnterpriseForm(
+        request.POST or None,
+        instance=enterprise,
+        initial=EnterpriseForm.seen_initial(enterprise),
+        editing=True,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.enterprise_update(
+                actor=request.user,
+                enterprise=enterprise,
+                fields=form.service_fields(),
+                seen_updated_at=form.cleaned_data["seen"],
+            )
+        except ValidationError as exc:
+            _service_errors(form, exc)
+        else:
+            messages.success(request, _("The changes were saved."))
+            return redirect(enterprise)
+    return render(
+        request, "organizations/enterprise_form.html", {"form": form, "enterprise": enterprise}
+    )
+
+
+@login_required
+def enterprise_history(request: HttpRequest, pk: int) -> HttpResponse:
+    enterprise = selectors.get_enterprise_for_user(request.user, pk)
+    return _history(
+        request,
+        enterprise,
+        title=str(enterprise),
+        back=enterprise.get_absolute_url(),
+        show_personal=False,
+    )

@@ -1,0 +1,289 @@
+"""Reads for the organization pages: permission-checked fetch helpers (one per object
+type, the way views must fetch), scope-limited querysets, the tree, and change history.
+
+Every helper here costs a fixed number of queries whatever the size of the data; the
+docstrings say how many. The user's grants are read once per request by
+portal.accounts.permissions.grants_for and cached on the user object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
+from django.db import models
+from django.db.models import Count, Q
+from django.http import Http404
+from django.utils import formats
+from django.utils.translation import gettext_lazy as _
+
+from portal.accounts.permissions import (
+    Action,
+    filter_by_scope,
+    grants_for,
+    require,
+    scope_paths,
+)
+
+from .models import Enterprise, Member, Organization
+from .validators import mask_id, mask_phone
+
+# --- fetch helpers (404 for what the user may not see, 403 for what they may not do) ---
+
+
+def get_member_for_user(user: Any, pk: Any, action: Action | str = Action.VIEW) -> Member:
+    """The member with its organization and enterprise (one query). A party member whose
+    login is linked to the member record may view it without any role."""
+    try:
+        member = Member.objects.select_related("organization", "enterprise").get(pk=int(pk))
+    except (Member.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    if action == Action.VIEW and member.user_id is not None and member.user_id == user.pk:
+        return member
+    require(user, action, member.organization)
+    return member
+
+
+def enterprise_links(enterprise: Enterprise) -> list[Organization]:
+    """The organizations the enterprise hosts, then the one it is attached to."""
+    linked = list(enterprise.organizations.all())
+    if enterprise.attached_to is not None:
+        linked.append(enterprise.attached_to)
+    return linked
+
+
+def get_enterprise_for_user(user: Any, pk: Any, action: Action | str = Action.VIEW) -> Enterprise:
+    """The enterprise with its linked organizations (two queries: the row with
+    attached_to, the hosted organizations). Visible to whoever sees one linked
+    organization; an action needs that right at one linked organization."""
+    try:
+        enterprise = (
+            Enterprise.objects.select_related("attached_to")
+            .prefetch_related("organizations")
+            .get(pk=int(pk))
+        )
+    except (Enterprise.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    grants = grants_for(user)
+    if grants.is_admin:
+        return enterprise
+    linked = enterprise_links(enterprise)
+    if any(grants.allows(action, org.path) for org in linked):
+        return enterprise
+    if any(grants.allows(Action.VIEW, org.path) for org in linked):
+        raise PermissionDenied
+    raise Http404
+
+
+# --- scoped querysets -------------------------------------------------------------------
+
+
+def visible_members(user: Any) -> models.QuerySet[Member]:
+    return filter_by_scope(Member.objects.all(), user, path_field="organization__path")
+
+
+def visible_enterprises(user: Any, action: Action | str = Action.VIEW) -> models.QuerySet:
+    paths = scope_paths(user, action)
+    if paths is None:
+        return Enterprise.objects.all()
+    return Enterprise.objects.under_paths(paths)
+
+
+def enterprises_linked_to(org: Organization) -> models.QuerySet[Enterprise]:
+    """Enterprises the organization sits in or that are attached to it."""
+    return Enterprise.objects.filter(Q(organizations=org) | Q(attached_to=org)).distinct()
+
+
+def enterprises_in_subtree(org: Organization) -> models.QuerySet:
+    return Enterprise.objects.under_paths([org.path])
+
+
+# --- the tree -----------------------------------------------------------------------------
+
+
+def tree_roots(user: Any) -> list[Organization]:
+    """The nodes the user's tree starts from: the real roots for an administrator, the
+    nodes their VIEW grants were given on otherwise (descendants of another grant node
+    dropped). One query."""
+    paths = scope_paths(user, Action.VIEW)
+    if paths is None:
+        return list(Organization.objects.get_root_nodes())
+    if not paths:
+        return []
+    return list(Organization.objects.filter(path__in=sorted(paths)))
+
+
+CHILDREN_BATCH = 100
+
+
+def children_batch(org: Organization, offset: int) -> tuple[list[Organization], bool]:
+    """Up to CHILDREN_BATCH children of `org` from `offset`, in code order, and whether
+    more follow. One query (an indexed path range on the depth below); the children's
+    own counts come from treebeard's numchild, never from counting."""
+    rows = list(Organization.objects.get_children(org)[offset : offset + CHILDREN_BATCH + 1])
+    return rows[:CHILDREN_BATCH], len(rows) > CHILDREN_BATCH
+
+
+def visible_ancestors(user: Any, orgs: Iterable[Organization]) -> dict[str, Organization]:
+    """Ancestors of the given nodes that the user may see, by path. One query (none when
+    no ancestor is visible): paths are computed from the nodes' own paths."""
+    grants = grants_for(user)
+    wanted: set[str] = set()
+    for org in orgs:
+        for path in org.ancestor_paths[:-1]:
+            if grants.allows(Action.VIEW, path):
+                wanted.add(path)
+    if not wanted:
+        return {}
+    return {o.path: o for o in Organization.objects.filter(path__in=sorted(wanted))}
+
+
+def trail(org: Organization, ancestors: dict[str, Organization]) -> list[Organization]:
+    return [ancestors[p] for p in org.ancestor_paths[:-1] if p in ancestors]
+
+
+SEARCH_LIMIT = 50
+
+
+def search_organizations(user: Any, text: str) -> tuple[list[Organization], bool]:
+    """Visible organizations whose name contains `text` or whose code is `text`: at most
+    SEARCH_LIMIT, and whether there were more. One query."""
+    from portal.accounts.permissions import visible_organizations
+
+    rows = list(visible_organizations(user).search(text)[: SEARCH_LIMIT + 1])
+    return rows[:SEARCH_LIMIT], len(rows) > SEARCH_LIMIT
+
+
+def member_counts(org: Organization) -> dict[str, int]:
+    """Active and active full members of one organization (not its subtree): one query."""
+    return Member.objects.filter(organization=org, is_active=True).aggregate(
+        total=Count("pk"), full=Count("pk", filter=Q(status="full"))
+    )
+
+
+# --- change history ------------------------------------------------------------------------
+
+HISTORY_PER_PAGE = 25
+
+# Fields shown masked in history unless the user may see personal data (SPEC §3).
+MASKED_FIELDS = {"id_number": mask_id, "phone": mask_phone, "contact_phone": mask_phone}
+
+
+@dataclass
+class Change:
+    label: str
+    old: str
+    new: str
+
+
+@dataclass
+class HistoryEntry:
+    record: Any
+    kind: str  # "created", "changed", "deleted"
+    changes: list[Change] = field(default_factory=list)
+
+    @property
+    def kind_label(self) -> str:
+        return str(HISTORY_KINDS[self.kind])
+
+
+HISTORY_KINDS = {"created": _("created"), "changed": _("changed"), "deleted": _("deleted")}
+
+
+def _diff_fields(model: type[models.Model]) -> list[models.Field]:
+    """The model's fields a history row tracks and a person would care about."""
+    tracked = {f.name for f in model.history.model.tracked_fields}  # type: ignore[attr-defined]
+    return [
+        f
+        for f in model._meta.concrete_fields
+        if f.name in tracked and f.editable and not f.primary_key
+    ]
+
+
+def history_page(
+    obj: models.Model, page_number: Any, *, show_personal: bool
+) -> tuple[Page, list[HistoryEntry]]:
+    """One page of `obj`'s change history, newest first, each entry with the fields it
+    changed (verbose names, readable values, personal data masked unless
+    `show_personal`). Queries: the count, the page's rows with their users plus the row
+    before the page (one query), and one per related model whose ids appear in the
+    changes (at most the number of foreign keys of the model)."""
+    history = obj.history.select_related("history_user")  # type: ignore[attr-defined]
+    paginator = Paginator(history, HISTORY_PER_PAGE)
+    page = paginator.get_page(page_number)
+    offset = (page.number - 1) * HISTORY_PER_PAGE
+    # One extra row: the version before the page's last entry, to diff against.
+    rows = list(history[offset : offset + HISTORY_PER_PAGE + 1]) if paginator.count else []
+    fields = _diff_fields(type(obj))
+    by_name = {f.name: f for f in fields}
+    raw: list[tuple[Any, str, list[tuple[str, Any, Any]]]] = []
+    for i, record in enumerate(rows[:HISTORY_PER_PAGE]):
+        before = rows[i + 1] if i + 1 < len(rows) else None
+        if record.history_type == "+":
+            changes = [
+                (f.name, None, getattr(record, f.attname))
+                for f in fields
+                if getattr(record, f.attname) not in (None, "", False)
+            ]
+            raw.append((record, "created", changes))
+        elif record.history_type == "-":
+            raw.append((record, "deleted", []))
+        else:
+            changes = []
+            if before is not None:
+                delta = record.diff_against(before, included_fields=list(by_name))
+                changes = [(c.field, c.old, c.new) for c in delta.changes]
+            raw.append((record, "changed", changes))
+    names = _related_names(raw, by_name)
+    entries = []
+    for record, kind, changes in raw:
+        entry = HistoryEntry(record=record, kind=kind)
+        for name, old, new in changes:
+            f = by_name[name]
+            entry.changes.append(
+                Change(
+                    label=str(f.verbose_name),
+                    old=_readable(f, old, names, show_personal),
+                    new=_readable(f, new, names, show_personal),
+                )
+            )
+        entries.append(entry)
+    return page, entries
+
+
+def _related_names(
+    raw: list[tuple[Any, str, list[tuple[str, Any, Any]]]], by_name: dict[str, models.Field]
+) -> dict[str, dict[Any, str]]:
+    """Display names of the related objects whose ids appear in the changes: one query
+    per foreign key that occurs."""
+    ids: dict[str, set[Any]] = {}
+    for _record, _kind, changes in raw:
+        for name, old, new in changes:
+            if by_name[name].is_relation:
+                ids.setdefault(name, set()).update(v for v in (old, new) if v is not None)
+    names: dict[str, dict[Any, str]] = {}
+    for name, pks in ids.items():
+        related = by_name[name].related_model
+        names[name] = {pk: str(o) for pk, o in related._default_manager.in_bulk(pks).items()}
+    return names
+
+
+def _readable(
+    f: models.Field, value: Any, names: dict[str, dict[Any, str]], show_personal: bool
+) -> str:
+    if value is None or value == "":
+        return "—"
+    if f.is_relation:
+        return names.get(f.name, {}).get(value, str(_("(deleted #%(id)s)") % {"id": value}))
+    if f.choices:
+        return str(dict(f.flatchoices).get(value, value))
+    if isinstance(f, models.BooleanField):
+        return str(_("yes") if value else _("no"))
+    if isinstance(f, models.DateField):
+        return formats.date_format(value, "SHORT_DATE_FORMAT")
+    if f.name in MASKED_FIELDS and not show_personal:
+        return MASKED_FIELDS[f.name](str(value))
+    return str(value)
