@@ -252,6 +252,8 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "portal@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# E-mail copies of in-app notifications (portal/notifications), off by default.
+NOTIFY_BY_EMAIL = env_bool("NOTIFY_BY_EMAIL", False)
 
 # Content Security Policy (django-csp 4): no inline scripts or styles anywhere.
 CONTENT_SECURITY_POLICY = {

@@ -4,9 +4,11 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.permissions import Action, grants_for, roles_for
+from portal.notifications.models import Notification
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -39,4 +41,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         if roles
         else (_("site administrator") if user.is_superuser else "")
     )
-    return {"nav_items": nav, "primary_role": primary}
+    # The bell in base.html: one COUNT query, run only when a template shows it.
+    unread = SimpleLazyObject(lambda: Notification.objects.unread_count(user))
+    return {"nav_items": nav, "primary_role": primary, "unread_notifications": unread}

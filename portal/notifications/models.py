@@ -1,3 +1,73 @@
-from django.db import models
+"""In-app notifications: one row per recipient and event.
 
-# Create your models here.
+Written by `portal.notifications.services.notify` in the same transaction as the action
+that caused them (so a rolled-back action notifies nobody); e-mail copies go out through
+a Celery task enqueued on commit (tasks.py). The unread count in the navigation
+(portal/core/context_processors.py) is one COUNT over the partial index below.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class NotificationQuerySet(models.QuerySet):
+    def for_user(self, user: Any) -> NotificationQuerySet:
+        return self.filter(recipient=user)
+
+    def unread(self) -> NotificationQuerySet:
+        return self.filter(read_at__isnull=True)
+
+    def unread_count(self, user: Any) -> int:
+        """One COUNT query (partial index notification_unread_idx)."""
+        if user is None or not user.is_authenticated:
+            return 0
+        return self.for_user(user).unread().count()
+
+
+class Notification(models.Model):
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    # A machine-readable key of what happened, e.g. "review.submitted".
+    verb = models.CharField(_("event"), max_length=50)
+    title = models.CharField(_("title"), max_length=300)
+    body = models.TextField(_("text"), blank=True)
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # Set when the e-mail copy was handed to the mail server (idempotent task).
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The notification list: one user's rows, newest first.
+            models.Index(fields=["recipient", "-created_at"], name="notification_list_idx"),
+            # The unread count on every page: a small partial index.
+            models.Index(
+                fields=["recipient"],
+                condition=Q(read_at__isnull=True),
+                name="notification_unread_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
