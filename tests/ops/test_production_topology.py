@@ -2,6 +2,8 @@
 a Celery worker and Celery beat with DEBUG=0 on PostgreSQL and Redis (the processes
 docker-compose.yml runs), proves each one works, and stops them all.
 
+It runs on a database of its own, created by the script and dropped afterwards, so
+migrations left in another database by work in progress cannot get in its way.
 Skipped when PostgreSQL or Redis is unreachable, except in CI (CI=true), where that is
 a failure.
 """
@@ -13,32 +15,38 @@ import re
 import signal
 import socket
 import subprocess
+import uuid
 from pathlib import Path
 
 import dj_database_url
 import psycopg
 import pytest
 import redis
+from psycopg import sql
 
 ROOT = Path(__file__).resolve().parents[2]
-DATABASE_URL = os.environ.get(
-    "PROD_CHECK_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_prod"
-)
+# The server to use; the test's database on it gets a name of its own.
+POSTGRES_URL = os.environ.get("PROD_CHECK_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
 REDIS_URL = os.environ.get("PROD_CHECK_REDIS_URL", "redis://127.0.0.1:6379/0")
 TIMEOUT = 120
 
 
+def _connect_maintenance() -> psycopg.Connection:
+    cfg = dj_database_url.parse(POSTGRES_URL.rstrip("/") + "/postgres")
+    return psycopg.connect(
+        host=cfg["HOST"],
+        port=cfg["PORT"] or 5432,
+        user=cfg["USER"] or None,
+        password=cfg["PASSWORD"] or None,
+        dbname="postgres",
+        connect_timeout=3,
+        autocommit=True,
+    )
+
+
 def _services_missing() -> str | None:
-    cfg = dj_database_url.parse(DATABASE_URL)
     try:
-        psycopg.connect(
-            host=cfg["HOST"],
-            port=cfg["PORT"] or 5432,
-            user=cfg["USER"] or None,
-            password=cfg["PASSWORD"] or None,
-            dbname="postgres",
-            connect_timeout=3,
-        ).close()
+        _connect_maintenance().close()
     except psycopg.Error as exc:
         return f"PostgreSQL unreachable ({exc.__class__.__name__})"
     try:
@@ -86,8 +94,9 @@ def test_run_production_check_starts_every_process_proves_it_works_and_stops_all
         if key not in {"DATABASE_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}
         and not key.startswith(("DJANGO_", "REDIS_", "PYTEST_"))
     }
+    database = f"portal_topology_{uuid.uuid4().hex[:12]}"
     env.update(
-        DATABASE_URL=DATABASE_URL,
+        DATABASE_URL=f"{POSTGRES_URL.rstrip('/')}/{database}",
         REDIS_URL=REDIS_URL,
         PORT=str(_free_port()),
         PROD_DIR=str(tmp_path / "prod"),
@@ -106,8 +115,14 @@ def test_run_production_check_starts_every_process_proves_it_works_and_stops_all
         process.send_signal(signal.SIGTERM)  # the script's trap stops its children
         output, _ = process.communicate(timeout=60)
         pytest.fail(f"run-production.sh --check took over {TIMEOUT} s:\n{output}")
+    finally:
+        with _connect_maintenance() as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database))
+            )
 
     assert process.returncode == 0, output
+    assert f"[run-production] created database {database}" in output
     assert "[run-production] check passed" in output
     assert re.search(r"worker answered: pong portal-check-\S+@", output), output
     started = {int(pid) for pid in re.findall(r"started \(pid (\d+)", output)}
