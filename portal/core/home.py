@@ -1,19 +1,43 @@
 """Which home page each user lands on, and what it shows.
 
 Order of precedence when a user holds several roles: site administrator, reviewer,
-campaign office, instructor, secretary, clerk, then a party member's own page.
+campaign office, instructor, secretary, clerk, then a party member's own page; a login
+with none of these gets a page telling them whom to ask.
+
+Each builder below runs a fixed number of queries whatever the size of the data (the
+docstrings count them; tests/core/test_home.py pins them). Later features add their own
+sections (campaign to-do items) to the role's template, templates/core/home_<role>.html.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django.db.models import Count, F, Func, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 
-from portal.accounts.models import Role
+from organizations.models import Enterprise, Member, MemberStatus, Organization, OrgKind
+from portal.accounts.models import Role, User
 from portal.accounts.permissions import roles_for
 
 ROLE_PRECEDENCE = [Role.REVIEWER, Role.OFFICE, Role.INSTRUCTOR, Role.SECRETARY, Role.CLERK]
+# The reviewer's and the office's home lists at most this many weak-and-lax organizations.
+WEAK_LIST_LIMIT = 20
+_NOT_LOADED = object()
+
+
+def _own_member(user: Any) -> Member | None:
+    """The member record linked to the login, with its organization (one query, cached
+    on the user object for the rest of the request)."""
+    cached = getattr(user, "_portal_member", _NOT_LOADED)
+    if cached is _NOT_LOADED:
+        cached = (
+            Member.objects.select_related("organization", "enterprise").filter(user=user).first()
+        )
+        user._portal_member = cached
+    return cached
 
 
 def primary_role(user: Any) -> str | None:
@@ -23,16 +47,154 @@ def primary_role(user: Any) -> str | None:
     for role in ROLE_PRECEDENCE:
         if role in held:
             return role
-    if getattr(user, "member", None) is not None:
+    if _own_member(user) is not None:
         return "member"
     return None
+
+
+def _count(queryset: QuerySet) -> Coalesce:
+    """A correlated COUNT(*) subquery (no GROUP BY on the outer query)."""
+    counted = queryset.order_by().annotate(_n=Func(F("pk"), function="COUNT")).values("_n")
+    return Coalesce(Subquery(counted[:1]), 0)
+
+
+def with_subtree_member_counts(queryset: QuerySet) -> QuerySet:
+    """Annotate each organization with the active members of its whole subtree
+    (`member_count`) and the full members among them (`full_member_count`): two
+    correlated subqueries in the same SELECT, so still one query."""
+    in_subtree = Member.objects.filter(
+        is_active=True, organization__path__startswith=OuterRef("path")
+    )
+    return queryset.annotate(
+        member_count=_count(in_subtree),
+        full_member_count=_count(in_subtree.filter(status=MemberStatus.FULL)),
+    )
+
+
+def _attach_sizes(orgs: list[Organization]) -> list[Organization]:
+    for org in orgs:
+        org.probationary_count = org.member_count - org.full_member_count
+        org.size_warning_text = org.size_warning(org.full_member_count)
+    return orgs
+
+
+def _role_organizations(user: Any, role: str) -> list[Organization]:
+    return [ra.organization for ra in roles_for(user) if ra.role == role]
+
+
+def subtree_overview(nodes: list[Organization]) -> dict[str, Any]:
+    """Counts for the subtrees under `nodes`: organizations by kind (with weak ones),
+    the first weak-and-lax organizations, members. Three queries."""
+    paths = {org.path for org in nodes}
+    orgs = Organization.objects.under_paths(paths).filter(is_active=True)
+    rows = {
+        row["kind"]: row
+        for row in orgs.order_by()
+        .values("kind")
+        .annotate(n=Count("pk"), weak=Count("pk", filter=Q(is_weak=True)))
+    }
+    by_kind = [
+        {"kind": kind, "label": label, "count": rows[kind]["n"], "weak": rows[kind]["weak"]}
+        for kind, label in OrgKind.choices
+        if kind in rows
+    ]
+    weak = _attach_sizes(
+        list(
+            with_subtree_member_counts(orgs.filter(is_weak=True)).order_by("path")[:WEAK_LIST_LIMIT]
+        )
+    )
+    members = (
+        Member.objects.under_paths(paths)
+        .active()
+        .aggregate(total=Count("pk"), full=Count("pk", filter=Q(status=MemberStatus.FULL)))
+    )
+    return {
+        "by_kind": by_kind,
+        "organization_total": sum(row["count"] for row in by_kind),
+        "weak_total": sum(row["weak"] for row in by_kind),
+        "weak_organizations": weak,
+        "weak_more": sum(row["weak"] for row in by_kind) > len(weak),
+        "member_total": members["total"],
+        "member_full": members["full"],
+        "member_probationary": members["total"] - members["full"],
+    }
+
+
+def _admin(user: Any) -> dict[str, Any]:
+    """Site overview: four aggregate queries."""
+    orgs = Organization.objects.aggregate(
+        total=Count("pk", filter=Q(is_active=True)),
+        weak=Count("pk", filter=Q(is_active=True, is_weak=True)),
+        roots=Count("pk", filter=Q(depth=1)),
+    )
+    members = Member.objects.aggregate(
+        total=Count("pk", filter=Q(is_active=True)),
+        full=Count("pk", filter=Q(is_active=True, status=MemberStatus.FULL)),
+    )
+    users = User.objects.aggregate(total=Count("pk"), active=Count("pk", filter=Q(is_active=True)))
+    return {
+        "org_stats": orgs,
+        "member_stats": members,
+        "user_stats": users,
+        "enterprise_total": Enterprise.objects.count(),
+    }
+
+
+def _reviewer(user: Any) -> dict[str, Any]:
+    nodes = _role_organizations(user, Role.REVIEWER)
+    return {"nodes": nodes, **subtree_overview(nodes)}
+
+
+def _office(user: Any) -> dict[str, Any]:
+    nodes = _role_organizations(user, Role.OFFICE)
+    return {"nodes": nodes, **subtree_overview(nodes)}
+
+
+def _organizations_with_sizes(user: Any, role: str) -> list[Organization]:
+    """The role's organizations with subtree member counts and host enterprises (two
+    queries)."""
+    ids = [org.pk for org in _role_organizations(user, role)]
+    orgs = (
+        with_subtree_member_counts(Organization.objects.filter(pk__in=ids))
+        .prefetch_related("enterprises")
+        .order_by("path")
+    )
+    return _attach_sizes(list(orgs))
+
+
+def _instructor(user: Any) -> dict[str, Any]:
+    orgs = _organizations_with_sizes(user, Role.INSTRUCTOR)
+    return {"assigned": orgs, "weak_count": sum(1 for org in orgs if org.is_weak)}
+
+
+def _secretary(user: Any) -> dict[str, Any]:
+    return {"own_organizations": _organizations_with_sizes(user, Role.SECRETARY)}
+
+
+def _clerk(user: Any) -> dict[str, Any]:
+    return {"own_organizations": _organizations_with_sizes(user, Role.CLERK)}
+
+
+def _member(user: Any) -> dict[str, Any]:
+    """The member record is already loaded by primary_role (no further query)."""
+    return {"member": _own_member(user)}
+
+
+BUILDERS: dict[str, Callable[[Any], dict[str, Any]]] = {
+    "admin": _admin,
+    Role.REVIEWER: _reviewer,
+    Role.OFFICE: _office,
+    Role.INSTRUCTOR: _instructor,
+    Role.SECRETARY: _secretary,
+    Role.CLERK: _clerk,
+    "member": _member,
+}
 
 
 def home_context(request: HttpRequest) -> tuple[str, dict[str, Any]]:
     user = request.user
     role = primary_role(user)
-    assignments = [ra for ra in roles_for(user) if ra.role == role]
-    organizations = [ra.organization for ra in assignments]
-    context: dict[str, Any] = {"role": role, "organizations": organizations}
-    template = f"core/home_{role or 'none'}.html"
-    return template, context
+    context: dict[str, Any] = {"role": role, "all_roles": roles_for(user)}
+    if role is not None:
+        context.update(BUILDERS[role](user))
+    return f"core/home_{role or 'none'}.html", context
