@@ -5,6 +5,17 @@ Further modules (plans, meetings, study, opinions, phase 2 records) are imported
 """
 
 from .campaigns import AppraisalGrade, BilingualName, Campaign, CampaignQuerySet, Phase, ProblemCategory
+from .opinions import (
+    AddressedTo,
+    IllegalTransition,
+    Opinion,
+    OpinionChannel,
+    OpinionEvent,
+    OpinionQuerySet,
+    OpinionSource,
+    OpinionStatus,
+    SuggestionBox,
+)
 
 __all__ = [
     "AppraisalGrade",
@@ -13,4 +24,17 @@ __all__ = [
     "CampaignQuerySet",
     "Phase",
     "ProblemCategory",
+]
+
+# opinions and the online suggestion box (SPEC §6.1)
+__all__ += [
+    "AddressedTo",
+    "IllegalTransition",
+    "Opinion",
+    "OpinionChannel",
+    "OpinionEvent",
+    "OpinionQuerySet",
+    "OpinionSource",
+    "OpinionStatus",
+    "SuggestionBox",
 ]

@@ -1,0 +1,303 @@
+"""Forms for opinions (clerk's entry, sorting, answering, filters) and for the public
+online suggestion box (submission with anti-spam fields, receipt lookup)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django import forms
+from django.core import signing
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import AddressedTo, OpinionChannel, OpinionSource, OpinionStatus, ProblemCategory
+
+PUBLIC_CONTENT_MAX = 2000
+# The public form carries a signed "started at" stamp; a person needs a few seconds to
+# write an opinion, a script does not. Stamps older than FORM_MAX_AGE are refused too.
+MIN_FILL_SECONDS = 3
+FORM_MAX_AGE = 6 * 60 * 60
+FORM_SALT = "activities.public-box.form-started"
+
+
+def _category_choices(categories: Sequence[ProblemCategory], blank: str) -> list[tuple[str, str]]:
+    return [("", blank)] + [(str(c.pk), c.name) for c in categories]
+
+
+def _pick(categories: Sequence[ProblemCategory], value: str) -> ProblemCategory | None:
+    for category in categories:
+        if str(category.pk) == value:
+            return category
+    return None
+
+
+class OpinionForm(forms.Form):
+    """An opinion received offline, typed in by the secretary or clerk."""
+
+    content = forms.CharField(label=_("Opinion"), max_length=5000, widget=forms.Textarea)
+    source = forms.ChoiceField(label=_("Source"), choices=OpinionSource.choices)
+    channel = forms.ChoiceField(
+        label=_("Channel"),
+        choices=[c for c in OpinionChannel.choices if c[0] != OpinionChannel.ONLINE],
+    )
+    addressed_to = forms.ChoiceField(label=_("Addressed to"), choices=AddressedTo.choices)
+    addressed_member = forms.ChoiceField(
+        label=_("Member addressed (from the roster)"),
+        required=False,
+        help_text=_("Only when the opinion is addressed to a named member."),
+    )
+    addressed_member_name = forms.CharField(
+        label=_("Member addressed (name, if not on the roster)"), max_length=50, required=False
+    )
+    received_on = forms.DateField(
+        label=_("Received on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    category = forms.ChoiceField(
+        label=_("Category"),
+        required=False,
+        help_text=_("Leave empty to sort the opinion later."),
+    )
+    submitter_name = forms.CharField(
+        label=_("Submitter's name (optional)"),
+        max_length=50,
+        required=False,
+        help_text=_("Leave name and contact empty for an anonymous opinion."),
+    )
+    submitter_contact = forms.CharField(
+        label=_("Submitter's contact (optional)"), max_length=100, required=False
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        categories: Sequence[ProblemCategory],
+        members: Sequence[Any],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self._categories = categories
+        self._members = members
+        self.fields["category"].choices = _category_choices(categories, "—")
+        self.fields["addressed_member"].choices = [("", "—")] + [
+            (str(m.pk), m.name) for m in members
+        ]
+        if not self.is_bound:
+            self.initial.setdefault("received_on", timezone.localdate())
+            self.initial.setdefault("source", OpinionSource.FRONTLINE)
+
+    def clean_category(self) -> ProblemCategory | None:
+        return _pick(self._categories, self.cleaned_data.get("category") or "")
+
+    def clean_addressed_member(self) -> Any:
+        value = self.cleaned_data.get("addressed_member") or ""
+        return next((m for m in self._members if str(m.pk) == value), None)
+
+    def service_fields(self) -> dict[str, Any]:
+        return dict(self.cleaned_data)
+
+
+class SortForm(forms.Form):
+    category = forms.ChoiceField(label=_("Category"))
+
+    def __init__(self, *args: Any, categories: Sequence[ProblemCategory], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._categories = categories
+        self.fields["category"].choices = _category_choices(categories, "—")
+
+    def clean_category(self) -> ProblemCategory:
+        category = _pick(self._categories, self.cleaned_data.get("category") or "")
+        if category is None:
+            raise forms.ValidationError(_("Pick a category."))
+        return category
+
+
+class AnswerForm(forms.Form):
+    answer_text = forms.CharField(
+        label=_("Answer"),
+        max_length=5000,
+        widget=forms.Textarea,
+        help_text=_(
+            "Written feedback. The team and the organization's members see it; so does the "
+            "submitter of an online-box opinion."
+        ),
+    )
+
+    def clean_answer_text(self) -> str:
+        text = self.cleaned_data["answer_text"].strip()
+        if not text:
+            raise forms.ValidationError(_("Write the answer."))
+        return text
+
+
+class OpinionFilterForm(forms.Form):
+    campaign = forms.ChoiceField(label=_("Campaign"), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("all")), *OpinionStatus.choices]
+    )
+    source = forms.ChoiceField(
+        label=_("Source"), required=False, choices=[("", _("all")), *OpinionSource.choices]
+    )
+    channel = forms.ChoiceField(
+        label=_("Channel"), required=False, choices=[("", _("all")), *OpinionChannel.choices]
+    )
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    unanswered = forms.BooleanField(label=_("Unanswered only"), required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        campaigns: Sequence[Any],
+        categories: Sequence[ProblemCategory],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self._categories = categories
+        self.fields["campaign"].choices = [(str(c.pk), c.name) for c in campaigns]
+        self.fields["category"].choices = _category_choices(categories, _("all"))
+
+    def clean_category(self) -> ProblemCategory | None:
+        return _pick(self._categories, self.cleaned_data.get("category") or "")
+
+    def filters(self) -> dict[str, Any]:
+        """The valid filters only: a bad value in one field does not drop the others."""
+        self.is_valid()
+        return {k: v for k, v in getattr(self, "cleaned_data", {}).items() if v}
+
+
+class BoxIntroForm(forms.Form):
+    intro = forms.CharField(
+        label=_("Introduction shown on the box page"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea,
+        help_text=_("For example who reads the opinions and when to expect a reply."),
+    )
+
+
+# --- the public box ---------------------------------------------------------------------
+
+
+def form_started_token(box_id: int, at: float | None = None) -> str:
+    """A signed stamp of when the form was served (used for the minimum fill time)."""
+    stamp = timezone.now().timestamp() if at is None else at
+    return signing.dumps({"b": box_id, "t": int(stamp)}, salt=FORM_SALT)
+
+
+class PublicOpinionForm(forms.Form):
+    """The public form. Only the opinion itself is required; nothing personal is."""
+
+    content = forms.CharField(
+        label=_("Your opinion or suggestion"),
+        max_length=PUBLIC_CONTENT_MAX,
+        widget=forms.Textarea(attrs={"rows": 6, "maxlength": PUBLIC_CONTENT_MAX}),
+        help_text=_("Up to 2,000 characters."),
+    )
+    addressed_to = forms.ChoiceField(
+        label=_("Addressed to"), choices=AddressedTo.choices, initial=AddressedTo.TEAM
+    )
+    addressed_member_name = forms.CharField(
+        label=_("Name of the member (optional)"),
+        max_length=50,
+        required=False,
+        help_text=_("Only if your opinion is addressed to a named member."),
+    )
+    category = forms.ChoiceField(label=_("What is it about? (optional)"), required=False)
+    source = forms.ChoiceField(
+        label=_("You are (optional)"),
+        required=False,
+        choices=[("", _("prefer not to say")), *OpinionSource.choices],
+    )
+    submitter_name = forms.CharField(
+        label=_("Your name (optional)"),
+        max_length=50,
+        required=False,
+        help_text=_("You may stay anonymous."),
+    )
+    submitter_contact = forms.CharField(
+        label=_("Phone or e-mail (optional)"),
+        max_length=100,
+        required=False,
+        help_text=_("Only if you would like to be contacted. Not required to read the reply."),
+    )
+    # Honeypot: hidden from people by CSS (.hp-field); scripts tend to fill every input.
+    website = forms.CharField(label=_("Leave this field empty"), required=False)
+    # Checked in clean(): a hidden field's own errors would not be shown to anyone.
+    started = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    HONEYPOT = "website"
+
+    def __init__(
+        self, *args: Any, box_id: int, categories: Sequence[ProblemCategory], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self._box_id = box_id
+        self._categories = categories
+        self.fields["category"].choices = _category_choices(categories, "—")
+        self.fields[self.HONEYPOT].widget.attrs.update({"autocomplete": "off", "tabindex": "-1"})
+        self.stale_stamp = False
+        if not self.is_bound:
+            self.initial["started"] = form_started_token(box_id)
+
+    def visible_fields(self) -> list[Any]:
+        # The honeypot is rendered apart, inside its hidden wrapper.
+        return [f for f in super().visible_fields() if f.name != self.HONEYPOT]
+
+    def clean_category(self) -> ProblemCategory | None:
+        return _pick(self._categories, self.cleaned_data.get("category") or "")
+
+    def clean_content(self) -> str:
+        text = self.cleaned_data["content"].strip()
+        if not text:
+            raise forms.ValidationError(_("Write your opinion."))
+        return text
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get(self.HONEYPOT):
+            raise forms.ValidationError(
+                _("Your opinion could not be sent. Please try again."), code="honeypot"
+            )
+        try:
+            stamp = signing.loads(
+                self.data.get("started", ""), salt=FORM_SALT, max_age=FORM_MAX_AGE
+            )
+            started = float(stamp["t"])
+            if stamp["b"] != self._box_id:
+                raise ValueError("stamp from another box")
+            if timezone.now().timestamp() - started > FORM_MAX_AGE:
+                raise ValueError("stamp too old")
+        except (signing.BadSignature, KeyError, TypeError, ValueError):
+            self.stale_stamp = True
+            raise forms.ValidationError(
+                _("This form has expired. Please send your opinion again."), code="expired"
+            ) from None
+        if timezone.now().timestamp() - started < MIN_FILL_SECONDS:
+            raise forms.ValidationError(
+                _("That was very quick. Please check your opinion and send it again."),
+                code="too_fast",
+            )
+        if data.get("addressed_to") != AddressedTo.MEMBER:
+            data["addressed_member_name"] = ""
+        elif not data.get("addressed_member_name"):
+            self.add_error(
+                "addressed_member_name", _("Name the member, or choose another addressee.")
+            )
+        return data
+
+    def refreshed_data(self) -> Any:
+        """The submitted data with a new stamp, for re-showing an expired form."""
+        data = self.data.copy()
+        data["started"] = form_started_token(self._box_id)
+        return data
+
+
+class ReceiptLookupForm(forms.Form):
+    code = forms.CharField(
+        label=_("Receipt code"),
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+        help_text=_("The code you were given when you sent your opinion, e.g. 7K3QM-P9XWD."),
+    )

@@ -1,0 +1,206 @@
+"""The public online suggestion box (SPEC §6.1): no login, mounted at /box/.
+
+/box/<token>/          the form; on success the page shows a receipt code
+/box/<token>/receipt/  the submitter types the code and reads the status and reply
+
+Rules: nothing personal is required; the pages never list or reveal other submissions
+(the only read of opinions is one lookup by box and receipt code); a wrong code gets the
+same "not found" whatever the reason. Abuse is held off by per-address and per-box rate
+limits in Django's cache, a honeypot field and a minimum time to fill the form. CSRF
+protection stays on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from . import services_opinions as services
+from .forms_opinions import PublicOpinionForm, ReceiptLookupForm
+from .models import Opinion, OpinionStatus, ProblemCategory, SuggestionBox
+from .models.opinions import normalize_receipt_code
+from .selectors_opinions import box_campaign
+
+logger = logging.getLogger(__name__)
+
+# (limit, window in seconds)
+SUBMIT_PER_ADDRESS = (5, 10 * 60)
+SUBMIT_PER_BOX_PER_DAY = 200
+LOOKUP_PER_ADDRESS = (20, 10 * 60)
+
+
+def client_address(request: HttpRequest) -> str:
+    """The client's IP address. X-Forwarded-For is believed only when the direct peer
+    is one of settings.TRUSTED_PROXIES (the proxy in front of gunicorn), and then its
+    right-most untrusted entry is taken: that is the one our proxy appended."""
+    remote = request.META.get("REMOTE_ADDR", "")
+    trusted = set(getattr(settings, "TRUSTED_PROXIES", ()))
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    trust_all = "*" in trusted
+    if forwarded and (trust_all or remote in trusted):
+        for candidate in reversed([p.strip() for p in forwarded.split(",") if p.strip()]):
+            if trust_all or candidate not in trusted:
+                return candidate[:64]
+    return remote
+
+
+def _address_key(kind: str, request: HttpRequest) -> str:
+    # Hashed so that the cache never holds visitors' addresses in clear.
+    digest = hashlib.sha256(f"{settings.SECRET_KEY}:{client_address(request)}".encode()).hexdigest()
+    return f"publicbox:{kind}:{digest[:32]}"
+
+
+def _hit(key: str, limit: int, window: int) -> bool:
+    """Count one hit in a fixed window; True when over the limit. Atomic: add() creates
+    the counter with its expiry, incr() is atomic in Redis and in the local-memory cache.
+    If the cache is down, let the request through rather than fail the page."""
+    try:
+        cache.add(key, 0, timeout=window)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add() and incr()
+            cache.add(key, 1, timeout=window)
+            count = 1
+    except Exception:
+        logger.warning("rate-limit cache unavailable", exc_info=True)
+        return False
+    return count > limit
+
+
+def _box_day_key(box: SuggestionBox) -> str:
+    return f"publicbox:box:{box.pk}:{timezone.localdate():%Y%m%d}"
+
+
+def _box_day_count(box: SuggestionBox) -> int:
+    try:
+        return int(cache.get(_box_day_key(box), 0))
+    except Exception:
+        logger.warning("rate-limit cache unavailable", exc_info=True)
+        return 0
+
+
+def _box_day_add(box: SuggestionBox) -> None:
+    _hit(_box_day_key(box), SUBMIT_PER_BOX_PER_DAY, 24 * 60 * 60)
+
+
+def _get_box(token: str) -> SuggestionBox | None:
+    """The box by its token, with the organization. One query."""
+    return SuggestionBox.objects.select_related("organization").filter(token=token).first()
+
+
+def _not_found(request: HttpRequest) -> HttpResponse:
+    return render(request, "public/not_found.html", status=404)
+
+
+def _limited(request: HttpRequest, box: SuggestionBox) -> HttpResponse:
+    response = render(
+        request, "public/limited.html", {"box": box, "org": box.organization}, status=429
+    )
+    response["Retry-After"] = str(SUBMIT_PER_ADDRESS[1])
+    return response
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def box(request: HttpRequest, token: str) -> HttpResponse:
+    box = _get_box(token)
+    if box is None:
+        return _not_found(request)
+    org = box.organization
+    campaign = box_campaign(org) if box.is_open and org.is_active else None
+    context: dict[str, Any] = {"box": box, "org": org}
+    if campaign is None:
+        return render(request, "public/box_closed.html", context)
+    categories = list(ProblemCategory.objects.filter(campaign=campaign))
+    if request.method == "POST":
+        if _hit(_address_key("submit", request), *SUBMIT_PER_ADDRESS):
+            return _limited(request, box)
+        if _box_day_count(box) >= SUBMIT_PER_BOX_PER_DAY:
+            return _limited(request, box)
+        form = PublicOpinionForm(request.POST, box_id=box.pk, categories=categories)
+        if form.is_valid():
+            data = form.cleaned_data
+            opinion = services.opinion_submit_online(
+                box=box,
+                campaign=campaign,
+                content=data["content"],
+                addressed_to=data["addressed_to"],
+                addressed_member_name=data["addressed_member_name"],
+                suggested_category=data["category"],
+                source=data["source"],
+                submitter_name=data["submitter_name"],
+                submitter_contact=data["submitter_contact"],
+            )
+            _box_day_add(box)
+            context["receipt_code"] = opinion.receipt_code_display
+            return render(request, "public/box_thanks.html", context)
+        if form.stale_stamp:
+            # Keep the errors, re-show what was typed, with a new stamp to send it again.
+            form.data = form.refreshed_data()
+    else:
+        form = PublicOpinionForm(box_id=box.pk, categories=categories)
+    context["form"] = form
+    return render(request, "public/box.html", context)
+
+
+PUBLIC_STATUS = {
+    OpinionStatus.RECEIVED: "received",
+    OpinionStatus.SORTED: "handling",
+    OpinionStatus.ANSWERED: "answered",
+    OpinionStatus.ADOPTED: "adopted",
+}
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def receipt(request: HttpRequest, token: str) -> HttpResponse:
+    """Read the reply to one's own opinion with the receipt code. Works for a closed box
+    too. Every failure (bad format, unknown code, another box's code) looks the same."""
+    box = _get_box(token)
+    if box is None:
+        return _not_found(request)
+    context: dict[str, Any] = {"box": box, "org": box.organization}
+    if request.method == "POST":
+        if _hit(_address_key("lookup", request), *LOOKUP_PER_ADDRESS):
+            return _limited(request, box)
+        form = ReceiptLookupForm(request.POST)
+        opinion = None
+        if form.is_valid():
+            code = normalize_receipt_code(form.cleaned_data["code"])
+            # The one read of opinions on public pages: by this box and this exact code.
+            opinion = (
+                Opinion.objects.filter(organization_id=box.organization_id, receipt_code=code)
+                .only(
+                    "pk",
+                    "content",
+                    "status",
+                    "received_on",
+                    "answer_text",
+                    "answered_at",
+                    "adopted_item_label",
+                    "adopted_at",
+                )
+                .first()
+                if code
+                else None
+            )
+        if opinion is None:
+            context["not_found"] = True
+        else:
+            context["opinion"] = opinion
+            context["public_status"] = PUBLIC_STATUS[opinion.status]
+        # An empty form either way: a failed lookup looks the same whatever was typed.
+        form = ReceiptLookupForm()
+    else:
+        form = ReceiptLookupForm()
+    context["form"] = form
+    return render(request, "public/receipt.html", context)
