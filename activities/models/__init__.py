@@ -38,3 +38,32 @@ __all__ += [
     "OpinionStatus",
     "SuggestionBox",
 ]
+
+# meetings, shared attendance, special-meeting extras, study counseling (SPEC §6.1-6.2)
+from .meetings import (  # noqa: E402
+    SUBKINDS,
+    Attendance,
+    CriticismEntry,
+    CriticismKind,
+    Meeting,
+    MeetingKind,
+    MeetingParticipation,
+    MeetingQuerySet,
+    MeetingSubkind,
+)
+from .study import CounselingRecord, CounselingRecordQuerySet, StudyMode  # noqa: E402
+
+__all__ += [
+    "SUBKINDS",
+    "Attendance",
+    "CounselingRecord",
+    "CounselingRecordQuerySet",
+    "CriticismEntry",
+    "CriticismKind",
+    "Meeting",
+    "MeetingKind",
+    "MeetingParticipation",
+    "MeetingQuerySet",
+    "MeetingSubkind",
+    "StudyMode",
+]

@@ -97,7 +97,7 @@ def attachment_add(
             if thumb is not None:
                 attachment.thumbnail.save("thumb" + thumb[1], ContentFile(thumb[0]), save=False)
                 written.append(attachment.thumbnail.name)
-        attachment.full_clean()
+        attachment.full_clean(exclude=["uploaded_by"])  # None for system imports
         attachment.save()
     except Exception:
         for stored in written:

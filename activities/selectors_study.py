@@ -1,0 +1,96 @@
+"""Reads about study counseling (SPEC §6.1), for the counseling pages and the live
+checklist requirement "every member counseled at least N times".
+
+Coverage of an organization = its active members (its own roster, not its
+descendants') with at least `campaign.min_counseling_per_member` sessions in the
+campaign, over all its active members. A member's sessions count wherever they were
+recorded (a member who moved keeps them). An organization without members has
+coverage 0 of 0; the checklist decides what that means.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+
+from organizations.models import Member, Organization
+
+from .models import Campaign, CounselingRecord
+
+OrgQ = Callable[[str], Q]
+
+
+@dataclass(frozen=True)
+class Coverage:
+    covered: int
+    total: int
+    minimum: int
+    uncovered: list[Member] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return self.total > 0 and self.covered == self.total
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.covered / self.total) if self.total else 0
+
+
+def members_with_study(org: Organization, campaign: Campaign) -> QuerySet[Member]:
+    """The organization's active members, by name, each annotated with `sessions` and
+    `hours` in the campaign. One query when evaluated."""
+    in_campaign = Q(counseling_records__campaign=campaign)
+    return (
+        Member.objects.filter(organization=org, is_active=True)
+        .annotate(
+            sessions=Count("counseling_records", filter=in_campaign),
+            hours=Coalesce(
+                Sum("counseling_records__hours", filter=in_campaign),
+                Value(Decimal("0")),
+                output_field=DecimalField(max_digits=8, decimal_places=1),
+            ),
+        )
+        .order_by("name", "pk")
+    )
+
+
+def counseling_coverage(org: Organization, campaign: Campaign) -> Coverage:
+    """(covered, total, uncovered members) for one organization. One query."""
+    minimum = campaign.min_counseling_per_member
+    members = list(members_with_study(org, campaign))
+    uncovered = [m for m in members if m.sessions < minimum]
+    return Coverage(
+        covered=len(members) - len(uncovered),
+        total=len(members),
+        minimum=minimum,
+        uncovered=uncovered,
+    )
+
+
+def counseling_coverage_in(campaign: Campaign, org_q: OrgQ) -> dict[int, tuple[int, int]]:
+    """{organization id: (covered, total)} for every organization in scope with at least
+    one active member. One grouped query (a HAVING subquery picks the covered members),
+    whatever the scope's size."""
+    covered_ids = (
+        CounselingRecord.objects.filter(campaign=campaign)
+        .values("member_id")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=campaign.min_counseling_per_member)
+        .values("member_id")
+    )
+    # With a minimum of 0 every member is covered, sessions or not.
+    covered = (
+        Count("pk")
+        if campaign.min_counseling_per_member == 0
+        else Count("pk", filter=Q(pk__in=covered_ids))
+    )
+    rows = (
+        Member.objects.filter(org_q("organization"), is_active=True)
+        .values("organization_id")
+        .annotate(total=Count("pk"), covered=covered)
+    )
+    return {row["organization_id"]: (row["covered"], row["total"]) for row in rows}
