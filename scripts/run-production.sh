@@ -55,17 +55,21 @@ flock -n 9 || die "another run-production.sh is using $PROD_DIR"
 
 group_alive() { kill -0 -- "-$1" 2>/dev/null; }
 
-# A pid file names one of our process groups only if that pid still leads a group
-# running gunicorn or celery (a pid can be reused by anything after a reboot).
+# A pid file names one of our process groups only while a process of that group runs
+# gunicorn or celery (after a reboot the number can belong to anything). The leader
+# itself may be gone while its children (gunicorn or pool workers) still run.
 ours() {
-  local pgid
-  pgid=$(ps -o pgid= -p "$1" 2>/dev/null | tr -d ' ') || return 1
-  [ "$pgid" = "$1" ] && grep -qaE 'gunicorn|celery' "/proc/$1/cmdline" 2>/dev/null
+  local p
+  for p in $(pgrep -g "$1" 2>/dev/null); do
+    grep -qaE 'gunicorn|celery' "/proc/$p/cmdline" 2>/dev/null && return 0
+  done
+  return 1
 }
 
 # Stop the process groups named by pid files: SIGTERM to the leader (gunicorn's master
-# and Celery's main process stop their own children gracefully), then SIGKILL to the
-# whole group after 30 s. Each leader was started with setsid, so pid == group id.
+# and Celery's main process stop their own children gracefully), then SIGKILL to what
+# is left of the group after 30 s. Each leader was started with setsid, so its pid is
+# the group id.
 stop_groups() {
   local name pid deadline
   local -a pids=()
@@ -73,7 +77,8 @@ stop_groups() {
     [ -f "$PROD_DIR/$name.pid" ] || continue
     pid=$(cat "$PROD_DIR/$name.pid")
     if [[ "$pid" =~ ^[0-9]+$ ]] && ours "$pid"; then
-      kill -TERM "$pid" 2>/dev/null || true
+      # The leader stops its children gracefully; without a leader, tell them directly.
+      kill -TERM "$pid" 2>/dev/null || kill -TERM -- "-$pid" 2>/dev/null || true
       pids+=("$pid")
     fi
   done
@@ -98,6 +103,9 @@ started=0
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM HUP
+  # Stopping must not be cut short: by a failing command, or by a closed stdout.
+  trap '' PIPE
+  set +e
   if [ $started -eq 1 ]; then
     log "stopping gunicorn, the Celery worker and beat"
     stop_groups
@@ -109,6 +117,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
+trap 'exit 141' PIPE # whoever read our output went away: still stop the children
 
 # --- services, database, schema, static files ------------------------------------
 [ -x "$BIN/python" ] || die "no virtualenv at $BIN (run make install)"

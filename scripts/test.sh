@@ -25,7 +25,8 @@ run_pytest() {
 
 if [ "$which" = all ] || [ "$which" = sqlite ]; then
   echo "=== Test pass 1: SQLite (unit, integration and browser tests) ==="
-  env -u DATABASE_URL run_pytest "$@" || status=1
+  # `env -u` cannot run a shell function: unset in a subshell instead.
+  (unset DATABASE_URL && run_pytest "$@") || status=1
 fi
 
 if [ "$which" = all ] || [ "$which" = postgres ]; then
