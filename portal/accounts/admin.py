@@ -1,1 +1,101 @@
-# Register your models here.
+"""Admin site for site administrators. Role assignments go through the services (which
+write the guardian rows and the audit trail), so they are added and deleted here, never
+edited in place; the audit trail is read-only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .models import AuditEvent, RoleAssignment, User
+
+
+class RoleAssignmentInline(admin.TabularInline):
+    model = RoleAssignment
+    fk_name = "user"
+    fields = ("role", "organization", "granted_by", "granted_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ("username", "full_name", "phone", "email", "is_active", "is_superuser")
+    search_fields = ("username", "full_name", "email", "phone")
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Personal info"), {"fields": ("full_name", "phone", "email", "preferred_language")}),
+        (
+            _("Permissions"),
+            {"fields": ("is_active", "is_staff", "is_superuser")},
+        ),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "full_name", "password1", "password2"),
+            },
+        ),
+    )
+    inlines = [RoleAssignmentInline]
+
+
+@admin.register(RoleAssignment)
+class RoleAssignmentAdmin(admin.ModelAdmin):
+    list_display = ("user", "role", "organization", "granted_by", "granted_at")
+    list_filter = ("role",)
+    search_fields = ("user__username", "user__full_name", "organization__short_name")
+    list_select_related = ("user", "organization", "granted_by")
+    autocomplete_fields = ("user",)
+    raw_id_fields = ("organization",)
+    fields = ("user", "role", "organization")
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Only the add form saves; an existing assignment is revoked and given anew.
+        return obj is None and super().has_change_permission(request, obj)
+
+    def save_model(
+        self, request: HttpRequest, obj: RoleAssignment, form: Any, change: bool
+    ) -> None:
+        assigned = services.role_assign(
+            actor=request.user, user=obj.user, role=obj.role, organization=obj.organization
+        )
+        obj.pk = assigned.pk
+
+    def delete_model(self, request: HttpRequest, obj: RoleAssignment) -> None:
+        services.role_revoke(actor=request.user, assignment=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for assignment in queryset.select_related("user", "organization"):
+            services.role_revoke(actor=request.user, assignment=assignment)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ("at", "actor", "action", "target")
+    list_filter = ("action",)
+    search_fields = ("target", "actor__username")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

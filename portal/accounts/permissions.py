@@ -218,3 +218,189 @@ def sync_guardian_grants(user: Any, organization: Organization) -> None:
     for codename in sorted(have - wanted):
         remove_perm(f"organizations.{codename}", user, organization)
     forget_grants(user)
+
+
+# --- user accounts, as seen by account managers (reviewers and site administrators) ----
+
+
+def _account_paths(account: Any) -> list[str]:
+    """Paths of the nodes that tie an account to the tree: its roles and, for a party
+    member's login, the member's organization. Needs `role_assignments` prefetched with
+    their organizations and `member__organization` selected (see get_account_for_user)."""
+    paths = [ra.organization.path for ra in account.role_assignments.all()]
+    member = getattr(account, "member", None)
+    if member is not None:
+        paths.append(member.organization.path)
+    return paths
+
+
+def accounts_in_scope(
+    queryset: models.QuerySet[M], user: Any, action: Action | str = Action.MANAGE_ACCOUNTS
+) -> models.QuerySet[M]:
+    """Restrict a User queryset to accounts holding a role, or linked to a party member,
+    inside the user's scope for `action`. A site administrator sees every account, with
+    or without a role. One subquery, no extra round trip."""
+    paths = scope_paths(user, action)
+    if paths is None:
+        return queryset
+    if not paths:
+        return queryset.none()
+    q = models.Q()
+    for p in sorted(paths):
+        q |= models.Q(role_assignments__organization__path__startswith=p)
+        q |= models.Q(member__organization__path__startswith=p)
+    ids = queryset.model._default_manager.filter(q).values("pk")
+    return queryset.filter(pk__in=ids)
+
+
+def get_account_for_user(user: Any, pk: Any) -> Any:
+    """The user account `pk` for the accounts pages, with its role assignments
+    (organization, granted_by) and member record prefetched: two queries.
+
+    200 when the account holds a role or a member record in the user's MANAGE_ACCOUNTS
+    scope; 403 when it is tied only to nodes the user can see without that right; 404
+    otherwise, and for accounts tied to no node at all (only a site administrator sees
+    those)."""
+    from .models import User
+
+    try:
+        account = (
+            User.objects.select_related("member__organization")
+            .prefetch_related(
+                models.Prefetch(
+                    "role_assignments",
+                    queryset=RoleAssignment.objects.select_related(
+                        "organization", "granted_by"
+                    ).order_by("organization__path", "role"),
+                )
+            )
+            .get(pk=int(pk))
+        )
+    except (User.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    grants = grants_for(user)
+    if grants.is_admin:
+        return account
+    paths = _account_paths(account)
+    if any(grants.allows(Action.MANAGE_ACCOUNTS, p) for p in paths):
+        return account
+    if any(grants.allows(Action.VIEW, p) for p in paths):
+        raise PermissionDenied
+    raise Http404
+
+
+def can_fully_manage_account(user: Any, account: Any) -> bool:
+    """May `user` edit the account itself (profile, password, active flag, member link)?
+    Only when every node the account is tied to lies in the user's MANAGE_ACCOUNTS scope
+    and the account is no site administrator: otherwise a reviewer could take over an
+    account that acts higher up the tree. Needs what get_account_for_user prefetches."""
+    grants = grants_for(user)
+    if grants.is_admin:
+        return True
+    if account.is_superuser or account.is_staff:
+        return False
+    paths = _account_paths(account)
+    return bool(paths) and all(grants.allows(Action.MANAGE_ACCOUNTS, p) for p in paths)
+
+
+def get_role_assignment_for_user(
+    user: Any, pk: Any, action: Action | str = Action.MANAGE_ACCOUNTS
+) -> RoleAssignment:
+    """A role assignment with its user and organization (one query); 404 / 403 by the
+    assignment's organization, as `require` decides."""
+    try:
+        assignment = RoleAssignment.objects.select_related("user", "organization").get(pk=int(pk))
+    except (RoleAssignment.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    require(user, action, assignment.organization)
+    return assignment
+
+
+# --- review authority (portal/reviews, SPEC §7) ----------------------------------------
+
+
+def can_review(user: Any, org: Organization) -> bool:
+    """May `user` approve or return the organization's submitted records?
+
+    Yes for a reviewer at a STRICT ancestor of `org` (a reviewer's own node is reviewed
+    from above: nobody approves the materials of the level they sit at), for an
+    instructor assigned to `org` or one of its ancestors, and for a site administrator.
+    The REVIEW grant alone is not enough: it also covers the reviewer's own node.
+    Cost: roles_for(user), one query cached on the user."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    for ra in roles_for(user):
+        p = ra.organization.path
+        if not org.path.startswith(p):
+            continue
+        if ra.role == Role.INSTRUCTOR or (ra.role == Role.REVIEWER and len(org.path) > len(p)):
+            return True
+    return False
+
+
+def filter_by_review_scope(
+    queryset: models.QuerySet[M], user: Any, *, prefix: str = "organization"
+) -> models.QuerySet[M]:
+    """Rows whose organization (reachable as `prefix`) `user` may review, by the rule of
+    can_review: one OR-list of indexed path prefixes in the same query."""
+    if not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    if user.is_superuser:
+        return queryset
+    q = models.Q()
+    found = False
+    for ra in roles_for(user):
+        org = ra.organization
+        if ra.role == Role.INSTRUCTOR:
+            q |= models.Q(**{f"{prefix}__path__startswith": org.path})
+        elif ra.role == Role.REVIEWER:
+            q |= models.Q(
+                **{f"{prefix}__path__startswith": org.path, f"{prefix}__depth__gt": org.depth}
+            )
+        else:
+            continue
+        found = True
+    return queryset.filter(q) if found else queryset.none()
+
+
+def users_who_may_review(org: Organization) -> models.QuerySet:
+    """The active users who may review `org` (see can_review), site administrators
+    excepted: reviewers at strict ancestors and instructors at the node or above.
+    One query over role assignments joined with their organizations' paths."""
+    from .models import User
+
+    paths = org.ancestor_paths
+    return (
+        User.objects.filter(is_active=True)
+        .filter(
+            models.Q(
+                role_assignments__role=Role.REVIEWER,
+                role_assignments__organization__path__in=paths[:-1],
+            )
+            | models.Q(
+                role_assignments__role=Role.INSTRUCTOR,
+                role_assignments__organization__path__in=paths,
+            )
+        )
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def users_with_action(org: Organization, action: Action | str) -> models.QuerySet:
+    """The active users whose roles give `action` on `org` (a role at the node or an
+    ancestor), site administrators excepted. One query."""
+    from .models import User
+
+    roles = [role for role, actions in ROLE_ACTIONS.items() if action in actions]
+    return (
+        User.objects.filter(
+            is_active=True,
+            role_assignments__role__in=roles,
+            role_assignments__organization__path__in=org.ancestor_paths,
+        )
+        .distinct()
+        .order_by("pk")
+    )

@@ -1,22 +1,36 @@
 """Writes for accounts and roles. Each service checks the actor's authority, writes, and
-records an AuditEvent in the same transaction."""
+records an AuditEvent in the same transaction.
+
+`actor=None` means the system (seed_demo, tests, management commands): no authority
+check. A site administrator passes every check; a reviewer acts inside the subtree where
+they hold MANAGE_ACCOUNTS and never above it.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from axes.utils import reset as axes_reset
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .models import AuditEvent, Role, RoleAssignment, User
-from .permissions import Action, sync_guardian_grants, user_can
+from .permissions import Action, can_fully_manage_account, sync_guardian_grants, user_can
+
+# Fields of the account profile a manager may change through user_update.
+USER_PROFILE_FIELDS = ("full_name", "phone", "email", "is_active")
 
 
 def _audit(actor: Any, action: str, target: str, **detail: Any) -> None:
     AuditEvent.objects.create(
         actor=actor if actor and actor.pk else None, action=action, target=target, detail=detail
     )
+
+
+def _require_full_control(actor: Any | None, user: User) -> None:
+    if actor is not None and not can_fully_manage_account(actor, user):
+        raise PermissionDenied
 
 
 @transaction.atomic
@@ -32,18 +46,23 @@ def role_assign(*, actor: Any | None, user: User, role: str, organization: Any) 
     )
     if created:
         sync_guardian_grants(user, organization)
-        _audit(actor, "role.assign", str(user), role=role, organization=organization.pk)
+        _audit(actor, "role.assign", user.username, role=role, organization=organization.pk)
     return assignment
 
 
 @transaction.atomic
 def role_revoke(*, actor: Any | None, assignment: RoleAssignment) -> None:
+    """Remove one role assignment and the guardian rows it implied (other roles of the
+    user at the same node keep theirs). A manager may not revoke their own roles: that
+    is how people lock themselves out; another manager or an administrator does it."""
     if actor is not None and not user_can(actor, Action.MANAGE_ACCOUNTS, assignment.organization):
         raise PermissionDenied
+    if actor is not None and not actor.is_superuser and assignment.user_id == actor.pk:
+        raise ValidationError(_("You cannot revoke your own role; ask another manager."))
     user, organization, role = assignment.user, assignment.organization, assignment.role
     assignment.delete()
     sync_guardian_grants(user, organization)
-    _audit(actor, "role.revoke", str(user), role=role, organization=organization.pk)
+    _audit(actor, "role.revoke", user.username, role=role, organization=organization.pk)
 
 
 @transaction.atomic
@@ -55,7 +74,21 @@ def user_create(
     full_name: str = "",
     email: str = "",
     phone: str = "",
+    role: str | None = None,
+    organization: Any | None = None,
+    member: Any | None = None,
 ) -> User:
+    """Create a login and, in the same transaction, tie it to the tree: a first `role` at
+    `organization`, and/or the party `member` record it belongs to. An actor other than
+    the system or a site administrator must hold manage_accounts at that organization
+    (and at the member's): accounts are only ever created inside the creator's subtree.
+    The password is stored as given (the forms validate it)."""
+    if (role is None) != (organization is None):
+        raise ValidationError(_("Give both a role and an organization, or neither."))
+    if actor is not None and not actor.is_superuser:
+        anchors = [org for org in (organization, getattr(member, "organization", None)) if org]
+        if not anchors or not all(user_can(actor, Action.MANAGE_ACCOUNTS, o) for o in anchors):
+            raise PermissionDenied
     user = User(username=username, full_name=full_name, email=email, phone=phone)
     if password:
         user.set_password(password)
@@ -64,4 +97,81 @@ def user_create(
     user.full_clean()
     user.save()
     _audit(actor, "user.create", username)
+    if role is not None:
+        role_assign(actor=actor, user=user, role=role, organization=organization)
+    if member is not None:
+        _link_member(actor, member, user)
     return user
+
+
+@transaction.atomic
+def user_update(*, actor: Any | None, user: User, **changes: Any) -> User:
+    """Change profile fields (USER_PROFILE_FIELDS only) of an account the actor fully
+    manages (see permissions.can_fully_manage_account). Nobody deactivates their own
+    account here. Writes one audit row naming the changed fields."""
+    unknown = set(changes) - set(USER_PROFILE_FIELDS)
+    if unknown:
+        raise TypeError(f"user_update cannot set {sorted(unknown)}")
+    _require_full_control(actor, user)
+    if actor is not None and actor.pk == user.pk and changes.get("is_active") is False:
+        raise ValidationError({"is_active": _("You cannot deactivate your own account.")})
+    changed = sorted(name for name, value in changes.items() if getattr(user, name) != value)
+    if not changed:
+        return user
+    for name in changed:
+        setattr(user, name, changes[name])
+    user.full_clean()
+    user.save(update_fields=changed)
+    _audit(actor, "user.update", user.username, fields=changed)
+    return user
+
+
+@transaction.atomic
+def user_set_password(*, actor: Any | None, user: User, password: str) -> User:
+    """A manager sets a new password for an account they fully manage (the user forgot
+    theirs). Also lifts any log-in lockout on the username, which is what a locked-out
+    user is told to ask their administrator for. The password is not logged."""
+    _require_full_control(actor, user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    axes_reset(username=user.username)
+    _audit(actor, "user.set_password", user.username)
+    return user
+
+
+@transaction.atomic
+def member_link_user(*, actor: Any | None, member: Any, user: User) -> Any:
+    """Link a party member's record to an existing login, so the member sees their own
+    page. The actor needs manage_accounts at the member's organization and full control
+    of the account; a member has at most one login and a login at most one member."""
+    if actor is not None and not user_can(actor, Action.MANAGE_ACCOUNTS, member.organization):
+        raise PermissionDenied
+    _require_full_control(actor, user)
+    if getattr(user, "member", None) is not None and user.member.pk != member.pk:
+        raise ValidationError(_("This login is already linked to a member."))
+    return _link_member(actor, member, user)
+
+
+def _link_member(actor: Any | None, member: Any, user: User) -> Any:
+    if member.user_id is not None and member.user_id != user.pk:
+        raise ValidationError(_("This member already has a login."))
+    if member.user_id == user.pk:
+        return member
+    member.user = user
+    member.save(update_fields=["user", "updated_at"])
+    _audit(actor, "member.link", user.username, member=member.pk)
+    return member
+
+
+@transaction.atomic
+def member_unlink_user(*, actor: Any | None, user: User) -> None:
+    """Remove the link between a login and its member record (the record stays)."""
+    member = getattr(user, "member", None)
+    if member is None:
+        return
+    if actor is not None and not user_can(actor, Action.MANAGE_ACCOUNTS, member.organization):
+        raise PermissionDenied
+    _require_full_control(actor, user)
+    member.user = None
+    member.save(update_fields=["user", "updated_at"])
+    _audit(actor, "member.unlink", user.username, member=member.pk)
