@@ -1,0 +1,134 @@
+"""`manage.py seed_demo`: the fictional county of organizations/demo.py, one login per
+role, and the 2014 campaign. Idempotent: when the county (code QS) exists, only the
+logins, their roles and passwords are checked and restored."""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from organizations.demo import DemoPlan, demo_plan, find_county, write_plan
+from organizations.models import Enterprise, Member, Organization
+from portal.accounts import services
+from portal.accounts.models import Role, User
+
+DEFAULT_DEMO_PASSWORD = "demo-Portal-2014"  # noqa: S105 - a published demo password
+
+
+class Command(BaseCommand):
+    help = "Create the demo county 青山县 with one login per role (safe to run again)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        started = time.monotonic()
+        plan = demo_plan()
+        county = find_county()
+        if county is None:
+            county = write_plan(plan)
+            self.stdout.write(
+                f"Created the demo county {county.full_name}: "
+                f"{Organization.objects.in_subtree(county).count()} organizations, "
+                f"{Enterprise.objects.filter(credit_code__in=[e.credit_code for e in plan.enterprises]).count()} enterprises, "
+                f"{Member.objects.in_subtree(county).count()} members."
+            )
+        else:
+            self.stdout.write(f"The demo county {county.full_name} exists; checking the logins.")
+        password = settings.DEMO_PASSWORD or DEFAULT_DEMO_PASSWORD
+        rows = ensure_logins(plan, password)
+        if apps.is_installed("activities"):
+            # The entry point may reach every app; the organizations app itself does not
+            # depend on activities.
+            from activities.seed import ensure_campaign_2014
+
+            ensure_campaign_2014(county)
+        self._print_logins(rows, password)
+        self.stdout.write(f"Done in {time.monotonic() - started:.1f} s.")
+
+    def _print_logins(self, rows: list[tuple[str, str, str]], password: str) -> None:
+        header = ("username", "role", "organization", "password")
+        table = [header] + [(u, r, o, password) for u, r, o in rows]
+        widths = [max(_width(row[i]) for row in table) for i in range(len(header))]
+        self.stdout.write("")
+        for n, row in enumerate(table):
+            self.stdout.write(
+                "  ".join(_pad(cell, widths[i]) for i, cell in enumerate(row)).rstrip()
+            )
+            if n == 0:
+                self.stdout.write("  ".join("-" * w for w in widths))
+        self.stdout.write("")
+        self.stdout.write(f"Log in at {settings.SITE_URL}/")
+
+
+def _width(text: str) -> int:
+    """Terminal columns: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+@transaction.atomic
+def ensure_logins(plan: DemoPlan, password: str) -> list[tuple[str, str, str]]:
+    """Create the demo logins that are missing; make sure each is active, has its
+    password, its roles and its member record. Changes nothing that is already right.
+    The password is hashed once for all the logins (one slow hash instead of eight).
+    Returns (username, role, organizations) rows for the console."""
+    codes = {code for login in plan.logins for code in login.organizations}
+    orgs = {o.code: o for o in Organization.objects.filter(code__in=codes)}
+    users = {
+        u.username: u for u in User.objects.filter(username__in=[lg.username for lg in plan.logins])
+    }
+    members = {
+        m.id_number: m
+        for m in Member.objects.select_related("organization").filter(
+            id_number__in=[lg.member_id_number for lg in plan.logins if lg.member_id_number]
+        )
+    }
+    encoded = ""
+    checked: dict[str, bool] = {}
+    rows = []
+    for login in plan.logins:
+        user = users.get(login.username)
+        if user is None:
+            user = services.user_create(
+                actor=None, username=login.username, password=None, full_name=login.full_name
+            )
+            users[login.username] = user
+        changed = []
+        if user.password not in checked:
+            checked[user.password] = check_password(password, user.password)
+        if not checked[user.password]:
+            encoded = encoded or make_password(password)
+            user.password = encoded
+            changed.append("password")
+        admin = login.role == "admin"
+        for name, wanted in (("is_active", True), ("is_superuser", admin), ("is_staff", admin)):
+            if getattr(user, name) != wanted:
+                setattr(user, name, wanted)
+                changed.append(name)
+        if changed:
+            user.save(update_fields=changed)
+        if login.role in Role.values:
+            for code in login.organizations:
+                services.role_assign(
+                    actor=None, user=user, role=login.role, organization=orgs[code]
+                )
+        member = members.get(login.member_id_number)
+        if member is not None and member.user_id is None and not hasattr(user, "member"):
+            services.member_link_user(actor=None, member=member, user=user)
+        if admin:
+            where = "—"
+        elif login.role == "member" and member is not None:
+            where = member.organization.short_name
+        else:
+            where = "、".join(orgs[c].short_name for c in login.organizations)
+        label = {"admin": "site administrator", "member": "party member"}.get(login.role)
+        rows.append((login.username, label or str(Role(login.role).label), where))
+    return rows

@@ -1,0 +1,197 @@
+"""`manage.py seed_demo`: the demo county, its logins, and a second run that changes
+nothing. Lives with the core tests because it exercises the whole shell: organizations,
+accounts and every role's home page."""
+
+from __future__ import annotations
+
+import io
+import time
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from simple_history.utils import get_history_model_for_model
+
+from organizations.demo import (
+    INSTRUCTOR_ORGS,
+    SECRETARY2_ORG,
+    SECRETARY_ORG,
+    WEAK_ORG,
+    demo_plan,
+)
+from organizations.management.commands.seed_demo import DEFAULT_DEMO_PASSWORD
+from organizations.models import (
+    Enterprise,
+    EnterpriseType,
+    Member,
+    MemberStatus,
+    Organization,
+    OrgKind,
+)
+from organizations.validators import validate_citizen_id, validate_credit_code
+from portal.accounts.models import AuditEvent, RoleAssignment, User
+from portal.accounts.permissions import Action, user_can
+
+pytestmark = pytest.mark.django_db
+
+LOGINS = {
+    "admin": "core/home_admin.html",
+    "office": "core/home_office.html",
+    "reviewer": "core/home_reviewer.html",
+    "instructor": "core/home_instructor.html",
+    "secretary": "core/home_secretary.html",
+    "clerk": "core/home_clerk.html",
+    "member": "core/home_member.html",
+    "secretary2": "core/home_secretary.html",
+}
+
+
+def seed() -> str:
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def counts() -> dict[str, Any]:
+    models = [Organization, Enterprise, Member, User, RoleAssignment, AuditEvent]
+    result: dict[str, Any] = {m.__name__: m.objects.count() for m in models}
+    for model in (Organization, Enterprise, Member):
+        result[f"history {model.__name__}"] = get_history_model_for_model(model).objects.count()
+    result["linked members"] = Member.objects.filter(user__isnull=False).count()
+    result["passwords"] = sorted(User.objects.values_list("password", flat=True))
+    return result
+
+
+@pytest.fixture
+def seeded(db: Any) -> str:
+    return seed()
+
+
+def test_the_plan_is_the_same_for_the_same_seed() -> None:
+    first, second = demo_plan(), demo_plan()
+    assert [m.id_number for m in first.members] == [m.id_number for m in second.members]
+    assert [m.name for m in first.members] == [m.name for m in second.members]
+
+
+def test_demo_county_has_the_promised_shape(seeded: str) -> None:
+    county = Organization.objects.get(code="QS")
+    assert county.kind == OrgKind.COUNTY_COMMITTEE and county.full_name == "中共青山县委员会"
+    kinds = set(Organization.objects.values_list("kind", flat=True))
+    assert kinds == set(OrgKind.values)  # every kind of node appears
+    grassroots = Organization.objects.filter(
+        kind__in=[OrgKind.COMMITTEE, OrgKind.GENERAL_BRANCH, OrgKind.BRANCH, OrgKind.JOINT_BRANCH]
+    )
+    assert 28 <= grassroots.count() <= 35
+    assert list(Organization.objects.filter(is_weak=True).values_list("code", flat=True)) == [
+        WEAK_ORG
+    ]
+    for joint in Organization.objects.filter(kind=OrgKind.JOINT_BRANCH):
+        assert 2 <= joint.enterprises.count() <= 3
+    assert 250 <= Member.objects.count() <= 350
+    # The community hosts the members of enterprises without their own organization.
+    attached = Enterprise.objects.filter(attached_to__kind=OrgKind.COMMUNITY)
+    assert attached.count() >= 2
+    assert Member.objects.filter(enterprise__in=attached, organization__kind=OrgKind.COMMUNITY)
+
+
+def test_demo_records_are_valid_and_consistent(seeded: str) -> None:
+    for member in Member.objects.all():
+        validate_citizen_id(member.id_number)
+        assert member.id_number[6:14] == f"{member.birth_date:%Y%m%d}"
+        # GB 11643: the 17th digit is odd for men, even for women.
+        assert int(member.id_number[16]) % 2 == (1 if member.sex == "M" else 0)
+        if member.status == MemberStatus.PROBATIONARY:
+            assert member.full_member_on is None
+        else:
+            assert member.full_member_on > member.joined_on
+        assert member.joined_on.year - member.birth_date.year >= 18
+    for enterprise in Enterprise.objects.all():
+        validate_credit_code(enterprise.credit_code)
+    assert set(Enterprise.objects.values_list("enterprise_type", flat=True)) == set(
+        EnterpriseType.values
+    )
+    members = Member.objects
+    assert members.filter(status=MemberStatus.PROBATIONARY).exists()
+    assert members.exclude(ethnicity="汉族").count() < members.filter(ethnicity="汉族").count() / 5
+    assert members.exclude(ethnicity="汉族").exists()
+    assert members.filter(is_pocket=True).exists()
+    assert members.filter(is_investor=True).exists()
+    assert members.filter(mobile="outflow").exclude(mobile_organization="").exists()
+    assert members.filter(lost_contact=True).exclude(lost_contact_reason="").exists()
+    # Names are varied: many surnames, no two members alike.
+    names = list(members.values_list("name", flat=True))
+    assert len(set(names)) == len(names)
+    assert len({n[0] for n in names}) > 40
+
+
+def test_each_login_logs_in_and_lands_on_its_home_page(seeded: str) -> None:
+    for username, template in LOGINS.items():
+        client = Client()
+        assert client.login(username=username, password=DEFAULT_DEMO_PASSWORD), username
+        response = client.get(reverse("core:home"))
+        assert response.status_code == 200, username
+        assert template in [t.name for t in response.templates], username
+
+
+def test_console_shows_every_login_with_its_password_and_the_url(seeded: str) -> None:
+    for username in LOGINS:
+        assert username in seeded
+    assert DEFAULT_DEMO_PASSWORD in seeded
+    assert "http://127.0.0.1:8000/" in seeded
+
+
+def test_roles_are_placed_as_promised(seeded: str) -> None:
+    users = {u.username: u for u in User.objects.all()}
+    orgs = {o.code: o for o in Organization.objects.all()}
+    assert users["admin"].is_superuser
+    # The reviewer's subtree holds the secretary's organization, not secretary2's.
+    assert user_can(users["reviewer"], Action.REVIEW, orgs[SECRETARY_ORG])
+    assert not user_can(users["reviewer"], Action.VIEW, orgs[SECRETARY2_ORG])
+    assert user_can(users["office"], Action.VIEW, orgs[SECRETARY2_ORG])
+    assert not user_can(users["office"], Action.RECORD, orgs[SECRETARY2_ORG])
+    assigned = set(
+        users["instructor"].role_assignments.values_list("organization__code", flat=True)
+    )
+    assert assigned == set(INSTRUCTOR_ORGS) and WEAK_ORG in assigned
+    assert users["member"].member.organization == orgs[SECRETARY_ORG]
+    assert not users["member"].role_assignments.exists()
+
+
+def test_secretary2_cannot_see_the_secretarys_organization(seeded: str) -> None:
+    org = Organization.objects.get(code=SECRETARY_ORG)
+    url = reverse("organizations:detail", args=[org.pk])
+    client = Client()
+    client.login(username="secretary2", password=DEFAULT_DEMO_PASSWORD)
+    assert client.get(url).status_code == 404
+
+
+def test_second_run_changes_nothing(seeded: str) -> None:
+    before = counts()
+    output = seed()
+    assert counts() == before
+    assert "exists" in output
+
+
+def test_second_run_restores_a_changed_password_and_a_lost_role(seeded: str) -> None:
+    secretary = User.objects.get(username="secretary")
+    secretary.set_password("something-else-entirely")
+    secretary.save()
+    secretary.role_assignments.all().delete()
+    seed()
+    assert Client().login(username="secretary", password=DEFAULT_DEMO_PASSWORD)
+    assert secretary.role_assignments.count() == 1
+
+
+def test_password_comes_from_the_demo_password_setting(settings: Any, db: Any) -> None:
+    settings.DEMO_PASSWORD = "Another-demo-pass-9"
+    output = seed()
+    assert "Another-demo-pass-9" in output
+    assert Client().login(username="office", password="Another-demo-pass-9")
+
+
+def test_seeding_is_fast(db: Any) -> None:
+    started = time.monotonic()
+    seed()
+    assert time.monotonic() - started < 10
