@@ -1,0 +1,252 @@
+"""Phase 1 and 2 requirements of the live checklist (SPEC §8), registered with the
+engine in portal/progress. Each evaluates a whole scope with the batch selectors of
+this app: a fixed number of grouped queries, whatever the number of organizations.
+
+Applies to organizations that run the campaign at the grass roots: enterprise Party
+committees, general branches, branches, joint branches, and the village (community)
+organizations hosting members of enterprises without their own organization.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from organizations.models import GRASSROOTS_KINDS, OrgKind
+from portal.progress.engine import Level, OrgInfo, Result, Scope, register
+from portal.reviews.models import ReviewStatus
+
+from .models import ActivityPlan, StatementSubject
+from .selectors_meetings import (
+    mobilization_held_or_attended_in,
+    special_meetings_with_guide_in,
+    study_exchange_counts_in,
+)
+from .selectors_opinions import opinion_stats_by_organization
+from .selectors_phase2 import appraisal_coverage_batch, statements_status_batch
+from .selectors_study import counseling_coverage_in
+
+PARTICIPATING_KINDS = {str(k) for k in GRASSROOTS_KINDS} | {str(OrgKind.COMMUNITY)}
+_TOKEN = 987654321
+
+
+def participates(org: OrgInfo) -> bool:
+    return org.kind in PARTICIPATING_KINDS
+
+
+def url_maker(name: str) -> Callable[[int], str]:
+    """reverse() once, then fill in each organization id (thousands of rows in a grid)."""
+    pattern = reverse(name, args=[_TOKEN])
+    token = str(_TOKEN)
+    return lambda org_id: pattern.replace(token, str(org_id))
+
+
+def _review_reason(status: str | None, what: str) -> tuple[bool, str]:
+    if status == ReviewStatus.APPROVED:
+        return True, _("%(what)s approved") % {"what": what}
+    if status == ReviewStatus.SUBMITTED:
+        return False, _("%(what)s submitted, waiting for review") % {"what": what}
+    if status == ReviewStatus.RETURNED:
+        return False, _("%(what)s returned for changes") % {"what": what}
+    if status == ReviewStatus.DRAFT:
+        return False, _("%(what)s written but not submitted") % {"what": what}
+    return False, _("No %(what)s yet") % {"what": what}
+
+
+@register(
+    "plan_approved",
+    gettext_lazy("Activity plan approved"),
+    phase=1,
+    order=10,
+    applies_to=participates,
+)
+def plan_approved(scope: Scope) -> dict[int, Result]:
+    """One query: the plans of the scope in this campaign."""
+    fix = url_maker("activities:plan_overview")
+    statuses = dict(
+        ActivityPlan.objects.filter(scope.q(), campaign=scope.campaign)
+        .order_by()
+        .values_list("organization_id", "review_status")
+    )
+    results = {}
+    for org_id in scope.orgs:
+        ok, reason = _review_reason(statuses.get(org_id), _("activity plan"))
+        level = Level.GREEN if ok else scope.pending(1)
+        results[org_id] = Result(level, reason, fix(org_id))
+    return results
+
+
+@register(
+    "mobilization",
+    gettext_lazy("Mobilization meeting held or attended"),
+    phase=1,
+    order=20,
+    applies_to=participates,
+)
+def mobilization(scope: Scope) -> dict[int, Result]:
+    """Two grouped queries (meetings held; participations recorded)."""
+    fix = url_maker("activities:meeting_list")
+    done = mobilization_held_or_attended_in(scope.campaign, scope.q)
+    return {
+        org_id: Result(Level.GREEN, _("Held or attended"), fix(org_id))
+        if org_id in done
+        else Result(
+            scope.pending(1), _("No mobilization meeting held or attended yet"), fix(org_id)
+        )
+        for org_id in scope.orgs
+    }
+
+
+@register(
+    "counseling",
+    gettext_lazy("Every member counseled"),
+    phase=1,
+    order=30,
+    applies_to=participates,
+)
+def counseling(scope: Scope) -> dict[int, Result]:
+    """One grouped query."""
+    fix = url_maker("activities:counseling_list")
+    coverage = counseling_coverage_in(scope.campaign, scope.q)
+    minimum = scope.campaign.min_counseling_per_member
+    results = {}
+    for org_id in scope.orgs:
+        covered, total = coverage.get(org_id, (0, 0))
+        if total == 0:
+            results[org_id] = Result(scope.pending(1), _("No members on the roster"), fix(org_id))
+            continue
+        reason = ngettext(
+            "%(covered)d of %(total)d members counseled at least %(min)d time",
+            "%(covered)d of %(total)d members counseled at least %(min)d times",
+            minimum,
+        ) % {"covered": covered, "total": total, "min": minimum}
+        level = Level.GREEN if covered >= total else scope.pending(1)
+        results[org_id] = Result(level, reason, fix(org_id))
+    return results
+
+
+@register(
+    "study_exchanges",
+    gettext_lazy("Study exchanges held"),
+    phase=1,
+    order=40,
+    applies_to=participates,
+)
+def study_exchanges(scope: Scope) -> dict[int, Result]:
+    """Two grouped queries."""
+    fix = url_maker("activities:meeting_list")
+    counts = study_exchange_counts_in(scope.campaign, scope.q)
+    minimum = scope.campaign.min_study_exchanges
+    results = {}
+    for org_id in scope.orgs:
+        n = counts.get(org_id, 0)
+        reason = _("%(n)d of at least %(min)d study exchanges") % {"n": n, "min": minimum}
+        results[org_id] = Result(
+            Level.GREEN if n >= minimum else scope.pending(1), reason, fix(org_id)
+        )
+    return results
+
+
+@register(
+    "opinions",
+    gettext_lazy("Opinions solicited and every opinion answered or adopted"),
+    phase=1,
+    order=50,
+    applies_to=participates,
+)
+def opinions(scope: Scope) -> dict[int, Result]:
+    """One grouped query."""
+    fix = url_maker("activities:opinion_list")
+    stats = opinion_stats_by_organization(scope.campaign, list(scope.orgs))
+    results = {}
+    for org_id in scope.orgs:
+        s = stats[org_id]
+        if s.total == 0:
+            results[org_id] = Result(scope.pending(1), _("No opinions solicited yet"), fix(org_id))
+        elif s.unanswered:
+            reason = _("%(open)d of %(total)d opinions not yet answered or adopted") % {
+                "open": s.unanswered,
+                "total": s.total,
+            }
+            results[org_id] = Result(scope.pending(1), reason, fix(org_id))
+        else:
+            reason = _("All %(total)d opinions answered or adopted") % {"total": s.total}
+            results[org_id] = Result(Level.GREEN, reason, fix(org_id))
+    return results
+
+
+@register(
+    "statements_approved",
+    gettext_lazy("Self-examination statements approved"),
+    phase=2,
+    order=10,
+    applies_to=participates,
+)
+def statements_approved(scope: Scope) -> dict[int, Result]:
+    """One query."""
+    fix = url_maker("activities:statement_list")
+    statuses = statements_status_batch(list(scope.orgs), scope.campaign)
+    labels = {
+        StatementSubject.TEAM: _("team's statement"),
+        StatementSubject.SECRETARY: _("secretary's statement"),
+    }
+    results = {}
+    for org_id in scope.orgs:
+        reasons = []
+        all_ok = True
+        for subject, label in labels.items():
+            ok, reason = _review_reason(statuses[org_id].get(subject), label)
+            all_ok &= ok
+            reasons.append(reason)
+        level = Level.GREEN if all_ok else scope.pending(2)
+        results[org_id] = Result(level, "; ".join(reasons), fix(org_id))
+    return results
+
+
+@register(
+    "special_meeting",
+    gettext_lazy("Special organizational-life meeting held with a higher-level guide"),
+    phase=2,
+    order=20,
+    applies_to=participates,
+)
+def special_meeting(scope: Scope) -> dict[int, Result]:
+    """One query."""
+    fix = url_maker("activities:meeting_list")
+    done = special_meetings_with_guide_in(scope.campaign, scope.q)
+    return {
+        org_id: Result(Level.GREEN, _("Held, higher-level guide present"), fix(org_id))
+        if org_id in done
+        else Result(
+            scope.pending(2),
+            _("No special meeting with a higher-level guide recorded yet"),
+            fix(org_id),
+        )
+        for org_id in scope.orgs
+    }
+
+
+@register(
+    "appraisal",
+    gettext_lazy("Every member appraised"),
+    phase=2,
+    order=30,
+    applies_to=participates,
+)
+def appraisal(scope: Scope) -> dict[int, Result]:
+    """Two grouped queries."""
+    fix = url_maker("activities:appraisal_home")
+    coverage = appraisal_coverage_batch(list(scope.orgs), scope.campaign)
+    results = {}
+    for org_id in scope.orgs:
+        appraised, total = coverage.get(org_id, (0, 0))
+        if total <= 0:
+            results[org_id] = Result(scope.pending(2), _("No members to appraise"), fix(org_id))
+            continue
+        reason = _("%(done)d of %(total)d members appraised") % {"done": appraised, "total": total}
+        level = Level.GREEN if appraised >= total else scope.pending(2)
+        results[org_id] = Result(level, reason, fix(org_id))
+    return results
