@@ -194,7 +194,13 @@ BUILDERS: dict[str, Callable[[Any], dict[str, Any]]] = {
 def home_context(request: HttpRequest) -> tuple[str, dict[str, Any]]:
     user = request.user
     role = primary_role(user)
-    context: dict[str, Any] = {"role": role, "all_roles": roles_for(user)}
+    roles = roles_for(user)
+    context: dict[str, Any] = {
+        "role": role,
+        "all_roles": roles,
+        # Roles of other kinds than the one this page is about, listed at the bottom.
+        "other_roles": [ra for ra in roles if ra.role != role],
+    }
     if role is not None:
         context.update(BUILDERS[role](user))
     return f"core/home_{role or 'none'}.html", context

@@ -60,8 +60,16 @@ def test_reviewer_precedes_other_roles_held_by_the_same_user(world: World) -> No
     role_assign(actor=None, user=world.secretary, role=Role.REVIEWER, organization=world.own)
     response = client_for(world, "secretary").get(HOME)
     assert "core/home_reviewer.html" in [t.name for t in response.templates]
-    # Both roles are listed so the user knows what else they hold.
-    assert response.context["all_roles"] and len(response.context["all_roles"]) == 2
+    # The other role is listed so the user knows what else they hold.
+    assert [ra.role for ra in response.context["other_roles"]] == [Role.SECRETARY]
+    assert "Your other roles" in response.content.decode()
+
+
+def test_several_assignments_of_one_role_are_not_listed_twice(world: World) -> None:
+    role_assign(actor=None, user=world.instructor, role=Role.INSTRUCTOR, organization=world.sibling)
+    response = client_for(world, "instructor").get(HOME)
+    assert response.context["other_roles"] == []
+    assert "Your other roles" not in response.content.decode()
 
 
 def test_user_without_role_or_member_record_is_told_whom_to_ask(world: World) -> None:
