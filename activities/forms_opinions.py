@@ -3,6 +3,7 @@ online suggestion box (submission with anti-spam fields, receipt lookup)."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from typing import Any
 
@@ -181,7 +182,11 @@ class BoxIntroForm(forms.Form):
 def form_started_token(box_id: int, at: float | None = None) -> str:
     """A signed stamp of when the form was served (used for the minimum fill time)."""
     stamp = timezone.now().timestamp() if at is None else at
-    return signing.dumps({"b": box_id, "t": int(stamp)}, salt=FORM_SALT)
+    # The nonce makes every served form unique: the public view files one opinion per
+    # stamp (double clicks, reloads), so two visitors must never share one.
+    return signing.dumps(
+        {"b": box_id, "t": int(stamp), "n": secrets.token_urlsafe(9)}, salt=FORM_SALT
+    )
 
 
 class PublicOpinionForm(forms.Form):

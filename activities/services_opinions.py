@@ -182,9 +182,14 @@ def opinion_mark_adopted(
     item_label = (item_label or "").strip()[:200]
     if not item_label:
         raise ValidationError({"adopted_item_label": _("Name the problem-list item.")})
+    item_url = (item_url or "").strip()
+    # Rendered as a link on the opinion page: a path on this site only (no scheme, so
+    # no javascript: or off-site links).
+    if item_url and (not item_url.startswith("/") or item_url.startswith("//")):
+        raise ValidationError({"adopted_item_url": _("Give the item's path on this site.")})
     saved = (opinion.adopted_item_label, opinion.adopted_item_url, opinion.adopted_at)
     opinion.adopted_item_label = item_label
-    opinion.adopted_item_url = (item_url or "")[:300]
+    opinion.adopted_item_url = item_url[:300]
     opinion.adopted_at = timezone.now()
     try:
         opinion.transition(OpinionStatus.ADOPTED, actor=actor, note=item_label)

@@ -21,11 +21,12 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from . import services_opinions as services
-from .forms_opinions import PublicOpinionForm, ReceiptLookupForm
+from .forms_opinions import FORM_MAX_AGE, PublicOpinionForm, ReceiptLookupForm
 from .models import Opinion, OpinionStatus, ProblemCategory, SuggestionBox
 from .models.opinions import normalize_receipt_code
 from .selectors_opinions import box_campaign
@@ -92,6 +93,28 @@ def _box_day_add(box: SuggestionBox) -> None:
     _hit(_box_day_key(box), SUBMIT_PER_BOX_PER_DAY, 24 * 60 * 60)
 
 
+def _form_key(stamp: str) -> str:
+    return "publicbox:form:" + hashlib.sha256(stamp.encode()).hexdigest()[:32]
+
+
+def _claim_form(stamp: str) -> tuple[bool, str]:
+    """(claimed, receipt code of the earlier submission of this form, if any)."""
+    try:
+        if cache.add(_form_key(stamp), "", timeout=FORM_MAX_AGE):
+            return True, ""
+        return False, cache.get(_form_key(stamp)) or ""
+    except Exception:
+        logger.warning("rate-limit cache unavailable", exc_info=True)
+        return True, ""
+
+
+def _remember_form(stamp: str, receipt_code: str) -> None:
+    try:
+        cache.set(_form_key(stamp), receipt_code, timeout=FORM_MAX_AGE)
+    except Exception:
+        logger.warning("rate-limit cache unavailable", exc_info=True)
+
+
 def _get_box(token: str) -> SuggestionBox | None:
     """The box by its token, with the organization. One query."""
     return SuggestionBox.objects.select_related("organization").filter(token=token).first()
@@ -128,6 +151,18 @@ def box(request: HttpRequest, token: str) -> HttpResponse:
             return _limited(request, box)
         form = PublicOpinionForm(request.POST, box_id=box.pk, categories=categories)
         if form.is_valid():
+            # One opinion per served form: a double click or a reload of the thank-you
+            # page shows the same receipt code instead of filing the opinion twice.
+            claimed, earlier_code = _claim_form(form.cleaned_data["started"])
+            if not claimed:
+                if earlier_code:
+                    context["receipt_code"] = earlier_code
+                    return render(request, "public/box_thanks.html", context)
+                form.add_error(
+                    None, _("This form was already sent. Reload the page to send another opinion.")
+                )
+                context["form"] = form
+                return render(request, "public/box.html", context)
             data = form.cleaned_data
             opinion = services.opinion_submit_online(
                 box=box,
@@ -142,6 +177,7 @@ def box(request: HttpRequest, token: str) -> HttpResponse:
             )
             _box_day_add(box)
             context["receipt_code"] = opinion.receipt_code_display
+            _remember_form(form.cleaned_data["started"], context["receipt_code"])
             return render(request, "public/box_thanks.html", context)
         if form.stale_stamp:
             # Keep the errors, re-show what was typed, with a new stamp to send it again.

@@ -421,3 +421,13 @@ def test_box_campaign_is_the_latest_active_campaign_of_the_organization(world, c
     campaign.is_active = False
     campaign.save()
     assert box_campaign(world.own) is None
+
+
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(1)", "https://evil.example/", "//evil.example/x"]
+)
+def test_mark_adopted_accepts_only_a_path_on_this_site(world, campaign, url):
+    opinion = _opinion_in(world, campaign, OpinionStatus.SORTED)
+    with pytest.raises(ValidationError):
+        services.opinion_mark_adopted(opinion, actor=None, item_label="第1项", item_url=url)
+    assert Opinion.objects.get(pk=opinion.pk).status == OpinionStatus.SORTED

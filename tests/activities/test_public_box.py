@@ -408,3 +408,26 @@ def test_a_lookup_reads_exactly_one_opinion_by_box_and_code(world, campaign, box
         _grow(world, campaign)
     # the box, the opinion by code
     assert counts == [2, 2]
+
+
+def test_a_double_submission_of_one_form_files_one_opinion_and_shows_the_same_code(box):
+    data = form_data(box)
+    client = Client()
+    first = receipt_code_from(client.post(box_url(box), data))
+    second = receipt_code_from(client.post(box_url(box), data))
+    assert first == second
+    assert Opinion.objects.count() == 1
+
+
+def test_two_forms_served_at_once_are_distinct(box):
+    now = timezone.now().timestamp() - 10
+    assert form_started_token(box.pk, at=now) != form_started_token(box.pk, at=now)
+
+
+def test_a_submission_racing_its_twin_is_told_it_was_already_sent(box):
+    data = form_data(box)
+    cache.add(views_public._form_key(data["started"]), "", 60)  # the twin is mid-way
+    response = Client().post(box_url(box), data)
+    assert response.status_code == 200
+    assert "already sent" in response.content.decode()
+    assert not Opinion.objects.exists()
