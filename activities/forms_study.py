@@ -1,0 +1,99 @@
+"""Forms for study counseling records."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from organizations.models import Member
+from portal.attachments.models import AttachmentKind
+
+from .forms_meetings import DateInput
+from .models import Campaign, StudyMode
+
+# Kinds of file a counseling record takes: study notes and experience essays.
+STUDY_ATTACHMENT_KINDS = (AttachmentKind.STUDY_NOTES, AttachmentKind.OTHER)
+
+
+class SessionForm(forms.Form):
+    """One study session: what every form below shares."""
+
+    campaign = forms.TypedChoiceField(label=_("campaign"), coerce=int)
+    date = forms.DateField(label=_("date"), widget=DateInput())
+    mode = forms.ChoiceField(label=_("form"), choices=StudyMode.choices)
+    topic = forms.CharField(label=_("topic"), max_length=200)
+    hours = forms.DecimalField(
+        label=_("hours"),
+        max_digits=4,
+        decimal_places=1,
+        min_value=Decimal("0.5"),
+        max_value=Decimal("24"),
+        initial=Decimal("2"),
+        widget=forms.NumberInput(attrs={"step": "0.5", "inputmode": "decimal"}),
+    )
+
+    def __init__(self, *args: Any, campaigns: Sequence[Campaign], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.campaigns = {c.pk: c for c in campaigns}
+        self.fields["campaign"].choices = [(c.pk, str(c)) for c in campaigns]
+        if len(campaigns) == 1:
+            self.fields["campaign"].widget = forms.HiddenInput()
+        if campaigns:
+            self.fields["campaign"].initial = campaigns[0].pk
+
+    def session(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "campaign": self.campaigns[data["campaign"]],
+            "date": data["date"],
+            "mode": data["mode"],
+            "topic": data["topic"],
+            "hours": data["hours"],
+        }
+
+
+class CounselingBatchForm(SessionForm):
+    """The same session for one or many members of the roster (a checklist)."""
+
+    members = forms.TypedMultipleChoiceField(
+        label=_("members"),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple(attrs={"data-member-check": ""}),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        roster: Sequence[Member],
+        campaigns: Sequence[Campaign],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, campaigns=campaigns, **kwargs)
+        self.roster = {m.pk: m for m in roster}
+        self.fields["members"].choices = [(m.pk, m.name) for m in roster]
+        self.order_fields(["members"])
+
+    def chosen(self) -> list[Member]:
+        return [self.roster[pk] for pk in self.cleaned_data["members"]]
+
+
+class CounselingEditForm(forms.Form):
+    """Correcting a record: member and campaign stay."""
+
+    date = SessionForm.base_fields["date"]
+    mode = SessionForm.base_fields["mode"]
+    topic = SessionForm.base_fields["topic"]
+    hours = SessionForm.base_fields["hours"]
+
+
+class CounselingFilterForm(forms.Form):
+    campaign = forms.TypedChoiceField(label=_("campaign"), coerce=int, required=False)
+    uncovered = forms.BooleanField(label=_("only members not yet covered"), required=False)
+
+    def __init__(self, *args: Any, campaigns: Sequence[Campaign], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["campaign"].choices = [(c.pk, str(c)) for c in campaigns]

@@ -1,0 +1,557 @@
+"""Meeting pages (SPEC §6.1, §6.2): list, detail, create/edit with the attendance
+checklist, delete, change history, files, criticism entries, and the attending
+organization's side of shared attendance.
+
+VIEW reads; RECORD on the holder writes its meetings; RECORD on the attending
+organization writes its attendance at an ancestor's meeting. Anonymous → login,
+cannot see → 404, can see but may not act → 403 (portal.accounts.permissions.require).
+Every page runs a fixed number of queries (pinned in tests/activities).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import OuterRef, Subquery
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from organizations.models import Organization
+from portal.accounts.permissions import Action, get_organization_for_user, require, user_can
+from portal.attachments.forms import AttachmentForm
+from portal.attachments.models import Attachment
+from portal.attachments.services import attachment_add
+
+from . import services_meetings as services
+from .forms_meetings import (
+    MEETING_ATTACHMENT_KINDS,
+    AttendanceForm,
+    CriticismForm,
+    MeetingFilterForm,
+    MeetingForm,
+    ParticipationForm,
+)
+from .models import (
+    Attendance,
+    Campaign,
+    CriticismEntry,
+    Meeting,
+    MeetingParticipation,
+    Phase,
+)
+from .selectors_meetings import meetings_open_to_attend
+
+PAGE_SIZE = 30
+HISTORY_LIMIT = 100
+
+
+def _get_meeting_for_user(request: HttpRequest, pk: Any, action: Action = Action.VIEW) -> Meeting:
+    """The meeting with what its pages show; 404 when the user cannot see the holder,
+    403 when they can but may not do `action`. One query."""
+    try:
+        meeting = Meeting.objects.select_related(
+            "organization",
+            "campaign",
+            "phase",
+            "chair",
+            "minute_taker",
+            "guide_organization",
+            "guide_user",
+            "created_by",
+        ).get(pk=int(pk))
+    except (Meeting.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    require(request.user, action, meeting.organization)
+    return meeting
+
+
+def _get_participation_for_user(
+    request: HttpRequest, pk: Any, action: Action = Action.VIEW
+) -> MeetingParticipation:
+    """Checked against the attending organization (the holder above it may not be
+    visible to its users). One query."""
+    try:
+        participation = MeetingParticipation.objects.select_related(
+            "organization", "meeting__organization", "meeting__campaign", "meeting__phase"
+        ).get(pk=int(pk))
+    except (MeetingParticipation.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    require(request.user, action, participation.organization)
+    return participation
+
+
+def _get_criticism_for_user(request: HttpRequest, pk: Any, action: Action) -> CriticismEntry:
+    try:
+        entry = CriticismEntry.objects.select_related("meeting__organization").get(pk=int(pk))
+    except (CriticismEntry.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    require(request.user, action, entry.meeting.organization)
+    return entry
+
+
+def _campaigns_for(org: Organization, also: Campaign | None = None) -> list[Campaign]:
+    """Active campaigns the organization takes part in, newest first (plus `also`, the
+    campaign of the record being edited). One query."""
+    campaigns = list(
+        Campaign.objects.for_organization(org).filter(is_active=True).order_by("-starts_on", "-pk")
+    )
+    if also is not None and also not in campaigns:
+        campaigns.append(also)
+    return campaigns
+
+
+def _apply_errors(form: Any, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _attachment_form(
+    request: HttpRequest | None = None, *, required: bool = True
+) -> AttachmentForm:
+    form = AttachmentForm(
+        request.POST if request else None,
+        request.FILES if request else None,
+        kinds=MEETING_ATTACHMENT_KINDS,
+    )
+    form.fields["files"].required = required
+    return form
+
+
+# --- the holder's pages ---------------------------------------------------------------
+
+
+@login_required
+def meeting_list(request: HttpRequest, org_pk: int) -> HttpResponse:
+    """Meetings the organization held, and those of higher levels its members attended
+    (marked, with its own counts), newest first, filtered."""
+    org = get_organization_for_user(request.user, org_pk)
+    phases = list(
+        Phase.objects.filter(campaign__in=Campaign.objects.for_organization(org))
+        .select_related("campaign")
+        .order_by("-campaign__starts_on", "number")
+    )
+    form = MeetingFilterForm(request.GET or None, phases=phases)
+    ours = MeetingParticipation.objects.filter(meeting=OuterRef("pk"), organization=org)
+    qs = (
+        Meeting.objects.held_or_attended_by(org)
+        .select_related("organization", "phase")
+        .annotate(
+            participation_id=Subquery(ours.values("pk")[:1]),
+            attended_present=Subquery(ours.values("present_count")[:1]),
+            attended_expected=Subquery(ours.values("expected_count")[:1]),
+        )
+        .order_by("-starts_at", "-pk")
+    )
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        if data["kind"]:
+            qs = qs.filter(kind=data["kind"])
+        if data["phase"]:
+            qs = qs.filter(phase_id=data["phase"])
+        if data["date_from"]:
+            qs = qs.filter(starts_at__date__gte=data["date_from"])
+        if data["date_to"]:
+            qs = qs.filter(starts_at__date__lte=data["date_to"])
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "org": org,
+        "form": form,
+        "page": page,
+        "querystring": query.urlencode(),
+        "can_record": user_can(request.user, Action.RECORD, org),
+    }
+    template = "activities/meetings/list.html"
+    if request.htmx:
+        template += "#results"
+    return render(request, template, context)
+
+
+def _detail_context(
+    request: HttpRequest, meeting: Meeting, attachment_form: AttachmentForm | None = None
+) -> dict[str, Any]:
+    """Attendance, other organizations' attendance, files and criticism entries: four
+    queries."""
+    can_record = user_can(request.user, Action.RECORD, meeting.organization)
+    rows = list(
+        Attendance.objects.filter(meeting=meeting, participation__isnull=True)
+        .select_related("member")
+        .order_by("-present", "member__name", "member__pk")
+    )
+    participations = list(
+        MeetingParticipation.objects.filter(meeting=meeting)
+        .select_related("organization")
+        .order_by("organization__path")
+    )
+    attachments = list(Attachment.objects.for_record(meeting))
+    criticisms = (
+        list(meeting.criticisms.select_related("by_member", "about_member"))
+        if meeting.is_special
+        else []
+    )
+    return {
+        "meeting": meeting,
+        "org": meeting.organization,
+        "rows": rows,
+        "participations": participations,
+        "attachments": attachments,
+        "criticisms": criticisms,
+        "can_record": can_record,
+        "can_manage_attachments": can_record,
+        "attachment_form": attachment_form or (_attachment_form() if can_record else None),
+        "upload_url": reverse("activities:meeting_attachments", args=[meeting.pk]),
+    }
+
+
+@login_required
+def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _get_meeting_for_user(request, pk)
+    return render(request, "activities/meetings/detail.html", _detail_context(request, meeting))
+
+
+def _meeting_form_page(
+    request: HttpRequest,
+    org: Organization,
+    meeting: Meeting | None,
+) -> HttpResponse:
+    """Create (meeting None) or edit: the meeting form, the attendance checklist and
+    optional files, saved by one service call."""
+    campaigns = _campaigns_for(org, meeting.campaign if meeting else None)
+    if meeting is None:
+        members = services.roster(org)
+        rows: list[Attendance] = []
+    else:
+        rows = list(
+            Attendance.objects.filter(meeting=meeting, participation__isnull=True)
+            .select_related("member")
+            .order_by("member__name", "member__pk")
+        )
+        members = [row.member for row in rows]
+    data = request.POST if request.method == "POST" else None
+    form = MeetingForm(
+        data, instance=meeting, organization=org, campaigns=campaigns, roster=members
+    )
+    roll = AttendanceForm(data, members=members, rows=rows)
+    files = _attachment_form(request if data is not None else None, required=False)
+    if data is not None and form.is_valid() & roll.is_valid() & files.is_valid():
+        try:
+            if meeting is None:
+                saved = services.meeting_create(
+                    actor=request.user,
+                    organization=org,
+                    values=form.values(),
+                    attendance=roll.marks(),
+                    uploads=files.cleaned_data["files"],
+                    upload_kind=files.cleaned_data["kind"],
+                )
+                messages.success(request, _("The meeting was recorded."))
+            else:
+                saved = services.meeting_update(
+                    actor=request.user,
+                    meeting=meeting,
+                    values=form.values(),
+                    attendance=roll.marks(),
+                    version=form.cleaned_data["version"],
+                    uploads=files.cleaned_data["files"],
+                    upload_kind=files.cleaned_data["kind"],
+                )
+                messages.success(request, _("The meeting was saved."))
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            return redirect(saved)
+    return render(
+        request,
+        "activities/meetings/form.html",
+        {
+            "org": org,
+            "meeting": meeting,
+            "form": form,
+            "roll": roll,
+            "files": files,
+            "campaigns": campaigns,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_create(request: HttpRequest, org_pk: int) -> HttpResponse:
+    org = get_organization_for_user(request.user, org_pk, Action.RECORD)
+    return _meeting_form_page(request, org, None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _get_meeting_for_user(request, pk, Action.RECORD)
+    return _meeting_form_page(request, meeting.organization, meeting)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _get_meeting_for_user(request, pk, Action.RECORD)
+    if request.method == "POST":
+        org = meeting.organization
+        services.meeting_delete(actor=request.user, meeting=meeting)
+        messages.success(request, _("The meeting was deleted."))
+        return redirect("activities:meeting_list", org_pk=org.pk)
+    participations = list(meeting.participations.select_related("organization"))
+    return render(
+        request,
+        "activities/meetings/confirm_delete.html",
+        {"meeting": meeting, "org": meeting.organization, "participations": participations},
+    )
+
+
+def _history_fields() -> list[tuple[str, str, bool]]:
+    """(attribute, label, is a foreign key) of the fields the change list compares."""
+    return [
+        (field.attname, str(field.verbose_name), field.is_relation)
+        for field in Meeting._meta.concrete_fields
+        if field.name not in {"id", "created_at", "updated_at", "created_by"}
+    ]
+
+
+@login_required
+def meeting_history(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every saved version, newest first, with the fields that changed. Foreign keys
+    are reported as changed without resolving their values (no query per version)."""
+    meeting = _get_meeting_for_user(request, pk)
+    records = list(
+        meeting.history.select_related("history_user").order_by("-history_date", "-history_id")[
+            : HISTORY_LIMIT + 1
+        ]
+    )
+    fields = _history_fields()
+    entries = []
+    for newer, older in zip(records[:HISTORY_LIMIT], [*records[1:], None], strict=False):
+        changes = []
+        if older is not None:
+            for attname, label, is_fk in fields:
+                old, new = getattr(older, attname), getattr(newer, attname)
+                if old != new:
+                    changes.append(
+                        {
+                            "label": label,
+                            "old": None if is_fk else old,
+                            "new": None if is_fk else new,
+                        }
+                    )
+        entries.append({"record": newer, "changes": changes, "created": older is None})
+    return render(
+        request,
+        "activities/meetings/history.html",
+        {"meeting": meeting, "org": meeting.organization, "entries": entries},
+    )
+
+
+@login_required
+@require_POST
+def meeting_attachments(request: HttpRequest, pk: int) -> HttpResponse:
+    """Upload notices, minutes, sign-in sheets and photos to a meeting."""
+    meeting = _get_meeting_for_user(request, pk, Action.RECORD)
+    form = _attachment_form(request)
+    if form.is_valid():
+        try:
+            for upload in form.cleaned_data["files"]:
+                attachment_add(
+                    actor=request.user,
+                    record=meeting,
+                    organization=meeting.organization,
+                    kind=form.cleaned_data["kind"],
+                    upload=upload,
+                    name=upload.name or "",
+                )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The files were added."))
+            return redirect(meeting)
+    return render(
+        request,
+        "activities/meetings/detail.html",
+        _detail_context(request, meeting, attachment_form=form),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def criticism_add(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _get_meeting_for_user(request, pk, Action.RECORD)
+    if not meeting.is_special:
+        raise Http404
+    listed = [
+        row.member
+        for row in Attendance.objects.filter(meeting=meeting)
+        .select_related("member")
+        .order_by("member__name", "member__pk")
+    ]
+    form = CriticismForm(request.POST or None, listed=listed)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.criticism_add(
+                actor=request.user,
+                meeting=meeting,
+                kind=form.cleaned_data["kind"],
+                by_member=form.cleaned_data["by_member"],
+                about_member=form.cleaned_data["about_member"],
+                points=form.cleaned_data["points"],
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The entry was added."))
+            return redirect(reverse("activities:meeting_detail", args=[meeting.pk]) + "#criticism")
+    return render(
+        request,
+        "activities/meetings/criticism_form.html",
+        {"meeting": meeting, "org": meeting.organization, "form": form},
+    )
+
+
+@login_required
+@require_POST
+def criticism_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = _get_criticism_for_user(request, pk, Action.RECORD)
+    meeting_id = entry.meeting_id
+    services.criticism_delete(actor=request.user, entry=entry)
+    messages.success(request, _("The entry was removed."))
+    return redirect(reverse("activities:meeting_detail", args=[meeting_id]) + "#criticism")
+
+
+# --- the attending organization's pages --------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def participation_create(request: HttpRequest, org_pk: int) -> HttpResponse:
+    """Step 1 (no ?meeting): pick a meeting held above. Step 2: tick who attended."""
+    org = get_organization_for_user(request.user, org_pk, Action.RECORD)
+    candidates = meetings_open_to_attend(org)
+    raw = request.GET.get("meeting")
+    if not raw:
+        return render(
+            request,
+            "activities/meetings/participation_pick.html",
+            {"org": org, "candidates": list(candidates[:PAGE_SIZE])},
+        )
+    try:
+        meeting = candidates.get(pk=int(raw))
+    except (Meeting.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    members = services.attendable_roster(org, meeting)
+    data = request.POST if request.method == "POST" else None
+    form = ParticipationForm(data)
+    roll = AttendanceForm(data, members=members)
+    if data is not None and form.is_valid() & roll.is_valid():
+        try:
+            participation = services.participation_create(
+                actor=request.user,
+                organization=org,
+                meeting=meeting,
+                attendance=roll.marks(),
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Your members' attendance was recorded."))
+            return redirect(participation)
+    return render(
+        request,
+        "activities/meetings/participation_form.html",
+        {"org": org, "meeting": meeting, "form": form, "roll": roll, "participation": None},
+    )
+
+
+@login_required
+def participation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    participation = _get_participation_for_user(request, pk)
+    rows = list(
+        participation.attendances.select_related("member").order_by(
+            "-present", "member__name", "member__pk"
+        )
+    )
+    return render(
+        request,
+        "activities/meetings/participation_detail.html",
+        {
+            "participation": participation,
+            "meeting": participation.meeting,
+            "org": participation.organization,
+            "rows": rows,
+            "can_record": user_can(request.user, Action.RECORD, participation.organization),
+            "can_view_meeting": user_can(
+                request.user, Action.VIEW, participation.meeting.organization
+            ),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def participation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    participation = _get_participation_for_user(request, pk, Action.RECORD)
+    rows = list(
+        participation.attendances.select_related("member").order_by("member__name", "member__pk")
+    )
+    data = request.POST if request.method == "POST" else None
+    form = ParticipationForm(
+        data,
+        initial={"note": participation.note, "version": participation.updated_at.isoformat()},
+    )
+    roll = AttendanceForm(data, members=[r.member for r in rows], rows=rows)
+    if data is not None and form.is_valid() & roll.is_valid():
+        try:
+            services.participation_update(
+                actor=request.user,
+                participation=participation,
+                attendance=roll.marks(),
+                note=form.cleaned_data["note"],
+                version=form.cleaned_data["version"],
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Your members' attendance was saved."))
+            return redirect(participation)
+    return render(
+        request,
+        "activities/meetings/participation_form.html",
+        {
+            "org": participation.organization,
+            "meeting": participation.meeting,
+            "form": form,
+            "roll": roll,
+            "participation": participation,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def participation_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    participation = _get_participation_for_user(request, pk, Action.RECORD)
+    org = participation.organization
+    if request.method == "POST":
+        services.participation_delete(actor=request.user, participation=participation)
+        messages.success(request, _("The attendance record was deleted."))
+        return redirect("activities:meeting_list", org_pk=org.pk)
+    return render(
+        request,
+        "activities/meetings/participation_confirm_delete.html",
+        {"participation": participation, "meeting": participation.meeting, "org": org},
+    )
