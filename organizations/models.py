@@ -437,3 +437,101 @@ class MemberTransfer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} {self.from_organization} → {self.to_organization} ({self.moved_on})"
+
+
+class ImportJob(models.Model):
+    """One uploaded spreadsheet, from the preview to the import (organizations/imports.py).
+
+    The file is kept in the default storage under imports/<uuid>, never served by URL,
+    and deleted when the job ends. `errors` holds {row, column, message} in the
+    uploader's language; `summary` the counts and the preview rows. Large files are
+    processed by organizations.tasks.run_import_job, which moves `progress` to 100.
+    """
+
+    class Kind(models.TextChoices):
+        MEMBERS = "members", _("members")
+        ORGANIZATIONS = "organizations", _("Party organizations")
+        ENTERPRISES = "enterprises", _("enterprises")
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("uploaded")
+        CHECKING = "checking", _("checking")
+        CHECKED = "checked", _("ready to import")
+        REJECTED = "rejected", _("has errors")
+        IMPORTING = "importing", _("importing")
+        DONE = "done", _("imported")
+        FAILED = "failed", _("failed")
+
+    # The only legal moves; `transition()` refuses any other.
+    TRANSITIONS: dict[str, set[str]] = {
+        Status.UPLOADED: {Status.CHECKING},
+        Status.CHECKING: {Status.CHECKED, Status.REJECTED, Status.FAILED},
+        Status.CHECKED: {Status.IMPORTING},
+        Status.IMPORTING: {Status.DONE, Status.REJECTED, Status.FAILED},
+    }
+    RUNNING = {Status.UPLOADED, Status.CHECKING, Status.IMPORTING}
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_jobs"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("default organization"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Rows that name no organization go here."),
+    )
+    file_name = models.CharField(_("file name"), max_length=200)
+    stored_name = models.CharField(max_length=200)
+    file_format = models.CharField(max_length=4, choices=[("xlsx", "xlsx"), ("csv", "csv")])
+    language = models.CharField(max_length=10, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.UPLOADED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress"), default=0)
+    total_rows = models.PositiveIntegerField(default=0)
+    summary = models.JSONField(default=dict, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    error_count = models.PositiveIntegerField(default=0)
+    failure = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            # "Your recent imports" on the import index page.
+            models.Index(fields=["user", "-created_at"], name="importjob_user_recent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("io:job", args=[self.pk])
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in self.RUNNING
+
+    def transition(self, to: str, *, save_fields: tuple[str, ...] | list[str] = ()) -> None:
+        """Move to `to` if the table allows it and nobody moved the job meanwhile (a
+        conditional UPDATE, so a double-clicked confirm imports once). Raises
+        ValidationError otherwise."""
+        from django.core.exceptions import ValidationError
+
+        if to not in self.TRANSITIONS.get(self.status, set()):
+            raise ValidationError(
+                _("This import cannot go from “%(from)s” to “%(to)s”.")
+                % {"from": self.get_status_display(), "to": self.Status(to).label}
+            )
+        values = {name: getattr(self, name) for name in save_fields}
+        moved = ImportJob.objects.filter(pk=self.pk, status=self.status).update(status=to, **values)
+        if not moved:
+            raise ValidationError(_("This import changed meanwhile; reload the page."))
+        self.status = to

@@ -1,0 +1,307 @@
+"""The import pages (/io/): permission matrix, upload → preview → confirm, errors on the
+page, the background path with its progress row, templates, and query counts."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pytest
+from django.core.files.storage import default_storage
+
+from organizations.models import ImportJob, Member
+from portal.accounts.permissions import Action
+from tests.conftest import World
+from tests.organizations.helpers import any_of, org_of
+from tests.organizations.test_io_support import (
+    citizen_id,
+    member_values,
+    table,
+    uploaded,
+    xlsx_bytes,
+)
+from tests.utils import assert_constant_queries, check_matrix, client_for
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _media(media_root) -> None:
+    """Uploaded files go to a temporary MEDIA_ROOT."""
+
+
+def upload(
+    client, data: bytes, *, kind: str = "members", query: str = "", name: str = "roster.xlsx"
+):
+    return client.post(f"/io/import/{kind}/{query}", {"file": uploaded(data, name)})
+
+
+def job_of(response) -> ImportJob:
+    assert response.status_code == 302, (
+        getattr(response, "context", None) and response.context["form"].errors
+    )
+    return ImportJob.objects.get(pk=int(response["Location"].rstrip("/").split("/")[-1]))
+
+
+# --- permission matrix ---------------------------------------------------------------------
+
+
+def test_index_matrix(world: World) -> None:
+    check_matrix(
+        world,
+        "/io/",
+        {
+            "anonymous": 302,
+            "nobody": 404,
+            "member_user": 404,
+            "outsider": 200,
+            "office": 200,
+            "reviewer": 200,
+            "instructor": 200,
+            "secretary": 200,
+            "clerk": 200,
+            "admin": 200,
+        },
+    )
+
+
+def test_member_import_page_matrix_without_a_target(world: World) -> None:
+    # Somewhere to import into → 200; sees something but may import nowhere → 403.
+    want = {
+        "anonymous": 302,
+        "nobody": 404,
+        "member_user": 404,
+        "outsider": 200,
+        "office": 403,
+        "instructor": 403,
+        "reviewer": 200,
+        "secretary": 200,
+        "clerk": 200,
+        "admin": 200,
+    }
+    check_matrix(world, "/io/import/members/", want)
+    check_matrix(world, "/io/template/members.xlsx", want)
+    check_matrix(world, "/io/import/enterprises/", want)
+    organizations = {**want, "secretary": 403, "clerk": 403, "outsider": 403}
+    check_matrix(world, "/io/import/organizations/", organizations)
+
+
+@pytest.mark.parametrize("target", ["own", "child", "parent", "sibling", "far"])
+def test_member_import_page_matrix_for_each_organization(world: World, target: str) -> None:
+    """RECORD or MANAGE_ACCOUNTS on the target: secretary and clerk at own and below,
+    the reviewer in park_a's subtree; seeing it without either → 403; not seeing → 404."""
+    org = org_of(world, target)
+    want = any_of(target, Action.RECORD, Action.MANAGE_ACCOUNTS)
+    check_matrix(world, f"/io/import/members/?org={org.pk}", want)
+    check_matrix(world, f"/io/template/members.xlsx?org={org.pk}", want)
+
+
+@pytest.mark.parametrize("target", ["own", "parent", "far"])
+def test_organization_import_page_needs_manage_accounts(world: World, target: str) -> None:
+    org = org_of(world, target)
+    check_matrix(
+        world, f"/io/import/organizations/?org={org.pk}", any_of(target, Action.MANAGE_ACCOUNTS)
+    )
+
+
+def test_unknown_kind_is_a_404(world: World) -> None:
+    assert client_for(world, "admin").get("/io/import/meetings/").status_code == 404
+
+
+def test_jobs_are_visible_to_their_owner_only(world: World) -> None:
+    client = client_for(world, "secretary")
+    job = job_of(upload(client, xlsx_bytes(table([member_values(0, world.own)]))))
+    url = f"/io/jobs/{job.pk}/"
+    check_matrix(
+        world,
+        url,
+        {"anonymous": 302, "reviewer": 404, "clerk": 404, "admin": 404, "secretary": 200},
+    )
+    check_matrix(
+        world,
+        f"{url}confirm/",
+        {"anonymous": 302, "reviewer": 404, "clerk": 404},
+        method="post",
+    )
+    assert job.status == ImportJob.Status.CHECKED
+
+
+# --- the journey on the server side ---------------------------------------------------------
+
+
+def test_upload_preview_confirm_imports_the_roster(world: World) -> None:
+    client = client_for(world, "secretary")
+    rows = [member_values(i, world.own) for i in range(3)]
+    response = upload(client, xlsx_bytes(table(rows)), query=f"?org={world.own.pk}")
+    job = job_of(response)
+    assert (job.status, job.total_rows >= 4, job.organization) == ("checked", True, world.own)
+    page = client.get(f"/io/jobs/{job.pk}/")
+    html = page.content.decode()
+    assert "Import now" in html
+    assert html.count("<td>create</td>") == 3
+    assert not Member.objects.filter(id_number=citizen_id(0)).exists()
+
+    response = client.post(f"/io/jobs/{job.pk}/confirm/")
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert (job.status, job.progress, job.summary["created"]) == ("done", 100, 3)
+    assert Member.objects.filter(id_number__in=[citizen_id(i) for i in range(3)]).count() == 3
+    assert not default_storage.exists(job.stored_name)  # personal data kept no longer
+    assert "See the members" in client.get(f"/io/jobs/{job.pk}/").content.decode()
+
+
+def test_errors_are_listed_by_row_and_column_and_there_is_no_confirm_button(world: World) -> None:
+    client = client_for(world, "secretary")
+    rows = [member_values(0, world.own), member_values(1, world.own, 入党时间="2014-02-30")]
+    job = job_of(upload(client, xlsx_bytes(table(rows))))
+    assert job.status == ImportJob.Status.REJECTED
+    assert job.errors == [
+        {"row": 3, "column": "入党时间", "message": "This date does not exist in the calendar."}
+    ]
+    html = client.get(f"/io/jobs/{job.pk}/").content.decode()
+    assert "This date does not exist in the calendar." in html
+    assert "<td>3</td><td>入党时间</td>" in html
+    assert "Import now" not in html
+    assert "Upload a corrected file" in html
+    assert client.post(f"/io/jobs/{job.pk}/confirm/").status_code == 302
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.REJECTED
+    assert not Member.objects.filter(id_number=citizen_id(0)).exists()
+    assert not default_storage.exists(job.stored_name)
+
+
+def test_a_confirmed_job_imports_once_however_often_confirm_is_posted(world: World) -> None:
+    client = client_for(world, "secretary")
+    job = job_of(upload(client, xlsx_bytes(table([member_values(0, world.own)]))))
+    client.post(f"/io/jobs/{job.pk}/confirm/")
+    response = client.post(f"/io/jobs/{job.pk}/confirm/", follow=True)
+    assert "cannot go from" in response.content.decode()
+    assert Member.history.filter(id_number=citizen_id(0)).count() == 1
+
+
+def test_file_level_problems_are_shown_on_the_form(world: World) -> None:
+    client = client_for(world, "secretary")
+    response = upload(client, b"\x89PNG\r\n\x1a\n" + b"\x00" * 50, name="roster.xlsx")
+    assert response.status_code == 200
+    assert "not an .xlsx or .csv file" in response.content.decode()
+    assert not ImportJob.objects.exists()
+
+
+def test_a_sheet_without_the_required_columns_is_rejected_on_the_job_page(world: World) -> None:
+    client = client_for(world, "secretary")
+    job = job_of(upload(client, xlsx_bytes([["姓名", "性别"], ["王伟", "男"]])))
+    assert job.status == ImportJob.Status.REJECTED
+    assert "Required columns are missing" in job.errors[0]["message"]
+
+
+def test_the_import_page_explains_that_masked_exports_do_not_round_trip(world: World) -> None:
+    html = client_for(world, "clerk").get("/io/import/members/").content.decode()
+    assert "masked ID numbers" in html
+    assert '<label for="id_file">' in html
+
+
+def test_the_template_has_headings_an_example_row_and_drop_down_lists(world: World) -> None:
+    response = client_for(world, "secretary").get(f"/io/template/members.xlsx?org={world.own.pk}")
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    sheet = book.worksheets[0]
+    headings = [c.value for c in sheet[1]]
+    assert headings[:5] == ["姓名", "性别", "民族", "出生日期", "身份证号"]
+    example = dict(zip(headings, [c.value for c in sheet[2]], strict=True))
+    assert example["所在党支部"] == world.own.full_name
+    lists = {
+        str(dv.sqref).split(":")[0]: dv.formula1 for dv in sheet.data_validations.dataValidation
+    }
+    assert lists["B2"] == '"男,女"'
+    assert lists["I2"] == '"预备党员,正式党员"'
+    assert "大学本科" in lists["F2"]
+    assert book.worksheets[1].title == "填写说明"
+    assert sheet.max_row == 2
+    assert sheet.column_dimensions["E"].number_format == "@"  # ID numbers stay text
+
+
+def test_the_template_example_row_imports_cleanly(world: World) -> None:
+    client = client_for(world, "secretary")
+    content = client.get(f"/io/template/members.xlsx?org={world.own.pk}").content
+    job = job_of(upload(client, content))
+    assert job.status == ImportJob.Status.CHECKED, job.errors
+    assert job.summary["created"] == 1
+
+
+@pytest.mark.parametrize("kind", ["organizations", "enterprises"])
+def test_other_templates_import_cleanly_for_the_reviewer(world: World, kind: str) -> None:
+    client = client_for(world, "reviewer")
+    content = client.get(f"/io/template/{kind}.xlsx?org={world.park_a.pk}").content
+    job = job_of(upload(client, content, kind=kind, query=f"?org={world.park_a.pk}"))
+    assert job.status == ImportJob.Status.CHECKED, job.errors
+
+
+# --- the background path -------------------------------------------------------------------
+
+
+def test_large_files_run_as_a_task_and_the_progress_row_reaches_100(
+    world: World, settings, django_capture_on_commit_callbacks
+) -> None:
+    settings.IMPORT_BACKGROUND_ROWS = 2
+    settings.REDIS_URL = ""  # the embedded default: the task runs in this process
+    client = client_for(world, "secretary")
+    rows = [member_values(i, world.own) for i in range(5)]
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        job = job_of(upload(client, xlsx_bytes(table(rows))))
+    assert len(callbacks) == 1
+    job.refresh_from_db()
+    assert (job.status, job.progress, job.summary["created"]) == ("checked", 100, 5)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        client.post(f"/io/jobs/{job.pk}/confirm/")
+    assert len(callbacks) == 1
+    job.refresh_from_db()
+    assert (job.status, job.progress) == ("done", 100)
+    assert Member.objects.filter(id_number__in=[citizen_id(i) for i in range(5)]).count() == 5
+
+
+def test_a_running_job_polls_and_a_finished_one_stops(world: World) -> None:
+    client = client_for(world, "secretary")
+    job = job_of(upload(client, xlsx_bytes(table([member_values(0, world.own)]))))
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.IMPORTING, progress=40)
+    partial = client.get(f"/io/jobs/{job.pk}/", HTTP_HX_REQUEST="true").content.decode()
+    assert partial.lstrip().startswith('<div id="job-body"')
+    assert 'hx-trigger="every 1s"' in partial
+    assert 'value="40"' in partial
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.DONE, progress=100)
+    partial = client.get(f"/io/jobs/{job.pk}/", HTTP_HX_REQUEST="true").content.decode()
+    assert "hx-trigger" not in partial
+
+
+def test_the_task_is_idempotent(world: World) -> None:
+    from organizations.tasks import run_import_job
+
+    client = client_for(world, "secretary")
+    job = job_of(upload(client, xlsx_bytes(table([member_values(0, world.own)]))))
+    assert run_import_job(job.pk, False) == "checked"  # already checked: left alone
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.IMPORTING)
+    assert run_import_job(job.pk, True) == "done"
+    assert run_import_job(job.pk, True) == "done"
+    assert Member.objects.filter(id_number=citizen_id(0)).count() == 1
+    assert run_import_job(10**9, True) == "missing"
+
+
+# --- query counts --------------------------------------------------------------------------
+
+
+def test_pages_run_a_fixed_number_of_queries(world: World) -> None:
+    client = client_for(world, "secretary")
+
+    def grow() -> None:
+        for i in range(10):
+            rows = [member_values(100 + i * 10 + j, world.own) for j in range(10)]
+            upload(client, xlsx_bytes(table(rows)))
+
+    grow()
+    job = ImportJob.objects.filter(user=world.secretary).first()
+    # session, user, grants, roles (navigation), unread notifications (base template), job
+    assert_constant_queries(client, f"/io/jobs/{job.pk}/", grow, expected=6)
+    # session, user, grants, roles, notifications, recent jobs
+    assert_constant_queries(client, "/io/", grow, expected=6)
+    # session, user, grants, roles, notifications (the form needs no query)
+    assert_constant_queries(client, "/io/import/members/", grow, expected=5)
+    # … plus the target organization
+    assert_constant_queries(client, f"/io/import/members/?org={world.own.pk}", grow, expected=6)
