@@ -11,3 +11,11 @@ urlpatterns += _opinion_urls
 from .urls_meetings import urlpatterns as _meeting_urls  # noqa: E402
 
 urlpatterns += _meeting_urls
+
+from .urls_plans import urlpatterns as _plan_urls  # noqa: E402
+
+urlpatterns += _plan_urls
+
+from .urls_campaigns import urlpatterns as _campaign_urls  # noqa: E402
+
+urlpatterns += _campaign_urls

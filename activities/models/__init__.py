@@ -67,3 +67,8 @@ __all__ += [
     "MeetingSubkind",
     "StudyMode",
 ]
+
+# activity plans, reviewed upward through portal.reviews (SPEC §5, §7)
+from .plans import PLAN_SECTIONS, ActivityPlan, ActivityPlanQuerySet  # noqa: E402
+
+__all__ += ["PLAN_SECTIONS", "ActivityPlan", "ActivityPlanQuerySet"]

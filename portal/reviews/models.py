@@ -1,3 +1,303 @@
-from django.db import models
+"""The review workflow shared by every reviewable record (SPEC §7).
 
-# Create your models here.
+A domain record becomes reviewable by inheriting the abstract `Reviewable` and
+implementing its small interface (see the class docstring). This app never imports the
+domain apps: it sees records through that interface and through content types.
+
+`ReviewEvent` is the audit trail (one row per transition, with a snapshot of the
+content); `ReviewTask` is one row per record kept in step with the record's status in
+the same transaction, so the reviewer's inbox is one indexed query over every record
+type. Only portal.reviews.services.review_transition changes any of them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ReviewStatus(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    SUBMITTED = "submitted", _("submitted for review")
+    APPROVED = "approved", _("approved")
+    RETURNED = "returned", _("returned for revision")
+
+
+class ReviewAction(models.TextChoices):
+    SUBMIT = "submit", _("submit")
+    WITHDRAW = "withdraw", _("withdraw")
+    APPROVE = "approve", _("approve")
+    RETURN = "return", _("return for revision")
+    RESUBMIT = "resubmit", _("resubmit")
+
+
+# The whole workflow: (from status, action) -> to status. Anything else is illegal.
+TRANSITIONS: dict[tuple[str, str], str] = {
+    (ReviewStatus.DRAFT, ReviewAction.SUBMIT): ReviewStatus.SUBMITTED,
+    (ReviewStatus.SUBMITTED, ReviewAction.WITHDRAW): ReviewStatus.DRAFT,
+    (ReviewStatus.SUBMITTED, ReviewAction.APPROVE): ReviewStatus.APPROVED,
+    (ReviewStatus.SUBMITTED, ReviewAction.RETURN): ReviewStatus.RETURNED,
+    (ReviewStatus.RETURNED, ReviewAction.RESUBMIT): ReviewStatus.SUBMITTED,
+}
+
+# Who may take each action: the organization's submitters, or its reviewers.
+SUBMITTER_ACTIONS = frozenset({ReviewAction.SUBMIT, ReviewAction.WITHDRAW, ReviewAction.RESUBMIT})
+REVIEWER_ACTIONS = frozenset({ReviewAction.APPROVE, ReviewAction.RETURN})
+# Authors may edit the record only in these states (the lock of SPEC §7).
+EDITABLE_STATUSES = frozenset({ReviewStatus.DRAFT, ReviewStatus.RETURNED})
+
+
+class IllegalTransition(Exception):
+    """The action is not allowed from the record's current status."""
+
+    def __init__(self, from_status: str, action: str) -> None:
+        self.from_status = from_status
+        self.action = action
+        super().__init__(f"{action!r} is not allowed from {from_status!r}")
+
+
+class RecordLocked(PermissionDenied):
+    """The record is submitted or approved: its authors may not change it now."""
+
+
+def is_editable(record: Reviewable) -> bool:
+    """May the record's authors change it? Only while it is a draft or returned."""
+    return record.review_status in EDITABLE_STATUSES
+
+
+class Reviewable(models.Model):
+    """Abstract base of every record reviewed upward.
+
+    A subclass must have:
+      * `organization`: a ForeignKey to organizations.Organization (the scope);
+      * `get_absolute_url()`: the record's page, which shows the review panel;
+      * `review_fields`: the names of the fields the reviewer judges (for the default
+        `review_snapshot`), or an override of `review_snapshot()`;
+    and may override `review_title()` (default: str(self)), `review_labels` (labels
+    for snapshot keys that are not model fields) and `review_validate_submission()`.
+
+    Never assign the review_* fields directly: review_transition() does, with an event.
+    """
+
+    review_status = models.CharField(
+        _("review status"),
+        max_length=20,
+        choices=ReviewStatus.choices,
+        default=ReviewStatus.DRAFT,
+        editable=False,
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True, editable=False)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True, editable=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Deleting a record deletes its events and inbox row (no dangling generic keys).
+    review_events = GenericRelation("reviews.ReviewEvent")
+    review_tasks = GenericRelation("reviews.ReviewTask")
+
+    review_fields: ClassVar[tuple[str, ...]] = ()
+    review_labels: ClassVar[dict[str, Any]] = {}
+
+    class Meta:
+        abstract = True
+
+    def review_title(self) -> str:
+        """One line naming the record in the inbox and in notifications."""
+        return str(self)
+
+    def review_snapshot(self) -> dict[str, str]:
+        """The content as the reviewer judges it: stable key -> text. Stored with every
+        event and compared on resubmission, so keys must not change between versions.
+        Keys are field names (labelled by their verbose_name) or keys of review_labels."""
+        snapshot: dict[str, str] = {}
+        for name in self.review_fields:
+            field = self._meta.get_field(name)
+            value = getattr(self, name)
+            if getattr(field, "choices", None):
+                text = str(getattr(self, f"get_{name}_display")())
+            elif value is None:
+                text = ""
+            elif hasattr(value, "isoformat"):
+                text = value.isoformat()
+            else:
+                text = str(value)
+            snapshot[name] = text
+        return snapshot
+
+    def review_validate_submission(self) -> None:
+        """Raise ValidationError when the record is not complete enough to go up for
+        review (called on submit and resubmit). Default: anything goes."""
+
+    @classmethod
+    def review_label(cls, key: str) -> str:
+        if key in cls.review_labels:
+            return str(cls.review_labels[key])
+        try:
+            return str(cls._meta.get_field(key).verbose_name)
+        except Exception:
+            return key
+
+    @property
+    def is_review_locked(self) -> bool:
+        return self.review_status not in EDITABLE_STATUSES
+
+
+class ReviewEventQuerySet(models.QuerySet):
+    def for_record(self, record: models.Model) -> ReviewEventQuerySet:
+        return self.filter(
+            content_type=ContentType.objects.get_for_model(record), object_id=record.pk
+        )
+
+
+class ReviewEvent(models.Model):
+    """One transition of one record: who, when, from which state to which, the comment,
+    and what the record said at that moment."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("organization"),
+        on_delete=models.CASCADE,
+        related_name="review_events",
+    )
+    action = models.CharField(_("action"), max_length=20, choices=ReviewAction.choices)
+    from_status = models.CharField(_("from"), max_length=20, choices=ReviewStatus.choices)
+    to_status = models.CharField(_("to"), max_length=20, choices=ReviewStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    comment = models.TextField(_("comment"), blank=True)
+    snapshot = models.JSONField(_("content at the time"), default=dict, blank=True)
+
+    objects = ReviewEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("review event")
+        verbose_name_plural = _("review events")
+        ordering = ["at", "pk"]
+        indexes = [
+            # The timeline of one record, and "the last return" for the diff.
+            models.Index(
+                fields=["content_type", "object_id", "at"], name="review_event_record_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.from_status}→{self.to_status}"
+
+
+class ReviewTaskQuerySet(models.QuerySet):
+    def waiting(self) -> ReviewTaskQuerySet:
+        return self.filter(status=ReviewStatus.SUBMITTED)
+
+    def returned(self) -> ReviewTaskQuerySet:
+        return self.filter(status=ReviewStatus.RETURNED)
+
+    def of_type(self, label: str) -> ReviewTaskQuerySet:
+        """`label` is a model's "app_label.model_name" (lower case)."""
+        app_label, _dot, model = label.partition(".")
+        return self.filter(content_type__app_label=app_label, content_type__model=model)
+
+
+class ReviewTask(models.Model):
+    """The inbox row of one reviewable record: its status, where it is and what it is
+    called, copied at each transition so the inbox never loads the records themselves."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("organization"),
+        on_delete=models.CASCADE,
+        related_name="review_tasks",
+    )
+    status = models.CharField(_("status"), max_length=20, choices=ReviewStatus.choices)
+    title = models.CharField(_("title"), max_length=300)
+    url = models.CharField(_("link"), max_length=500)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # The reviewer's comment of the last decision (shown in "returned to me").
+    comment = models.TextField(_("comment"), blank=True)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    objects = ReviewTaskQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("review task")
+        verbose_name_plural = _("review tasks")
+        ordering = ["submitted_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id"], name="review_task_one_per_record"
+            )
+        ]
+        indexes = [
+            # The inbox: submitted rows, oldest first (joined with the organization's
+            # path for the reviewer's scope).
+            models.Index(
+                fields=["submitted_at"],
+                condition=Q(status="submitted"),
+                name="review_task_waiting_idx",
+            ),
+            # "Returned to me": returned rows of the submitter's organizations.
+            models.Index(fields=["organization", "status"], name="review_task_org_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def record_type(self) -> str:
+        """The record's kind, e.g. "activity plan" (content types are cached: no query
+        once select_related("content_type") loaded them)."""
+        model = self.content_type.model_class()
+        return str(model._meta.verbose_name) if model else self.content_type.model
+
+    @property
+    def days_waiting(self) -> int:
+        if self.submitted_at is None:
+            return 0
+        return (timezone.localdate() - timezone.localtime(self.submitted_at).date()).days

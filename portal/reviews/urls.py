@@ -1,5 +1,13 @@
-from django.urls import path  # noqa: F401
+from __future__ import annotations
+
+from django.urls import path
+
+from . import views
 
 app_name = "reviews"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("inbox/", views.inbox, name="inbox"),
+    path("returned/", views.returned, name="returned"),
+    path("<str:model>/<int:pk>/transition/", views.transition, name="transition"),
+]

@@ -1,0 +1,50 @@
+"""Writes for campaigns (site administrators only): the campaign with its phases,
+appraisal grades and problem categories saved together."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
+from django.utils.translation import gettext as _
+
+from portal.accounts.models import AuditEvent
+
+from .models import Campaign
+
+
+def campaign_save(*, actor: Any, form: Any, formsets: Sequence[Any]) -> Campaign:
+    """Save a validated CampaignForm and its inline formsets in one transaction, and
+    write an AuditEvent. Only a site administrator may. Rows still used by other records
+    (a phase with meetings, a grade with determinations) cannot be deleted, and rows
+    that collide on a unique key cannot be saved: then nothing is saved and a
+    ValidationError says why."""
+    if actor is None or not actor.is_superuser:
+        raise PermissionDenied
+    created = form.instance.pk is None
+    try:
+        with transaction.atomic():
+            campaign = form.save(commit=False)
+            campaign.full_clean()
+            campaign.save()
+            for formset in formsets:
+                formset.instance = campaign
+                formset.save()
+            AuditEvent.objects.create(
+                actor=actor,
+                action="campaign.create" if created else "campaign.update",
+                target=campaign.name_zh,
+                detail={"campaign": campaign.pk},
+            )
+    except (ProtectedError, IntegrityError) as exc:
+        if created:
+            form.instance.pk = None
+        if isinstance(exc, ProtectedError):
+            message = _("A phase, grade or category you removed is still used by records; keep it.")
+        else:
+            message = _("Two rows have the same number, order or code; make them different.")
+        raise ValidationError(message) from None
+    return campaign

@@ -1,0 +1,192 @@
+"""Pages for activity plans (SPEC §5): the plans of an organization, one plan with its
+review panel, writing and editing a plan, and its change history.
+
+VIEW reads; RECORD writes while the plan is a draft or returned (submitted and approved
+plans are locked: portal.reviews.views.locked_response). The review buttons post to
+reviews:transition. Every page runs a fixed number of queries (see the tests).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from portal.accounts.permissions import Action, get_organization_for_user, require, user_can
+from portal.reviews.diff import compare
+from portal.reviews.models import RecordLocked, is_editable
+from portal.reviews.selectors import review_panel
+from portal.reviews.views import locked_response
+
+from .forms_plans import ActivityPlanForm
+from .models import PLAN_SECTIONS, ActivityPlan, Campaign
+from .services_plans import (
+    PLAN_INPUT_FIELDS,
+    EditConflict,
+    activity_plan_create,
+    activity_plan_update,
+    version_token,
+)
+
+HISTORY_PAGE_SIZE = 20
+
+
+def _get_plan_for_user(request: HttpRequest, pk: Any, action: Action = Action.VIEW) -> ActivityPlan:
+    """The plan with its organization and campaign; 404 when the user cannot see the
+    organization, 403 when they can but may not do `action`. One query."""
+    try:
+        plan = ActivityPlan.objects.select_related("organization", "campaign").get(pk=int(pk))
+    except (ActivityPlan.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    require(request.user, action, plan.organization)
+    return plan
+
+
+def _apply_errors(form: Any, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@login_required
+def plan_overview(request: HttpRequest, org_pk: int) -> HttpResponse:
+    """The campaigns the organization takes part in, each with its plan and review
+    status, or a link to write it. Queries: organization, grants, campaigns, plans."""
+    org = get_organization_for_user(request.user, org_pk)
+    campaigns = list(Campaign.objects.for_organization(org).order_by("-starts_on", "-pk"))
+    plans = {p.campaign_id: p for p in ActivityPlan.objects.filter(organization=org)}
+    return render(
+        request,
+        "activities/plans/overview.html",
+        {
+            "org": org,
+            "rows": [(campaign, plans.get(campaign.pk)) for campaign in campaigns],
+            "can_record": user_can(request.user, Action.RECORD, org),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_create(request: HttpRequest, org_pk: int, campaign_pk: int) -> HttpResponse:
+    """Write the organization's plan for a campaign (RECORD). An existing plan opens
+    instead; a campaign the organization does not take part in is a 404."""
+    org = get_organization_for_user(request.user, org_pk, Action.RECORD)
+    campaign = Campaign.objects.for_organization(org).filter(pk=campaign_pk).first()
+    if campaign is None:
+        raise Http404
+    existing = ActivityPlan.objects.filter(organization=org, campaign=campaign).first()
+    if existing is not None:
+        return redirect(existing)
+    form = ActivityPlanForm(
+        request.POST or None, instance=ActivityPlan(organization=org, campaign=campaign)
+    )
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in PLAN_INPUT_FIELDS}
+        try:
+            plan = activity_plan_create(
+                actor=request.user, organization=org, campaign=campaign, **data
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(
+                request, _("The plan is saved as a draft. Submit it when it is complete.")
+            )
+            return redirect(plan)
+    return render(
+        request,
+        "activities/plans/form.html",
+        {"org": org, "campaign": campaign, "form": form, "plan": None},
+    )
+
+
+@login_required
+def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The plan, its review status and buttons, the timeline of review events and, for
+    a resubmitted plan, what changed since it was returned. Queries: plan, grants,
+    review events, roles (for the reviewer's buttons)."""
+    plan = _get_plan_for_user(request, pk)
+    sections = [(ActivityPlan.review_label(name), getattr(plan, name)) for name in PLAN_SECTIONS]
+    return render(
+        request,
+        "activities/plans/detail.html",
+        {
+            "plan": plan,
+            "org": plan.organization,
+            "sections": sections,
+            "review": review_panel(request.user, plan),
+            "can_edit": is_editable(plan)
+            and user_can(request.user, Action.RECORD, plan.organization),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit a draft or returned plan (RECORD). Locked plans answer 403 with the reason;
+    a save based on an outdated version is refused (409) and nothing is overwritten."""
+    plan = _get_plan_for_user(request, pk, Action.RECORD)
+    if not is_editable(plan):
+        return locked_response(request, plan)
+    form = ActivityPlanForm(
+        request.POST or None, instance=plan, initial={"version": version_token(plan)}
+    )
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in PLAN_INPUT_FIELDS}
+        try:
+            activity_plan_update(
+                actor=request.user, plan=plan, version=form.cleaned_data["version"], **data
+            )
+        except RecordLocked:
+            return locked_response(request, plan)
+        except EditConflict as exc:
+            form.add_error(None, exc.messages)
+            status = 409
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The plan is saved."))
+            return redirect(plan)
+    return render(
+        request,
+        "activities/plans/form.html",
+        {"org": plan.organization, "campaign": plan.campaign, "form": form, "plan": plan},
+        status=status,
+    )
+
+
+@login_required
+def plan_history(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every saved version of the plan's text, newest first, with who saved it and what
+    changed against the version before. Queries: plan, grants, COUNT, page of versions,
+    the one version just below the page."""
+    plan = _get_plan_for_user(request, pk)
+    versions = plan.history.select_related("history_user").order_by("-history_date", "-history_id")
+    page = Paginator(versions, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    below = list(versions[page.end_index() : page.end_index() + 1]) if rows else []
+    entries = []
+    chain = rows + below
+    for i, version in enumerate(rows):
+        new = {name: getattr(version, name) or "" for name in PLAN_INPUT_FIELDS}
+        older = chain[i + 1] if i + 1 < len(chain) else None
+        old = {name: getattr(older, name) or "" for name in PLAN_INPUT_FIELDS} if older else {}
+        changes = [c for c in compare(old, new, ActivityPlan.review_label) if c.changed]
+        entries.append({"version": version, "changes": changes, "first": older is None})
+    return render(
+        request,
+        "activities/plans/history.html",
+        {"plan": plan, "org": plan.organization, "page": page, "entries": entries},
+    )

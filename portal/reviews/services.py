@@ -1,0 +1,179 @@
+"""The one writer of review state: review_transition().
+
+Every change of a Reviewable's review_status goes through here, so each one is legal by
+TRANSITIONS, authorized, recorded as a ReviewEvent with a snapshot, mirrored in the
+record's ReviewTask (the inbox row) and announced to the people concerned — all in one
+transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from portal.accounts.permissions import (
+    Action,
+    can_review,
+    user_can,
+    users_who_may_review,
+    users_with_action,
+)
+from portal.notifications.services import notify
+
+from .models import (
+    REVIEWER_ACTIONS,
+    SUBMITTER_ACTIONS,
+    TRANSITIONS,
+    IllegalTransition,
+    Reviewable,
+    ReviewAction,
+    ReviewEvent,
+    ReviewStatus,
+    ReviewTask,
+)
+
+
+def may_act(user: Any, record: Reviewable, action: str) -> bool:
+    """Does `user` hold the authority for `action` on `record` (legality aside)?
+    Submitters: SUBMIT on the organization. Reviewers: can_review(), and never on a
+    submission of their own. Needs record.organization loaded; one cached query."""
+    if action in SUBMITTER_ACTIONS:
+        return user_can(user, Action.SUBMIT, record.organization)
+    if action in REVIEWER_ACTIONS:
+        if record.submitted_by_id is not None and record.submitted_by_id == user.pk:
+            return False
+        return can_review(user, record.organization)
+    return False
+
+
+def available_actions(user: Any, record: Reviewable) -> list[str]:
+    """The actions `user` may take on `record` now, in TRANSITIONS order."""
+    return [
+        action
+        for (status, action) in TRANSITIONS
+        if status == record.review_status and may_act(user, record, action)
+    ]
+
+
+@transaction.atomic
+def review_transition(
+    record: Reviewable, *, action: str, actor: Any, comment: str = ""
+) -> ReviewEvent:
+    """Apply `action` to `record` on behalf of `actor`.
+
+    Raises IllegalTransition when the action is not allowed from the current status,
+    PermissionDenied when the actor lacks the authority (see may_act), ValidationError
+    when a return has no comment or the record refuses submission
+    (record.review_validate_submission()). On success, in one transaction: the record's row is
+    locked (SELECT ... FOR UPDATE) and updated, one ReviewEvent is written with a
+    snapshot of the content, the ReviewTask row is created or updated, and the people
+    concerned are notified (rows now, e-mail on commit). `record` is updated in place.
+
+    Queries: lock + read, update, event insert, task upsert (2), recipients (1),
+    notification insert (1), plus the actor's cached grants/roles.
+    """
+    model = type(record)
+    locked = (
+        # Lock only the record's row (not the joined organization) on PostgreSQL;
+        # SQLite serializes writers anyway (BEGIN IMMEDIATE, see settings).
+        model._default_manager.select_for_update(of=("self",))
+        .select_related("organization", "submitted_by")
+        .get(pk=record.pk)
+    )
+    from_status = locked.review_status
+    to_status = TRANSITIONS.get((from_status, action))
+    if to_status is None:
+        raise IllegalTransition(from_status, action)
+    if not may_act(actor, locked, action):
+        raise PermissionDenied
+    comment = (comment or "").strip()
+    if action == ReviewAction.RETURN and not comment:
+        raise ValidationError({"comment": _("Say what needs to change when returning.")})
+
+    if to_status == ReviewStatus.SUBMITTED:
+        locked.review_validate_submission()
+
+    now = timezone.now()
+    changes: dict[str, Any] = {"review_status": to_status}
+    if action in SUBMITTER_ACTIONS and to_status == ReviewStatus.SUBMITTED:
+        changes.update(submitted_at=now, submitted_by=actor, decided_at=None, decided_by=None)
+    elif action in REVIEWER_ACTIONS:
+        changes.update(decided_at=now, decided_by=actor)
+    # A queryset update: no save() signals, so a history-tracked record gets no history
+    # row for a status change (the events are the status history) and keeps updated_at.
+    model._default_manager.filter(pk=locked.pk).update(**changes)
+    for name, value in changes.items():
+        setattr(locked, name, value)
+        setattr(record, name, value)
+
+    content_type = ContentType.objects.get_for_model(model)
+    event = ReviewEvent.objects.create(
+        content_type=content_type,
+        object_id=locked.pk,
+        organization=locked.organization,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor,
+        at=now,
+        comment=comment,
+        snapshot=locked.review_snapshot(),
+    )
+    url = locked.get_absolute_url()
+    ReviewTask.objects.update_or_create(
+        content_type=content_type,
+        object_id=locked.pk,
+        defaults={
+            "organization": locked.organization,
+            "status": to_status,
+            "title": locked.review_title()[:300],
+            "url": url,
+            "submitted_at": locked.submitted_at,
+            "submitted_by": locked.submitted_by,
+            "decided_at": locked.decided_at,
+            "decided_by": locked.decided_by,
+            "comment": comment if action in REVIEWER_ACTIONS else "",
+            "updated_at": now,
+        },
+    )
+    _notify(locked, action=action, actor=actor, comment=comment, url=url)
+    return event
+
+
+def _notify(record: Reviewable, *, action: str, actor: Any, comment: str, url: str) -> None:
+    kind = record._meta.verbose_name
+    title = record.review_title()
+    org = record.organization
+    if action in (ReviewAction.SUBMIT, ReviewAction.RESUBMIT):
+        notify(
+            users_who_may_review(org),
+            verb=f"review.{action}",
+            title=format_lazy(
+                _("To review: {kind} “{title}” of {org}"), kind=kind, title=title, org=org
+            ),
+            body=format_lazy(_("Submitted by {actor}."), actor=actor),
+            url=url,
+            exclude=actor,
+        )
+    elif action in REVIEWER_ACTIONS:
+        recipients = list(users_with_action(org, Action.SUBMIT))
+        if record.submitted_by is not None:
+            recipients.insert(0, record.submitted_by)
+        if action == ReviewAction.APPROVE:
+            headline = _("Approved: {kind} “{title}”")
+        else:
+            headline = _("Returned for revision: {kind} “{title}”")
+        notify(
+            recipients,
+            verb=f"review.{action}",
+            title=format_lazy(headline, kind=kind, title=title),
+            body=comment,
+            url=url,
+            exclude=actor,
+        )

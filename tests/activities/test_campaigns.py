@@ -1,0 +1,239 @@
+"""The site administrator's campaign pages (activities/views_campaigns.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from activities.models import AppraisalGrade, Campaign, Phase, ProblemCategory
+from activities.seed import ensure_campaign_2014
+from portal.accounts.models import AuditEvent
+from tests.utils import assert_constant_queries, check_matrix, client_for
+
+pytestmark = pytest.mark.django_db
+
+ADMIN_ONLY = {
+    "anonymous": 302,
+    "nobody": 403,
+    "outsider": 403,
+    "office": 403,
+    "reviewer": 403,
+    "instructor": 403,
+    "secretary": 403,
+    "clerk": 403,
+    "member_user": 403,
+    "admin": 200,
+}
+
+
+def _management(prefix: str, total: int, initial: int = 0) -> dict[str, str]:
+    return {
+        f"{prefix}-TOTAL_FORMS": str(total),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+
+
+def _new_campaign_data(world: Any, **overrides: str) -> dict[str, str]:
+    data = {
+        "name_zh": "新活动",
+        "name_en": "New campaign",
+        "lead_organization": str(world.county.pk),
+        "starts_on": "2016-03-01",
+        "ends_on": "2016-10-31",
+        "min_counseling_per_member": "2",
+        "min_study_exchanges": "1",
+        "funding_standard": "60.00",
+        "is_active": "on",
+        **_management("phases", 2),
+        "phases-0-number": "1",
+        "phases-0-name_zh": "学习",
+        "phases-0-name_en": "study",
+        "phases-0-starts_on": "2016-03-01",
+        "phases-0-ends_on": "2016-05-31",
+        "phases-1-number": "2",
+        "phases-1-name_zh": "整改",
+        "phases-1-name_en": "rectify",
+        "phases-1-starts_on": "2016-06-01",
+        "phases-1-ends_on": "2016-10-31",
+        **_management("grades", 2),
+        "grades-0-order": "1",
+        "grades-0-code": "excellent",
+        "grades-0-name_zh": "优秀",
+        "grades-0-name_en": "excellent",
+        "grades-0-max_share": "0.333",
+        "grades-0-needs_approval": "on",
+        "grades-1-order": "2",
+        "grades-1-code": "qualified",
+        "grades-1-name_zh": "合格",
+        "grades-1-name_en": "qualified",
+        **_management("categories", 1),
+        "categories-0-order": "0",
+        "categories-0-code": "other",
+        "categories-0-name_zh": "其他",
+        "categories-0-name_en": "other",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_list_and_create_are_for_site_administrators_only(world: Any) -> None:
+    check_matrix(world, reverse("activities:campaign_list"), ADMIN_ONLY)
+    check_matrix(world, reverse("activities:campaign_create"), ADMIN_ONLY)
+
+
+def test_campaign_pages_hide_campaigns_of_unseen_lead_organizations(world: Any) -> None:
+    campaign = ensure_campaign_2014(world.county)
+    # Only the office sees the county (the lead organization): 403; others 404.
+    expected = {
+        **ADMIN_ONLY,
+        "nobody": 404,
+        "outsider": 404,
+        "reviewer": 404,
+        "instructor": 404,
+        "secretary": 404,
+        "clerk": 404,
+        "member_user": 404,
+    }
+    for name in ("campaign_detail", "campaign_edit"):
+        check_matrix(world, reverse(f"activities:{name}", args=[campaign.pk]), expected)
+    led_by_park = Campaign.objects.create(
+        lead_organization=world.park_a,
+        name_zh="园区活动",
+        starts_on="2015-01-01",
+        ends_on="2015-02-01",
+    )
+    check_matrix(
+        world,
+        reverse("activities:campaign_detail", args=[led_by_park.pk]),
+        {"reviewer": 403, "office": 403, "secretary": 404, "outsider": 404, "admin": 200},
+    )
+
+
+def test_missing_campaign_is_404(world: Any) -> None:
+    response = client_for(world, "admin").get(reverse("activities:campaign_detail", args=[999]))
+    assert response.status_code == 404
+
+
+def test_seeded_2014_campaign_shows_its_phases_grades_and_categories(world: Any) -> None:
+    campaign = ensure_campaign_2014(world.county)
+    response = client_for(world, "admin").get(campaign.get_absolute_url())
+    assert [p.number for p in response.context["phases"]] == [1, 2, 3]
+    assert [g.code for g in response.context["grades"]] == ["good", "fair", "poor"]
+    assert len(response.context["categories"]) == 9
+    assert "学习教育、听取意见" in response.content.decode()
+
+
+def test_administrator_creates_a_campaign_with_phases_grades_and_categories(world: Any) -> None:
+    client = client_for(world, "admin")
+    response = client.post(reverse("activities:campaign_create"), _new_campaign_data(world))
+    campaign = Campaign.objects.get(name_zh="新活动")
+    assert response.status_code == 302
+    assert response["Location"] == campaign.get_absolute_url()
+    assert list(campaign.phases.values_list("number", "name_zh")) == [(1, "学习"), (2, "整改")]
+    assert list(campaign.grades.values_list("code", flat=True)) == ["excellent", "qualified"]
+    assert list(campaign.problem_categories.values_list("code", flat=True)) == ["other"]
+    assert campaign.min_counseling_per_member == 2
+    assert AuditEvent.objects.filter(action="campaign.create", actor=world.admin).exists()
+
+
+def test_overlapping_phases_are_refused(world: Any) -> None:
+    data = _new_campaign_data(world, **{"phases-1-starts_on": "2016-05-01"})
+    response = client_for(world, "admin").post(reverse("activities:campaign_create"), data)
+    assert response.status_code == 200
+    assert response.context["formsets"]["phases"].non_form_errors()
+    assert not Campaign.objects.filter(name_zh="新活动").exists()
+
+
+def test_phase_outside_the_campaign_is_refused(world: Any) -> None:
+    data = _new_campaign_data(world, **{"phases-1-ends_on": "2016-12-31"})
+    response = client_for(world, "admin").post(reverse("activities:campaign_create"), data)
+    assert response.status_code == 200
+    assert not Campaign.objects.filter(name_zh="新活动").exists()
+
+
+def test_duplicate_grade_codes_are_refused(world: Any) -> None:
+    data = _new_campaign_data(world, **{"grades-1-code": "excellent"})
+    response = client_for(world, "admin").post(reverse("activities:campaign_create"), data)
+    assert response.status_code == 200
+    assert not Campaign.objects.filter(name_zh="新活动").exists()
+
+
+def test_edit_changes_settings_and_deletes_a_category(world: Any) -> None:
+    campaign = ensure_campaign_2014(world.county)
+    client = client_for(world, "admin")
+    url = reverse("activities:campaign_edit", args=[campaign.pk])
+    response = client.get(url)
+    formsets = response.context["formsets"]
+    data: dict[str, str] = {
+        "name_zh": campaign.name_zh,
+        "name_en": campaign.name_en,
+        "lead_organization": str(world.county.pk),
+        "starts_on": "2014-04-01",
+        "ends_on": "2014-09-30",
+        "min_counseling_per_member": "1",
+        "min_study_exchanges": "3",
+        "funding_standard": "50.00",
+        "is_active": "on",
+    }
+    for prefix, formset in formsets.items():
+        forms = formset.initial_forms
+        data.update(_management(prefix, len(forms), len(forms)))
+        for i, form in enumerate(forms):
+            for name, field in form.fields.items():
+                value = form.instance.pk if name == "id" else form.initial.get(name)
+                if name == "DELETE" or value is None:
+                    continue
+                if name == "campaign":
+                    value = campaign.pk
+                if field.widget.input_type == "checkbox":
+                    if value:
+                        data[f"{prefix}-{i}-{name}"] = "on"
+                    continue
+                data[f"{prefix}-{i}-{name}"] = str(getattr(value, "pk", value))
+    data["categories-8-DELETE"] = "on"
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["form"].errors
+    campaign.refresh_from_db()
+    assert campaign.min_study_exchanges == 3
+    assert ProblemCategory.objects.filter(campaign=campaign).count() == 8
+    assert Phase.objects.filter(campaign=campaign).count() == 3
+    assert AppraisalGrade.objects.filter(campaign=campaign).count() == 3
+
+
+def test_list_query_count_is_constant(world: Any) -> None:
+    ensure_campaign_2014(world.county)
+
+    def grow() -> None:
+        for i in range(10):
+            Campaign.objects.create(
+                lead_organization=world.county,
+                name_zh=f"活动{i}",
+                starts_on="2015-01-01",
+                ends_on="2015-02-01",
+            )
+
+    # session, user, COUNT, page (lead organization joined, phases counted), navigation
+    # roles, unread count (an administrator's grants need no query).
+    url = reverse("activities:campaign_list")
+    assert_constant_queries(client_for(world, "admin"), url, grow, expected=6)
+
+
+def test_detail_query_count_is_constant(world: Any) -> None:
+    campaign = ensure_campaign_2014(world.county)
+
+    def grow() -> None:
+        ProblemCategory.objects.bulk_create(
+            ProblemCategory(
+                campaign=campaign, code=f"c{i}", name_zh=f"类{i}", name_en="c", order=20 + i
+            )
+            for i in range(90)
+        )
+
+    # session, user, campaign with lead organization, phases, grades, categories,
+    # navigation roles, unread count (an administrator's grants need no query).
+    url = reverse("activities:campaign_detail", args=[campaign.pk])
+    assert_constant_queries(client_for(world, "admin"), url, grow, expected=8)
