@@ -208,76 +208,55 @@ def history_page(
 ) -> tuple[Page, list[HistoryEntry]]:
     """One page of `obj`'s change history, newest first, each entry with the fields it
     changed (verbose names, readable values, personal data masked unless
-    `show_personal`). Queries: the count, the page's rows with their users plus the row
-    before the page (one query), and one per related model whose ids appear in the
-    changes (at most the number of foreign keys of the model)."""
-    history = obj.history.select_related("history_user")  # type: ignore[attr-defined]
+    `show_personal`). Two queries whatever the history's length: the count, and the
+    page's rows plus the row before the page (to diff the last entry against), joined
+    with their users and with the related objects their foreign keys name (historical
+    foreign keys are nullable, so these are LEFT JOINs: a deleted related row shows as
+    "(deleted #id)")."""
+    fields = _diff_fields(type(obj))
+    relations = [f.name for f in fields if f.is_relation]
+    history = obj.history.select_related("history_user", *relations)  # type: ignore[attr-defined]
     paginator = Paginator(history, HISTORY_PER_PAGE)
     page = paginator.get_page(page_number)
     offset = (page.number - 1) * HISTORY_PER_PAGE
-    # One extra row: the version before the page's last entry, to diff against.
     rows = list(history[offset : offset + HISTORY_PER_PAGE + 1]) if paginator.count else []
-    fields = _diff_fields(type(obj))
-    by_name = {f.name: f for f in fields}
-    raw: list[tuple[Any, str, list[tuple[str, Any, Any]]]] = []
+    names = [f.name for f in fields]
+    entries = []
     for i, record in enumerate(rows[:HISTORY_PER_PAGE]):
         before = rows[i + 1] if i + 1 < len(rows) else None
         if record.history_type == "+":
-            changes = [
-                (f.name, None, getattr(record, f.attname))
-                for f in fields
-                if getattr(record, f.attname) not in (None, "", False)
-            ]
-            raw.append((record, "created", changes))
+            entry = HistoryEntry(record=record, kind="created")
+            changed = [f for f in fields if getattr(record, f.attname) not in (None, "", False)]
+            before = None
         elif record.history_type == "-":
-            raw.append((record, "deleted", []))
+            entry, changed = HistoryEntry(record=record, kind="deleted"), []
         else:
-            changes = []
+            entry = HistoryEntry(record=record, kind="changed")
+            changed = []
             if before is not None:
-                delta = record.diff_against(before, included_fields=list(by_name))
-                changes = [(c.field, c.old, c.new) for c in delta.changes]
-            raw.append((record, "changed", changes))
-    names = _related_names(raw, by_name)
-    entries = []
-    for record, kind, changes in raw:
-        entry = HistoryEntry(record=record, kind=kind)
-        for name, old, new in changes:
-            f = by_name[name]
+                delta = record.diff_against(before, included_fields=names)
+                changed = [f for f in fields if f.name in set(delta.changed_fields)]
+        for f in changed:
             entry.changes.append(
                 Change(
                     label=str(f.verbose_name),
-                    old=_readable(f, old, names, show_personal),
-                    new=_readable(f, new, names, show_personal),
+                    old=_readable(f, before, show_personal) if before is not None else "—",
+                    new=_readable(f, record, show_personal),
                 )
             )
         entries.append(entry)
     return page, entries
 
 
-def _related_names(
-    raw: list[tuple[Any, str, list[tuple[str, Any, Any]]]], by_name: dict[str, models.Field]
-) -> dict[str, dict[Any, str]]:
-    """Display names of the related objects whose ids appear in the changes: one query
-    per foreign key that occurs."""
-    ids: dict[str, set[Any]] = {}
-    for _record, _kind, changes in raw:
-        for name, old, new in changes:
-            if by_name[name].is_relation:
-                ids.setdefault(name, set()).update(v for v in (old, new) if v is not None)
-    names: dict[str, dict[Any, str]] = {}
-    for name, pks in ids.items():
-        related = by_name[name].related_model
-        names[name] = {pk: str(o) for pk, o in related._default_manager.in_bulk(pks).items()}
-    return names
-
-
-def _readable(
-    f: models.Field, value: Any, names: dict[str, dict[Any, str]], show_personal: bool
-) -> str:
+def _readable(f: models.Field, record: Any, show_personal: bool) -> str:
+    value = getattr(record, f.attname)
     if value is None or value == "":
         return "—"
     if f.is_relation:
-        return names.get(f.name, {}).get(value, str(_("(deleted #%(id)s)") % {"id": value}))
+        related = getattr(record, f.name)  # joined by history_page: no query
+        if related is None:
+            return str(_("(deleted #%(id)s)") % {"id": value})
+        return str(related)
     if f.choices:
         return str(dict(f.flatchoices).get(value, value))
     if isinstance(f, models.BooleanField):

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.accounts.permissions import Action, user_can
 
 from .models import HOSTING_KINDS, Enterprise, Member, MemberTransfer, Organization
-from .selectors import enterprises_linked_to
+from .selectors import enterprise_links, enterprises_linked_to
 
 STALE_MESSAGE = _(
     "This record was changed by someone else since you opened it; reload the page and "
@@ -230,7 +230,8 @@ def member_transfer(
         reason=reason,
         recorded_by=actor if actor is not None and actor.pk else None,
     )
-    transfer.full_clean()
+    # recorded_by is empty for system moves (imports); the model field is not blank=True.
+    transfer.full_clean(exclude=["recorded_by"])
     transfer.save()
     if current.enterprise_id is not None:
         linked = enterprises_linked_to(to_organization).filter(pk=current.enterprise_id)
@@ -275,11 +276,8 @@ def member_reactivate(*, actor: Any | None, member: Member) -> Member:
 
 def may_edit_enterprise(actor: Any, enterprise: Enterprise) -> bool:
     """RECORD at any organization the enterprise hosts or is attached to."""
-    linked = list(enterprise.organizations.all())
-    if enterprise.attached_to is not None:
-        linked.append(enterprise.attached_to)
     return getattr(actor, "is_superuser", False) or any(
-        user_can(actor, Action.RECORD, org) for org in linked
+        user_can(actor, Action.RECORD, org) for org in enterprise_links(enterprise)
     )
 
 

@@ -60,8 +60,10 @@ def _service_errors(form: Form, exc: ValidationError) -> None:
 
 
 def _offset(raw: Any) -> int:
+    """A list offset from the query string; anything odd counts as 0, and huge values
+    are capped (databases reject integers beyond 64 bits)."""
     try:
-        return max(int(raw), 0)
+        return min(max(int(raw), 0), 10**9)
     except (TypeError, ValueError):
         return 0
 
@@ -73,7 +75,8 @@ def _offset(raw: Any) -> int:
 def tree(request: HttpRequest) -> HttpResponse:
     """The user's top nodes, expandable one level at a time (see `children`), and a
     search by name or code with each result's visible ancestor trail."""
-    q = request.GET.get("q", "").strip()[:60]
+    # NUL characters are refused by PostgreSQL: drop them rather than fail.
+    q = request.GET.get("q", "").replace("\x00", "").strip()[:60]
     context: dict[str, Any] = {"q": q}
     if q:
         results, more = selectors.search_organizations(request.user, q)
@@ -441,13 +444,13 @@ def enterprise_create(request: HttpRequest) -> HttpResponse:
     """A new enterprise linked to an organization the user may RECORD; `?org=<pk>`
     preselects that organization (from its page)."""
     user = request.user
-    recordable = visible_organizations(user, Action.RECORD)
-    if scope_paths(user, Action.RECORD) == set():
-        raise PermissionDenied
     initial = {}
     if request.GET.get("org"):
         org = get_organization_for_user(user, request.GET["org"], Action.RECORD)
         initial["organization"] = org.code
+    elif scope_paths(user, Action.RECORD) == set():
+        raise PermissionDenied
+    recordable = visible_organizations(user, Action.RECORD)
     form = EnterpriseCreateForm(request.POST or None, organizations=recordable, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
