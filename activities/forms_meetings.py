@@ -208,11 +208,13 @@ class AttendanceForm(forms.Form):
                 widget=forms.CheckboxInput(attrs={"data-present": ""}),
             )
             self.fields[f"reason_{member.pk}"] = forms.CharField(
-                label=_("reason for absence"),
+                label=_("Reason for absence"),
                 required=False,
                 max_length=200,
                 initial=row.absence_reason if row else "",
-                widget=forms.TextInput(attrs={"data-reason": ""}),
+                widget=forms.TextInput(
+                    attrs={"data-reason": "", "placeholder": _("Reason for absence")}
+                ),
             )
 
     def clean(self) -> dict[str, Any]:
@@ -248,7 +250,7 @@ class AttendanceForm(forms.Form):
 
 class ParticipationForm(forms.Form):
     note = forms.CharField(
-        label=_("note"),
+        label=_("Note"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("For example who led your members there."),
@@ -272,11 +274,11 @@ class CriticismForm(forms.ModelForm):
 
 class MeetingFilterForm(forms.Form):
     kind = forms.ChoiceField(
-        label=_("kind"), required=False, choices=[("", _("all kinds")), *MeetingKind.choices]
+        label=_("Kind"), required=False, choices=[("", _("all kinds")), *MeetingKind.choices]
     )
-    phase = forms.TypedChoiceField(label=_("phase"), required=False, coerce=int, empty_value=None)
-    date_from = forms.DateField(label=_("from"), required=False, widget=DateInput())
-    date_to = forms.DateField(label=_("to"), required=False, widget=DateInput())
+    phase = forms.TypedChoiceField(label=_("Phase"), required=False, coerce=int, empty_value=None)
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
 
     def __init__(self, *args: Any, phases: Sequence[Phase], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -22,12 +22,12 @@ STUDY_ATTACHMENT_KINDS = (AttachmentKind.STUDY_NOTES, AttachmentKind.OTHER)
 class SessionForm(forms.Form):
     """One study session: what every form below shares."""
 
-    campaign = forms.TypedChoiceField(label=_("campaign"), coerce=int)
-    date = forms.DateField(label=_("date"), widget=DateInput())
-    mode = forms.ChoiceField(label=_("form"), choices=StudyMode.choices)
-    topic = forms.CharField(label=_("topic"), max_length=200)
+    campaign = forms.TypedChoiceField(label=_("Campaign"), coerce=int)
+    date = forms.DateField(label=_("Date"), widget=DateInput())
+    mode = forms.ChoiceField(label=_("Form"), choices=StudyMode.choices)
+    topic = forms.CharField(label=_("Topic"), max_length=200)
     hours = forms.DecimalField(
-        label=_("hours"),
+        label=_("Hours"),
         max_digits=4,
         decimal_places=1,
         min_value=Decimal("0.5"),
@@ -60,7 +60,7 @@ class CounselingBatchForm(SessionForm):
     """The same session for one or many members of the roster (a checklist)."""
 
     members = forms.TypedMultipleChoiceField(
-        label=_("members"),
+        label=_("Members"),
         coerce=int,
         widget=forms.CheckboxSelectMultiple(attrs={"data-member-check": ""}),
     )
@@ -91,8 +91,8 @@ class CounselingEditForm(forms.Form):
 
 
 class CounselingFilterForm(forms.Form):
-    campaign = forms.TypedChoiceField(label=_("campaign"), coerce=int, required=False)
-    uncovered = forms.BooleanField(label=_("only members not yet covered"), required=False)
+    campaign = forms.TypedChoiceField(label=_("Campaign"), coerce=int, required=False)
+    uncovered = forms.BooleanField(label=_("Only members not yet covered"), required=False)
 
     def __init__(self, *args: Any, campaigns: Sequence[Campaign], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -69,8 +69,8 @@ class MultipleFileField(forms.FileField):
 
 
 class AttachmentForm(forms.Form):
-    kind = forms.ChoiceField(label=_("kind of file"), choices=AttachmentKind.choices)
-    files = MultipleFileField(label=_("files"))
+    kind = forms.ChoiceField(label=_("Kind of file"), choices=AttachmentKind.choices)
+    files = MultipleFileField(label=_("Files"))
 
     def __init__(self, *args: Any, kinds: Iterable[str] | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "att")
