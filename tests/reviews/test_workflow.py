@@ -311,3 +311,11 @@ def test_no_email_by_default(world: Any, django_capture_on_commit_callbacks: Any
     with django_capture_on_commit_callbacks(execute=True):
         submitted_plan(world)
     assert mail.outbox == []
+
+
+def test_deleting_a_record_deletes_its_events_and_inbox_row(world: Any) -> None:
+    plan = submitted_plan(world)
+    review_transition(plan, action="return", actor=world.reviewer, comment="改")
+    plan.delete()
+    assert not ReviewEvent.objects.exists()
+    assert not ReviewTask.objects.exists()
