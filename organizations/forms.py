@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.db import models
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -120,7 +121,7 @@ class MemberForm(SeenVersionMixin, forms.ModelForm):
     # Wider than the stored 18 characters: phones and spreadsheets add spaces and
     # full-width digits, normalised below before the model's validators run.
     id_number = forms.CharField(
-        label=Member._meta.get_field("id_number").verbose_name, max_length=40
+        label=capfirst(Member._meta.get_field("id_number").verbose_name), max_length=40
     )
 
     class Meta:
@@ -253,7 +254,7 @@ class MemberFilterForm(forms.Form):
 
 class EnterpriseForm(SeenVersionMixin, forms.ModelForm):
     credit_code = forms.CharField(
-        label=Enterprise._meta.get_field("credit_code").verbose_name, max_length=40
+        label=capfirst(Enterprise._meta.get_field("credit_code").verbose_name), max_length=40
     )
 
     class Meta:

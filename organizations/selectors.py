@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import Count, Q
 from django.http import Http404
 from django.utils import formats
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.permissions import (
@@ -239,7 +240,7 @@ def history_page(
         for f in changed:
             entry.changes.append(
                 Change(
-                    label=str(f.verbose_name),
+                    label=capfirst(str(f.verbose_name)),
                     old=_readable(f, before, show_personal) if before is not None else "—",
                     new=_readable(f, record, show_personal),
                 )

@@ -32,9 +32,9 @@ def test_organization_history_names_the_user_and_the_changed_fields(world: World
     latest = response.context["entries"][0]
     assert latest.kind == "changed" and latest.record.history_user == world.reviewer
     assert _changes(latest) == {
-        "weak and lax": ("no", "yes"),
-        "kind": ("Party committee", "general branch"),
-        "secretary": ("—", "赵书记"),
+        "Weak and lax": ("no", "yes"),
+        "Kind": ("Party committee", "general branch"),
+        "Secretary": ("—", "赵书记"),
     }
     body = response.content.decode()
     assert world.reviewer.display_name in body and "general branch" in body
@@ -57,9 +57,9 @@ def test_history_of_a_new_record_lists_its_initial_values(world: World) -> None:
     [created] = response.context["entries"]
     assert created.kind == "created"
     changes = _changes(created)
-    assert changes["name"] == ("—", "新公司")
-    assert changes["enterprise type"] == ("—", "farmers' cooperative")
-    assert "legal representative is a member" not in changes  # False is not worth listing
+    assert changes["Name"] == ("—", "新公司")
+    assert changes["Enterprise type"] == ("—", "farmers' cooperative")
+    assert "Legal representative is a member" not in changes  # False is not worth listing
 
 
 def test_member_history_shows_a_transfer_as_organization_names(world: World) -> None:
@@ -69,7 +69,7 @@ def test_member_history_shows_a_transfer_as_organization_names(world: World) -> 
         reverse("organizations:member_history", args=[member.pk]), **EN
     )
     latest = response.context["entries"][0]
-    assert _changes(latest)["organization"] == (str(world.own), str(world.child))
+    assert _changes(latest)["Organization"] == (str(world.own), str(world.child))
 
 
 def test_history_masks_personal_data_without_the_right(world: World) -> None:
@@ -106,8 +106,8 @@ def test_history_is_paged_and_diffs_across_the_page_boundary(world: World) -> No
     second = client.get(url, {"page": 2}, **EN).context["entries"]
     assert len(first) == HISTORY_PER_PAGE and len(second) == 5
     # The last entry of page 1 is compared with the first entry of page 2.
-    assert _changes(first[-1])["employees"] == ("4", "5")
-    assert _changes(second[0])["employees"] == ("3", "4")
+    assert _changes(first[-1])["Employees"] == ("4", "5")
+    assert _changes(second[0])["Employees"] == ("3", "4")
     assert second[-1].kind == "created"
     for bogus in ("abc", "0", "99999", "-1"):
         assert client.get(url, {"page": bogus}).status_code == 200

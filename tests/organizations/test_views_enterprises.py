@@ -54,6 +54,19 @@ def test_enterprise_edit_needs_record_at_a_linked_organization(
     )
 
 
+@pytest.mark.parametrize("target", TARGETS)
+def test_enterprise_form_posts_follow_the_same_matrix(world: World, target: str) -> None:
+    check_matrix(
+        world,
+        _enterprise_url("enterprise_edit", target, "host"),
+        expected(target, Action.RECORD),
+        method="post",
+        data={"name": ""},
+    )
+    url = lambda w: reverse("organizations:enterprise_create") + f"?org={org_of(w, target).pk}"  # noqa: E731
+    check_matrix(world, url, expected(target, Action.RECORD), method="post", data={"name": ""})
+
+
 def test_an_enterprise_linked_to_no_organization_is_seen_by_the_administrator_only(
     world: World,
 ) -> None:

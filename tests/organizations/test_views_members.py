@@ -56,10 +56,24 @@ def test_member_create_needs_record_at_the_organization(world: World, target: st
 
 
 @pytest.mark.parametrize("target", TARGETS)
-def test_taking_a_member_off_the_roster_needs_record(world: World, target: str) -> None:
+@pytest.mark.parametrize("name", ["member_deactivate", "member_reactivate"])
+def test_roster_actions_need_record(world: World, name: str, target: str) -> None:
     member = MemberFactory(organization=org_of(world, target))
-    url = reverse("organizations:member_deactivate", args=[member.pk])
+    url = reverse(f"organizations:{name}", args=[member.pk])
     check_matrix(world, url, expected(target, Action.RECORD, ok=302), method="post")
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("name", ["member_edit", "member_transfer"])
+def test_member_form_posts_follow_the_same_matrix(world: World, name: str, target: str) -> None:
+    """An allowed user posting nothing sees the form again (200); the rest never reach it."""
+    check_matrix(
+        world,
+        _member_in(target)(name),
+        expected(target, Action.RECORD),
+        method="post",
+        data={"name": ""},
+    )
 
 
 def test_roster_actions_refuse_get(world: World) -> None:

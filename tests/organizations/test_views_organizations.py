@@ -45,6 +45,26 @@ def test_adding_a_child_organization_needs_manage_accounts_at_the_parent(
     check_matrix(world, _url("create", target), expected(target, Action.MANAGE_ACCOUNTS))
 
 
+@pytest.mark.parametrize("target", TARGETS)
+def test_organization_form_posts_follow_the_same_matrix(world: World, target: str) -> None:
+    """An allowed user posting an incomplete form sees it again (200) with errors."""
+    data = {"full_name": ""}
+    check_matrix(
+        world,
+        _url("edit", target),
+        any_of(target, Action.RECORD, Action.MANAGE_ACCOUNTS),
+        method="post",
+        data=data,
+    )
+    check_matrix(
+        world,
+        _url("create", target),
+        expected(target, Action.MANAGE_ACCOUNTS),
+        method="post",
+        data=data,
+    )
+
+
 def test_tree_needs_a_login_and_is_open_to_every_account(world: World) -> None:
     check_matrix(
         world,
