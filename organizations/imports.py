@@ -545,6 +545,8 @@ class ImportReport:
 
 
 Progress = Callable[[int], None]
+# Columns whose values differ on every row: no point caching their parsed values.
+UNIQUE_KINDS = {"id_number", "credit_code", "phone", "name", "code"}
 
 
 class OrgResolver:
@@ -640,6 +642,9 @@ class Importer:
         self.columns: dict[str, Column] = self.resource.columns
         self.headings: dict[str, str] = {n: c.column_name for n, c in self.columns.items()}
         self.present: set[str] = set()
+        self.parsed: dict[str, dict[tuple[type, Any], tuple[bool, Any]]] = {
+            name: {} for name, c in self.columns.items() if c.kind not in UNIQUE_KINDS
+        }
         self.report = ImportReport(kind=self.kind)
         self.reason = (_("Imported from %(file)s") % {"file": file_name or "?"})[:100]
 
@@ -714,10 +719,24 @@ class Importer:
             if column.required and is_blank(value):
                 self.error(row, name, _("A value is required here."))
                 continue
-            try:
-                row.values[name] = parse_cell(column, value)
-            except CellError as exc:
-                self.error(row, name, exc.message)
+            # Most columns repeat a few values (organization, education, dates):
+            # parse each distinct value once. Unique columns are not worth caching.
+            cache = self.parsed.get(name)
+            key = (type(value), value)
+            hit = cache.get(key) if cache is not None else None
+            if hit is None:
+                try:
+                    hit = (True, parse_cell(column, value))
+                except CellError as exc:
+                    hit = (False, exc.message)
+                if cache is not None and len(cache) < 5000:
+                    cache[key] = hit
+            if hit[0]:
+                value = hit[1]
+                # Lists (several organizations) are shared by the cache: copy them.
+                row.values[name] = list(value) if isinstance(value, list) else value
+            else:
+                self.error(row, name, hit[1])
         return row
 
     def error(self, row: Row, column: str, message: str) -> None:
@@ -1441,7 +1460,35 @@ IMPORTERS: dict[str, type[Importer]] = {
 
 
 def background_threshold() -> int:
+    """Files with more rows than this are checked and imported by a background task."""
     return int(getattr(settings, "IMPORT_BACKGROUND_ROWS", 2000))
+
+
+def import_jobs_expire() -> int:
+    """Previews never confirmed within IMPORT_KEEP_HOURS (default 24) expire and their
+    files, which hold personal data, are deleted. Run on every upload (an indexed
+    query, usually finding nothing), so no schedule is needed. Returns the count."""
+    hours = int(getattr(settings, "IMPORT_KEEP_HOURS", 24))
+    cutoff = timezone.now() - dt.timedelta(hours=hours)
+    expired = 0
+    for job in ImportJob.objects.filter(status=ImportJob.Status.CHECKED, created_at__lt=cutoff):
+        try:
+            job.transition(ImportJob.Status.EXPIRED)
+        except ValidationError:
+            continue  # confirmed meanwhile
+        default_storage.delete(job.stored_name)
+        expired += 1
+    return expired
+
+
+def import_job_fail(*, job_id: int, message: str) -> None:
+    """Mark a job that could not run (e.g. the broker is down) as failed, with a message
+    for the user; its file is deleted. Nothing was written."""
+    job = ImportJob.objects.filter(pk=job_id).first()
+    if job is None or job.status not in (ImportJob.Status.UPLOADED, ImportJob.Status.IMPORTING):
+        return
+    job.failure = message[:200]
+    _finish(job, ImportJob.Status.FAILED, None)
 
 
 @transaction.atomic
@@ -1456,6 +1503,7 @@ def import_job_create(
     default storage (never served by URL) and create the job. Raises FileRejected."""
     if kind not in IMPORTERS:
         raise FileRejected(_("Unknown kind of import."))
+    import_jobs_expire()
     fmt = check_upload(uploaded, uploaded.size)
     rows = count_rows(uploaded, fmt)
     stored = default_storage.save(f"imports/{uuid.uuid4().hex}", uploaded)

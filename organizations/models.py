@@ -461,12 +461,15 @@ class ImportJob(models.Model):
         IMPORTING = "importing", _("importing")
         DONE = "done", _("imported")
         FAILED = "failed", _("failed")
+        EXPIRED = "expired", _("expired")
 
-    # The only legal moves; `transition()` refuses any other.
+    # The only legal moves; `transition()` refuses any other. UPLOADED → FAILED: the
+    # background worker could not be reached. CHECKED → EXPIRED: never confirmed, its
+    # file (personal data) deleted after IMPORT_KEEP_HOURS.
     TRANSITIONS: dict[str, set[str]] = {
-        Status.UPLOADED: {Status.CHECKING},
+        Status.UPLOADED: {Status.CHECKING, Status.FAILED},
         Status.CHECKING: {Status.CHECKED, Status.REJECTED, Status.FAILED},
-        Status.CHECKED: {Status.IMPORTING},
+        Status.CHECKED: {Status.IMPORTING, Status.EXPIRED},
         Status.IMPORTING: {Status.DONE, Status.REJECTED, Status.FAILED},
     }
     RUNNING = {Status.UPLOADED, Status.CHECKING, Status.IMPORTING}
@@ -507,6 +510,8 @@ class ImportJob(models.Model):
         indexes = [
             # "Your recent imports" on the import index page.
             models.Index(fields=["user", "-created_at"], name="importjob_user_recent_idx"),
+            # import_jobs_expire(): checked previews older than the keep time.
+            models.Index(fields=["status", "created_at"], name="importjob_status_age_idx"),
         ]
 
     def __str__(self) -> str:

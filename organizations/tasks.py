@@ -8,9 +8,14 @@ task simply runs it again.
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
 
 # A 10,000-row roster takes well under a minute; the limit only stops a runaway.
 TIME_LIMIT = 900
@@ -39,9 +44,22 @@ def enqueue_import_job(job_id: int, *, commit: bool) -> None:
     (the embedded default) the task runs in this process, synchronously."""
 
     def send() -> None:
-        if settings.REDIS_URL:
-            run_import_job.delay(job_id, commit)
-        else:
+        if not settings.REDIS_URL:
             run_import_job.apply(args=(job_id, commit))
+            return
+        try:
+            run_import_job.delay(job_id, commit)
+        except Exception:  # kombu raises several types when Redis is unreachable
+            # SPEC §11: a clear message, never a 500; nothing was written.
+            from .imports import import_job_fail
+
+            logger.exception("cannot queue import job %s", job_id)
+            import_job_fail(
+                job_id=job_id,
+                message=_(
+                    "The background worker cannot be reached just now; nothing was saved. "
+                    "Please upload the file again in a few minutes."
+                ),
+            )
 
     transaction.on_commit(send)

@@ -284,6 +284,52 @@ def test_the_task_is_idempotent(world: World) -> None:
     assert run_import_job(10**9, True) == "missing"
 
 
+def test_previews_never_confirmed_expire_and_their_files_are_deleted(
+    world: World, settings
+) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    settings.IMPORT_KEEP_HOURS = 24
+    client = client_for(world, "secretary")
+    stale = job_of(upload(client, xlsx_bytes(table([member_values(0, world.own)]))))
+    ImportJob.objects.filter(pk=stale.pk).update(created_at=timezone.now() - dt.timedelta(hours=25))
+    fresh = job_of(upload(client, xlsx_bytes(table([member_values(1, world.own)]))))
+    stale.refresh_from_db()
+    assert stale.status == ImportJob.Status.EXPIRED
+    assert not default_storage.exists(stale.stored_name)
+    assert default_storage.exists(fresh.stored_name)
+    html = client.get(f"/io/jobs/{stale.pk}/").content.decode()
+    assert "its file has been deleted" in html
+    client.post(f"/io/jobs/{stale.pk}/confirm/")
+    assert not Member.objects.filter(id_number=citizen_id(0)).exists()
+
+
+def test_an_unreachable_broker_fails_the_job_with_a_clear_message(
+    world: World, settings, monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    from kombu.exceptions import OperationalError
+
+    from organizations import tasks
+
+    def refuse(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    settings.IMPORT_BACKGROUND_ROWS = 1
+    settings.REDIS_URL = "redis://127.0.0.1:6379/0"
+    monkeypatch.setattr(tasks.run_import_job, "delay", refuse)
+    client = client_for(world, "secretary")
+    rows = [member_values(i, world.own) for i in range(3)]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(client, xlsx_bytes(table(rows)))
+    job = job_of(response)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED
+    assert "cannot be reached" in client.get(f"/io/jobs/{job.pk}/").content.decode()
+    assert not default_storage.exists(job.stored_name)
+
+
 # --- query counts --------------------------------------------------------------------------
 
 
