@@ -10,6 +10,7 @@ urlpatterns = [
     path("org/", include("organizations.urls")),
     path("io/", include("organizations.urls_io")),
     path("campaign/", include("activities.urls")),
+    path("rectification/", include("rectification.urls")),
     path("box/", include("activities.urls_public")),
     path("reviews/", include("portal.reviews.urls")),
     path("progress/", include("portal.progress.urls")),

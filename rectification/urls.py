@@ -1,0 +1,8 @@
+"""URLs of the rectification app; each area keeps its patterns in urls_<area>.py and
+extends this list."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "rectification"
+
+urlpatterns: list = []
