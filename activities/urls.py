@@ -19,3 +19,7 @@ urlpatterns += _plan_urls
 from .urls_campaigns import urlpatterns as _campaign_urls  # noqa: E402
 
 urlpatterns += _campaign_urls
+
+from .urls_phase2 import urlpatterns as _phase2_urls  # noqa: E402
+
+urlpatterns += _phase2_urls

@@ -72,3 +72,34 @@ __all__ += [
 from .plans import PLAN_SECTIONS, ActivityPlan, ActivityPlanQuerySet  # noqa: E402
 
 __all__ += ["PLAN_SECTIONS", "ActivityPlan", "ActivityPlanQuerySet"]
+
+# phase 2 records (SPEC §6.2)
+from .phase2 import (  # noqa: E402
+    AppraisalApproval,
+    AppraisalEvent,
+    AppraisalResult,
+    AppraisalSession,
+    EventKind,
+    ExaminationMethod,
+    IllegalSessionTransition,
+    OneToOneTalk,
+    SelfExamination,
+    SessionStatus,
+    StatementSubject,
+    TalkMode,
+)
+
+__all__ += [
+    "AppraisalApproval",
+    "AppraisalEvent",
+    "AppraisalResult",
+    "AppraisalSession",
+    "EventKind",
+    "ExaminationMethod",
+    "IllegalSessionTransition",
+    "OneToOneTalk",
+    "SelfExamination",
+    "SessionStatus",
+    "StatementSubject",
+    "TalkMode",
+]

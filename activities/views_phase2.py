@@ -1,0 +1,726 @@
+"""Pages for the phase 2 records (SPEC §6.2): one-to-one talks, self-examination
+statements and the democratic appraisal.
+
+VIEW reads; RECORD writes talks, statements and tallies; SUBMIT and REVIEW act through
+the shared review workflow. A party member (Member.user) reads their own appraisal
+result. Anonymous → login; cannot see the organization → 404; can see but may not act
+(or the record is locked) → 403. Every page runs a fixed number of queries (see the
+tests).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from organizations.models import Member, Organization
+from portal.accounts.permissions import (
+    Action,
+    get_organization_for_user,
+    require,
+    user_can,
+)
+from portal.attachments.forms import AttachmentForm
+from portal.attachments.models import Attachment, AttachmentKind
+from portal.attachments.services import attachment_add
+from portal.reviews.models import ReviewStatus, is_editable
+from portal.reviews.selectors import review_panel
+from portal.reviews.views import locked_response
+
+from . import services_phase2 as services
+from .forms_phase2 import (
+    RedoForm,
+    SeenVersionForm,
+    SessionForm,
+    StatementForm,
+    TalkFilterForm,
+    TalkForm,
+    TallyForm,
+    apply_errors,
+)
+from .models import (
+    AppraisalApproval,
+    AppraisalGrade,
+    AppraisalResult,
+    AppraisalSession,
+    Campaign,
+    OneToOneTalk,
+    SelfExamination,
+    SessionStatus,
+    StatementSubject,
+)
+from .selectors_phase2 import talk_counts_per_member
+
+PAGE_SIZE = 50
+STATEMENT_ATTACHMENT_KINDS = (AttachmentKind.DOCUMENT, AttachmentKind.PHOTO, AttachmentKind.OTHER)
+
+
+def _campaigns_for(org: Organization) -> list[Campaign]:
+    """Campaigns the organization takes part in, newest first. One query."""
+    return list(Campaign.objects.for_organization(org).order_by("-starts_on", "-pk"))
+
+
+def _pick_campaign(campaigns: list[Campaign], raw: str | None) -> Campaign | None:
+    for campaign in campaigns:
+        if str(campaign.pk) == (raw or ""):
+            return campaign
+    return campaigns[0] if campaigns else None
+
+
+def _campaign_or_404(org: Organization, raw: str | None) -> Campaign:
+    campaign = _pick_campaign(_campaigns_for(org), raw)
+    if campaign is None:
+        raise Http404
+    return campaign
+
+
+# --- one-to-one talks ----------------------------------------------------------------------
+
+
+def _talk_list_url(org: Organization) -> str:
+    return reverse("activities:talk_list", args=[org.pk])
+
+
+def _get_talk_for_user(request: HttpRequest, pk: Any, action: Action = Action.VIEW) -> OneToOneTalk:
+    """The talk with its organization, campaign and members; 404 / 403 as `require`
+    decides. One query."""
+    try:
+        talk = OneToOneTalk.objects.select_related(
+            "organization", "campaign", "initiator_member", "partner_member"
+        ).get(pk=int(pk))
+    except (OneToOneTalk.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    require(request.user, action, talk.organization)
+    return talk
+
+
+@login_required
+def talk_list(request: HttpRequest, org_pk: int) -> HttpResponse:
+    """The organization's talks in a campaign, filtered by date and member, with the
+    number of talks per member."""
+    org = get_organization_for_user(request.user, org_pk)
+    campaigns = _campaigns_for(org)
+    campaign = _pick_campaign(campaigns, request.GET.get("campaign"))
+    form = TalkFilterForm(request.GET or None, organization=org)
+    filters = form.filters() if form.is_bound else {}
+    context: dict[str, Any] = {
+        "org": org,
+        "campaign": campaign,
+        "campaigns": campaigns,
+        "form": form,
+        "can_record": user_can(request.user, Action.RECORD, org),
+    }
+    if campaign is not None:
+        qs = OneToOneTalk.objects.for_campaign(org, campaign).for_list()
+        if filters.get("date_from"):
+            qs = qs.filter(talked_on__gte=filters["date_from"])
+        if filters.get("date_to"):
+            qs = qs.filter(talked_on__lte=filters["date_to"])
+        if filters.get("member"):
+            qs = qs.involving(filters["member"])
+        context["page"] = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        context["member_counts"] = talk_counts_per_member(org, campaign)
+        query = request.GET.copy()
+        query.pop("page", None)
+        context["querystring"] = query.urlencode()
+    template = "activities/phase2/talk_list.html"
+    if request.htmx:
+        template += "#results"
+    return render(request, template, context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def talk_create(request: HttpRequest, org_pk: int) -> HttpResponse:
+    org = get_organization_for_user(request.user, org_pk, Action.RECORD)
+    campaign = _campaign_or_404(org, request.GET.get("campaign"))
+    talk = OneToOneTalk(organization=org, campaign=campaign)
+    form = TalkForm(request.POST or None, instance=talk)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.talk_create(
+                actor=request.user,
+                organization=org,
+                campaign=campaign,
+                fields=form.service_fields(),
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The talk was recorded."))
+            return redirect(f"{_talk_list_url(org)}?campaign={campaign.pk}")
+    return render(
+        request,
+        "activities/phase2/talk_form.html",
+        {"org": org, "campaign": campaign, "form": form, "talk": None},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def talk_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    talk = _get_talk_for_user(request, pk, Action.RECORD)
+    form = TalkForm(request.POST or None, instance=talk, editing=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.talk_update(
+                actor=request.user,
+                talk=talk,
+                fields=form.service_fields(),
+                seen_updated_at=form.cleaned_data["seen"],
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The talk was saved."))
+            return redirect(f"{_talk_list_url(talk.organization)}?campaign={talk.campaign_id}")
+    return render(
+        request,
+        "activities/phase2/talk_form.html",
+        {"org": talk.organization, "campaign": talk.campaign, "form": form, "talk": talk},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def talk_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    talk = _get_talk_for_user(request, pk, Action.RECORD)
+    if request.method == "POST":
+        services.talk_delete(actor=request.user, talk=talk)
+        messages.success(request, _("The talk was deleted."))
+        return redirect(f"{_talk_list_url(talk.organization)}?campaign={talk.campaign_id}")
+    return render(
+        request,
+        "activities/phase2/talk_confirm_delete.html",
+        {"org": talk.organization, "talk": talk},
+    )
+
+
+# --- self-examination statements -----------------------------------------------------------
+
+
+def _get_statement_for_user(
+    request: HttpRequest, pk: Any, action: Action = Action.VIEW
+) -> SelfExamination:
+    """The statement with its organization and campaign; 404 / 403 as `require`
+    decides. One query."""
+    try:
+        statement = SelfExamination.objects.select_related("organization", "campaign").get(
+            pk=int(pk)
+        )
+    except (SelfExamination.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    require(request.user, action, statement.organization)
+    return statement
+
+
+@login_required
+def statement_list(request: HttpRequest, org_pk: int) -> HttpResponse:
+    """The organization's two statements in a campaign (the team's and the
+    secretary's), each with its review status, or a link to write it."""
+    org = get_organization_for_user(request.user, org_pk)
+    campaigns = _campaigns_for(org)
+    campaign = _pick_campaign(campaigns, request.GET.get("campaign"))
+    by_subject = {}
+    if campaign is not None:
+        by_subject = {s.subject: s for s in SelfExamination.objects.for_campaign(org, campaign)}
+    rows = [(value, label, by_subject.get(value)) for value, label in StatementSubject.choices]
+    return render(
+        request,
+        "activities/phase2/statement_list.html",
+        {
+            "org": org,
+            "campaign": campaign,
+            "campaigns": campaigns,
+            "rows": rows,
+            "can_record": user_can(request.user, Action.RECORD, org),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def statement_create(request: HttpRequest, org_pk: int, subject: str) -> HttpResponse:
+    org = get_organization_for_user(request.user, org_pk, Action.RECORD)
+    if subject not in StatementSubject.values:
+        raise Http404
+    campaign = _campaign_or_404(org, request.GET.get("campaign"))
+    existing = SelfExamination.objects.for_campaign(org, campaign).filter(subject=subject).first()
+    if existing is not None:
+        return redirect(existing.get_absolute_url())
+    statement = SelfExamination(organization=org, campaign=campaign, subject=subject)
+    form = StatementForm(request.POST or None, instance=statement)
+    if request.method == "POST" and form.is_valid():
+        try:
+            statement = services.statement_create(
+                actor=request.user,
+                organization=org,
+                campaign=campaign,
+                subject=subject,
+                fields=form.service_fields(),
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The statement was saved as a draft."))
+            return redirect(statement.get_absolute_url())
+    return render(
+        request,
+        "activities/phase2/statement_form.html",
+        {"org": org, "campaign": campaign, "form": form, "statement": statement},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The statement, its files and its review panel (status, buttons, timeline and,
+    for a resubmission, what changed since it was returned). POST uploads files
+    (RECORD, while editable)."""
+    statement = _get_statement_for_user(request, pk)
+    org = statement.organization
+    can_manage = user_can(request.user, Action.RECORD, org) and is_editable(statement)
+    upload_form = None
+    if can_manage:
+        upload_form = AttachmentForm(
+            request.POST or None, request.FILES or None, kinds=STATEMENT_ATTACHMENT_KINDS
+        )
+    if request.method == "POST":
+        if upload_form is None:
+            if not user_can(request.user, Action.RECORD, org):
+                raise PermissionDenied
+            return locked_response(request, statement)
+        if upload_form.is_valid():
+            try:
+                for upload in upload_form.cleaned_data["files"]:
+                    attachment_add(
+                        actor=request.user,
+                        record=statement,
+                        organization=org,
+                        kind=upload_form.cleaned_data["kind"],
+                        upload=upload,
+                        name=upload.name,
+                    )
+            except ValidationError as exc:
+                apply_errors(upload_form, exc)
+            else:
+                messages.success(request, _("The files were attached."))
+                return redirect(statement.get_absolute_url())
+    return render(
+        request,
+        "activities/phase2/statement_detail.html",
+        {
+            "org": org,
+            "campaign": statement.campaign,
+            "statement": statement,
+            "review": review_panel(request.user, statement),
+            "attachments": list(Attachment.objects.for_record(statement)),
+            "can_manage_attachments": can_manage,
+            "can_edit": can_manage,
+            "attachment_form": upload_form,
+            "upload_url": statement.get_absolute_url(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def statement_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit the statement's text and methods (RECORD) while it is a draft or returned;
+    a submitted or approved statement answers 403 (locked)."""
+    statement = _get_statement_for_user(request, pk, Action.RECORD)
+    if not is_editable(statement):
+        return locked_response(request, statement)
+    form = StatementForm(request.POST or None, instance=statement, editing=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.statement_update(
+                actor=request.user,
+                statement=statement,
+                fields=form.service_fields(),
+                seen_updated_at=form.cleaned_data["seen"],
+            )
+        except PermissionDenied:
+            return locked_response(request, statement)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The statement was saved."))
+            return redirect(statement.get_absolute_url())
+    return render(
+        request,
+        "activities/phase2/statement_form.html",
+        {
+            "org": statement.organization,
+            "campaign": statement.campaign,
+            "form": form,
+            "statement": statement,
+        },
+    )
+
+
+# --- democratic appraisal ----------------------------------------------------------------
+
+
+def _get_session_for_user(
+    request: HttpRequest, pk: Any, action: Action = Action.VIEW
+) -> AppraisalSession:
+    """The session with its organization and campaign; 404 / 403 as `require` decides.
+    One query."""
+    try:
+        session = AppraisalSession.objects.select_related("organization", "campaign").get(
+            pk=int(pk)
+        )
+    except (AppraisalSession.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    require(request.user, action, session.organization)
+    return session
+
+
+_REVIEW_BADGES = {
+    ReviewStatus.APPROVED: "badge-green",
+    ReviewStatus.RETURNED: "badge-red",
+    ReviewStatus.SUBMITTED: "badge-warn",
+}
+
+
+def _require_open(session: AppraisalSession) -> None:
+    """A closed session cannot be changed: the page exists, the action is not allowed
+    now (403)."""
+    if not session.is_open:
+        raise PermissionDenied
+
+
+@login_required
+def appraisal_home(request: HttpRequest, org_pk: int) -> HttpResponse:
+    """The organization's appraisal in a campaign: the session when there is one,
+    otherwise a page offering to open it."""
+    org = get_organization_for_user(request.user, org_pk)
+    campaigns = _campaigns_for(org)
+    campaign = _pick_campaign(campaigns, request.GET.get("campaign"))
+    session = AppraisalSession.objects.for_campaign(org, campaign).first() if campaign else None
+    if session is not None:
+        return redirect(session.get_absolute_url())
+    return render(
+        request,
+        "activities/phase2/appraisal_home.html",
+        {
+            "org": org,
+            "campaign": campaign,
+            "campaigns": campaigns,
+            "can_record": user_can(request.user, Action.RECORD, org),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def appraisal_create(request: HttpRequest, org_pk: int) -> HttpResponse:
+    org = get_organization_for_user(request.user, org_pk, Action.RECORD)
+    campaign = _campaign_or_404(org, request.GET.get("campaign"))
+    existing = AppraisalSession.objects.for_campaign(org, campaign).first()
+    if existing is not None:
+        return redirect(existing.get_absolute_url())
+    session = AppraisalSession(organization=org, campaign=campaign)
+    form = SessionForm(request.POST or None, instance=session)
+    if request.method == "POST" and form.is_valid():
+        try:
+            session = services.appraisal_session_create(
+                actor=request.user,
+                organization=org,
+                campaign=campaign,
+                fields=form.service_fields(),
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The democratic appraisal was opened."))
+            return redirect("activities:appraisal_tallies", session.pk)
+    return render(
+        request,
+        "activities/phase2/appraisal_form.html",
+        {"org": org, "campaign": campaign, "form": form, "session": None},
+    )
+
+
+def _tally_rows(
+    session: AppraisalSession, grades: list[AppraisalGrade]
+) -> tuple[list[Member], dict[int, AppraisalResult]]:
+    """The roster the session appraises and its results by member id. Two queries."""
+    roster = services.appraisal_roster(session)
+    results = {
+        r.member_id: r
+        for r in AppraisalResult.objects.filter(session=session).select_related("determination")
+    }
+    return roster, results
+
+
+@login_required
+def appraisal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The session: attendance, the per-member tally (read-only), counts per grade, the
+    timeline, and what still prevents closing."""
+    session = _get_session_for_user(request, pk)
+    org = session.organization
+    grades = list(AppraisalGrade.objects.filter(campaign_id=session.campaign_id))
+    roster, results = _tally_rows(session, grades)
+    rows = []
+    for member in roster:
+        result = results.get(member.pk)
+        votes = (result.votes if result else {}) or {}
+        rows.append(
+            {
+                "member": member,
+                "result": result,
+                "votes": [votes.get(g.code, 0) for g in grades],
+            }
+        )
+    counts = [(g, sum(1 for r in results.values() if r.determination_id == g.pk)) for g in grades]
+    events = list(session.events.select_related("actor"))
+    approval = services.current_approval(session)
+    can_record = user_can(request.user, Action.RECORD, org)
+    context: dict[str, Any] = {
+        "org": org,
+        "session": session,
+        "campaign": session.campaign,
+        "grades": grades,
+        "rows": rows,
+        "counts": counts,
+        "absent_count": sum(1 for r in results.values() if r.absent),
+        "events": events,
+        "can_record": can_record,
+        "can_order_redo": session.status == SessionStatus.CLOSED
+        and services.may_order_redo(request.user, session),
+        "can_reopen": can_record and services.may_reopen(session, approval),
+        "redo_event": next((e for e in reversed(events) if e.kind == "redo_ordered"), None),
+        "problems": (
+            services.close_problems(roster, results, grades)
+            if can_record and session.is_open
+            else []
+        ),
+        "approval": approval,
+        "approval_size": len(approval.determinations or []) if approval else 0,
+        "approval_badge": _REVIEW_BADGES.get(approval.review_status, "") if approval else "",
+    }
+    return render(request, "activities/phase2/appraisal_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def appraisal_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _get_session_for_user(request, pk, Action.RECORD)
+    _require_open(session)
+    form = SessionForm(request.POST or None, instance=session, editing=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.appraisal_session_update(
+                actor=request.user,
+                session=session,
+                fields=form.service_fields(),
+                seen_updated_at=form.cleaned_data["seen"],
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The appraisal was saved."))
+            return redirect(session.get_absolute_url())
+    return render(
+        request,
+        "activities/phase2/appraisal_form.html",
+        {
+            "org": session.organization,
+            "campaign": session.campaign,
+            "form": form,
+            "session": session,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def appraisal_tallies(request: HttpRequest, pk: int) -> HttpResponse:
+    """Enter votes, determinations, feedback and handling for every member at once: one
+    row per member, a number input per grade (phone-friendly)."""
+    session = _get_session_for_user(request, pk, Action.RECORD)
+    _require_open(session)
+    grades = list(AppraisalGrade.objects.filter(campaign_id=session.campaign_id))
+    roster, results = _tally_rows(session, grades)
+    data = request.POST if request.method == "POST" else None
+    version = SeenVersionForm(data, initial=SeenVersionForm.seen_initial(session))
+    forms = []
+    for member in roster:
+        result = results.get(member.pk)
+        initial: dict[str, Any] = {}
+        if result is not None:
+            initial = {f"v_{code}": n for code, n in (result.votes or {}).items()}
+            initial.update(
+                determination=result.determination_id,
+                absent=result.absent,
+                feedback_given=result.feedback_given,
+                handling=result.handling,
+            )
+        forms.append(TallyForm(data, member=member, grades=grades, initial=initial))
+    if request.method == "POST":
+        valid = version.is_valid() & all([f.is_valid() for f in forms])
+        if valid:
+            try:
+                services.appraisal_tallies_save(
+                    actor=request.user,
+                    session=session,
+                    entries={f.member.pk: f.entry() for f in forms},
+                    seen_updated_at=version.cleaned_data["seen"],
+                )
+            except ValidationError as exc:
+                by_prefix = {f.prefix: f for f in forms}
+                if hasattr(exc, "error_dict"):
+                    for key, errors in exc.error_dict.items():
+                        target = by_prefix.get(key)
+                        (target or version).add_error(None, errors)
+                else:
+                    version.add_error(None, exc.messages)
+            else:
+                messages.success(request, _("The tally was saved."))
+                return redirect(session.get_absolute_url())
+    return render(
+        request,
+        "activities/phase2/appraisal_tallies.html",
+        {
+            "org": session.organization,
+            "session": session,
+            "campaign": session.campaign,
+            "grades": grades,
+            "forms": forms,
+            "version": version,
+            "has_errors": request.method == "POST",
+        },
+    )
+
+
+@login_required
+@require_POST
+def appraisal_close(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _get_session_for_user(request, pk, Action.RECORD)
+    _require_open(session)
+    try:
+        services.appraisal_session_close(actor=request.user, session=session)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The appraisal was closed."))
+    return redirect(session.get_absolute_url())
+
+
+@login_required
+@require_POST
+def appraisal_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _get_session_for_user(request, pk, Action.RECORD)
+    try:
+        services.appraisal_session_reopen(actor=request.user, session=session)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The appraisal was reopened."))
+    return redirect(session.get_absolute_url())
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def appraisal_redo(request: HttpRequest, pk: int) -> HttpResponse:
+    """The higher level orders the appraisal redone, giving the reason."""
+    session = _get_session_for_user(request, pk)
+    if not services.may_order_redo(request.user, session):
+        raise PermissionDenied
+    if not session.can_transition("redo"):
+        raise PermissionDenied
+    form = RedoForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.appraisal_redo_order(
+                actor=request.user, session=session, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The appraisal was reopened to be redone."))
+            return redirect(session.get_absolute_url())
+    return render(
+        request,
+        "activities/phase2/appraisal_redo.html",
+        {"org": session.organization, "session": session, "form": form},
+    )
+
+
+@login_required
+def appraisal_approval(request: HttpRequest, pk: int) -> HttpResponse:
+    """The determinations of a session that need the higher level's approval, with the
+    review panel (submit / withdraw for the organization, approve / return for its
+    reviewers, through portal.reviews) and, for reviewers, the way to order a redo."""
+    try:
+        approval = AppraisalApproval.objects.select_related(
+            "organization", "session__campaign"
+        ).get(pk=int(pk))
+    except (AppraisalApproval.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    require(request.user, Action.VIEW, approval.organization)
+    session = approval.session
+    session.organization = approval.organization
+    return render(
+        request,
+        "activities/phase2/appraisal_approval.html",
+        {
+            "org": approval.organization,
+            "session": session,
+            "campaign": session.campaign,
+            "approval": approval,
+            "review": review_panel(request.user, approval),
+            "can_order_redo": session.status == SessionStatus.CLOSED
+            and services.may_order_redo(request.user, session),
+        },
+    )
+
+
+# --- a party member's own result ---------------------------------------------------------
+
+
+@login_required
+def my_appraisals(request: HttpRequest) -> HttpResponse:
+    """The logged-in party member's own released results, newest campaign first."""
+    results = list(
+        AppraisalResult.objects.released()
+        .filter(member__user=request.user)
+        .select_related("session__campaign", "session__organization", "determination")
+        .order_by("-session__starts_on", "-pk")
+    )
+    return render(request, "activities/phase2/my_appraisals.html", {"results": results})
+
+
+@login_required
+def my_appraisal(request: HttpRequest, pk: int) -> HttpResponse:
+    """One of the member's own results, once released (the session closed and, where
+    needed, approved). Anybody else's result — or one not yet released — is a 404,
+    whatever the user's roles: the organization's pages show the tally to them."""
+    try:
+        result = (
+            AppraisalResult.objects.released()
+            .select_related("session__campaign", "session__organization", "determination")
+            .get(pk=int(pk), member__user=request.user)
+        )
+    except (AppraisalResult.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    grades = list(AppraisalGrade.objects.filter(campaign_id=result.session.campaign_id))
+    votes = [(g, (result.votes or {}).get(g.code, 0)) for g in grades]
+    return render(
+        request,
+        "activities/phase2/my_appraisal.html",
+        {"result": result, "session": result.session, "votes": votes},
+    )
