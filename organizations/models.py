@@ -419,8 +419,9 @@ class MemberTransfer(models.Model):
     )
     moved_on = models.DateField(_("moved on"), default=timezone.localdate)
     reason = models.CharField(_("reason"), max_length=200, blank=True)
+    # Blank for transfers made by the system (imports run as a task, seed data).
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
