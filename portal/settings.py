@@ -175,6 +175,13 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+# Behind a reverse proxy, the client address is the last-but-N entry of
+# X-Forwarded-For; TRUSTED_PROXY_COUNT=N tells axes how many proxies to skip. With 0
+# (direct exposure) REMOTE_ADDR is used and X-Forwarded-For is ignored (it is forgeable).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 
 # django-guardian: anonymous users never get object permissions.
 ANONYMOUS_USER_NAME = None
