@@ -558,9 +558,11 @@ class OrgResolver:
         self.allowed = allowed
         self.by_code: dict[str, Organization] = {}
         self.by_name: dict[str, list[Organization]] = {}
+        self.paths: dict[str, Organization] = {}
 
     def add(self, org: Organization) -> None:
         self.by_code[org.code] = org
+        self.paths[org.path] = org
         for name in {normalize_key(org.full_name), normalize_key(org.short_name)}:
             bucket = self.by_name.setdefault(name, [])
             if all(o.pk != org.pk for o in bucket):
@@ -591,10 +593,7 @@ class OrgResolver:
         )
 
     def by_path(self, path: str) -> Organization | None:
-        for org in self.by_code.values():
-            if org.path == path:
-                return org
-        return None
+        return self.paths.get(path)
 
     def find(self, text: str, current: Organization | None = None) -> Organization:
         if current is not None and self.matches(current, text):
@@ -625,7 +624,6 @@ class Importer:
 
     kind = ""
     resource_class: type[PortalResource] = PortalResource
-    noun = ""
 
     def __init__(
         self,
@@ -642,6 +640,7 @@ class Importer:
         self.columns: dict[str, Column] = self.resource.columns
         self.headings: dict[str, str] = {n: c.column_name for n, c in self.columns.items()}
         self.present: set[str] = set()
+        self.lock = False  # set by run(): lock matched rows while committing
         self.parsed: dict[str, dict[tuple[type, Any], tuple[bool, Any]]] = {
             name: {} for name, c in self.columns.items() if c.kind not in UNIQUE_KINDS
         }
@@ -780,33 +779,44 @@ class Importer:
         self, fileobj: IO[bytes], fmt: str, *, commit: bool, progress: Progress | None = None
     ) -> ImportReport:
         """Check every row; when nothing is wrong, write in one transaction, committed
-        only if `commit`. Raises FileRejected for an unreadable file."""
+        only if `commit`. Raises FileRejected for an unreadable file.
+
+        The checks and the writes share one transaction; on commit the matched rows are
+        locked FOR UPDATE (PostgreSQL; SQLite's IMMEDIATE transactions hold the write
+        lock anyway), so an edit made meanwhile is either seen by the checks or waits:
+        never overwritten unseen. A preview takes no row locks."""
         rows = self.read(fileobj, fmt, progress)
         if progress:
             progress(45)
-        self.prepare(rows)
-        if progress:
-            progress(75)
-        if self.report.error_count:
-            return self.report
+        self.lock = commit
         with transaction.atomic():
-            self.apply()
-            if commit:
-                AuditEvent.objects.create(
-                    actor=self.actor,
-                    action=f"import.{self.kind}",
-                    target=self.file_name[:200],
-                    detail={
-                        "created": self.report.created,
-                        "updated": self.report.updated,
-                        "unchanged": self.report.unchanged,
-                        "transfers": self.report.transfers,
-                    },
-                )
-            else:
+            self.prepare(rows)
+            if progress:
+                progress(75)
+            if not self.report.error_count:
+                self.apply()
+                if commit:
+                    self.audit()
+            if not commit or self.report.error_count:
                 transaction.set_rollback(True)
-        self.report.committed = commit
+        self.report.committed = commit and not self.report.error_count
         return self.report
+
+    def audit(self) -> None:
+        AuditEvent.objects.create(
+            actor=self.actor,
+            action=f"import.{self.kind}",
+            target=self.file_name[:200],
+            detail={
+                "created": self.report.created,
+                "updated": self.report.updated,
+                "unchanged": self.report.unchanged,
+                "transfers": self.report.transfers,
+            },
+        )
+
+    def locked(self, queryset: Any) -> Any:
+        return queryset.select_for_update(of=("self",)) if self.lock else queryset
 
     def prepare(self, rows: list[Row]) -> None:
         raise NotImplementedError
@@ -959,7 +969,8 @@ class MemberImporter(Importer):
         ids = {r.values["id_number"] for r in rows if r.values.get("id_number")}
         existing: dict[str, Member] = {}
         for batch in chunked(sorted(ids)):
-            for member in Member.objects.filter(id_number__in=batch).select_related("organization"):
+            members = Member.objects.filter(id_number__in=batch).select_related("organization")
+            for member in self.locked(members):
                 existing[member.id_number] = member
         resolver = OrgResolver(self.allowed)
         resolver.load(*_fill_org_refs(rows, "organization", "organization_code"))
@@ -1125,7 +1136,7 @@ class OrganizationImporter(Importer):
         codes = {r.values["code"] for r in rows if r.values.get("code")}
         existing: dict[str, Organization] = {}
         for batch in chunked(sorted(codes)):
-            for org in Organization.objects.filter(code__in=batch):
+            for org in self.locked(Organization.objects.filter(code__in=batch)):
                 existing[org.code] = org
         resolver = OrgResolver(self.allowed)
         resolver.load(*_fill_org_refs(rows, "parent", "parent_code"))
@@ -1198,9 +1209,13 @@ class OrganizationImporter(Importer):
             if parent is None:
                 parent = _resolve_pair(self, resolver, row, "parent", "parent_code", None)
                 if parent is None and not row.bad:
-                    self.error(
-                        row, "parent", _("A new organization needs its parent organization.")
-                    )
+                    default = self.default_organization
+                    if default is not None and self.allowed(default.path):
+                        parent = default
+                    else:
+                        self.error(
+                            row, "parent", _("A new organization needs its parent organization.")
+                        )
             if row.bad or parent is None:
                 continue
             if not self.validate(org, row):
@@ -1288,7 +1303,7 @@ class EnterpriseImporter(Importer):
         codes = {r.values["credit_code"] for r in rows if r.values.get("credit_code")}
         existing: dict[str, Enterprise] = {}
         for batch in chunked(sorted(codes)):
-            for ent in (
+            for ent in self.locked(
                 Enterprise.objects.filter(credit_code__in=batch)
                 .select_related("attached_to")
                 .prefetch_related("organizations")
@@ -1361,6 +1376,9 @@ class EnterpriseImporter(Importer):
             attached = current_attached
         if row.bad:
             return
+        default = self.default_organization
+        if ent is None and not hosts and attached is None and default is not None:
+            hosts[default.pk] = default  # the page's organization (?org=) hosts it
         linked = list(hosts.values()) + ([attached] if attached else [])
         if not any(self.allowed(o.path) for o in linked):
             self.error(

@@ -419,6 +419,15 @@ def test_organization_export_imports_back_unchanged(world: World) -> None:
     assert (report.created, report.updated, report.unchanged) == (0, 0, 4)
 
 
+def test_new_organizations_without_a_parent_go_under_the_pages_organization(world: World) -> None:
+    row = ["中共无上级支部委员会", "无上级支部", "党支部", "NEW-9", "", ""]
+    report = run_import(
+        "organizations", world.reviewer, xlsx_bytes([ORG_HEADINGS, row]), commit=True, org=world.own
+    )
+    assert report.created == 1, report.errors
+    assert Organization.objects.get_parent(Organization.objects.get(code="NEW-9")) == world.own
+
+
 def test_duplicate_codes_in_the_file(world: World) -> None:
     rows = [
         ["中共甲支部委员会", "甲支部", "党支部", "DUP-1", world.park_a.code, ""],
@@ -454,6 +463,21 @@ def test_secretary_registers_enterprises_of_her_organization(world: World) -> No
     assert set(logistics.organizations.all()) == {world.own, world.child}
     assert Enterprise.objects.get(credit_code=credit_code(1)).employee_count == 1200
     assert logistics.history.get().history_user == world.secretary
+
+
+def test_enterprises_without_an_organization_are_hosted_by_the_pages_one(world: World) -> None:
+    row = ["乙科技有限公司", credit_code(5), "公司", "10", ""]
+    report = run_import(
+        "enterprises",
+        world.secretary,
+        xlsx_bytes([ENTERPRISE_HEADINGS, row]),
+        commit=True,
+        org=world.child,
+    )
+    assert report.created == 1, report.errors
+    assert list(Enterprise.objects.get(credit_code=credit_code(5)).organizations.all()) == [
+        world.child
+    ]
 
 
 def test_bad_credit_codes_and_foreign_enterprises_are_refused(world: World) -> None:
