@@ -20,6 +20,7 @@ from .models import (
     OneToOneTalk,
     SelfExamination,
 )
+from .models.phase2 import STATEMENT_SECTIONS
 from .services_phase2 import (
     SESSION_FIELDS,
     STALE_MESSAGE,
@@ -169,6 +170,14 @@ class StatementForm(forms.ModelForm):
 
     def clean_seen(self) -> dt.datetime | None:
         return SeenVersionForm.clean_seen(self)  # type: ignore[arg-type]
+
+    def clean(self) -> dict[str, Any]:
+        # Browsers post CRLF; store LF so that versions and review diffs compare equal.
+        data = super().clean()
+        for name in STATEMENT_SECTIONS:
+            if isinstance(data.get(name), str):
+                data[name] = data[name].replace("\r\n", "\n").replace("\r", "\n")
+        return data
 
     def service_fields(self) -> dict[str, Any]:
         return {name: self.cleaned_data.get(name) for name in STATEMENT_FIELDS}

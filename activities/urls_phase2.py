@@ -21,6 +21,7 @@ urlpatterns = [
     ),
     path("statements/<int:pk>/", views.statement_detail, name="statement_detail"),
     path("statements/<int:pk>/edit/", views.statement_edit, name="statement_edit"),
+    path("statements/<int:pk>/history/", views.statement_history, name="statement_history"),
     # democratic appraisal
     path("org/<int:org_pk>/appraisal/", views.appraisal_home, name="appraisal_home"),
     path("org/<int:org_pk>/appraisal/new/", views.appraisal_create, name="appraisal_create"),

@@ -32,6 +32,7 @@ from portal.accounts.permissions import (
 from portal.attachments.forms import AttachmentForm
 from portal.attachments.models import Attachment, AttachmentKind
 from portal.attachments.services import attachment_add
+from portal.reviews.diff import compare
 from portal.reviews.models import ReviewStatus, is_editable
 from portal.reviews.selectors import review_panel
 from portal.reviews.views import locked_response
@@ -53,15 +54,23 @@ from .models import (
     AppraisalResult,
     AppraisalSession,
     Campaign,
+    ExaminationMethod,
     OneToOneTalk,
     SelfExamination,
     SessionStatus,
     StatementSubject,
 )
+from .models.phase2 import STATEMENT_SECTIONS
 from .selectors_phase2 import talk_counts_per_member
 
 PAGE_SIZE = 50
 STATEMENT_ATTACHMENT_KINDS = (AttachmentKind.DOCUMENT, AttachmentKind.PHOTO, AttachmentKind.OTHER)
+
+
+def _conflict_status(exc: ValidationError) -> int:
+    """409 when the save was refused because someone else saved in between (as the
+    activity plan's edit page answers), 200 for ordinary form errors."""
+    return 409 if getattr(exc, "code", None) == "stale" else 200
 
 
 def _campaigns_for(org: Organization) -> list[Campaign]:
@@ -170,6 +179,7 @@ def talk_create(request: HttpRequest, org_pk: int) -> HttpResponse:
 def talk_edit(request: HttpRequest, pk: int) -> HttpResponse:
     talk = _get_talk_for_user(request, pk, Action.RECORD)
     form = TalkForm(request.POST or None, instance=talk, editing=True)
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             services.talk_update(
@@ -180,6 +190,7 @@ def talk_edit(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as exc:
             apply_errors(form, exc)
+            status = _conflict_status(exc)
         else:
             messages.success(request, _("The talk was saved."))
             return redirect(f"{_talk_list_url(talk.organization)}?campaign={talk.campaign_id}")
@@ -187,6 +198,7 @@ def talk_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "activities/phase2/talk_form.html",
         {"org": talk.organization, "campaign": talk.campaign, "form": form, "talk": talk},
+        status=status,
     )
 
 
@@ -341,6 +353,7 @@ def statement_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not is_editable(statement):
         return locked_response(request, statement)
     form = StatementForm(request.POST or None, instance=statement, editing=True)
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             services.statement_update(
@@ -353,6 +366,7 @@ def statement_edit(request: HttpRequest, pk: int) -> HttpResponse:
             return locked_response(request, statement)
         except ValidationError as exc:
             apply_errors(form, exc)
+            status = _conflict_status(exc)
         else:
             messages.success(request, _("The statement was saved."))
             return redirect(statement.get_absolute_url())
@@ -364,6 +378,55 @@ def statement_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "campaign": statement.campaign,
             "form": form,
             "statement": statement,
+        },
+        status=status,
+    )
+
+
+HISTORY_PAGE_SIZE = 20
+
+
+@login_required
+def statement_history(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every saved version of the statement's text, newest first, with who saved it and
+    what changed against the version before (as the activity plan's history page).
+    Queries: statement, grants, COUNT, page of versions, the one version just below the
+    page."""
+    statement = _get_statement_for_user(request, pk)
+    versions = statement.history.select_related("history_user").order_by(
+        "-history_date", "-history_id"
+    )
+    page = Paginator(versions, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    below = list(versions[page.end_index() : page.end_index() + 1]) if rows else []
+    chain = rows + below
+
+    def content(version: Any) -> dict[str, str]:
+        text = {name: getattr(version, name) or "" for name in STATEMENT_SECTIONS}
+        text["methods"] = ", ".join(
+            str(ExaminationMethod(code).label)
+            for code in (version.methods or [])
+            if code in ExaminationMethod.values
+        )
+        return text
+
+    entries = []
+    for i, version in enumerate(rows):
+        older = chain[i + 1] if i + 1 < len(chain) else None
+        old = content(older) if older else {}
+        changes = [
+            c for c in compare(old, content(version), SelfExamination.review_label) if c.changed
+        ]
+        entries.append({"version": version, "changes": changes, "first": older is None})
+    return render(
+        request,
+        "activities/phase2/statement_history.html",
+        {
+            "org": statement.organization,
+            "campaign": statement.campaign,
+            "statement": statement,
+            "page": page,
+            "entries": entries,
         },
     )
 
@@ -519,6 +582,7 @@ def appraisal_edit(request: HttpRequest, pk: int) -> HttpResponse:
     session = _get_session_for_user(request, pk, Action.RECORD)
     _require_open(session)
     form = SessionForm(request.POST or None, instance=session, editing=True)
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             services.appraisal_session_update(
@@ -529,6 +593,7 @@ def appraisal_edit(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as exc:
             apply_errors(form, exc)
+            status = _conflict_status(exc)
         else:
             messages.success(request, _("The appraisal was saved."))
             return redirect(session.get_absolute_url())
@@ -541,6 +606,7 @@ def appraisal_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "session": session,
         },
+        status=status,
     )
 
 
@@ -568,6 +634,7 @@ def appraisal_tallies(request: HttpRequest, pk: int) -> HttpResponse:
                 handling=result.handling,
             )
         forms.append(TallyForm(data, member=member, grades=grades, initial=initial))
+    status = 200
     if request.method == "POST":
         valid = version.is_valid() & all([f.is_valid() for f in forms])
         if valid:
@@ -579,6 +646,7 @@ def appraisal_tallies(request: HttpRequest, pk: int) -> HttpResponse:
                     seen_updated_at=version.cleaned_data["seen"],
                 )
             except ValidationError as exc:
+                status = _conflict_status(exc)
                 by_prefix = {f.prefix: f for f in forms}
                 if hasattr(exc, "error_dict"):
                     for key, errors in exc.error_dict.items():
@@ -599,8 +667,8 @@ def appraisal_tallies(request: HttpRequest, pk: int) -> HttpResponse:
             "grades": grades,
             "forms": forms,
             "version": version,
-            "has_errors": request.method == "POST",
         },
+        status=status,
     )
 
 

@@ -184,7 +184,19 @@ def test_edit_page_refuses_a_save_based_on_an_old_copy(world):
         _post_statement(client_for(world, "clerk"), url, statement, causes="A").status_code == 302
     )
     response = _post_statement(client_for(world, "secretary"), url, stale, causes="B")
-    assert response.status_code == 200
+    assert response.status_code == 409
     assert "changed by someone else" in response.content.decode()
     statement.refresh_from_db()
     assert statement.causes == "A"
+
+
+def test_text_posted_with_crlf_is_stored_with_lf(world):
+    campaign = campaign_2014(world)
+    statement = make_statement(world.own, campaign, causes="一\n二")
+    url = reverse("activities:statement_edit", args=[statement.pk])
+    response = _post_statement(client_for(world, "clerk"), url, statement, causes="一\r\n二")
+    assert response.status_code == 302
+    statement.refresh_from_db()
+    assert statement.causes == "一\n二"
+    # The save is kept as a version, with no change to the text to show.
+    assert statement.history.count() == 2

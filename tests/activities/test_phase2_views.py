@@ -147,6 +147,11 @@ def test_statement_pages_matrix(world):
         check_matrix(
             world, reverse("activities:statement_edit", args=[statement.pk]), expect_record(target)
         )
+        check_matrix(
+            world,
+            reverse("activities:statement_history", args=[statement.pk]),
+            expect_view(target),
+        )
 
 
 def test_appraisal_opening_pages_matrix(world):
@@ -377,6 +382,30 @@ def test_statement_pages_queries_are_constant(world, media_root):
     )
 
 
+def test_statement_history_queries_are_constant(world):
+    campaign = campaign_2014(world)
+    statement = make_statement(world.own, campaign)
+
+    def grow() -> None:
+        for i in range(12):
+            services.statement_update(
+                actor=world.clerk, statement=statement, fields={"causes": f"第{i}稿"}
+            )
+
+    # session, user, statement (+organization, campaign), grants, COUNT of versions,
+    # the page of versions (+authors), the version below the page, roles, unread
+    assert_constant_queries(
+        client_for(world, "secretary"),
+        reverse("activities:statement_history", args=[statement.pk]),
+        grow,
+        expected=9,
+    )
+    page = client_for(world, "secretary").get(
+        reverse("activities:statement_history", args=[statement.pk]) + "?page=1"
+    )
+    assert "第11稿" in page.content.decode() and "<del>第10稿</del>" in page.content.decode()
+
+
 def test_appraisal_pages_queries_are_constant(world):
     campaign = campaign_2014(world)
     members(world.own, 2)
@@ -531,9 +560,9 @@ def test_tally_page_answers_bad_numbers_per_row_and_saves_good_ones(world):
     assert AppraisalResult.objects.filter(
         session=session, determination=good, feedback_given=True
     ).count() == len(people)
-    # The same page again, on the old version: refused, nothing lost.
+    # The same page again, on the old version: refused (409), nothing lost.
     response = client.post(url, data | {f"m{people[0].pk}-v_good": "1"})
-    assert response.status_code == 200
+    assert response.status_code == 409
     assert AppraisalResult.objects.get(session=session, member=people[0]).votes == {"good": 5}
 
 
