@@ -144,8 +144,9 @@ def roster(rows: int, branches: list[object]) -> bytes:
     from organizations.validators import make_citizen_id
 
     rng = random.Random(42)
-    # A normal workbook writes shared strings, as Excel and WPS do (write-only mode
-    # writes inline strings, which read slower and no user's file has).
+    # openpyxl writes every string inline (<is><t>…</t></is>), which reads slower than
+    # the shared strings Excel and WPS write: the benchmark file is the harder case, and
+    # the same kind of file as our own exports.
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "党员名册"
