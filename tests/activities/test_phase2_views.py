@@ -152,6 +152,8 @@ def test_statement_pages_matrix(world):
             reverse("activities:statement_history", args=[statement.pk]),
             expect_view(target),
         )
+        # Uploading files (an empty post: the form answers with its errors).
+        check_matrix(world, statement.get_absolute_url(), expect_record(target), method="post")
 
 
 def test_appraisal_opening_pages_matrix(world):
