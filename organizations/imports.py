@@ -671,10 +671,10 @@ class Importer:
                 self.report.ignored_columns.append(heading)
                 continue
             if name in used:
-                raise FileRejected(
-                    _("The columns “%(a)s” and “%(b)s” hold the same thing; keep one.")
-                    % {"a": used[name], "b": heading}
-                )
+                # Rosters often carry 手机号码 and 联系电话: the first column wins, the
+                # other is listed as ignored on the preview.
+                self.report.ignored_columns.append(heading)
+                continue
             used[name] = heading
             mapping[index] = name
             self.headings[name] = heading

@@ -433,7 +433,7 @@ class MemberResource(PortalResource):
         "工作单位",
         "enterprise",
         kind="enterprise",
-        aliases=("所在企业", "单位", "工作单位及职务", "employer"),
+        aliases=("所在企业", "单位", "employer"),
         example="",
         note=_("name or credit code of an enterprise registered in your scope"),
         dehydrate_method="dehydrate_enterprise",

@@ -241,3 +241,25 @@ def test_size_limit(settings) -> None:
     data = b"a," * (600 * 1024)
     with pytest.raises(FileRejected, match="larger than 1 MB"):
         check_upload(io.BytesIO(data), len(data))
+
+
+@pytest.mark.parametrize("kind", ["members", "organizations", "enterprises"])
+def test_every_accepted_heading_names_exactly_one_column(kind: str) -> None:
+    from organizations.resources import RESOURCES
+
+    owners: dict[str, str] = {}
+    for name, column in RESOURCES[kind]().columns.items():
+        for heading in column.headings():
+            assert owners.setdefault(heading, name) == name, (heading, owners[heading], name)
+
+
+@pytest.mark.parametrize("kind", ["members", "organizations", "enterprises"])
+def test_choice_spellings_are_unambiguous(kind: str) -> None:
+    from organizations.resources import RESOURCES, normalize_key
+
+    for column in RESOURCES[kind]().columns.values():
+        seen: dict[str, str] = {}
+        for code, zh, en, others in column.choices or ():
+            for word in (code, zh, en, *others):
+                key = normalize_key(word)
+                assert seen.setdefault(key, code) == code, (column.zh, word)

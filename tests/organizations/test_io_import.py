@@ -115,6 +115,15 @@ def test_csv_in_gb18030_imports_like_xlsx(world: World) -> None:
     assert report.created == 2, report.errors
 
 
+def test_a_second_column_for_the_same_thing_is_ignored(world: World) -> None:
+    row = member_values(22, world.own, 联系电话="025-84561234")
+    data = xlsx_bytes(table([row], headings=[*MEMBER_HEADINGS, "联系电话"]))
+    report = run_import("members", world.secretary, data, commit=True)
+    assert report.created == 1, report.errors
+    assert report.ignored_columns == ["联系电话"]
+    assert Member.objects.get(id_number=citizen_id(22)).phone == "13900000022"
+
+
 def test_english_headings_are_accepted(world: World) -> None:
     headings = ["name", "citizen ID number", "organization code", "sex", "joined the Party on"]
     data = xlsx_bytes([headings, ["Li Ming", citizen_id(21), world.own.code, "male", "2014/4/1"]])
