@@ -67,7 +67,8 @@ class Mark:
 
 def roster(org: Organization) -> list[Member]:
     """The organization's active members, by name: whom the attendance list is taken
-    from. One query."""
+    from. Its own roster only: members of organizations below it attend through their
+    own MeetingParticipation. One query."""
     return list(Member.objects.filter(organization=org, is_active=True).order_by("name", "pk"))
 
 

@@ -244,6 +244,7 @@ def _meeting_form_page(
     )
     roll = AttendanceForm(data, members=members, rows=rows)
     files = _attachment_form(request if data is not None else None, required=False)
+    # `&`, not `and`: every form is validated, so all errors show at once.
     if data is not None and form.is_valid() & roll.is_valid() & files.is_valid():
         try:
             if meeting is None:

@@ -59,7 +59,7 @@ def _content_disposition(disposition: str, name: str) -> str:
 def _file_response(field: File, content_type: str, name: str, disposition: str) -> HttpResponse:
     try:
         handle = field.open("rb")
-    except (FileNotFoundError, ValueError):
+    except (OSError, ValueError):  # missing from storage: as if it did not exist
         raise Http404 from None
     response = FileResponse(handle, content_type=content_type)
     response["Content-Disposition"] = _content_disposition(disposition, name)

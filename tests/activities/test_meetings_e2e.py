@@ -4,20 +4,44 @@ meeting's fields appear only for that kind. Pages fit 375 px and pass axe."""
 
 from __future__ import annotations
 
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from activities.models import Meeting
 from tests.activities.factories import campaign_for, members
-from tests.e2e.conftest import (  # noqa: F401  (browser, new_page: fixtures)
+from tests.e2e.conftest import (  # noqa: F401  (new_page: a fixture)
+    CHROMIUM,
+    CHROMIUM_ARGS,
     assert_fits_phone,
     axe_violations,
-    browser,
     login,
     new_page,
     screenshot,
 )
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """The browser for this module only. Module-scoped on purpose: a second Playwright
+    instance cannot start while another is open in the same thread, and the session-
+    scoped one in tests/e2e/conftest.py, borrowed here, would stay open for the rest of
+    the run and break the next module that starts its own."""
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Chromium not found at {CHROMIUM}: browser tests cannot run in CI")
+        pytest.skip(f"Chromium not found at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
