@@ -55,9 +55,12 @@ def check_matrix(
         got = response.status_code
         if got != want:
             failures.append(f"{persona}: expected {want}, got {got}")
-        elif persona == "anonymous" and want == 302:
-            if "/accounts/login/" not in response["Location"]:
-                failures.append(f"anonymous redirected to {response['Location']}, not the login page")
+        elif (
+            persona == "anonymous"
+            and want == 302
+            and "/accounts/login/" not in response["Location"]
+        ):
+            failures.append(f"anonymous redirected to {response['Location']}, not the login page")
     assert not failures, f"{method.upper()} {target}\n" + "\n".join(failures)
 
 
