@@ -21,6 +21,7 @@ from django.http import HttpRequest
 from organizations.models import Enterprise, Member, MemberStatus, Organization, OrgKind
 from portal.accounts.models import Role, User
 from portal.accounts.permissions import roles_for
+from portal.core.campaign_home import campaign_panels
 
 ROLE_PRECEDENCE = [Role.REVIEWER, Role.OFFICE, Role.INSTRUCTOR, Role.SECRETARY, Role.CLERK]
 # The reviewer's and the office's home lists at most this many weak-and-lax organizations.
@@ -168,11 +169,13 @@ def _instructor(user: Any) -> dict[str, Any]:
 
 
 def _secretary(user: Any) -> dict[str, Any]:
-    return {"own_organizations": _organizations_with_sizes(user, Role.SECRETARY)}
+    orgs = _organizations_with_sizes(user, Role.SECRETARY)
+    return {"own_organizations": orgs, "campaign_panels": campaign_panels(orgs)}
 
 
 def _clerk(user: Any) -> dict[str, Any]:
-    return {"own_organizations": _organizations_with_sizes(user, Role.CLERK)}
+    orgs = _organizations_with_sizes(user, Role.CLERK)
+    return {"own_organizations": orgs, "campaign_panels": campaign_panels(orgs)}
 
 
 def _member(user: Any) -> dict[str, Any]:

@@ -38,3 +38,13 @@ def scope_for_subtree(root: Organization, campaign: Any, today: dt.date | None =
     if today:
         scope.today = today
     return scope
+
+
+def scope_for_orgs(orgs: list[Organization], campaign: Any, today: dt.date | None = None) -> Scope:
+    """Several organizations, not a subtree (a secretary of two branches)."""
+    scope = Scope(
+        campaign=campaign, orgs=_org_infos(Organization.objects.filter(pk__in=[o.pk for o in orgs]))
+    )
+    if today:
+        scope.today = today
+    return scope

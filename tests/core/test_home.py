@@ -191,8 +191,10 @@ def _grow(world: World) -> None:
         ("office", 8),
         # + the role's organizations with subtree member counts, their host enterprises
         ("instructor", 7),
-        ("secretary", 7),
-        ("clerk", 7),
+        # + the campaigns their organizations take part in (none in this world; see
+        # tests/core/test_campaign_home.py for the page with a campaign)
+        ("secretary", 8),
+        ("clerk", 8),
         # + the member record with its organization and enterprise
         ("member_user", 6),
         ("nobody", 6),

@@ -1,0 +1,111 @@
+"""The campaign section of a secretary's or clerk's home page (SPEC §8 and issue #3):
+what to do next (the requirements not yet met, with links), the phase deadlines, and
+what came back from review.
+
+Cost: campaigns with their phases (2 queries), the checklist of all the user's
+organizations at once (1 + the requirements' grouped queries), the latest review
+decisions (1) — whatever the number of records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from activities.models import Campaign, Phase
+from organizations.models import Organization
+from portal.progress.engine import Level, Requirement, Result, evaluate, requirements
+from portal.progress.scopes import scope_for_orgs
+from portal.reviews.models import ReviewTask
+
+RECENT_DECISIONS = 5
+
+
+@dataclass
+class PhaseRow:
+    phase: Phase
+    current: bool
+    days_left: int | None
+
+
+@dataclass
+class CampaignPanel:
+    organization: Organization
+    campaign: Campaign
+    phases: list[PhaseRow]
+    todo: list[tuple[Requirement, Result]]
+    met: int
+    total: int
+    decisions: list[ReviewTask] = field(default_factory=list)
+
+
+def _latest_campaign(org: Organization, campaigns: list[Campaign]) -> Campaign | None:
+    mine = [c for c in campaigns if org.path.startswith(c.lead_organization.path)]
+    return max(mine, key=lambda c: (c.starts_on, c.pk), default=None)
+
+
+def _phase_rows(campaign: Campaign, today: dt.date) -> list[PhaseRow]:
+    rows = []
+    for phase in campaign.phases.all():
+        current = phase.starts_on <= today <= phase.ends_on
+        rows.append(PhaseRow(phase, current, (phase.ends_on - today).days if current else None))
+    return rows
+
+
+def campaign_panels(orgs: list[Organization], today: dt.date | None = None) -> list[CampaignPanel]:
+    if not orgs:
+        return []
+    today = today or timezone.localdate()
+    ancestor_paths = {p for org in orgs for p in org.ancestor_paths}
+    campaigns = list(
+        Campaign.objects.filter(lead_organization__path__in=ancestor_paths, is_active=True)
+        .select_related("lead_organization")
+        .prefetch_related("phases")
+    )
+    chosen = {org.pk: _latest_campaign(org, campaigns) for org in orgs}
+    by_campaign: dict[int, list[Organization]] = {}
+    for org in orgs:
+        if chosen[org.pk] is not None:
+            by_campaign.setdefault(chosen[org.pk].pk, []).append(org)
+
+    reqs = {r.code: r for r in requirements()}
+    panels: list[CampaignPanel] = []
+    for members in by_campaign.values():
+        campaign = chosen[members[0].pk]
+        grid = evaluate(scope_for_orgs(members, campaign, today=today))
+        for org in members:
+            results = grid.get(org.pk, {})
+            todo = [
+                (reqs[code], result)
+                for code, result in results.items()
+                if result.level != Level.GREEN
+            ]
+            # Red before amber, then in the campaign's order.
+            todo.sort(key=lambda pair: (pair[1].level != Level.RED, pair[0].phase, pair[0].order))
+            panels.append(
+                CampaignPanel(
+                    organization=org,
+                    campaign=campaign,
+                    phases=_phase_rows(campaign, today),
+                    todo=todo,
+                    met=len(results) - len(todo),
+                    total=len(results),
+                )
+            )
+    decisions = list(
+        ReviewTask.objects.filter(
+            organization_id__in=[p.organization.pk for p in panels], decided_at__isnull=False
+        )
+        .select_related("content_type", "decided_by")
+        .order_by("-decided_at", "-pk")[: RECENT_DECISIONS * max(len(panels), 1)]
+    )
+    for panel in panels:
+        panel.decisions = [d for d in decisions if d.organization_id == panel.organization.pk][
+            :RECENT_DECISIONS
+        ]
+    return panels
+
+
+__all__ = ["CampaignPanel", "campaign_panels"]
