@@ -30,6 +30,7 @@ from portal.accounts.permissions import (
     user_can,
     visible_organizations,
 )
+from portal.core.orgmenu import org_links
 
 from . import selectors, services
 from .forms import (
@@ -134,6 +135,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_edit": services.may_edit_organization(user, org),
         "can_add_child": user_can(user, Action.MANAGE_ACCOUNTS, org),
         "can_record": user_can(user, Action.RECORD, org),
+        # Links to the campaign work kept by other apps (no query).
+        "work_links": org_links(user, org),
     }
     return render(request, "organizations/detail.html", context)
 

@@ -6,3 +6,9 @@ class CoreConfig(AppConfig):
     name = "portal.core"
     label = "core"
     verbose_name = "Portal shell"
+
+    def ready(self) -> None:
+        # Apps declare the links of an organization's page in `<app>/orgmenu.py`.
+        from django.utils.module_loading import autodiscover_modules
+
+        autodiscover_modules("orgmenu")
