@@ -3,7 +3,12 @@ phone: read the labels, type, wait, send, keep the code, read the reply."""
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.cache import cache
@@ -13,12 +18,36 @@ from activities import services_opinions as services
 from activities.models import Opinion
 from tests.activities.opinions_factories import campaigns_for, first_category, make_box
 from tests.e2e import conftest as e2e
-from tests.e2e.conftest import assert_fits_phone, axe_violations, login, screenshot
+from tests.e2e.conftest import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    assert_fits_phone,
+    axe_violations,
+    login,
+    screenshot,
+)
 
-# The browser fixtures live in tests/e2e/conftest.py; borrowed here so these tests can sit
-# beside the other suggestion-box tests.
-browser = e2e.browser
+# Borrowed from tests/e2e/conftest.py so these tests can sit beside the other
+# suggestion-box tests; it uses the `browser` fixture below.
 new_page = e2e.new_page
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """A browser for this module only. Not the session-scoped one of tests/e2e: a second
+    Playwright instance cannot start in the same thread while another is open, so a
+    borrowed session-wide browser would break the next module that starts its own."""
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Chromium not found at {CHROMIUM}: browser tests cannot run in CI")
+        pytest.skip(f"Chromium not found at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
