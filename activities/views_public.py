@@ -25,6 +25,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from portal.core.net import client_address
+
 from . import services_opinions as services
 from .forms_opinions import FORM_MAX_AGE, PublicOpinionForm, ReceiptLookupForm
 from .models import Opinion, OpinionStatus, ProblemCategory, SuggestionBox
@@ -37,21 +39,6 @@ logger = logging.getLogger(__name__)
 SUBMIT_PER_ADDRESS = (5, 10 * 60)
 SUBMIT_PER_BOX_PER_DAY = 200
 LOOKUP_PER_ADDRESS = (20, 10 * 60)
-
-
-def client_address(request: HttpRequest) -> str:
-    """The client's IP address. X-Forwarded-For is believed only when the direct peer
-    is one of settings.TRUSTED_PROXIES (the proxy in front of gunicorn), and then its
-    right-most untrusted entry is taken: that is the one our proxy appended."""
-    remote = request.META.get("REMOTE_ADDR", "")
-    trusted = set(getattr(settings, "TRUSTED_PROXIES", ()))
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    trust_all = "*" in trusted
-    if forwarded and (trust_all or remote in trusted):
-        for candidate in reversed([p.strip() for p in forwarded.split(",") if p.strip()]):
-            if trust_all or candidate not in trusted:
-                return candidate[:64]
-    return remote
 
 
 def _address_key(kind: str, request: HttpRequest) -> str:

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab as _crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -60,8 +61,9 @@ if not DEBUG and (SECRET_KEY == _DEV_SECRET or len(SECRET_KEY) < 50):
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
-# Proxies whose X-Forwarded-For is believed (the variable gunicorn reads too); the public
-# suggestion box rate-limits per client address (activities/views_public.py).
+# Proxies whose X-Forwarded-For is believed (the variable gunicorn reads too): login
+# throttling and the public suggestion box's rate limits key on the client address
+# (portal/core/net.py).
 TRUSTED_PROXIES = env_list("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 INSTALLED_APPS = [
@@ -175,13 +177,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
-# Behind a reverse proxy, the client address is the last-but-N entry of
-# X-Forwarded-For; TRUSTED_PROXY_COUNT=N tells axes how many proxies to skip. With 0
-# (direct exposure) REMOTE_ADDR is used and X-Forwarded-For is ignored (it is forgeable).
-TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
-if TRUSTED_PROXY_COUNT:
-    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+# The client address as the public box sees it: X-Forwarded-For only from TRUSTED_PROXIES.
+AXES_CLIENT_IP_CALLABLE = "portal.core.net.client_address"
 
 # django-guardian: anonymous users never get object permissions.
 ANONYMOUS_USER_NAME = None
@@ -240,6 +237,13 @@ CELERY_TIMEZONE = TIME_ZONE
 # scripts/run-production.sh). Empty until an app has a periodic task; each entry is
 # {"name": {"task": "app.tasks.fn", "schedule": crontab(...)}}.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+# The daily reminders (rectification/reminders.py): deadlines in 7/3/1 days, overdue
+# items, materials not submitted as a phase ends. 07:30 in CELERY_TIMEZONE (= TIME_ZONE,
+# Asia/Shanghai by default), before the working day starts.
+CELERY_BEAT_SCHEDULE["daily-reminders"] = {
+    "task": "rectification.tasks.daily_reminders",
+    "schedule": _crontab(hour=7, minute=30),
+}
 
 CACHES = {
     "default": (
