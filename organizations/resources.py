@@ -24,7 +24,8 @@ import datetime as dt
 import io
 import tempfile
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import IO, Any
 
 from django.db.models import OuterRef, QuerySet, Subquery
@@ -865,11 +866,39 @@ class EnterpriseResource(PortalResource):
         return org.code if org else ""
 
 
+# The kinds that can be imported (organizations/imports.py IMPORTERS) and exported.
 RESOURCES: Mapping[str, type[PortalResource]] = {
     "members": MemberResource,
     "organizations": OrganizationResource,
     "enterprises": EnterpriseResource,
 }
+
+
+@dataclass(frozen=True)
+class ExportSpec:
+    """One downloadable list (/io/export/<kind>.<fmt>, organizations/views_io.py).
+
+    `queryset(request)` returns the rows the list page would show for the request's
+    GET filters, and raises Http404 for a filter naming something the user cannot
+    see. Scope and masking are the resource's business: export_response() applies
+    `resource.scope()` whatever the queryset."""
+
+    label: Any
+    resource: type[PortalResource]
+    queryset: Callable[[Any], QuerySet]
+
+
+EXPORTS: dict[str, ExportSpec] = {}
+
+
+def register_export(
+    kind: str, *, label: Any, resource: type[PortalResource], queryset: Callable[[Any], QuerySet]
+) -> None:
+    """Make a list downloadable. Later record types (meetings, opinions, problem items,
+    the requirement grid) call this from their app's AppConfig.ready() with their own
+    PortalResource subclass; the organizations app registers its three lists in
+    organizations/views_io.py."""
+    EXPORTS[kind] = ExportSpec(label=label, resource=resource, queryset=queryset)
 
 
 # --- export: one function for every list ------------------------------------------

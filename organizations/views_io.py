@@ -18,6 +18,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy
@@ -42,7 +43,16 @@ from .imports import (
     may_import_somewhere,
 )
 from .models import Enterprise, ImportJob, Organization
-from .resources import RESOURCES, build_template, export_response
+from .resources import (
+    EXPORTS,
+    RESOURCES,
+    EnterpriseResource,
+    MemberResource,
+    OrganizationResource,
+    build_template,
+    export_response,
+    register_export,
+)
 
 KIND_LABELS = {
     "members": gettext_lazy("Members"),
@@ -130,7 +140,7 @@ def index(request: HttpRequest) -> HttpResponse:
         r.organization for r in roles_for(user) if may_import(user, "members", r.organization.path)
     ]
     targets = list({o.pk: o for o in targets}.values())
-    exports = [{"kind": kind, "label": KIND_LABELS[kind]} for kind in RESOURCES]
+    exports = [{"kind": kind, "label": spec.label} for kind, spec in EXPORTS.items()]
     jobs = list(ImportJob.objects.filter(user=user).select_related("organization")[:10])
     return render(
         request,
@@ -229,43 +239,83 @@ def job_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(job)
 
 
+def _members_for_export(request: HttpRequest) -> QuerySet:
+    """The member list's filters: q, org (code), status, active, investor, pocket,
+    mobile, lost (organizations.forms.MemberFilterForm)."""
+    user = request.user
+    form = MemberFilterForm(request.GET or None, organizations=visible_organizations(user))
+    members = form.apply(selectors.visible_members(user))
+    _refuse_unseen_filter(form)
+    return members
+
+
+def _enterprises_for_export(request: HttpRequest) -> QuerySet:
+    """The enterprise list's filters: q, org (code), type."""
+    form = EnterpriseFilterForm(
+        request.GET or None, organizations=visible_organizations(request.user)
+    )
+    data = form.filters()
+    _refuse_unseen_filter(form)
+    enterprises = Enterprise.objects.all()
+    if data.get("org") is not None:
+        enterprises = enterprises.filter(
+            pk__in=selectors.enterprises_in_subtree(data["org"]).values("pk")
+        )
+    if data.get("q"):
+        enterprises = enterprises.search(data["q"])
+    if data.get("type"):
+        enterprises = enterprises.filter(enterprise_type=data["type"])
+    return enterprises
+
+
+def _organizations_for_export(request: HttpRequest) -> QuerySet:
+    """The tree's search (q) and a subtree (org, by code)."""
+    form = EnterpriseFilterForm(
+        request.GET or None, organizations=visible_organizations(request.user)
+    )
+    data = form.filters()
+    _refuse_unseen_filter(form)
+    organizations = Organization.objects.all()
+    if data.get("org") is not None:
+        organizations = organizations.in_subtree(data["org"])
+    if data.get("q"):
+        organizations = organizations.search(data["q"])
+    return organizations
+
+
+def _refuse_unseen_filter(form: forms.Form) -> None:
+    if "org" in form.errors:
+        raise Http404  # an organization the user cannot see: no hint that it exists
+
+
+register_export(
+    "members", label=KIND_LABELS["members"], resource=MemberResource, queryset=_members_for_export
+)
+register_export(
+    "organizations",
+    label=KIND_LABELS["organizations"],
+    resource=OrganizationResource,
+    queryset=_organizations_for_export,
+)
+register_export(
+    "enterprises",
+    label=KIND_LABELS["enterprises"],
+    resource=EnterpriseResource,
+    queryset=_enterprises_for_export,
+)
+
+
 @login_required
 @require_GET
 def export(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
-    """Any list the user can see as .xlsx or .csv, with the list page's filters (GET):
-    members — q, org (code), status, active, investor, pocket, mobile, lost;
-    enterprises — q, org, type; organizations — q, org."""
-    kind = _kind_or_404(kind)
-    if fmt not in EXPORT_FORMATS:
+    """Any registered list (resources.EXPORTS) the user can see, as .xlsx or .csv, with
+    the list page's filters; limited to the user's scope, personal data masked."""
+    spec = EXPORTS.get(kind)
+    if spec is None or fmt not in EXPORT_FORMATS:
         raise Http404
     user = request.user
     if not grants_for(user).any:
         raise Http404
-    organizations = visible_organizations(user)
-    if kind == "members":
-        form = MemberFilterForm(request.GET or None, organizations=organizations)
-        queryset = form.apply(selectors.visible_members(user))
-    elif kind == "enterprises":
-        form = EnterpriseFilterForm(request.GET or None, organizations=organizations)
-        data = form.filters()
-        queryset = Enterprise.objects.all()
-        if data.get("org") is not None:
-            queryset = queryset.filter(
-                pk__in=selectors.enterprises_in_subtree(data["org"]).values("pk")
-            )
-        if data.get("q"):
-            queryset = queryset.search(data["q"])
-        if data.get("type"):
-            queryset = queryset.filter(enterprise_type=data["type"])
-    else:
-        form = EnterpriseFilterForm(request.GET or None, organizations=organizations)
-        data = form.filters()
-        queryset = Organization.objects.all()
-        if data.get("org") is not None:
-            queryset = queryset.in_subtree(data["org"])
-        if data.get("q"):
-            queryset = queryset.search(data["q"])
-    if "org" in form.errors:
-        raise Http404  # an organization the user cannot see: no hint that it exists
-    resource = RESOURCES[kind](user=user)
+    queryset = spec.queryset(request)
+    resource = spec.resource(user=user)
     return export_response(resource, queryset, user=user, fmt=fmt, filename=resource.title())

@@ -214,3 +214,35 @@ def test_export_runs_a_fixed_number_of_queries(world: World) -> None:
     assert_constant_queries(client, "/io/export/enterprises.csv", grow, expected=5)
     # organizations: session, user, grants, organizations (parents by subquery)
     assert_constant_queries(client, "/io/export/organizations.xlsx", grow, expected=4)
+
+
+def test_a_later_record_type_plugs_in_with_a_resource_and_a_queryset(
+    world: World, monkeypatch
+) -> None:
+    """What meetings, opinions or problem items will do: a PortalResource naming its
+    path to the organization, and a queryset for the request; scope comes for free."""
+    from organizations.models import MemberTransfer
+    from organizations.resources import EXPORTS, Column, ExportSpec, PortalResource
+
+    class TransferResource(PortalResource):
+        member = Column("member__name", "姓名", "name")
+        to = Column("to_organization__short_name", "转入党组织", "to")
+        scope_path_field = "to_organization__path"
+        sheet_title = ("组织关系转接", "Transfers")
+
+        class Meta:
+            model = MemberTransfer
+            fields = ("member", "to")
+
+    monkeypatch.setitem(
+        EXPORTS,
+        "transfers",
+        ExportSpec("Transfers", TransferResource, lambda request: MemberTransfer.objects.all()),
+    )
+    for org, name in ((world.child, "转入本支部"), (world.other, "转入别处")):
+        member = MemberFactory(organization=world.sibling, name=name)
+        MemberTransfer.objects.create(
+            member=member, from_organization=world.sibling, to_organization=org
+        )
+    rows = read_csv(download(client_for(world, "secretary"), "/io/export/transfers.csv"))
+    assert rows == [["姓名", "转入党组织"], ["转入本支部", world.child.short_name]]
