@@ -8,7 +8,6 @@ CAMPAIGN = _("Campaign")
 PHASE_1 = _("Phase 1: study and opinions")
 PHASE_2 = _("Phase 2: problems and criticism")
 
-register(CAMPAIGN, _("Campaign checklist"), "progress:checklist", order=10)
 register(CAMPAIGN, _("Activity plan"), "activities:plan_overview", order=20)
 register(PHASE_1, _("Meetings"), "activities:meeting_list", order=110)
 register(PHASE_1, _("Study counseling"), "activities:counseling_list", order=120)

@@ -1103,3 +1103,21 @@ def _accepted(column: Column, english: bool) -> str:
     if column.kind == "credit_code":
         return "18 位 / 18 characters"
     return ""
+
+
+def table_response(
+    *, title: str, headers: list[str], rows: Iterable[list[Any]], fmt: str, filename: str
+) -> FileResponse:
+    """Download of a computed table that is not a queryset (the requirement grid):
+    same formats, formula neutralizing and file handling as export_response."""
+    stamp = timezone.localdate().strftime("%Y%m%d")
+    safe_rows = ([neutralize(v) for v in row] for row in rows)
+    if fmt == "xlsx":
+        handle, content_type = _write_xlsx(title, headers, safe_rows), XLSX_MIME
+    elif fmt == "csv":
+        handle, content_type = _write_csv(headers, safe_rows), "text/csv; charset=utf-8"
+    else:
+        raise ValueError(fmt)
+    return FileResponse(
+        handle, as_attachment=True, filename=f"{filename}-{stamp}.{fmt}", content_type=content_type
+    )

@@ -9,4 +9,5 @@ urlpatterns = [
     path(
         "org/<int:org_pk>/campaign/<int:campaign_pk>/", views.checklist, name="checklist_campaign"
     ),
+    path("grid/<int:org_pk>/", views.grid, name="grid"),
 ]

@@ -49,3 +49,103 @@ def checklist(request: HttpRequest, org_pk: int, campaign_pk: int | None = None)
             "can_record": user_can(request.user, Action.RECORD, org),
         },
     )
+
+
+GRID_PAGE_SIZE = 50
+
+
+@login_required
+def grid(request: HttpRequest, org_pk: int) -> HttpResponse:
+    """The requirement grid of the subtree under an organization (SPEC §8). Queries:
+    grants, organization, campaign + phases, scope, the requirements' grouped queries,
+    the page's organization names; the same whatever the subtree's size."""
+    from django.core.paginator import Paginator
+
+    from organizations.models import OrgKind
+
+    from .grid import SORTS, attach_organizations, build_grid
+
+    org = get_organization_for_user(request.user, org_pk)
+    campaign = campaign_for(org, _int(request.GET.get("campaign")))
+    codes = {r.code for r in requirements()}
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in OrgKind.values else ""
+    failing = request.GET.get("failing", "")
+    failing = failing if failing in codes else ""
+    phase = _int(request.GET.get("phase"))
+    phase = phase if phase in {p.number for p in campaign.phases.all()} else None
+    sort = request.GET.get("sort", "path")
+    sort = sort if sort in SORTS else "path"
+    weak = request.GET.get("weak") == "1"
+    table = build_grid(org, campaign, kind=kind, weak=weak, failing=failing, phase=phase, sort=sort)
+    fmt = request.GET.get("format")
+    if fmt in {"csv", "xlsx"}:
+        return _grid_download(table, org, fmt)
+    page = Paginator(table.rows, GRID_PAGE_SIZE).get_page(request.GET.get("page"))
+    attach_organizations(list(page.object_list))
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("format", None)
+    return render(
+        request,
+        "progress/grid.html",
+        {
+            "org": org,
+            "campaign": campaign,
+            "table": table,
+            "page": page,
+            "query": query.urlencode(),
+            "filters": {
+                "kind": kind,
+                "weak": weak,
+                "failing": failing,
+                "phase": phase,
+                "sort": sort,
+            },
+            "kinds": OrgKind.choices,
+            "all_requirements": requirements(),
+            "phases": list(campaign.phases.all()),
+        },
+    )
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _grid_download(table, org, fmt: str) -> HttpResponse:
+    """The whole filtered grid (not one page) as a spreadsheet: one row per
+    organization, the level and the reason of each requirement."""
+    from django.utils.translation import gettext as _
+
+    from organizations.resources import table_response
+
+    from .grid import attach_organizations
+
+    attach_organizations(table.rows)
+    labels = {Level.GREEN: _("Met"), Level.AMBER: _("In progress"), Level.RED: _("Not met")}
+    headers = [_("Organization"), _("Code"), _("Kind"), _("Members")]
+    for column in table.columns:
+        headers += [str(column.label), _("Reason")]
+    rows = []
+    for row in table.rows:
+        o = row.organization
+        line = [
+            o.full_name if o else "",
+            o.code if o else "",
+            o.get_kind_display() if o else "",
+            row.members,
+        ]
+        for cell in row.cells:
+            line += [labels[cell.level], cell.reason] if cell else ["", ""]
+        rows.append(line)
+    return table_response(
+        title=str(_("Requirement grid")),
+        headers=headers,
+        rows=rows,
+        fmt=fmt,
+        filename=f"grid-{org.code}",
+    )
