@@ -67,8 +67,9 @@ def attachment_add(
     Checks the content (portal.attachments.validators.inspect_upload), writes the file
     under a random name and, for images, a thumbnail. Raises ValidationError when the
     file is refused or the record is no longer editable. Queries: 1 insert (plus the
-    content-type lookup, cached per process). Files written before a rollback are
-    removed again.
+    content-type lookup, cached per process). If this call fails, the files it wrote
+    are removed; if an enclosing transaction rolls back after it returned, the file
+    stays on disk with no row pointing at it (unreachable, never served).
     """
     if not owner_is_editable(record):
         raise ValidationError(_("This record is locked; files cannot be added."))
