@@ -36,7 +36,10 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
             item.add_marker(pytest.mark.e2e)
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API runs an event loop, and two instances alive at
+# once (this one and a test module's own) fail with "Sync API inside the asyncio loop".
+# One browser per module, closed before the next module starts, is always safe.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         if os.environ.get("CI") == "true":
