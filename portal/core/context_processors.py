@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
+from portal.accounts.models import Role
 from portal.accounts.permissions import Action, grants_for, roles_for
 from portal.notifications.models import Notification
 
@@ -25,9 +26,18 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             ("organizations:member_list", _("Members")),
             ("organizations:enterprise_list", _("Enterprises")),
         ]
+    roles = roles_for(user)
+    held = {ra.role for ra in roles}
+    # The inbox for those who review (reviewers, instructors, site administrators);
+    # "returned to me" for those who submit.
+    if user.is_superuser or held & {Role.REVIEWER, Role.INSTRUCTOR}:
+        items.append(("reviews:inbox", _("Review inbox")))
+    if grants.scope(Action.SUBMIT):
+        items.append(("reviews:returned", _("Returned to me")))
     if grants.scope(Action.MANAGE_ACCOUNTS) is None or grants.scope(Action.MANAGE_ACCOUNTS):
         items.append(("accounts:user_list", _("Accounts and roles")))
     if user.is_superuser:
+        items.append(("activities:campaign_list", _("Campaigns")))
         items.append(("admin:index", _("Administration")))
     path = request.path
     nav = []
@@ -35,7 +45,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         url = reverse(name)
         active = path == url if name == "core:home" else path.startswith(url)
         nav.append({"url": url, "label": label, "active": active})
-    roles = roles_for(user)
     primary = (
         roles[0].get_role_display()
         if roles

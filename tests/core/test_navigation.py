@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from tests.conftest import World
+from tests.utils import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("persona", "present", "absent"),
+    [
+        ("reviewer", ["reviews:inbox", "accounts:user_list"], ["reviews:returned", "activities:campaign_list"]),
+        ("instructor", ["reviews:inbox"], ["reviews:returned", "accounts:user_list"]),
+        ("secretary", ["reviews:returned", "organizations:tree"], ["reviews:inbox", "accounts:user_list"]),
+        ("clerk", ["organizations:tree"], ["reviews:inbox", "reviews:returned"]),
+        ("office", ["organizations:tree"], ["reviews:inbox", "reviews:returned", "accounts:user_list"]),
+        ("admin", ["reviews:inbox", "activities:campaign_list", "admin:index"], []),
+    ],
+)
+def test_navigation_fits_the_role(world: World, persona: str, present: list[str], absent: list[str]) -> None:
+    html = client_for(world, persona).get("/").content.decode()
+    nav = html[html.index('id="main-nav"') : html.index("</nav>")]
+    for name in present:
+        assert f'href="{reverse(name)}"' in nav, name
+    for name in absent:
+        assert f'href="{reverse(name)}"' not in nav, name
