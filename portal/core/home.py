@@ -22,6 +22,7 @@ from organizations.models import Enterprise, Member, MemberStatus, Organization,
 from portal.accounts.models import Role, User
 from portal.accounts.permissions import roles_for
 from portal.core.campaign_home import campaign_panels
+from portal.reviews.selectors import inbox
 
 ROLE_PRECEDENCE = [Role.REVIEWER, Role.OFFICE, Role.INSTRUCTOR, Role.SECRETARY, Role.CLERK]
 # The reviewer's and the office's home lists at most this many weak-and-lax organizations.
@@ -141,9 +142,15 @@ def _admin(user: Any) -> dict[str, Any]:
     }
 
 
+def waiting_for_review(user: Any) -> int:
+    """How many records wait for the user's decision (the review inbox's rows): one
+    COUNT query, the user's roles being cached already."""
+    return inbox(user).count()
+
+
 def _reviewer(user: Any) -> dict[str, Any]:
     nodes = _role_organizations(user, Role.REVIEWER)
-    return {"nodes": nodes, **subtree_overview(nodes)}
+    return {"nodes": nodes, "waiting_count": waiting_for_review(user), **subtree_overview(nodes)}
 
 
 def _office(user: Any) -> dict[str, Any]:
@@ -165,7 +172,11 @@ def _organizations_with_sizes(user: Any, role: str) -> list[Organization]:
 
 def _instructor(user: Any) -> dict[str, Any]:
     orgs = _organizations_with_sizes(user, Role.INSTRUCTOR)
-    return {"assigned": orgs, "weak_count": sum(1 for org in orgs if org.is_weak)}
+    return {
+        "assigned": orgs,
+        "weak_count": sum(1 for org in orgs if org.is_weak),
+        "waiting_count": waiting_for_review(user),
+    }
 
 
 def _secretary(user: Any) -> dict[str, Any]:
@@ -179,7 +190,8 @@ def _clerk(user: Any) -> dict[str, Any]:
 
 
 def _member(user: Any) -> dict[str, Any]:
-    """The member record is already loaded by primary_role (no further query)."""
+    """The member record is already loaded by primary_role (no further query); the
+    page links to the member's own study record and appraisal results."""
     return {"member": _own_member(user)}
 
 

@@ -6,6 +6,7 @@ from django.urls import reverse
 from organizations.models import MemberStatus, OrgKind
 from portal.accounts.models import Role
 from portal.accounts.services import role_assign
+from tests.activities.plans_factories import campaign_for, submitted_plan
 from tests.conftest import World
 from tests.factories import MemberFactory, add_org
 from tests.utils import assert_constant_queries, check_matrix, client_for
@@ -160,6 +161,35 @@ def test_admin_sees_site_counts(world: World) -> None:
     assert ctx["user_stats"]["total"] == 9
 
 
+# The English UI (the default language is zh-hans).
+ENGLISH = {"Accept-Language": "en"}
+
+
+def test_reviewer_and_instructor_see_how_many_records_wait_for_them(world: World) -> None:
+    campaign_for(world)
+    submitted_plan(world, world.own)  # reviewable by the reviewer and the instructor
+    submitted_plan(world, world.sibling, by=world.admin)  # by the reviewer only
+    inbox = reverse("reviews:inbox")
+    for persona, waiting in (("reviewer", 2), ("instructor", 1)):
+        response = client_for(world, persona).get(HOME, headers=ENGLISH)
+        assert response.context["waiting_count"] == waiting
+        page = response.content.decode()
+        assert f"Waiting for your review: {waiting}" in page
+        assert f'href="{inbox}"' in page
+
+
+def test_reviewer_with_nothing_to_review_is_told_so(world: World) -> None:
+    page = client_for(world, "reviewer").get(HOME, headers=ENGLISH).content.decode()
+    assert "Nothing waits for your review." in page
+    assert reverse("reviews:inbox") in page
+
+
+def test_member_home_links_to_own_study_record_and_appraisal_results(world: World) -> None:
+    page = client_for(world, "member_user").get(HOME).content.decode()
+    assert reverse("activities:my_study") in page
+    assert reverse("activities:my_appraisals") in page
+
+
 # --- constant query counts ------------------------------------------------------------
 
 
@@ -186,11 +216,13 @@ def _grow(world: World) -> None:
         # + organizations, members, accounts, enterprises (4 aggregates; no grants query
         # for a site administrator)
         ("admin", 8),
-        # + organizations by kind, weak organizations with member counts, members
-        ("reviewer", 8),
+        # + organizations by kind, weak organizations with member counts, members; for
+        # the reviewer also the COUNT of records waiting in their review inbox
+        ("reviewer", 9),
         ("office", 8),
-        # + the role's organizations with subtree member counts, their host enterprises
-        ("instructor", 7),
+        # + the role's organizations with subtree member counts, their host enterprises,
+        # the COUNT of records waiting in the review inbox
+        ("instructor", 8),
         # + the campaigns their organizations take part in (none in this world; see
         # tests/core/test_campaign_home.py for the page with a campaign)
         ("secretary", 8),
