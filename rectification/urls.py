@@ -6,3 +6,7 @@ from django.urls import path  # noqa: F401
 app_name = "rectification"
 
 urlpatterns: list = []
+
+from .urls_problems import urlpatterns as _problem_urls  # noqa: E402
+
+urlpatterns += _problem_urls

@@ -82,7 +82,9 @@ class Reviewable(models.Model):
       * `review_fields`: the names of the fields the reviewer judges (for the default
         `review_snapshot`), or an override of `review_snapshot()`;
     and may override `review_title()` (default: str(self)), `review_labels` (labels
-    for snapshot keys that are not model fields) and `review_validate_submission()`.
+    for snapshot keys that are not model fields) and `review_validate_submission()`,
+    and define `after_review_transition(event)` for side effects of a transition (see
+    services.review_transition).
 
     Never assign the review_* fields directly: review_transition() does, with an event.
     """

@@ -75,6 +75,12 @@ def review_transition(
     snapshot of the content, the ReviewTask row is created or updated, and the people
     concerned are notified (rows now, e-mail on commit). `record` is updated in place.
 
+    Hook: a record may define `after_review_transition(event)`; it is called with the new
+    ReviewEvent (action, from/to status, actor, comment) after the record and the event
+    are written and before the inbox row and notifications, inside the same
+    transaction, so a hook that raises (e.g. ValidationError) undoes the whole
+    transition. Its queries add to the count below.
+
     Queries: lock + read, update, event insert, task upsert (2), recipients (1),
     notification insert (1), plus the actor's cached grants/roles.
     """
@@ -125,6 +131,11 @@ def review_transition(
         comment=comment,
         snapshot=locked.review_snapshot(),
     )
+    # The record's own side effects (e.g. a closure request closes its problem item),
+    # in this transaction: if the hook raises, nothing of the transition is kept.
+    hook = getattr(locked, "after_review_transition", None)
+    if callable(hook):
+        hook(event)
     url = locked.get_absolute_url()
     ReviewTask.objects.update_or_create(
         content_type=content_type,

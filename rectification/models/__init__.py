@@ -4,3 +4,34 @@ and assessments), pledges, mechanisms, funding, commendations. Each module's nam
 imported below."""
 
 __all__: list[str] = []
+
+# problem lists, items, closure and extension requests (SPEC §6.3)
+from .problems import (
+    ITEM_TRANSITIONS,
+    ClosureRequest,
+    ExtensionRequest,
+    IllegalItemTransition,
+    ItemAction,
+    ItemEvent,
+    ItemStatus,
+    ProblemItem,
+    ProblemItemQuerySet,
+    ProblemList,
+    ProblemListQuerySet,
+    SourceKind,
+)
+
+__all__ += [
+    "ITEM_TRANSITIONS",
+    "ClosureRequest",
+    "ExtensionRequest",
+    "IllegalItemTransition",
+    "ItemAction",
+    "ItemEvent",
+    "ItemStatus",
+    "ProblemItem",
+    "ProblemItemQuerySet",
+    "ProblemList",
+    "ProblemListQuerySet",
+    "SourceKind",
+]

@@ -1,0 +1,9 @@
+"""Links from an organization's page to its phase 3 work (rectification and rules)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from portal.core.orgmenu import register
+
+PHASE_3 = _("Phase 3: rectification and rules")
+
+register(PHASE_3, _("Problem lists"), "rectification:problem_lists", order=310)
