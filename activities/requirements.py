@@ -19,10 +19,9 @@ from organizations.models import GRASSROOTS_KINDS, OrgKind
 from portal.progress.engine import Level, OrgInfo, Result, Scope, register
 from portal.reviews.models import ReviewStatus
 
-from .models import ActivityPlan, StatementSubject
+from .models import ActivityPlan, Meeting, StatementSubject
 from .selectors_meetings import (
     mobilization_held_or_attended_in,
-    special_meetings_with_guide_in,
     study_exchange_counts_in,
 )
 from .selectors_opinions import opinion_stats_by_organization
@@ -214,19 +213,43 @@ def statements_approved(scope: Scope) -> dict[int, Result]:
     applies_to=participates,
 )
 def special_meeting(scope: Scope) -> dict[int, Result]:
-    """One query."""
+    """One query: the scope's special meetings with a guide, with the review status of
+    their record. Held with a guide is the rule (green); while the record waits for
+    review the result is amber, and the reason says when it was approved."""
     fix = url_maker("activities:meeting_list")
-    done = special_meetings_with_guide_in(scope.campaign, scope.q)
-    return {
-        org_id: Result(Level.GREEN, _("Held, higher-level guide present"), fix(org_id))
-        if org_id in done
-        else Result(
-            scope.pending(2),
-            _("No special meeting with a higher-level guide recorded yet"),
-            fix(org_id),
-        )
-        for org_id in scope.orgs
-    }
+    statuses: dict[int, set[str | None]] = {}
+    rows = (
+        Meeting.objects.filter(scope.q("organization"), campaign=scope.campaign)
+        .special_with_guide()
+        .order_by()
+        .values_list("organization_id", "special_review__review_status")
+    )
+    for org_id, status in rows:
+        statuses.setdefault(org_id, set()).add(status)
+    results = {}
+    for org_id in scope.orgs:
+        held = statuses.get(org_id)
+        if held is None:
+            results[org_id] = Result(
+                scope.pending(2),
+                _("No special meeting with a higher-level guide recorded yet"),
+                fix(org_id),
+            )
+        elif ReviewStatus.APPROVED in held:
+            results[org_id] = Result(
+                Level.GREEN, _("Held, higher-level guide present; record approved"), fix(org_id)
+            )
+        elif ReviewStatus.SUBMITTED in held:
+            results[org_id] = Result(
+                Level.AMBER,
+                _("Held, higher-level guide present; record waiting for review"),
+                fix(org_id),
+            )
+        else:
+            results[org_id] = Result(
+                Level.GREEN, _("Held, higher-level guide present"), fix(org_id)
+            )
+    return results
 
 
 @register(

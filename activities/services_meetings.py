@@ -3,6 +3,11 @@
 Views check the actor's rights (portal.accounts.permissions) before calling; these
 services check the data. Attendance is the only source of the counts: `expected` is
 the roster the list was taken from, `present` / `absent` are counted from the rows.
+
+A special meeting whose record is submitted for review or approved is locked for its
+authors (SPEC §7): meeting_update, meeting_delete, criticism_add and criticism_delete
+raise portal.reviews.models.RecordLocked (a PermissionDenied), and portal.attachments
+refuses files through Meeting.is_editable().
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from organizations.models import Member, Organization
 from portal.accounts.permissions import Action, user_can
 from portal.attachments.models import AttachmentKind
 from portal.attachments.services import attachment_add, attachments_delete_for
+from portal.reviews.models import EDITABLE_STATUSES, RecordLocked, ReviewAction, ReviewStatus
+from portal.reviews.services import review_transition
 
 from .models import (
     Attendance,
@@ -29,8 +36,10 @@ from .models import (
     CriticismEntry,
     CriticismKind,
     Meeting,
+    MeetingKind,
     MeetingParticipation,
 )
+from .models.meetings import SpecialMeetingReview
 
 # Fields a caller may set through meeting_create / meeting_update.
 MEETING_FIELDS = (
@@ -91,6 +100,29 @@ def _stale_error() -> ValidationError:
         ),
         code="stale",
     )
+
+
+def _review_status(meeting_id: int) -> str | None:
+    """The current review status of the meeting's record (None: never submitted), read
+    afresh with the review row locked, so that a submission cannot slip in between this
+    check and the write that follows. One query."""
+    return (
+        SpecialMeetingReview.objects.select_for_update()
+        .filter(meeting_id=meeting_id)
+        .values_list("review_status", flat=True)
+        .first()
+    )
+
+
+def _check_editable(meeting_id: int) -> str | None:
+    """Raise RecordLocked when the meeting's record is submitted or approved; return
+    its review status otherwise. One query."""
+    status = _review_status(meeting_id)
+    if status is not None and status not in EDITABLE_STATUSES:
+        raise RecordLocked(
+            _("The meeting record is submitted for review or approved; it cannot be changed.")
+        )
+    return status
 
 
 def _check_version(current: dt.datetime, expected: dt.datetime | None) -> None:
@@ -251,9 +283,20 @@ def meeting_update(
     """Change a meeting and its attendance marks. The list keeps the members it was
     taken with (the roster then). `version` is the `updated_at` the editor loaded;
     a different one means someone saved in between, and the edit is refused
-    (ValidationError code "stale") instead of overwriting theirs."""
+    (ValidationError code "stale") instead of overwriting theirs. Raises RecordLocked
+    while the special meeting's record is submitted or approved; a meeting with a
+    review record stays a special meeting."""
     current = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    review_status = _check_editable(meeting.pk)
     _check_version(current.updated_at, version)
+    if review_status is not None and values.get("kind", current.kind) != MeetingKind.SPECIAL:
+        raise ValidationError(
+            {
+                "kind": _(
+                    "This meeting's record has been through review; it stays a special meeting."
+                )
+            }
+        )
     for field in MEETING_FIELDS:
         if field in values:
             setattr(meeting, field, values[field])
@@ -272,7 +315,9 @@ def meeting_update(
 @transaction.atomic
 def meeting_delete(*, actor: Any, meeting: Meeting) -> None:
     """Delete a meeting with its attendance, the other organizations' attendance at it,
-    its criticism entries and its files (removed from storage after commit)."""
+    its criticism entries, its review record and its files (removed from storage after
+    commit). Raises RecordLocked while its record is submitted or approved."""
+    _check_editable(meeting.pk)
     attachments_delete_for(record=meeting)
     meeting.delete()
 
@@ -365,11 +410,13 @@ def criticism_add(
     points: str,
 ) -> CriticismEntry:
     """Add a criticism or self-criticism entry to a special organizational-life meeting.
-    Both members must be on the meeting's attendance lists. Raises ValidationError."""
+    Both members must be on the meeting's attendance lists. Raises ValidationError, or
+    RecordLocked while the meeting's record is submitted or approved."""
     if not meeting.is_special:
         raise ValidationError(
             _("Criticism entries belong to special organizational-life meetings.")
         )
+    _check_editable(meeting.pk)
     if kind == CriticismKind.SELF_CRITICISM:
         about_member = None
     wanted = {by_member.pk} | ({about_member.pk} if about_member else set())
@@ -395,4 +442,32 @@ def criticism_add(
 
 @transaction.atomic
 def criticism_delete(*, actor: Any, entry: CriticismEntry) -> None:
+    """Remove an entry; RecordLocked while the meeting's record is submitted or
+    approved."""
+    _check_editable(entry.meeting_id)
     entry.delete()
+
+
+@transaction.atomic
+def special_meeting_submit(*, actor: Any, meeting: Meeting) -> SpecialMeetingReview:
+    """Send the special meeting's record up for review (SPEC §7): its review record is
+    created on the first submission, and submitted (or resubmitted after a return)
+    through portal.reviews.services.review_transition, which checks the actor's SUBMIT
+    right (PermissionDenied), the record's completeness (ValidationError, see
+    SpecialMeetingReview.review_validate_submission) and the state (IllegalTransition
+    when it is already submitted or approved). On any error nothing is kept, not even
+    the new review record. The meeting's row is locked first, so two first submissions
+    at once cannot both create a record."""
+    if not meeting.is_special:
+        raise ValidationError(_("Only a special organizational-life meeting is reviewed."))
+    locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    review, _created = SpecialMeetingReview.objects.get_or_create(
+        meeting=locked, defaults={"organization_id": locked.organization_id}
+    )
+    action = (
+        ReviewAction.RESUBMIT
+        if review.review_status == ReviewStatus.RETURNED
+        else ReviewAction.SUBMIT
+    )
+    review_transition(review, action=action, actor=actor)
+    return review

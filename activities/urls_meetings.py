@@ -17,6 +17,11 @@ urlpatterns = [
     path("meetings/<int:pk>/delete/", meetings.meeting_delete, name="meeting_delete"),
     path("meetings/<int:pk>/history/", meetings.meeting_history, name="meeting_history"),
     path("meetings/<int:pk>/files/", meetings.meeting_attachments, name="meeting_attachments"),
+    path(
+        "meetings/<int:pk>/submit-for-review/",
+        meetings.meeting_submit_review,
+        name="meeting_submit_review",
+    ),
     path("meetings/<int:pk>/criticism/new/", meetings.criticism_add, name="criticism_add"),
     path("criticism/<int:pk>/delete/", meetings.criticism_delete, name="criticism_delete"),
     # shared attendance: an organization's members at a meeting held above it

@@ -3,8 +3,11 @@ checklist, delete, change history, files, criticism entries, and the attending
 organization's side of shared attendance.
 
 VIEW reads; RECORD on the holder writes its meetings; RECORD on the attending
-organization writes its attendance at an ancestor's meeting. Anonymous → login,
-cannot see → 404, can see but may not act → 403 (portal.accounts.permissions.require).
+organization writes its attendance at an ancestor's meeting; SUBMIT sends a special
+meeting's record up for review (portal.reviews: the meeting's page shows the review
+panel; submitted and approved records are locked, their edit pages answer 403 with
+portal.reviews.views.locked_response). Anonymous → login, cannot see → 404, can see
+but may not act → 403 (portal.accounts.permissions.require).
 Every page runs a fixed number of queries (pinned in tests/activities).
 """
 
@@ -16,7 +19,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Prefetch, Subquery, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,6 +31,9 @@ from portal.accounts.permissions import Action, get_organization_for_user, requi
 from portal.attachments.forms import AttachmentForm
 from portal.attachments.models import Attachment
 from portal.attachments.services import attachment_add
+from portal.reviews.models import IllegalTransition, RecordLocked
+from portal.reviews.selectors import review_panel
+from portal.reviews.views import locked_response
 
 from . import services_meetings as services
 from .forms_meetings import (
@@ -46,6 +52,7 @@ from .models import (
     MeetingParticipation,
     Phase,
 )
+from .models.meetings import SpecialMeetingReview
 from .selectors_meetings import meetings_open_to_attend
 
 PAGE_SIZE = 30
@@ -53,10 +60,11 @@ HISTORY_LIMIT = 100
 
 
 def _get_meeting_for_user(request: HttpRequest, pk: Any, action: Action = Action.VIEW) -> Meeting:
-    """The meeting with what its pages show; 404 when the user cannot see the holder,
-    403 when they can but may not do `action`. One query."""
+    """The meeting with what its pages show, and its review record if any; 404 when the
+    user cannot see the holder, 403 when they can but may not do `action`. One query."""
     try:
         meeting = Meeting.objects.select_related(
+            "special_review",
             "organization",
             "campaign",
             "phase",
@@ -89,11 +97,23 @@ def _get_participation_for_user(
 
 def _get_criticism_for_user(request: HttpRequest, pk: Any, action: Action) -> CriticismEntry:
     try:
-        entry = CriticismEntry.objects.select_related("meeting__organization").get(pk=int(pk))
+        entry = CriticismEntry.objects.select_related(
+            "meeting__organization", "meeting__special_review"
+        ).get(pk=int(pk))
     except (CriticismEntry.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
     require(request.user, action, entry.meeting.organization)
     return entry
+
+
+def _locked(request: HttpRequest, meeting: Meeting) -> HttpResponse | None:
+    """The 403 "locked for review" page when the meeting's record is submitted or
+    approved, else None. No query (the review came with the meeting)."""
+    review = meeting.review
+    if review is not None and not meeting.is_editable():
+        review.organization = meeting.organization
+        return locked_response(request, review)
+    return None
 
 
 def _campaigns_for(org: Organization, also: Campaign | None = None) -> list[Campaign]:
@@ -182,8 +202,12 @@ def _detail_context(
     request: HttpRequest, meeting: Meeting, attachment_form: AttachmentForm | None = None
 ) -> dict[str, Any]:
     """Attendance, other organizations' attendance, files and criticism entries: four
-    queries."""
-    can_record = user_can(request.user, Action.RECORD, meeting.organization)
+    queries; plus, once the special meeting's record was submitted, its review
+    timeline (one query; the reviewer's buttons use the roles cached on the user)."""
+    org = meeting.organization
+    editable = meeting.is_editable()
+    can_record = user_can(request.user, Action.RECORD, org)
+    review = meeting.review
     rows = list(
         Attendance.objects.filter(meeting=meeting, participation__isnull=True)
         .select_related("member")
@@ -195,11 +219,23 @@ def _detail_context(
         .order_by("organization__path")
     )
     attachments = list(Attachment.objects.for_record(meeting))
-    criticisms = (
-        list(meeting.criticisms.select_related("by_member", "about_member"))
-        if meeting.is_special
-        else []
-    )
+    criticisms: list[CriticismEntry] = []
+    if meeting.is_special:
+        # Prefetched, so that the review panel's snapshot (changes since the last
+        # return) reads the same rows instead of querying again.
+        prefetch_related_objects(
+            [meeting],
+            Prefetch(
+                "criticisms",
+                queryset=CriticismEntry.objects.select_related("by_member", "about_member"),
+            ),
+        )
+        criticisms = list(meeting.criticisms.all())
+    can_edit = can_record and editable
+    panel = None
+    if review is not None:
+        review.organization = org  # the meeting's: no query for the panel's checks
+        panel = review_panel(request.user, review)
     return {
         "meeting": meeting,
         "org": meeting.organization,
@@ -208,8 +244,14 @@ def _detail_context(
         "attachments": attachments,
         "criticisms": criticisms,
         "can_record": can_record,
-        "can_manage_attachments": can_record,
-        "attachment_form": attachment_form or (_attachment_form() if can_record else None),
+        "can_edit": can_edit,
+        "review": panel,
+        # The first submission; later ones use the panel's buttons.
+        "can_submit_review": meeting.is_special
+        and review is None
+        and user_can(request.user, Action.SUBMIT, org),
+        "can_manage_attachments": can_edit,
+        "attachment_form": attachment_form or (_attachment_form() if can_edit else None),
         "upload_url": reverse("activities:meeting_attachments", args=[meeting.pk]),
     }
 
@@ -297,16 +339,28 @@ def meeting_create(request: HttpRequest, org_pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _get_meeting_for_user(request, pk, Action.RECORD)
-    return _meeting_form_page(request, meeting.organization, meeting)
+    locked = _locked(request, meeting)
+    if locked is not None:
+        return locked
+    try:
+        return _meeting_form_page(request, meeting.organization, meeting)
+    except RecordLocked:  # submitted while the form was open
+        return _locked_now(request, meeting)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def meeting_delete(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _get_meeting_for_user(request, pk, Action.RECORD)
+    locked = _locked(request, meeting)
+    if locked is not None:
+        return locked
     if request.method == "POST":
         org = meeting.organization
-        services.meeting_delete(actor=request.user, meeting=meeting)
+        try:
+            services.meeting_delete(actor=request.user, meeting=meeting)
+        except RecordLocked:
+            return _locked_now(request, meeting)
         messages.success(request, _("The meeting was deleted."))
         return redirect("activities:meeting_list", org_pk=org.pk)
     participations = list(meeting.participations.select_related("organization"))
@@ -362,8 +416,12 @@ def meeting_history(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def meeting_attachments(request: HttpRequest, pk: int) -> HttpResponse:
-    """Upload notices, minutes, sign-in sheets and photos to a meeting."""
+    """Upload notices, minutes, sign-in sheets and photos to a meeting (not while its
+    record is submitted or approved: 403)."""
     meeting = _get_meeting_for_user(request, pk, Action.RECORD)
+    locked = _locked(request, meeting)
+    if locked is not None:
+        return locked
     form = _attachment_form(request)
     if form.is_valid():
         try:
@@ -394,6 +452,9 @@ def criticism_add(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _get_meeting_for_user(request, pk, Action.RECORD)
     if not meeting.is_special:
         raise Http404
+    locked = _locked(request, meeting)
+    if locked is not None:
+        return locked
     listed = [
         row.member
         for row in Attendance.objects.filter(meeting=meeting)
@@ -411,6 +472,8 @@ def criticism_add(request: HttpRequest, pk: int) -> HttpResponse:
                 about_member=form.cleaned_data["about_member"],
                 points=form.cleaned_data["points"],
             )
+        except RecordLocked:
+            return _locked_now(request, meeting)
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
@@ -428,9 +491,44 @@ def criticism_add(request: HttpRequest, pk: int) -> HttpResponse:
 def criticism_delete(request: HttpRequest, pk: int) -> HttpResponse:
     entry = _get_criticism_for_user(request, pk, Action.RECORD)
     meeting_id = entry.meeting_id
-    services.criticism_delete(actor=request.user, entry=entry)
+    locked = _locked(request, entry.meeting)
+    if locked is not None:
+        return locked
+    try:
+        services.criticism_delete(actor=request.user, entry=entry)
+    except RecordLocked:
+        return _locked_now(request, entry.meeting)
     messages.success(request, _("The entry was removed."))
     return redirect(reverse("activities:meeting_detail", args=[meeting_id]) + "#criticism")
+
+
+@login_required
+@require_POST
+def meeting_submit_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send a special meeting's record up for review (SUBMIT): its review record is
+    created now and submitted through portal.reviews; later actions (withdraw,
+    resubmit, approve, return) use the review panel's buttons. 404 for other kinds of
+    meeting. An incomplete record or one already submitted stays as it is, with the
+    reason shown on the meeting's page."""
+    meeting = _get_meeting_for_user(request, pk, Action.SUBMIT)
+    if not meeting.is_special:
+        raise Http404
+    try:
+        services.special_meeting_submit(actor=request.user, meeting=meeting)
+    except IllegalTransition:
+        messages.error(request, _("The meeting record has already been submitted."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The meeting record was submitted for review."))
+    return redirect(meeting)
+
+
+def _locked_now(request: HttpRequest, meeting: Meeting) -> HttpResponse:
+    """The locked page for a record submitted while the user was editing (the service
+    found it locked): the review is read again. One query."""
+    review = SpecialMeetingReview.objects.select_related("organization").get(meeting=meeting)
+    return locked_response(request, review)
 
 
 # --- the attending organization's pages --------------------------------------------------

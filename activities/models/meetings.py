@@ -1,6 +1,6 @@
 """Meetings with their attendance (SPEC §6.1), shared attendance at another
 organization's meeting, and the extras of the special organizational-life meeting
-(SPEC §6.2).
+(SPEC §6.2), with its record reviewed upward (SpecialMeetingReview, SPEC §7).
 
 Counts are never typed: `expected_count` is the holder's active roster when the
 attendance is taken, and `present_count` / `absent_count` are derived from the
@@ -18,8 +18,11 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from portal.reviews.models import Reviewable, is_editable
 
 from .campaigns import Campaign, Phase
 
@@ -74,6 +77,11 @@ class MeetingQuerySet(models.QuerySet):
 
     def in_campaign(self, campaign: Campaign) -> MeetingQuerySet:
         return self.filter(campaign=campaign)
+
+    def special_with_guide(self) -> MeetingQuerySet:
+        """Special organizational-life meetings with a higher-level guide recorded: the
+        ones that count for the live checklist (SPEC §6.2, §8)."""
+        return self.filter(kind=MeetingKind.SPECIAL).exclude(guide_name="")
 
 
 class Meeting(models.Model):
@@ -239,6 +247,25 @@ class Meeting(models.Model):
     def has_guide(self) -> bool:
         return bool(self.guide_name.strip())
 
+    @property
+    def review(self) -> SpecialMeetingReview | None:
+        """The special meeting's review record, or None (never submitted, or not a
+        special meeting). Free when the meeting was loaded with
+        select_related("special_review"); one query otherwise."""
+        if not self.is_special:
+            return None
+        try:
+            return self.special_review
+        except SpecialMeetingReview.DoesNotExist:
+            return None
+
+    def is_editable(self) -> bool:
+        """May its authors change the meeting, its attendance, criticism entries and
+        files? Not while its review record is submitted or approved (SPEC §7). Called by
+        the meeting services, the pages and portal.attachments (owner_is_editable)."""
+        review = self.review
+        return review is None or is_editable(review)
+
 
 class MeetingParticipation(models.Model):
     """Members of `organization` attended a meeting held by one of its ancestors (a
@@ -402,3 +429,127 @@ class CriticismEntry(models.Model):
             raise ValidationError(
                 {"about_member": _("Criticism of oneself is recorded as self-criticism.")}
             )
+
+
+class SpecialMeetingReview(Reviewable):
+    """The record of a special organizational-life meeting as reviewed upward (SPEC
+    §6.2, §7): it bundles the meeting, with its criticism entries, for review, the way
+    AppraisalApproval bundles an appraisal's determinations. Created on demand by the
+    "Submit for review" action of the meeting's page
+    (activities.services_meetings.special_meeting_submit); the review state machine
+    lives in portal.reviews. While it is submitted or approved the meeting is locked
+    (Meeting.is_editable). Its page is the meeting's page, which shows the panel."""
+
+    meeting = models.OneToOneField(
+        Meeting,
+        verbose_name=_("meeting"),
+        on_delete=models.CASCADE,
+        related_name="special_review",
+    )
+    # Always the meeting's holder (a meeting never changes organization): the scope of
+    # the review, as the engine requires.
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("organization"),
+        on_delete=models.PROTECT,
+        related_name="special_meeting_reviews",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    review_labels = {
+        "topic": _("topic"),
+        "date": _("date"),
+        "guide": _("higher-level guide who attended"),
+        "secretary_report": _("secretary's report on behalf of the team"),
+        "criticism": _("criticism and self-criticism"),
+        "improvement_measures": _("improvement measures agreed"),
+        "attendance": _("attendance"),
+    }
+
+    class Meta:
+        verbose_name = _("special-meeting record")
+        verbose_name_plural = _("special-meeting records")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The live checklist reaches reviews through the meeting (special_meeting
+            # requirement); the inbox goes through ReviewTask. This one serves the admin
+            # list filtered by status.
+            models.Index(fields=["review_status"], name="special_review_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.meeting)
+
+    def get_absolute_url(self) -> str:
+        return reverse("activities:meeting_detail", args=[self.meeting_id])
+
+    def review_title(self) -> str:
+        return _("Special organizational-life meeting: %(meeting)s") % {"meeting": self.meeting}
+
+    def review_validate_submission(self) -> None:
+        """Only a complete record goes up: still a special meeting, with the guide and
+        the secretary's report recorded (called by portal.reviews on submit and
+        resubmit)."""
+        meeting = self.meeting
+        errors: dict[str, Any] = {}
+        if not meeting.is_special:
+            errors["kind"] = _("Only a special organizational-life meeting is reviewed.")
+        if not meeting.has_guide:
+            errors["guide_name"] = _(
+                "Record the higher-level guide who attended before submitting."
+            )
+        if not meeting.secretary_report.strip():
+            errors["secretary_report"] = _(
+                "Write the secretary's report on behalf of the team before submitting."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    def review_snapshot(self) -> dict[str, str]:
+        """The meeting as the reviewer judges it. Reads the meeting, its guide's
+        organization and its criticism entries with their members (three queries at
+        most; none for what the caller already loaded or prefetched). Rendered in the
+        site's language whoever acts, so that snapshots compare equal across users."""
+        with translation.override(settings.LANGUAGE_CODE):
+            return self._snapshot()
+
+    def _snapshot(self) -> dict[str, str]:
+        meeting = self.meeting
+        guide = meeting.guide_name.strip()
+        if guide and meeting.guide_organization_id:
+            guide = f"{guide} ({meeting.guide_organization.short_name})"
+        start = timezone.localtime(meeting.starts_at)
+        end = timezone.localtime(meeting.ends_at)
+        return {
+            "topic": meeting.topic,
+            "date": f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}",
+            "guide": guide,
+            "secretary_report": meeting.secretary_report,
+            "criticism": "\n".join(_criticism_line(e) for e in meeting_criticisms(meeting)),
+            "improvement_measures": meeting.improvement_measures,
+            "attendance": str(
+                _("present %(present)d of %(expected)d expected; %(absent)d absent")
+                % {
+                    "present": meeting.present_count,
+                    "expected": meeting.expected_count,
+                    "absent": meeting.absent_count,
+                }
+            ),
+        }
+
+
+def meeting_criticisms(meeting: Meeting) -> list[CriticismEntry]:
+    """The meeting's criticism entries with their members, in order: the prefetched
+    ones when the caller prefetched "criticisms", else one query."""
+    if "criticisms" in getattr(meeting, "_prefetched_objects_cache", {}):
+        return list(meeting.criticisms.all())
+    return list(meeting.criticisms.select_related("by_member", "about_member"))
+
+
+def _criticism_line(entry: CriticismEntry) -> str:
+    if entry.kind == CriticismKind.SELF_CRITICISM:
+        who = _("%(by)s (self-criticism)") % {"by": entry.by_member.name}
+    else:
+        about = entry.about_member.name if entry.about_member_id else _("the team")
+        who = _("%(by)s → %(about)s") % {"by": entry.by_member.name, "about": about}
+    return f"{who}: {' '.join(entry.points.split())}"
