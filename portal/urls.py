@@ -12,6 +12,7 @@ urlpatterns = [
     path("campaign/", include("activities.urls")),
     path("rectification/", include("rectification.urls")),
     path("box/", include("activities.urls_public")),
+    path("pledges/", include("rectification.urls_pledges_public")),
     path("notice/", include("rectification.urls_public")),
     path("reviews/", include("portal.reviews.urls")),
     path("progress/", include("portal.progress.urls")),

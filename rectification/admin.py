@@ -1,1 +1,81 @@
 # Register your models here.
+
+# --- standards checklists and pledges (SPEC §6.3): the site administrator manages the
+# checklist templates (items, points, check method, evidence, pass rule, campaigns). ---
+from django.contrib import admin
+
+from .models import (
+    AssessmentEntry,
+    Pledge,
+    PledgeBoard,
+    StandardAssessment,
+    StandardItem,
+    StandardTemplate,
+)
+
+
+class StandardItemInline(admin.TabularInline):
+    model = StandardItem
+    extra = 0
+    fields = [
+        "order",
+        "name_zh",
+        "name_en",
+        "points",
+        "check_method",
+        "evidence_required_zh",
+        "evidence_required_en",
+    ]
+
+
+@admin.register(StandardTemplate)
+class StandardTemplateAdmin(admin.ModelAdmin):
+    list_display = ["name_zh", "name_en", "code", "version", "pass_rule", "is_active"]
+    list_filter = ["pass_rule", "is_active"]
+    search_fields = ["code", "name_zh", "name_en"]
+    filter_horizontal = ["campaigns"]
+    inlines = [StandardItemInline]
+
+
+class AssessmentEntryInline(admin.TabularInline):
+    model = AssessmentEntry
+    extra = 0
+    can_delete = False
+    fields = ["item", "self_met", "self_score", "reviewer_met", "reviewer_score", "reviewed_by"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(StandardAssessment)
+class StandardAssessmentAdmin(admin.ModelAdmin):
+    """Read-mostly: assessments change through the pages and the review workflow."""
+
+    list_display = [
+        "template",
+        "organization",
+        "campaign",
+        "review_status",
+        "result_met",
+        "result_score",
+    ]
+    list_filter = ["review_status", "template", "campaign"]
+    raw_id_fields = ["organization"]
+    readonly_fields = ["organization", "campaign", "template"]
+    inlines = [AssessmentEntryInline]
+
+
+@admin.register(Pledge)
+class PledgeAdmin(admin.ModelAdmin):
+    list_display = ["member", "organization", "campaign", "status", "made_public_on"]
+    list_filter = ["status", "campaign"]
+    raw_id_fields = ["member", "organization"]
+    search_fields = ["member__name"]
+
+
+@admin.register(PledgeBoard)
+class PledgeBoardAdmin(admin.ModelAdmin):
+    list_display = ["organization", "created_at"]
+    raw_id_fields = ["organization", "created_by"]
+    readonly_fields = ["token"]

@@ -10,3 +10,11 @@ urlpatterns: list = []
 from .urls_problems import urlpatterns as _problem_urls  # noqa: E402
 
 urlpatterns += _problem_urls
+
+from .urls_standards import urlpatterns as _standard_urls  # noqa: E402
+
+urlpatterns += _standard_urls
+
+from .urls_pledges import urlpatterns as _pledge_urls  # noqa: E402
+
+urlpatterns += _pledge_urls

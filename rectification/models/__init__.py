@@ -35,3 +35,37 @@ __all__ += [
     "ProblemListQuerySet",
     "SourceKind",
 ]
+
+# standards checklists: templates as data, assessments reviewed upward (SPEC §6.3)
+from .standards import (  # noqa: E402
+    EIGHT_HAVES,
+    TWO_STRONG_EIGHT_GOOD,
+    AssessmentEntry,
+    CheckMethod,
+    PassRule,
+    StandardAssessment,
+    StandardAssessmentQuerySet,
+    StandardItem,
+    StandardResult,
+    StandardTemplate,
+    StandardTemplateQuerySet,
+)
+
+__all__ += [
+    "EIGHT_HAVES",
+    "TWO_STRONG_EIGHT_GOOD",
+    "AssessmentEntry",
+    "CheckMethod",
+    "PassRule",
+    "StandardAssessment",
+    "StandardAssessmentQuerySet",
+    "StandardItem",
+    "StandardResult",
+    "StandardTemplate",
+    "StandardTemplateQuerySet",
+]
+
+# "compare three, show three" member pledges and the public board (SPEC §6.3)
+from .pledges import Pledge, PledgeBoard, PledgeQuerySet, PledgeStatus  # noqa: E402
+
+__all__ += ["Pledge", "PledgeBoard", "PledgeQuerySet", "PledgeStatus"]

@@ -1,0 +1,39 @@
+"""Forms for "compare three, show three" pledges (SPEC §6.3)."""
+
+from __future__ import annotations
+
+from django import forms
+
+from .models import Pledge
+
+TEXT_FIELDS = (
+    "compare_skills",
+    "compare_conduct",
+    "compare_contribution",
+    "commitments",
+    "results",
+)
+
+
+class PledgeForm(forms.ModelForm):
+    # The pledge's updated_at when the form was opened (concurrent edits are refused).
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Pledge
+        fields = list(TEXT_FIELDS)
+        widgets = {
+            "commitments": forms.Textarea(attrs={"rows": 6}),
+            "results": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def clean(self) -> dict:
+        # Browsers post CRLF; store LF, and no stray spaces around the text.
+        data = super().clean()
+        for name in TEXT_FIELDS:
+            if isinstance(data.get(name), str):
+                data[name] = data[name].replace("\r\n", "\n").replace("\r", "\n").strip()
+        return data
+
+    def service_fields(self) -> dict[str, str]:
+        return {name: self.cleaned_data[name] for name in TEXT_FIELDS}
