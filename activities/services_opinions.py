@@ -10,12 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.text import Truncator, format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from organizations.models import Organization
+from portal.accounts.models import Role
+from portal.notifications.services import notify
 
 from .models import (
     Campaign,
@@ -102,7 +107,8 @@ def opinion_submit_online(
     No actor: the submitter has no account. The caller (the public view) has checked
     that the box is open, the rate limits and the anti-spam fields. Queries: insert,
     history row, event; a receipt-code collision (about 1 in 10^15) retries in a
-    savepoint.
+    savepoint. After commit, the organization's secretaries and clerks are notified
+    (notify_online_opinion: two more queries).
     """
     opinion = Opinion(
         organization=box.organization,
@@ -133,7 +139,37 @@ def opinion_submit_online(
             if attempt == 2:
                 raise
     OpinionEvent.objects.create(opinion=opinion, from_status="", to_status=OpinionStatus.RECEIVED)
+    organization = box.organization
+    transaction.on_commit(lambda: notify_online_opinion(opinion, organization))
     return opinion
+
+
+def notify_online_opinion(opinion: Opinion, organization: Organization) -> None:
+    """Tell the organization's own secretaries and clerks (not those of the levels
+    above) that an opinion arrived in its online box, in-app (and by e-mail where
+    configured). Called once the opinion is committed, so a rolled-back submission
+    notifies nobody and a notification failure never loses the opinion. Queries: the
+    recipients (one), the notification rows (one insert)."""
+    recipients = (
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            role_assignments__organization=organization,
+            role_assignments__role__in=[Role.SECRETARY, Role.CLERK],
+        )
+        .distinct()
+        .order_by("pk")
+    )
+    notify(
+        recipients,
+        verb="opinion.online",
+        title=format_lazy(
+            gettext_lazy("New opinion in the online suggestion box of {org}"),
+            org=organization.short_name,
+        ),
+        body=Truncator(opinion.content).chars(200),
+        url=opinion.get_absolute_url(),
+    )
 
 
 @transaction.atomic

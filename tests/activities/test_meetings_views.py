@@ -465,9 +465,10 @@ def test_meeting_detail_runs_a_fixed_number_of_queries(world: World, media_root)
 
     _warm(client, url)
     # session, user, meeting (holder, campaign, phase, chair, minute-taker, guide's
-    # organization and account, creator), grants, attendance with members, other
-    # organizations' attendance, attachments, criticism entries with members, roles,
-    # unread notifications.
+    # organization and account, creator, review record if any), grants, attendance with
+    # members, other organizations' attendance, attachments, criticism entries with
+    # members, roles, unread notifications. A submitted record adds its review timeline
+    # (tests/activities/test_special_review.py).
     assert_constant_queries(client, url, grow, expected=10)
 
 

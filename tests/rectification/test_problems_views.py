@@ -200,6 +200,54 @@ def test_request_detail_post_matrix(world: Any, name: str) -> None:
     )
 
 
+JUNK = {"junk": "1"}  # a bound, invalid form: allowed personas get the form back (200)
+
+
+@pytest.mark.parametrize("name", ORG_NAMES)
+def test_writing_form_posts_matrix(world: Any, name: str) -> None:
+    """Every form's POST answers as its GET: invalid data re-renders the form for the
+    people allowed, and changes nothing."""
+    org = _org(world, name)
+    url = reverse("rectification:problem_list_create", args=[org.pk, campaign_for(world, org).pk])
+    check_matrix(world, url, RECORD[name], method="post", data=JUNK)
+    draft = make_list(world, org)
+    item = make_item(draft)
+    for url in (
+        reverse("rectification:problem_list_edit", args=[draft.pk]),
+        reverse("rectification:item_create", args=[draft.pk]),
+        reverse("rectification:item_edit", args=[item.pk]),
+    ):
+        check_matrix(world, url, RECORD[name], method="post", data=JUNK)
+    assert draft.items.count() == 1
+
+
+@pytest.mark.parametrize("name", ORG_NAMES)
+def test_request_and_publish_form_posts_matrix(world: Any, name: str) -> None:
+    approved = approved_list(world, _org(world, name))
+    item = approved.items.get()
+    for url in (
+        reverse("rectification:problem_list_publish", args=[approved.pk]),
+        reverse("rectification:closure_request_create", args=[item.pk]),
+        reverse("rectification:extension_request_create", args=[item.pk]),
+    ):
+        check_matrix(world, url, SUBMIT[name], method="post", data=JUNK)
+    approved.refresh_from_db()
+    assert not approved.published_at
+    assert not item.closure_requests.exists() and not item.extension_requests.exists()
+
+
+@pytest.mark.parametrize("name", ORG_NAMES)
+def test_item_delete_post_matrix(world: Any, name: str) -> None:
+    item = make_item(make_list(world, _org(world, name)))
+    url = reverse("rectification:item_delete", args=[item.pk])
+    refused = {p: code for p, code in RECORD[name].items() if code != 200}
+    check_matrix(world, url, refused, method="post")
+    assert ProblemItem.objects.filter(pk=item.pk).exists()
+    allowed = "clerk" if RECORD[name]["clerk"] == 200 else "admin"
+    check_matrix(world, url, {allowed: 302}, method="post")
+    assert not ProblemItem.objects.filter(pk=item.pk).exists()
+
+
 def test_posting_to_a_waiting_request_is_refused(world: Any) -> None:
     closure = request_closure(world, _approved_item(world, "own"))
     client = client_for(world, "secretary")
