@@ -192,6 +192,9 @@ def test_password_comes_from_the_demo_password_setting(settings: Any, db: Any) -
 
 
 def test_seeding_is_fast(db: Any) -> None:
-    started = time.monotonic()
+    # The county and the campaign's phase 1-2 records (activities/demo): about 7 s of CPU
+    # on SQLite. CPU time, not wall time, so a machine busy with other work does not
+    # fail the test.
+    started = time.process_time()
     seed()
-    assert time.monotonic() - started < 10
+    assert time.process_time() - started < 20

@@ -1,6 +1,7 @@
 """`manage.py seed_demo`: the fictional county of organizations/demo.py, one login per
-role, and the 2014 campaign. Idempotent: when the county (code QS) exists, only the
-logins, their roles and passwords are checked and restored."""
+role, and the 2014 campaign with its phase 1-2 records (activities/demo.py). Idempotent:
+when the county (code QS) exists, only the logins, their roles and passwords are checked
+and restored; the campaign records are written only when there are none."""
 
 from __future__ import annotations
 
@@ -44,9 +45,15 @@ class Command(BaseCommand):
         if apps.is_installed("activities"):
             # The entry point may reach every app; the organizations app itself does not
             # depend on activities.
+            from activities.demo import build_campaign_demo
             from activities.seed import ensure_campaign_2014
 
             ensure_campaign_2014(county)
+            # The campaign's phase 1-2 records, built once (skipped when they exist).
+            logins = User.objects.filter(username__in=[lg.username for lg in plan.logins])
+            report = build_campaign_demo(county, {u.username: u for u in logins})
+            for line in report.lines():
+                self.stdout.write(line)
         self._print_logins(rows, password)
         self.stdout.write(f"Done in {time.monotonic() - started:.1f} s.")
 

@@ -1,0 +1,110 @@
+"""The 2014 campaign of the demo county (organizations/demo.py), phases 1 and 2, with
+records in every state: `build_campaign_demo(county, users)`, called by
+`manage.py seed_demo`.
+
+Everything is written through the services the pages use (activities.services_*,
+portal.reviews.services.review_transition), so counts, attendance lists, opinion and
+appraisal timelines, review events, inbox rows, notifications and history rows are what
+the portal itself would have written, by people who had the right to write them. Two
+things the services cannot do are done here, in the demo builder only, with
+`queryset.update()` (kit.py):
+
+* 2014 dates: each step runs inside `demo.step(day)`; at the end every datetime the
+  step wrote (records, events, inbox rows, notifications, history) is moved to that
+  day (`DemoClock`). Date fields a service fills with today (an online-box opinion's
+  `received_on`) are set beside the call.
+* notifications about decisions long past are marked read; those about records still
+  waiting for someone stay unread.
+
+The package:
+    kit.py     the tools: DemoClock, the Cast (who acts for each organization, with the
+               accounts it needs), Demo (cast + seeded random + clock for one build)
+    story.py   the table of what each organization has done (STORIES)
+    phase1.py  plans, mobilization, study, counseling, opinions, the online box
+    phase2.py  talks, statements, special meetings, appraisals
+    texts.py   what people write, in Chinese
+
+Deterministic: one random generator seeded with kit.SEED, organizations in tree order
+(receipt codes and the suggestion box's address stay random: they are secrets).
+Idempotent: when the campaign already has records in the county, nothing is written.
+
+Phase 3 (problem lists, rectification) is left to rectification/demo.py, which can
+follow the same pattern: `demo = Demo(demo_cast(county, users), ["rectification",
+...])`, its own story table and one function per record type, `demo.finish()`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Q
+
+from organizations.models import Organization
+from portal.accounts.models import User
+from portal.reviews.models import ReviewTask
+
+from ..models import ActivityPlan, Campaign, CounselingRecord, Meeting, Opinion
+from ..seed import ensure_campaign_2014
+from . import phase1, phase2
+from .kit import Cast, Demo, DemoClock, demo_cast
+
+# Apps whose datetimes the demo's steps write (records, review events and inbox rows,
+# notifications).
+DATED_APPS = ["activities", "reviews", "notifications"]
+
+
+@dataclass
+class Report:
+    """What the build wrote, for the console."""
+
+    created: bool
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        if not self.created:
+            return ["The 2014 campaign of the demo county has records already: left as it is."]
+        parts = ", ".join(f"{n} {label}" for label, n in self.counts.items())
+        return [f"Campaign demo (2014, phases 1-2): {parts}."]
+
+
+def campaign_demo_exists(county: Organization, campaign: Campaign) -> bool:
+    """Has the campaign any plan, meeting or opinion in the county? Three queries."""
+    in_county = Q(organization__path__startswith=county.path, campaign=campaign)
+    return (
+        ActivityPlan.objects.filter(in_county).exists()
+        or Meeting.objects.filter(in_county).exists()
+        or Opinion.objects.filter(in_county).exists()
+    )
+
+
+def build_campaign_demo(county: Organization, users: dict[str, User]) -> Report:
+    """Write the 2014 campaign's phase 1 and 2 records of the demo county, unless the
+    campaign already has records there. `users`: the demo logins by username
+    (secretary, clerk, member, secretary2, reviewer, instructor); the accounts the
+    demo adds are described in kit.demo_cast. One transaction; a few thousand queries,
+    a few seconds on SQLite."""
+    campaign = ensure_campaign_2014(county)
+    if campaign_demo_exists(county, campaign):
+        return Report(created=False)
+    with transaction.atomic():
+        demo = Demo(demo_cast(county, users), DATED_APPS)
+        orgs = demo.cast.participating()
+        phase1.build(demo, orgs)
+        phase2.build(demo, orgs)
+        demo.finish()
+    return Report(
+        created=True,
+        counts={
+            "activity plans": ActivityPlan.objects.filter(campaign=campaign).count(),
+            "meetings": Meeting.objects.filter(campaign=campaign).count(),
+            "counseling records": CounselingRecord.objects.filter(campaign=campaign).count(),
+            "opinions": Opinion.objects.filter(campaign=campaign).count(),
+            "records waiting for review": ReviewTask.objects.waiting()
+            .filter(organization__path__startswith=county.path)
+            .count(),
+        },
+    )
+
+
+__all__ = ["Cast", "Demo", "DemoClock", "Report", "build_campaign_demo", "demo_cast"]
