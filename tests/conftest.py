@@ -136,8 +136,14 @@ def world(db: Any) -> World:
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
+def _test_settings(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tests read English unless they ask for Chinese (Accept-Language: zh-hans, or
+    # translation.override): the portal's default language is Simplified Chinese.
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    translation.activate("en")
     settings.AXES_ENABLED = False
     settings.STORAGES = {
         **settings.STORAGES,

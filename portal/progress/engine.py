@@ -69,10 +69,11 @@ class Scope:
         return min(self.today, self.campaign.ends_on)
 
     def phase_over(self, number: int) -> bool:
+        """Today is past the phase's end (for the last phase: the campaign's end)."""
         for phase in self.campaign.phases.all():
             if phase.number == number:
-                return self.as_of > phase.ends_on
-        return self.as_of >= self.campaign.ends_on
+                return self.today > phase.ends_on
+        return self.today > self.campaign.ends_on
 
     def pending(self, number: int) -> Level:
         """The level of an unmet requirement: amber while its phase is open, red after."""
