@@ -7,3 +7,6 @@ from portal.core.orgmenu import register
 PHASE_3 = _("Phase 3: rectification and rules")
 
 register(PHASE_3, _("Problem lists"), "rectification:problem_lists", order=310)
+register(PHASE_3, _("Working mechanisms"), "rectification:mechanism_register", order=350)
+register(PHASE_3, _("Funding"), "rectification:funding_overview", order=360)
+register(PHASE_3, _("Commendations"), "rectification:commendation_list", order=370)

@@ -18,3 +18,15 @@ urlpatterns += _standard_urls
 from .urls_pledges import urlpatterns as _pledge_urls  # noqa: E402
 
 urlpatterns += _pledge_urls
+
+from .urls_mechanisms import urlpatterns as _mechanism_urls  # noqa: E402
+
+urlpatterns += _mechanism_urls
+
+from .urls_funding import urlpatterns as _funding_urls  # noqa: E402
+
+urlpatterns += _funding_urls
+
+from .urls_commendations import urlpatterns as _commendation_urls  # noqa: E402
+
+urlpatterns += _commendation_urls

@@ -69,3 +69,25 @@ __all__ += [
 from .pledges import Pledge, PledgeBoard, PledgeQuerySet, PledgeStatus  # noqa: E402
 
 __all__ += ["Pledge", "PledgeBoard", "PledgeQuerySet", "PledgeStatus"]
+
+# working mechanisms, funding receipts, commendations (SPEC §6.3)
+from .commendations import Commendation, CommendationKind, CommendationQuerySet  # noqa: E402
+from .funding import FundingReceipt, FundingReceiptQuerySet, FundingSource  # noqa: E402
+from .mechanisms import Mechanism, MechanismKind, MechanismQuerySet  # noqa: E402
+
+__all__ += [
+    "Commendation",
+    "CommendationKind",
+    "CommendationQuerySet",
+    "FundingReceipt",
+    "FundingReceiptQuerySet",
+    "FundingSource",
+    "Mechanism",
+    "MechanismKind",
+    "MechanismQuerySet",
+]
+
+# the daily reminders' once-only ledger (rectification/reminders.py)
+from .reminders import ReminderSent  # noqa: E402
+
+__all__ += ["ReminderSent"]

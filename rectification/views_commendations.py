@@ -1,0 +1,254 @@
+"""Commendation pages (SPEC §6.3): typical investors and model organizations.
+
+* the list of an organization: commendations of the organization and those below it in
+  a campaign (paginated);
+* the list across the user's whole scope, for reviewers, instructors and the campaign
+  office (paginated, filterable by kind);
+* record (one form per kind), edit and delete.
+
+VIEW reads. Recording follows services_commendations.may_commend: RECORD at the
+subject's organization, or — for model organizations only — review authority over it
+(a reviewer above it, its instructor). Anonymous → login; cannot see the organization
+→ 404; can see but may not commend → 403. Every page runs a fixed number of queries
+(see tests/rectification/test_commendations_views.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from organizations.models import Member, Organization
+from portal.accounts.permissions import (
+    Action,
+    can_review,
+    filter_by_scope,
+    get_organization_for_user,
+    grants_for,
+    require,
+    user_can,
+)
+
+from . import services_commendations as services
+from .forms_commendations import CommendationForm
+from .forms_mechanisms import apply_errors
+from .models import Commendation, CommendationKind
+from .services_commendations import may_commend
+from .views_mechanisms import (
+    campaign_or_404,
+    campaigns_for,
+    conflict_status,
+    int_or_404,
+    pick_campaign,
+)
+
+PAGE_SIZE = 50
+
+
+def _list_url(org_id: int, campaign_id: int) -> str:
+    return f"{reverse('rectification:commendation_list', args=[org_id])}?campaign={campaign_id}"
+
+
+def _may_commend_here(user: Any, org: Organization) -> dict[str, bool]:
+    """Which record links to offer on `org`'s page (no query beyond the cached grants
+    and roles): investors with RECORD; model organizations with RECORD, review
+    authority over `org`, or a REVIEW grant at `org` with organizations below it."""
+    record = user_can(user, Action.RECORD, org)
+    model_org = (
+        record or can_review(user, org) or (user_can(user, Action.REVIEW, org) and org.numchild > 0)
+    )
+    return {
+        CommendationKind.TYPICAL_INVESTOR: record,
+        CommendationKind.MODEL_ORGANIZATION: model_org,
+    }
+
+
+def _get_commendation_for_user(
+    request: HttpRequest, pk: Any, *, write: bool = False
+) -> Commendation:
+    """The commendation with its organization, campaign and member. 404 when the user
+    cannot see its organization; with `write`, 403 when they see it but may not commend
+    it. One query."""
+    commendation = (
+        Commendation.objects.select_related("organization", "campaign", "member")
+        .filter(pk=int_or_404(pk))
+        .first()
+    )
+    if commendation is None:
+        raise Http404
+    require(request.user, Action.VIEW, commendation.organization)
+    if write and not may_commend(request.user, commendation.kind, commendation.organization):
+        raise PermissionDenied
+    return commendation
+
+
+def _rows(user: Any, page: Any) -> list[tuple[Commendation, bool]]:
+    return [(c, may_commend(user, c.kind, c.organization)) for c in page.object_list]
+
+
+@login_required
+def commendation_list(request: HttpRequest, org_pk: int) -> HttpResponse:
+    """Commendations of the organization and those below it in a campaign, newest
+    first. Queries: organization, grants, roles, campaigns, COUNT, one page."""
+    org = get_organization_for_user(request.user, org_pk)
+    campaigns = campaigns_for(org)
+    campaign = pick_campaign(campaigns, request.GET.get("campaign"))
+    context: dict[str, Any] = {
+        "org": org,
+        "campaign": campaign,
+        "campaigns": campaigns,
+        "may": _may_commend_here(request.user, org),
+    }
+    if campaign is not None:
+        qs = Commendation.objects.in_subtree(org).filter(campaign=campaign).for_list()
+        page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        context["page"] = page
+        context["rows"] = _rows(request.user, page)
+        context["querystring"] = f"campaign={campaign.pk}&"
+    return render(request, "rectification/commendations/list.html", context)
+
+
+@login_required
+def commendation_scope_list(request: HttpRequest) -> HttpResponse:
+    """Every commendation in the organizations the user can see (reviewers, instructors,
+    the campaign office), newest first, optionally of one kind. 403 for users who see
+    no organization. Queries: grants, roles, COUNT, one page."""
+    scope = grants_for(request.user).scope(Action.VIEW)
+    if scope is not None and not scope:
+        raise PermissionDenied
+    kind = request.GET.get("kind") or ""
+    qs = filter_by_scope(
+        Commendation.objects.for_list(), request.user, path_field="organization__path"
+    )
+    if kind in CommendationKind.values:
+        qs = qs.filter(kind=kind)
+    else:
+        kind = ""
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "rectification/commendations/scope_list.html",
+        {
+            "page": page,
+            "rows": _rows(request.user, page),
+            "kind": kind,
+            "kinds": CommendationKind.choices,
+            "querystring": f"kind={kind}&" if kind else "",
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def commendation_create(request: HttpRequest, org_pk: int, kind: str) -> HttpResponse:
+    """Record a commendation of `kind` ("investor" or "model_org") whose subject is the
+    organization or one below it. Queries (GET): organization, grants, roles, campaigns,
+    and the investor members or the organizations of the subtree."""
+    if kind not in CommendationKind.values:
+        raise Http404
+    org = get_organization_for_user(request.user, org_pk)
+    form_kwargs: dict[str, Any] = {"kind": kind}
+    if kind == CommendationKind.TYPICAL_INVESTOR:
+        require(request.user, Action.RECORD, org)
+        form_kwargs["members"] = (
+            Member.objects.in_subtree(org)
+            .filter(is_investor=True, is_active=True)
+            .select_related("organization")
+            .order_by("organization__path", "name", "pk")
+        )
+    else:
+        subtree = Organization.objects.in_subtree(org).active().order_by("path")
+        allowed = [o for o in subtree if may_commend(request.user, kind, o)]
+        if not allowed:
+            raise PermissionDenied
+        form_kwargs["organizations"] = allowed
+    campaign = campaign_or_404(org, request.GET.get("campaign"))
+    form = CommendationForm(
+        request.POST or None, instance=Commendation(campaign=campaign), **form_kwargs
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.commendation_create(
+                actor=request.user,
+                organization=org,
+                campaign=campaign,
+                kind=kind,
+                subject=form.subject,
+                fields=form.service_fields(),
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The commendation was recorded."))
+            return redirect(_list_url(org.pk, campaign.pk))
+    return render(
+        request,
+        "rectification/commendations/form.html",
+        {
+            "org": org,
+            "campaign": campaign,
+            "form": form,
+            "kind_label": CommendationKind(kind).label,
+            "commendation": None,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def commendation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    commendation = _get_commendation_for_user(request, pk, write=True)
+    form = CommendationForm(
+        request.POST or None, instance=commendation, kind=commendation.kind, editing=True
+    )
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.commendation_update(
+                actor=request.user,
+                commendation=commendation,
+                fields=form.service_fields(),
+                seen_updated_at=form.seen_updated_at,
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+            status = conflict_status(exc)
+        else:
+            messages.success(request, _("The commendation was saved."))
+            return redirect(_list_url(commendation.organization_id, commendation.campaign_id))
+    return render(
+        request,
+        "rectification/commendations/form.html",
+        {
+            "org": commendation.organization,
+            "campaign": commendation.campaign,
+            "form": form,
+            "kind_label": commendation.get_kind_display(),
+            "commendation": commendation,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def commendation_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    commendation = _get_commendation_for_user(request, pk, write=True)
+    if request.method == "POST":
+        services.commendation_delete(actor=request.user, commendation=commendation)
+        messages.success(request, _("The commendation was deleted."))
+        return redirect(_list_url(commendation.organization_id, commendation.campaign_id))
+    return render(
+        request,
+        "rectification/commendations/confirm_delete.html",
+        {"org": commendation.organization, "commendation": commendation},
+    )

@@ -1,0 +1,265 @@
+"""Pages of the working-mechanism register (SPEC §6.3): the organization's register
+(the seeded kinds in place or missing, and its own mechanisms), one mechanism with its
+documents (upload here), and the add / edit / delete forms.
+
+VIEW reads; RECORD writes and uploads. Anonymous → login; cannot see the organization
+→ 404; can see but may not record → 403. Every page runs a fixed number of queries
+(see tests/rectification/test_mechanisms_views.py).
+
+The campaign helpers at the top are shared with the funding and commendation pages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from activities.models import Campaign
+from organizations.models import Organization
+from portal.accounts.permissions import Action, get_organization_for_user, require, user_can
+from portal.attachments.forms import AttachmentForm
+from portal.attachments.models import Attachment, AttachmentKind
+
+from . import services_mechanisms as services
+from .forms_mechanisms import MechanismForm, apply_errors, is_stale
+from .models import Mechanism, MechanismKind
+from .selectors_mechanisms import mechanism_register as register_of
+
+# --- campaigns (shared with views_funding and views_commendations) ----------------------------
+
+
+def campaigns_for(org: Organization) -> list[Campaign]:
+    """Campaigns the organization takes part in, newest first, with their lead
+    organization (the services check it). One query."""
+    return list(
+        Campaign.objects.for_organization(org)
+        .select_related("lead_organization")
+        .order_by("-starts_on", "-pk")
+    )
+
+
+def pick_campaign(campaigns: list[Campaign], raw: str | None) -> Campaign | None:
+    """The campaign asked for (?campaign=), else the newest."""
+    for campaign in campaigns:
+        if str(campaign.pk) == (raw or ""):
+            return campaign
+    return campaigns[0] if campaigns else None
+
+
+def campaign_or_404(org: Organization, raw: str | None) -> Campaign:
+    campaign = pick_campaign(campaigns_for(org), raw)
+    if campaign is None:
+        raise Http404
+    return campaign
+
+
+def int_or_404(pk: Any) -> int:
+    try:
+        return int(pk)
+    except (ValueError, TypeError):
+        raise Http404 from None
+
+
+def conflict_status(exc: ValidationError) -> int:
+    """409 when the save was refused because someone else saved in between."""
+    return 409 if is_stale(exc) else 200
+
+
+# --- mechanisms -----------------------------------------------------------------------------
+
+
+def _register_url(org_id: int, campaign_id: int) -> str:
+    return f"{reverse('rectification:mechanism_register', args=[org_id])}?campaign={campaign_id}"
+
+
+def _get_mechanism_for_user(
+    request: HttpRequest, pk: Any, action: Action = Action.VIEW
+) -> Mechanism:
+    """The mechanism with its organization, campaign and kind; 404 / 403 as `require`
+    decides. One query."""
+    mechanism = (
+        Mechanism.objects.select_related("organization", "campaign__lead_organization", "kind")
+        .filter(pk=int_or_404(pk))
+        .first()
+    )
+    if mechanism is None:
+        raise Http404
+    require(request.user, action, mechanism.organization)
+    return mechanism
+
+
+@login_required
+def mechanism_register(request: HttpRequest, org_pk: int) -> HttpResponse:
+    """The register: every seeded kind (in place, not documented, not established or
+    missing) and the organization's own mechanisms. Queries: organization, grants,
+    campaigns, kinds, mechanisms with their document counts."""
+    org = get_organization_for_user(request.user, org_pk)
+    campaigns = campaigns_for(org)
+    campaign = pick_campaign(campaigns, request.GET.get("campaign"))
+    return render(
+        request,
+        "rectification/mechanisms/register.html",
+        {
+            "org": org,
+            "campaign": campaign,
+            "campaigns": campaigns,
+            "register": register_of(org, campaign) if campaign else None,
+            "can_record": user_can(request.user, Action.RECORD, org),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mechanism_create(request: HttpRequest, org_pk: int) -> HttpResponse:
+    """Add a mechanism; `?kind=<code>` preselects a seeded kind."""
+    org = get_organization_for_user(request.user, org_pk, Action.RECORD)
+    campaign = campaign_or_404(org, request.GET.get("campaign"))
+    taken = set(
+        Mechanism.objects.for_campaign(org, campaign)
+        .filter(kind__isnull=False)
+        .values_list("kind_id", flat=True)
+    )
+    mechanism = Mechanism(organization=org, campaign=campaign)
+    initial = {}
+    code = request.GET.get("kind") or ""
+    if code:
+        kind = MechanismKind.objects.filter(code=code[:40]).first()
+        if kind is not None and kind.pk not in taken:
+            initial["kind"] = kind.pk
+    form = MechanismForm(
+        request.POST or None, instance=mechanism, initial=initial, taken_kind_ids=taken
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            mechanism = services.mechanism_create(
+                actor=request.user,
+                organization=org,
+                campaign=campaign,
+                fields=form.service_fields(),
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(
+                request, _("The mechanism was added. Now upload its document to put it in place.")
+            )
+            return redirect(mechanism.get_absolute_url())
+    return render(
+        request,
+        "rectification/mechanisms/form.html",
+        {"org": org, "campaign": campaign, "form": form, "mechanism": None},
+    )
+
+
+MECHANISM_ATTACHMENT_KINDS = (AttachmentKind.DOCUMENT,)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mechanism_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One mechanism, whether it is in place, and its documents. POST uploads documents
+    (RECORD). Queries: mechanism, grants, documents."""
+    mechanism = _get_mechanism_for_user(request, pk)
+    org = mechanism.organization
+    can_record = user_can(request.user, Action.RECORD, org)
+    upload_form = None
+    if can_record:
+        upload_form = AttachmentForm(
+            request.POST or None, request.FILES or None, kinds=MECHANISM_ATTACHMENT_KINDS
+        )
+    if request.method == "POST":
+        if upload_form is None:
+            raise PermissionDenied
+        if upload_form.is_valid():
+            try:
+                services.mechanism_add_documents(
+                    actor=request.user,
+                    mechanism=mechanism,
+                    uploads=upload_form.cleaned_data["files"],
+                )
+            except ValidationError as exc:
+                apply_errors(upload_form, exc)
+            else:
+                messages.success(request, _("The documents were attached."))
+                return redirect(mechanism.get_absolute_url())
+    attachments = list(Attachment.objects.for_record(mechanism))
+    documents = sum(1 for a in attachments if a.kind == AttachmentKind.DOCUMENT)
+    return render(
+        request,
+        "rectification/mechanisms/detail.html",
+        {
+            "org": org,
+            "campaign": mechanism.campaign,
+            "mechanism": mechanism,
+            "in_place": mechanism.is_in_place(documents),
+            "attachments": attachments,
+            "can_record": can_record,
+            "can_manage_attachments": can_record,
+            "attachment_form": upload_form,
+            "upload_url": mechanism.get_absolute_url(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mechanism_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    mechanism = _get_mechanism_for_user(request, pk, Action.RECORD)
+    taken = set(
+        Mechanism.objects.for_campaign(mechanism.organization, mechanism.campaign)
+        .filter(kind__isnull=False)
+        .values_list("kind_id", flat=True)
+    )
+    form = MechanismForm(
+        request.POST or None, instance=mechanism, taken_kind_ids=taken, editing=True
+    )
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.mechanism_update(
+                actor=request.user,
+                mechanism=mechanism,
+                fields=form.service_fields(),
+                seen_updated_at=form.seen_updated_at,
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+            status = conflict_status(exc)
+        else:
+            messages.success(request, _("The mechanism was saved."))
+            return redirect(mechanism.get_absolute_url())
+    return render(
+        request,
+        "rectification/mechanisms/form.html",
+        {
+            "org": mechanism.organization,
+            "campaign": mechanism.campaign,
+            "form": form,
+            "mechanism": mechanism,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mechanism_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    mechanism = _get_mechanism_for_user(request, pk, Action.RECORD)
+    if request.method == "POST":
+        services.mechanism_delete(actor=request.user, mechanism=mechanism)
+        messages.success(request, _("The mechanism and its documents were deleted."))
+        return redirect(_register_url(mechanism.organization_id, mechanism.campaign_id))
+    return render(
+        request,
+        "rectification/mechanisms/confirm_delete.html",
+        {"org": mechanism.organization, "campaign": mechanism.campaign, "mechanism": mechanism},
+    )
