@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -57,6 +58,50 @@ def notify(
                     title=str(title)[:300],
                     body=str(body),
                     url=url,
+                    created_at=now,
+                )
+            )
+    if not rows:
+        return []
+    created = Notification.objects.bulk_create(rows)
+    if getattr(settings, "NOTIFY_BY_EMAIL", False):
+        ids = [n.pk for n in created if n.recipient.email]
+        if ids:
+            transaction.on_commit(lambda: _enqueue_emails(ids))
+    return created
+
+
+@dataclass(frozen=True)
+class Message:
+    """One notification for one recipient, for notify_batch()."""
+
+    recipient: Any
+    verb: str
+    title: Any
+    body: Any = ""
+    url: str = ""
+
+
+def notify_batch(messages: Iterable[Message]) -> list[Notification]:
+    """Like notify(), for many messages that differ per recipient (the daily reminders):
+    each active recipient gets their message rendered in their preferred language. One
+    INSERT for all rows and, when settings.NOTIFY_BY_EMAIL is on, one Celery task on
+    commit for those with an e-mail address; cost independent of the number of
+    messages."""
+    rows: list[Notification] = []
+    now = timezone.now()
+    for message in messages:
+        user = message.recipient
+        if user is None or not user.is_active:
+            continue
+        with translation.override(_language(user)):
+            rows.append(
+                Notification(
+                    recipient=user,
+                    verb=message.verb,
+                    title=str(message.title)[:300],
+                    body=str(message.body),
+                    url=message.url,
                     created_at=now,
                 )
             )

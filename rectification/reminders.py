@@ -1,0 +1,353 @@
+"""The daily reminders (issue #4 part 8), run by the Celery beat job
+rectification.tasks.daily_reminders every morning.
+
+What is reminded, and to whom (the organization's secretaries: role "secretary" at that
+very organization; for items also the responsible member's login, when linked):
+
+* a problem-list item (of an approved list, not closed) whose deadline is 7, 3 or 1
+  days away;
+* an overdue item: on its first day overdue and then weekly (days overdue 1, 7, 14, 21,
+  … up to OVERDUE_MAX_WEEKS weeks), not daily;
+* materials not submitted as a phase ends (the phase ends within PHASE_DAYS_BEFORE days
+  or ended yesterday): the activity plan for phase 1, the two self-examination
+  statements for phase 2, the problem list for phase 3. "Submitted" means submitted
+  for review or approved; a draft or a returned record is not. Organizations of the
+  kinds that run the campaign (activities.requirements.PARTICIPATING_KINDS), in the
+  campaign's subtree.
+
+Once-only: every reminder has a key naming its event (models/reminders.py); the
+ReminderSent ledger's unique (recipient, key) constraint lets each be sent once, however
+often the job runs. In-app notifications go through portal.notifications
+(notify_batch); e-mail copies follow on commit where NOTIFY_BY_EMAIL is on.
+
+Cost of a run: a fixed handful of queries whatever the number of organizations and
+items: items due or overdue today (1), their organizations' secretaries (1), the phases
+ending around today (1), per such phase the secretaries of the organizations missing
+the material (1, usually 0-2 phases), the ledger insert (1 bulk) and read-back (1), and
+the notification insert (1 bulk). Large inserts are split into batches by Django.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils.functional import lazy
+from django.utils.translation import gettext, ngettext
+
+from activities.models import ActivityPlan, Phase, SelfExamination, StatementSubject
+from activities.requirements import PARTICIPATING_KINDS
+from portal.accounts.models import Role, RoleAssignment
+from portal.notifications.services import Message, notify_batch
+from portal.reviews.models import ReviewStatus
+
+from .models import ItemStatus, ProblemItem, ProblemList, ReminderSent
+
+log = logging.getLogger(__name__)
+
+DUE_DAYS = (7, 3, 1)
+OVERDUE_EVERY = 7
+OVERDUE_MAX_WEEKS = 52
+PHASE_DAYS_BEFORE = 3
+SUBMITTED = (ReviewStatus.SUBMITTED, ReviewStatus.APPROVED)
+
+VERB_DUE = "reminder.item_due"
+VERB_OVERDUE = "reminder.item_overdue"
+VERB_PHASE_END = "reminder.phase_end"
+
+
+def overdue_days_to_remind() -> list[int]:
+    """1, 7, 14, 21, … : the first day overdue, then weekly."""
+    return [1] + [OVERDUE_EVERY * week for week in range(1, OVERDUE_MAX_WEEKS + 1)]
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something to remind an organization (and perhaps named people) of."""
+
+    key: str
+    organization_id: int
+    verb: str
+    title: Any  # lazy: rendered in each recipient's language
+    body: Any
+    url: str
+    also: tuple[Any, ...] = ()  # users reminded besides the secretaries
+
+
+@dataclass
+class RunReport:
+    """What a run found and sent (logged by the task, read by tests)."""
+
+    events: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    sent: int = 0
+    already_sent: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"events": dict(self.events), "sent": self.sent, "already_sent": self.already_sent}
+
+
+# --- texts, rendered lazily per recipient ----------------------------------------------------
+
+
+def _due_title(days: int, number: int, org: str) -> str:
+    return ngettext(
+        "Deadline tomorrow: item %(number)d of the problem list of %(org)s",
+        "Deadline in %(days)d days: item %(number)d of the problem list of %(org)s",
+        days,
+    ) % {"days": days, "number": number, "org": org}
+
+
+def _overdue_title(days: int, number: int, org: str) -> str:
+    return ngettext(
+        "Overdue by %(days)d day: item %(number)d of the problem list of %(org)s",
+        "Overdue by %(days)d days: item %(number)d of the problem list of %(org)s",
+        days,
+    ) % {"days": days, "number": number, "org": org}
+
+
+def _item_body(description: str, deadline: dt.date, overdue: bool) -> str:
+    text = description.strip().replace("\n", " ")
+    if len(text) > 200:
+        text = text[:200] + "…"
+    ask = (
+        gettext("Finish the rectification and request closure, or request an extension.")
+        if overdue
+        else gettext("Request closure with evidence once it is done, or an extension in time.")
+    )
+    return "\n".join([text, gettext("Deadline: %(date)s.") % {"date": deadline.isoformat()}, ask])
+
+
+_MATERIAL = {
+    1: lambda: gettext("the activity plan"),
+    2: lambda: gettext("the self-examination statements"),
+    3: lambda: gettext("the problem list"),
+}
+
+
+def _phase_title(number: int, ends_on: dt.date, ended: bool, org: str) -> str:
+    values = {
+        "n": number,
+        "date": ends_on.isoformat(),
+        "what": _MATERIAL[number](),
+        "org": org,
+    }
+    if ended:
+        return gettext("Phase %(n)d ended on %(date)s: %(what)s of %(org)s not submitted") % values
+    return gettext("Phase %(n)d ends on %(date)s: %(what)s of %(org)s not submitted") % values
+
+
+def _phase_body(number: int, campaign: str) -> str:
+    return gettext(
+        "%(campaign)s: submit %(what)s for review. A draft or a returned version does not "
+        "count as submitted."
+    ) % {"campaign": campaign, "what": _MATERIAL[number]()}
+
+
+_lazy = lazy(lambda fn, *args: fn(*args), str)
+
+
+def _text(fn: Callable[..., str], *args: Any) -> Any:
+    """A string rendered when the notification is written, in the recipient's language."""
+    return _lazy(fn, *args)
+
+
+# --- what is due today -------------------------------------------------------------------------
+
+
+def _item_events(today: dt.date) -> tuple[list[Event], Any]:
+    """Items whose deadline is 7/3/1 days away or which are overdue by 1, 7, 14, …
+    days; of approved lists of active campaigns and organizations; not closed. One
+    query; also returns the queryset of their organizations' ids (for a subquery)."""
+    due = {today + dt.timedelta(days=d): d for d in DUE_DAYS}
+    overdue = {today - dt.timedelta(days=d): d for d in overdue_days_to_remind()}
+    items = (
+        ProblemItem.objects.filter(
+            deadline__in=[*due, *overdue],
+            problem_list__review_status=ReviewStatus.APPROVED,
+            problem_list__campaign__is_active=True,
+            problem_list__organization__is_active=True,
+        )
+        .exclude(status=ItemStatus.CLOSED)
+        .select_related("problem_list__organization", "responsible_member__user")
+        .order_by("pk")
+    )
+    events = []
+    for item in items:
+        org = item.problem_list.organization
+        member = item.responsible_member
+        also = (member.user,) if member is not None and member.user_id else ()
+        if item.deadline in due:
+            days = due[item.deadline]
+            key, verb, title = (
+                f"item:{item.pk}:due:{item.deadline.isoformat()}:{days}",
+                VERB_DUE,
+                _text(_due_title, days, item.number, org.short_name),
+            )
+        else:
+            days = overdue[item.deadline]
+            key, verb, title = (
+                f"item:{item.pk}:overdue:{item.deadline.isoformat()}:{days}",
+                VERB_OVERDUE,
+                _text(_overdue_title, days, item.number, org.short_name),
+            )
+        body = _text(_item_body, item.description, item.deadline, verb == VERB_OVERDUE)
+        events.append(Event(key, org.pk, verb, title, body, item.get_absolute_url(), also))
+    org_ids = items.values("problem_list__organization_id")
+    return events, org_ids
+
+
+def _secretaries(org_filter: Q) -> dict[int, list[RoleAssignment]]:
+    """{organization id: the secretary role assignments there (active users), with the
+    user and the organization loaded}. One query."""
+    rows = (
+        RoleAssignment.objects.filter(org_filter, role=Role.SECRETARY, user__is_active=True)
+        .select_related("user", "organization")
+        .order_by("organization_id", "user_id")
+    )
+    result: dict[int, list[RoleAssignment]] = defaultdict(list)
+    for ra in rows:
+        result[ra.organization_id].append(ra)
+    return result
+
+
+def _missing_material(phase: Phase) -> Exists | Q:
+    """A condition on Organization rows: the phase's material is not submitted."""
+    campaign = phase.campaign
+    if phase.number == 1:
+        done = ActivityPlan.objects.filter(
+            organization=OuterRef("pk"), campaign=campaign, review_status__in=SUBMITTED
+        )
+        return ~Exists(done)
+    if phase.number == 2:
+
+        def statement(subject: str) -> Exists:
+            return Exists(
+                SelfExamination.objects.filter(
+                    organization=OuterRef("pk"),
+                    campaign=campaign,
+                    subject=subject,
+                    review_status__in=SUBMITTED,
+                )
+            )
+
+        return ~statement(StatementSubject.TEAM) | ~statement(StatementSubject.SECRETARY)
+    done = ProblemList.objects.filter(
+        organization=OuterRef("pk"), campaign=campaign, review_status__in=SUBMITTED
+    )
+    return ~Exists(done)
+
+
+_MATERIAL_KEY = {1: "plan", 2: "statements", 3: "problem-list"}
+_MATERIAL_URL = {
+    1: "activities:plan_overview",
+    2: "activities:statement_list",
+    3: "rectification:problem_lists",
+}
+
+
+def _phase_events(today: dt.date) -> list[tuple[Event, list[Any]]]:
+    """Phase-end events with their recipients: phases 1-3 of active campaigns ending
+    within PHASE_DAYS_BEFORE days or yesterday; for each, the participating
+    organizations whose material is not submitted, with their secretaries. One query
+    for the phases, then one per such phase (organizations joined with their
+    secretaries' role assignments)."""
+    from organizations.models import Organization
+
+    phases = (
+        Phase.objects.filter(
+            campaign__is_active=True,
+            number__in=_MATERIAL_KEY,
+            ends_on__gte=today - dt.timedelta(days=1),
+            ends_on__lte=today + dt.timedelta(days=PHASE_DAYS_BEFORE),
+        )
+        .select_related("campaign__lead_organization")
+        .order_by("ends_on", "pk")
+    )
+    result = []
+    for phase in phases:
+        campaign = phase.campaign
+        missing = Organization.objects.filter(
+            _missing_material(phase),
+            path__startswith=campaign.lead_organization.path,
+            is_active=True,
+            kind__in=PARTICIPATING_KINDS,
+        ).values("pk")
+        ended = phase.ends_on < today
+        for org_id, assignments in _secretaries(Q(organization_id__in=missing)).items():
+            org_name = assignments[0].organization.short_name
+            key = (
+                f"{_MATERIAL_KEY[phase.number]}:org{org_id}:campaign{campaign.pk}:"
+                f"phase{phase.number}-end:{phase.ends_on.isoformat()}"
+            )
+            event = Event(
+                key=key,
+                organization_id=org_id,
+                verb=VERB_PHASE_END,
+                title=_text(_phase_title, phase.number, phase.ends_on, ended, org_name),
+                body=_text(_phase_body, phase.number, campaign.name),
+                url=reverse(_MATERIAL_URL[phase.number], args=[org_id]),
+            )
+            result.append((event, [ra.user for ra in assignments]))
+    return result
+
+
+# --- sending once --------------------------------------------------------------------------------
+
+
+def _claim(pairs: Iterable[tuple[Any, str]], today: dt.date) -> set[tuple[int, str]]:
+    """Insert a ledger row for each (user, key) not sent before and return the pairs
+    this call inserted. Concurrent runs cannot both claim a pair: the unique
+    constraint lets one insert win and the other's row is skipped (ON CONFLICT DO
+    NOTHING); each run then reads back only the rows under its own token. Two queries."""
+    run = uuid.uuid4()
+    rows = [
+        ReminderSent(recipient_id=user.pk, key=key, run=run, sent_on=today) for user, key in pairs
+    ]
+    if not rows:
+        return set()
+    ReminderSent.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+    return set(ReminderSent.objects.filter(run=run).values_list("recipient_id", "key"))
+
+
+@transaction.atomic
+def send_daily_reminders(today: dt.date) -> RunReport:
+    """Find today's reminders and send each one that was never sent before (in-app,
+    and by e-mail on commit where configured). Safe to run any number of times a day:
+    a reminder already in the ledger is skipped. Returns counts per kind of event."""
+    report = RunReport()
+    item_events, item_org_ids = _item_events(today)
+    secretaries = _secretaries(Q(organization_id__in=item_org_ids)) if item_events else {}
+    planned: list[tuple[Any, Event]] = []
+    for event in item_events:
+        report.events[event.verb] += 1
+        users = [ra.user for ra in secretaries.get(event.organization_id, [])]
+        for user in [*users, *event.also]:
+            planned.append((user, event))
+    for event, users in _phase_events(today):
+        report.events[event.verb] += 1
+        planned.extend((user, event) for user in users)
+
+    # One reminder per (recipient, key), active users only.
+    unique: dict[tuple[int, str], tuple[Any, Event]] = {}
+    for user, event in planned:
+        if user is not None and user.is_active:
+            unique.setdefault((user.pk, event.key), (user, event))
+    claimed = _claim(((user, event.key) for user, event in unique.values()), today)
+    messages = [
+        Message(recipient=user, verb=event.verb, title=event.title, body=event.body, url=event.url)
+        for (user_id, key), (user, event) in unique.items()
+        if (user_id, key) in claimed
+    ]
+    notify_batch(messages)
+    report.sent = len(messages)
+    report.already_sent = len(unique) - len(messages)
+    log.info("daily reminders for %s: %s", today, report.as_dict())
+    return report
