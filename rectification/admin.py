@@ -79,3 +79,32 @@ class PledgeBoardAdmin(admin.ModelAdmin):
     list_display = ["organization", "created_at"]
     raw_id_fields = ["organization", "created_by"]
     readonly_fields = ["token"]
+
+
+# --- working mechanisms (SPEC §6.3): the site administrator maintains the kinds the
+# register expects (the six are seeded); the ledger of reminders sent is read-only. ---
+from .models import MechanismKind, ReminderSent  # noqa: E402
+
+
+@admin.register(MechanismKind)
+class MechanismKindAdmin(admin.ModelAdmin):
+    list_display = ["order", "name_zh", "name_en", "code"]
+    list_display_links = ["name_zh"]
+    search_fields = ["code", "name_zh", "name_en"]
+    ordering = ["order", "pk"]
+
+
+@admin.register(ReminderSent)
+class ReminderSentAdmin(admin.ModelAdmin):
+    """What the daily reminder job sent, to whom and when (rectification/reminders.py)."""
+
+    list_display = ["sent_on", "recipient", "key"]
+    list_filter = ["sent_on"]
+    search_fields = ["key", "recipient__username"]
+    list_select_related = ["recipient"]
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False

@@ -299,3 +299,20 @@ def test_campaign_switch_shows_the_register_of_the_campaign_picked(world):
     older = client.get(f"{url}?campaign={first.pk}")
     assert older.context["campaign"] == first
     assert "2014年的制度" in older.content.decode()
+
+
+def test_site_administrator_maintains_the_kinds_in_the_admin(world):
+    kinds()
+    admin = client_for(world, "admin")
+    assert admin.get(reverse("admin:rectification_mechanismkind_changelist")).status_code == 200
+    kind = MechanismKind.objects.get(code="org_life")
+    page = admin.get(reverse("admin:rectification_mechanismkind_change", args=[kind.pk]))
+    assert page.status_code == 200
+    assert admin.get(reverse("admin:rectification_remindersent_changelist")).status_code == 200
+    assert admin.get(reverse("admin:rectification_remindersent_add")).status_code == 403
+    assert (
+        client_for(world, "reviewer")
+        .get(reverse("admin:rectification_mechanismkind_changelist"))
+        .status_code
+        == 302
+    )  # not staff: the admin's own login page
