@@ -37,8 +37,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from django.utils import translation
 
 from organizations.models import Organization
 from portal.accounts.models import User
@@ -87,7 +89,9 @@ def build_campaign_demo(county: Organization, users: dict[str, User]) -> Report:
     campaign = ensure_campaign_2014(county)
     if campaign_demo_exists(county, campaign):
         return Report(created=False)
-    with transaction.atomic():
+    # In the site's language, as the county's users would write: review snapshots and
+    # notifications store labels in the language active when they are written.
+    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
         demo = Demo(demo_cast(county, users), DATED_APPS)
         orgs = demo.cast.participating()
         phase1.build(demo, orgs)

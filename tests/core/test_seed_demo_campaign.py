@@ -140,8 +140,10 @@ def test_resubmitted_statement_shows_the_reviewer_what_changed(county: Organizat
         organization=secretary_org(), subject=StatementSubject.TEAM
     )
     assert statement.review_status == ReviewStatus.SUBMITTED
-    # In the language it was written in: snapshots keep choice labels as displayed.
-    response = client("reviewer").get(statement.get_absolute_url())
+    # Read in the site's language, the demo's: review snapshots keep choice labels as
+    # displayed when they were taken, so in another language the labels differ too.
+    chinese = {"Accept-Language": "zh-hans"}
+    response = client("reviewer").get(statement.get_absolute_url(), headers=chinese)
     review = response.context["review"]
     assert [c.key for c in review.changed] == ["problems"]
     assert any(e.action == "return" and e.comment for e in review.events)
