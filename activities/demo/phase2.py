@@ -17,6 +17,7 @@ from . import texts
 from .kit import LX_REVIEWER, Demo, date, shift
 from .phase1 import meeting
 from .story import (
+    APPROVED,
     DRAFT,
     NONE,
     RETURNED,
@@ -118,7 +119,8 @@ def statement(demo: Demo, org: Organization, subject: str, state: str) -> None:
 
 def special_meeting(demo: Demo, org: Organization, story: Story) -> None:
     """The meeting, with the organization's reviewer as the higher-level guide (unless
-    the story says none came), and the secretary's self-criticism and two criticisms."""
+    the story says none came), the secretary's self-criticism and two criticisms, and
+    its record's review."""
     if story.special == "none":
         return
     code, cast = org.code, demo.cast
@@ -132,7 +134,7 @@ def special_meeting(demo: Demo, org: Organization, story: Story) -> None:
         guide = cast.reviewers[code]
         above = cast.orgs["QS-LX"] if guide.username == LX_REVIEWER else cast.parent(org)
         values.update(guide_name=guide.full_name, guide_organization=above, guide_user=guide)
-    day = demo.day("2014-07-14", 12)
+    day = demo.day("2014-07-08", 10)
     topic = f"{org.short_name}{texts.SPECIAL_TOPIC}"
     record = meeting(demo, org, MeetingKind.SPECIAL, day, 14, topic, **values)
     secretary = cast.officer(code, PartyPost.SECRETARY)
@@ -155,6 +157,23 @@ def special_meeting(demo: Demo, org: Organization, story: Story) -> None:
                 about_member=about,
                 points=points,
             )
+    special_review(demo, org, record, story.special_review, day)
+
+
+def special_review(demo: Demo, org: Organization, record: Any, state: str, day: str) -> None:
+    """The meeting's record sent up for review by the secretary (it needs the guide),
+    then decided as `state` says."""
+    if state == NONE or not record.has_guide:
+        return
+    code, cast = org.code, demo.cast
+    submitted = SUBMITTED_ON.get(("special", code)) or shift(day, demo.rng.randint(2, 4))
+    with demo.step(submitted, hour=10):
+        review = meetings.special_meeting_submit(actor=cast.secretaries[code], meeting=record)
+    if state == RETURNED:
+        comment = texts.SPECIAL_RETURNED
+        demo.review(review, ReviewAction.RETURN, cast.reviewers[code], shift(submitted, 3), comment)
+    elif state == APPROVED:
+        demo.review(review, ReviewAction.APPROVE, cast.reviewers[code], shift(submitted, 2))
 
 
 def appraisal(demo: Demo, org: Organization, story: Story, grades: dict) -> None:

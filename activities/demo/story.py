@@ -27,6 +27,7 @@ class Story:
     team: str = APPROVED  # the team's self-examination statement
     secretary: str = APPROVED  # the secretary's statement
     special: str = "guide"  # special meeting: guide / no_guide / none
+    special_review: str = APPROVED  # its record's review (NONE: never submitted)
     appraisal: str = "closed"  # closed (approved) / pending (approval waits) / open / none
 
 
@@ -59,14 +60,15 @@ STORIES: dict[str, Story] = {
         special="no_guide",
         appraisal="pending",
     ),
-    "QS-KFQ-04": Story(exchanges=2),
+    "QS-KFQ-04": Story(exchanges=2, special_review=RETURNED),
     "QS-KFQ-05": Story(secretary=SUBMITTED),
     "QS-KFQ-06": replace(LAGGARD, plan=SUBMITTED, exchanges=1, talks=0),
     "QS-KFQ-07": replace(LAGGARD, plan=RETURNED),
+    "QS-KFQ-08": Story(special_review=SUBMITTED),
     "QS-KFQ-09": Story(team=SUBMITTED, special="none"),
     "QS-KFQ-10": Story(team=RETURNED, secretary=DRAFT, special="none", appraisal="open"),
     "QS-KFQ-11": Story(secretary=SUBMITTED, opinions="open"),
-    "QS-JZ-02": Story(exchanges=2),
+    "QS-JZ-02": Story(exchanges=2, special_review=NONE),
     "QS-JZ-05": replace(IDLE, plan=DRAFT),
     "QS-JZ-07": Story(team=SUBMITTED, secretary=SUBMITTED, appraisal="none"),
     "QS-DM": Story(counseling="partial", exchanges=2),
@@ -83,6 +85,7 @@ SUBMITTED_ON = {
     ("secretary", SECRETARY_ORG): "2014-07-04",  # returned on 2014-07-10
     ("secretary", "QS-KFQ-05"): "2014-07-15",
     ("secretary", "QS-KFQ-11"): "2014-07-18",
+    ("special", "QS-KFQ-08"): "2014-07-22",
 }
 
 # Mobilization meetings held for others: the holder, its day, and the organizations

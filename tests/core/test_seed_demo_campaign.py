@@ -41,6 +41,7 @@ from activities.models import (
     StatementSubject,
     SuggestionBox,
 )
+from activities.models.meetings import SpecialMeetingReview
 from activities.selectors_study import counseling_coverage_in
 from organizations.demo import SECRETARY_ORG
 from organizations.models import Organization
@@ -222,6 +223,9 @@ def test_phase_two_records_in_every_state(county: Organization) -> None:
     special = Meeting.objects.filter(kind=MeetingKind.SPECIAL)
     assert special.exclude(guide_name="").exists() and special.filter(guide_name="").exists()
     assert CriticismEntry.objects.exists()
+    reviews = set(SpecialMeetingReview.objects.values_list("review_status", flat=True))
+    assert reviews == {ReviewStatus.APPROVED, ReviewStatus.SUBMITTED, ReviewStatus.RETURNED}
+    assert special.exclude(guide_name="").filter(special_review__isnull=True).exists()
     sessions = set(AppraisalSession.objects.values_list("status", flat=True))
     assert sessions == {SessionStatus.CLOSED, SessionStatus.OPEN}
     assert AppraisalResult.objects.filter(session__status=SessionStatus.CLOSED).exists()
