@@ -124,7 +124,11 @@ def test_seeded_2014_campaign_shows_its_phases_grades_and_categories(world: Any)
     assert [p.number for p in response.context["phases"]] == [1, 2, 3]
     assert [g.code for g in response.context["grades"]] == ["good", "fair", "poor"]
     assert len(response.context["categories"]) == 9
-    assert "学习教育、听取意见" in response.content.decode()
+    assert "Study and education, listening to opinions" in response.content.decode()
+    chinese = client_for(world, "admin").get(
+        campaign.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    assert "学习教育、听取意见" in chinese.content.decode()
 
 
 def test_administrator_creates_a_campaign_with_phases_grades_and_categories(world: Any) -> None:
