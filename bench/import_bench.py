@@ -230,7 +230,7 @@ def run_one(url: str, rows: int) -> int:
 
     from organizations.imports import MemberImporter
     from organizations.models import Member
-    from organizations.resources import MemberResource, _write_xlsx, export_rows
+    from organizations.resources import MemberResource, export_rows, write_xlsx
 
     reviewer, branches = seed()
     data = roster(rows, branches)
@@ -252,7 +252,7 @@ def run_one(url: str, rows: int) -> int:
 
     def export() -> int:
         headers, body = export_rows(MemberResource(user=reviewer), Member.objects.all(), reviewer)
-        handle = _write_xlsx("党员名册", headers, body)
+        handle = write_xlsx("党员名册", headers, body)
         size = len(handle.read())
         handle.close()
         return size

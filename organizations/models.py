@@ -441,7 +441,7 @@ class MemberTransfer(models.Model):
 
 
 class ImportJob(models.Model):
-    """One uploaded spreadsheet, from the preview to the import (organizations/imports.py).
+    """One uploaded spreadsheet, from the preview to the import (organizations/imports/).
 
     The file is kept in the default storage under imports/<uuid>, never served by URL,
     and deleted when the job ends. `errors` holds {row, column, message} in the

@@ -1,6 +1,6 @@
 """Pages for spreadsheet import and export (mounted at /io/, app "io").
 
-Who may do what (organizations/imports.py IMPORT_ACTIONS):
+Who may do what (organizations/imports/engine.py IMPORT_ACTIONS):
 - import members or enterprises: RECORD (secretary, clerk) or MANAGE_ACCOUNTS
   (reviewer) on the target organization; rows outside that scope are refused row by row;
 - import organizations: MANAGE_ACCOUNTS on the parent (new) or the node (update);

@@ -1,4 +1,4 @@
-"""Cell cleaning and file checks of organizations/imports.py: the forms real rosters
+"""Cell cleaning and file checks of organizations/imports/: the forms real rosters
 come in (dates, full-width digits, stray spaces, Excel numbers)."""
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from organizations.imports import IMPORTERS
 from organizations.models import Enterprise, Member, Organization
 from organizations.resources import RESOURCES, export_response
 from portal.accounts.models import User
+from tests.organizations.test_io_support import body
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +33,7 @@ def round_trip(username: str, kind: str, fmt: str) -> tuple[int, int, int, int]:
     user = User.objects.get(username=username)
     resource = RESOURCES[kind](user=user)
     response = export_response(resource, QUERYSETS[kind](), user=user, fmt=fmt, filename="x")
-    data = b"".join(response.streaming_content)
+    data = body(response)
     importer = IMPORTERS[kind](actor=user, file_name=f"demo.{fmt}")
     report = importer.run(io.BytesIO(data), fmt, commit=True)
     assert report.errors == [], report.errors[:5]

@@ -1,4 +1,4 @@
-"""The import engine (organizations/imports.py): what a roster creates and changes, every
+"""The import engine (organizations/imports/): what a roster creates and changes, every
 error class by row and column, scope, all-or-nothing, history and round trips."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from tests.conftest import World
 from tests.factories import EnterpriseFactory, MemberFactory
 from tests.organizations.test_io_support import (
     MEMBER_HEADINGS,
+    body,
     citizen_id,
     credit_code,
     csv_bytes,
@@ -40,7 +41,7 @@ def roster(world: World, n: int, org: Organization | None = None, **overrides) -
 
 def exported(resource, queryset, user, fmt: str = "xlsx") -> bytes:
     response = export_response(resource, queryset, user=user, fmt=fmt, filename="x")
-    return b"".join(response.streaming_content)
+    return body(response)
 
 
 # --- members: the happy path -----------------------------------------------------------

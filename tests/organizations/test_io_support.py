@@ -104,6 +104,13 @@ def errors_by_cell(report: ImportReport) -> dict[tuple[int, str], str]:
     return {(e["row"], e["column"]): e["message"] for e in report.errors}
 
 
+def body(response: Any) -> bytes:
+    """The bytes of a download, small (in memory) or streamed from a file; closes it."""
+    data = b"".join(response.streaming_content) if response.streaming else response.content
+    response.close()
+    return data
+
+
 def read_xlsx(content: bytes) -> list[list[Any]]:
     book = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
     rows = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]

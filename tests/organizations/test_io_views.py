@@ -201,7 +201,9 @@ def test_the_import_page_explains_that_masked_exports_do_not_round_trip(world: W
 
 
 def test_the_template_has_headings_an_example_row_and_drop_down_lists(world: World) -> None:
-    response = client_for(world, "secretary").get(f"/io/template/members.xlsx?org={world.own.pk}")
+    response = client_for(world, "secretary").get(
+        f"/io/template/members.xlsx?org={world.own.pk}", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
     book = openpyxl.load_workbook(io.BytesIO(response.content))
     sheet = book.worksheets[0]
     headings = [c.value for c in sheet[1]]
@@ -233,6 +235,20 @@ def test_other_templates_import_cleanly_for_the_reviewer(world: World, kind: str
     content = client.get(f"/io/template/{kind}.xlsx?org={world.park_a.pk}").content
     job = job_of(upload(client, content, kind=kind, query=f"?org={world.park_a.pk}"))
     assert job.status == ImportJob.Status.CHECKED, job.errors
+
+
+def test_the_chinese_ui_gets_chinese_messages_headings_and_template(world: World, settings) -> None:
+    settings.LANGUAGE_CODE = "zh-hans"
+    client = client_for(world, "secretary")
+    rows = [member_values(0, world.own, 入党时间="2014-02-30")]
+    job = job_of(upload(client, xlsx_bytes(table(rows))))
+    assert job.language == "zh-hans"
+    assert job.errors == [{"row": 2, "column": "入党时间", "message": "日历上不存在此日期。"}]
+    html = client.get(f"/io/jobs/{job.pk}/").content.decode()
+    assert "日历上不存在此日期。" in html
+    content = client.get("/io/template/members.xlsx").content
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).worksheets[0]
+    assert [c.value for c in sheet[1]][:2] == ["姓名", "性别"]
 
 
 # --- the background path -------------------------------------------------------------------
