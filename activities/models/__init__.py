@@ -4,7 +4,14 @@ campaigns: Campaign, Phase, AppraisalGrade, ProblemCategory (data that varies by
 Further modules (plans, meetings, study, opinions, phase 2 records) are imported below.
 """
 
-from .campaigns import AppraisalGrade, BilingualName, Campaign, CampaignQuerySet, Phase, ProblemCategory
+from .campaigns import (
+    AppraisalGrade,
+    BilingualName,
+    Campaign,
+    CampaignQuerySet,
+    Phase,
+    ProblemCategory,
+)
 from .opinions import (
     AddressedTo,
     IllegalTransition,
