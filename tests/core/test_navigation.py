@@ -12,15 +12,29 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize(
     ("persona", "present", "absent"),
     [
-        ("reviewer", ["reviews:inbox", "accounts:user_list"], ["reviews:returned", "activities:campaign_list"]),
+        (
+            "reviewer",
+            ["reviews:inbox", "accounts:user_list"],
+            ["reviews:returned", "activities:campaign_list"],
+        ),
         ("instructor", ["reviews:inbox"], ["reviews:returned", "accounts:user_list"]),
-        ("secretary", ["reviews:returned", "organizations:tree"], ["reviews:inbox", "accounts:user_list"]),
+        (
+            "secretary",
+            ["reviews:returned", "organizations:tree"],
+            ["reviews:inbox", "accounts:user_list"],
+        ),
         ("clerk", ["organizations:tree"], ["reviews:inbox", "reviews:returned"]),
-        ("office", ["organizations:tree"], ["reviews:inbox", "reviews:returned", "accounts:user_list"]),
+        (
+            "office",
+            ["organizations:tree"],
+            ["reviews:inbox", "reviews:returned", "accounts:user_list"],
+        ),
         ("admin", ["reviews:inbox", "activities:campaign_list", "admin:index"], []),
     ],
 )
-def test_navigation_fits_the_role(world: World, persona: str, present: list[str], absent: list[str]) -> None:
+def test_navigation_fits_the_role(
+    world: World, persona: str, present: list[str], absent: list[str]
+) -> None:
     html = client_for(world, persona).get("/").content.decode()
     nav = html[html.index('id="main-nav"') : html.index("</nav>")]
     for name in present:
