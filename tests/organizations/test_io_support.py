@@ -11,6 +11,8 @@ from typing import Any
 
 import openpyxl
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.signals import request_finished
+from django.db import close_old_connections
 
 from organizations.imports import IMPORTERS, ImportReport
 from organizations.models import Organization
@@ -105,9 +107,17 @@ def errors_by_cell(report: ImportReport) -> dict[tuple[int, str], str]:
 
 
 def body(response: Any) -> bytes:
-    """The bytes of a download, small (in memory) or streamed from a file; closes it."""
-    data = b"".join(response.streaming_content) if response.streaming else response.content
-    response.close()
+    """The bytes of a download, small (in memory) or streamed from a file (then closed,
+    as a server would, without the request_finished handler that closes the database
+    connection: Django's test client does the same)."""
+    if not response.streaming:
+        return response.content
+    data = b"".join(response.streaming_content)
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
     return data
 
 
