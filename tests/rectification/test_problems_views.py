@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from activities.models import Campaign, CriticismEntry, OpinionStatus, ProblemCategory
 from activities.services_meetings import criticism_add
@@ -46,6 +46,14 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _files_in_tmp(media_root: Any) -> None:
     """Evidence files go to a temporary MEDIA_ROOT."""
+
+
+@pytest.fixture(autouse=True)
+def _no_language_left_behind() -> Any:
+    """A request in English activates English for this thread; later tests expect the
+    default language."""
+    yield
+    translation.deactivate()
 
 
 # --- the matrices, by the organization the object belongs to ---------------------------------
