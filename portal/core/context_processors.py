@@ -32,6 +32,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     # "returned to me" for those who submit.
     if user.is_superuser or held & {Role.REVIEWER, Role.INSTRUCTOR}:
         items.append(("reviews:inbox", _("Review inbox")))
+        items.append(("rectification:overdue_items", _("Overdue items")))
     if grants.scope(Action.SUBMIT):
         items.append(("reviews:returned", _("Returned to me")))
     if grants.scope(Action.MANAGE_ACCOUNTS) is None or grants.scope(Action.MANAGE_ACCOUNTS):
