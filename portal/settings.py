@@ -194,6 +194,11 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
+# Development and tests find static files per request (no scan of STATIC_ROOT, which
+# may be absent or rewritten by a collectstatic elsewhere); production serves the
+# collected, hashed files.
+WHITENOISE_AUTOREFRESH = DEBUG
+WHITENOISE_USE_FINDERS = DEBUG
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 # Uploaded files are never served by URL: a permission-checked view streams them.
