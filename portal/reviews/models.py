@@ -20,7 +20,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 
@@ -71,6 +71,16 @@ class RecordLocked(PermissionDenied):
 def is_editable(record: Reviewable) -> bool:
     """May the record's authors change it? Only while it is a draft or returned."""
     return record.review_status in EDITABLE_STATUSES
+
+
+def site_language_snapshot(record: Reviewable) -> dict[str, str]:
+    """record.review_snapshot() written in the site's language (settings.LANGUAGE_CODE)
+    whoever takes it: a snapshot stored by a user reading English and one taken by a
+    reviewer reading Chinese then compare equal when the content did not change (choice
+    labels and other translated text). services.review_transition stores these and
+    selectors.changes_since_last_return compares against one."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return record.review_snapshot()
 
 
 class Reviewable(models.Model):

@@ -21,6 +21,7 @@ from .models import (
     ReviewStatus,
     ReviewTask,
     is_editable,
+    site_language_snapshot,
 )
 from .services import available_actions
 
@@ -85,7 +86,7 @@ def changes_since_last_return(
     returned = last_return(events)
     if returned is None:
         return None
-    return compare(returned.snapshot, record.review_snapshot(), type(record).review_label)
+    return compare(returned.snapshot, site_language_snapshot(record), type(record).review_label)
 
 
 @dataclass

@@ -36,6 +36,7 @@ from .models import (
     ReviewEvent,
     ReviewStatus,
     ReviewTask,
+    site_language_snapshot,
 )
 
 
@@ -129,7 +130,7 @@ def review_transition(
         actor=actor,
         at=now,
         comment=comment,
-        snapshot=locked.review_snapshot(),
+        snapshot=site_language_snapshot(locked),
     )
     # The record's own side effects (e.g. a closure request closes its problem item),
     # in this transaction: if the hook raises, nothing of the transition is kept.
