@@ -93,6 +93,8 @@ INSTALLED_APPS = [
     "organizations",
     "activities",
     "rectification",
+    # PDF reports (issue #5): a registry of report kinds rendered by Celery workers.
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -249,6 +251,15 @@ CELERY_BEAT_SCHEDULE["daily-reminders"] = {
     "task": "rectification.tasks.daily_reminders",
     "schedule": _crontab(hour=7, minute=30),
 }
+# Report requests that never reached the broker (Redis was down) or were lost with it
+# are sent again every minute (reports/tasks.py).
+CELERY_BEAT_SCHEDULE["resend-reports"] = {
+    "task": "reports.tasks.resend_reports",
+    "schedule": 60.0,
+}
+# Test hook: seconds each report render sleeps before WeasyPrint runs, so the
+# worker-kill test can kill a worker mid-render. 0 (off) unless set.
+REPORTS_TEST_RENDER_DELAY = env_int("REPORTS_TEST_RENDER_DELAY", 0)
 
 CACHES = {
     "default": (
@@ -312,7 +323,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # axes logs every request it inspects at INFO; only its warnings (lockouts) matter.
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        # WeasyPrint logs every layout step at INFO (reports/rendering.py).
+        "weasyprint.progress": {"level": "WARNING"},
+    },
 }
 
 # Product labels used by templates.

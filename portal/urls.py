@@ -11,6 +11,7 @@ urlpatterns = [
     path("io/", include("organizations.urls_io")),
     path("campaign/", include("activities.urls")),
     path("rectification/", include("rectification.urls")),
+    path("reports/", include("reports.urls")),
     path("box/", include("activities.urls_public")),
     path("pledges/", include("rectification.urls_pledges_public")),
     path("notice/", include("rectification.urls_public")),

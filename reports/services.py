@@ -1,0 +1,265 @@
+"""Writes of report requests: ask, send to the broker, render, retry, resend.
+
+Every status change is one conditional UPDATE that names the status (and, for a
+worker's result, the attempt) it expects, so a duplicate task delivery, a redelivery
+after a killed worker and a user's retry can never finish a request twice: the
+models.TRANSITIONS table lists the moves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+import time
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.accounts.permissions import can_view_personal_data
+
+from . import registry
+from .models import ReportRequest, ReportStatus, canonical_params
+from .rendering import render_html, render_pdf
+
+logger = logging.getLogger(__name__)
+
+# A queued request that was sent but has not started after this long is sent again
+# (its message was lost with a Redis that kept no data); a request still "rendering"
+# this long after its start had its worker die without a redelivery.
+STALE_QUEUED = dt.timedelta(minutes=10)
+# Waiting requests younger than this are left to the on_commit send in flight.
+FRESH = dt.timedelta(seconds=20)
+
+
+def _stale_rendering() -> dt.timedelta:
+    from .tasks import HARD_TIME_LIMIT
+
+    return dt.timedelta(seconds=HARD_TIME_LIMIT * 2)
+
+
+def _last_done(kind: str, params_key: str, language: str) -> ReportRequest | None:
+    return (
+        ReportRequest.objects.identical(kind, params_key, language)
+        .filter(status=ReportStatus.DONE)
+        .exclude(file="")
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
+
+
+def _copy_result(target: ReportRequest, source: ReportRequest) -> dict[str, Any]:
+    return {
+        "file": source.file.name,
+        "file_name": source.file_name,
+        "content_hash": source.content_hash,
+        "pages": source.pages,
+        "bytes": source.bytes,
+        "reused": True,
+    }
+
+
+@transaction.atomic
+def report_request(
+    *, actor: Any, kind: registry.ReportKind, params: registry.Params, language: str
+) -> ReportRequest:
+    """Record the request and send it to the workers once the transaction commits.
+
+    Runs kind.check (Http404 / PermissionDenied). Served at once, without a task, when
+    the kind has a fingerprint equal to that of the last done identical request.
+    Side effects: one row; after commit, a broker message (see report_send)."""
+    organization = kind.check(actor, params)
+    params = dict(params)
+    if kind.personal_data:
+        params["unmasked"] = organization is not None and can_view_personal_data(
+            actor, organization
+        )
+    key = canonical_params(params)
+    fingerprint = ""
+    now = timezone.now()
+    request = ReportRequest(
+        kind=kind.slug,
+        params=params,
+        params_key=key,
+        organization=organization,
+        requested_by=actor,
+        language=language,
+        created_at=now,
+    )
+    if kind.fingerprint is not None:
+        import hashlib
+
+        fingerprint = hashlib.sha256(kind.fingerprint(params).encode("utf-8")).hexdigest()
+        request.fingerprint = fingerprint
+        last = _last_done(kind.slug, key, language)
+        if last is not None and last.fingerprint == fingerprint:
+            for field, value in _copy_result(request, last).items():
+                setattr(request, field, value)
+            request.status = ReportStatus.DONE
+            request.finished_at = now
+            request.render_seconds = 0.0
+    request.full_clean(exclude=["file"])
+    request.save()
+    if request.status == ReportStatus.QUEUED:
+        transaction.on_commit(lambda: report_send(request_id=request.pk))
+    return request
+
+
+def report_send(*, request_id: int) -> bool:
+    """Hand the request to the broker; True when it got there. With Redis down this
+    fails within the broker timeouts (no retry loop) and leaves sent_to_broker false
+    for resend_reports. In the embedded default (eager) the task runs right here."""
+    from .tasks import render_report
+
+    try:
+        render_report.apply_async(args=[request_id], retry=False)
+    except Exception as exc:  # kombu / redis raise many types; all mean "not sent"
+        logger.warning("report %s not sent to the broker: %r", request_id, exc)
+        return False
+    ReportRequest.objects.filter(pk=request_id).update(sent_to_broker=True, sent_at=timezone.now())
+    return True
+
+
+def _claim(request_id: int) -> tuple[ReportRequest, int] | None:
+    """Take the request for this delivery: queued or rendering -> rendering, attempts+1.
+    None when it is done or failed already (a duplicate delivery: nothing to do)."""
+    with transaction.atomic():
+        request = (
+            ReportRequest.objects.select_for_update()
+            .select_related("organization")
+            .filter(pk=request_id)
+            .first()
+        )
+        if request is None or request.status not in (
+            ReportStatus.QUEUED,
+            ReportStatus.RENDERING,
+        ):
+            return None
+        attempt = request.attempts + 1
+        ReportRequest.objects.filter(pk=request_id, status=request.status).update(
+            status=ReportStatus.RENDERING,
+            attempts=attempt,
+            started_at=timezone.now(),
+            worker=f"{socket.gethostname()}:{os.getpid()}"[:100],
+            error="",
+        )
+        request.attempts = attempt
+        return request, attempt
+
+
+def _finish(request_id: int, attempt: int, **fields: Any) -> bool:
+    """RENDERING (this attempt) -> DONE / FAILED; False when a later attempt took over."""
+    return bool(
+        ReportRequest.objects.filter(
+            pk=request_id, status=ReportStatus.RENDERING, attempts=attempt
+        ).update(finished_at=timezone.now(), **fields)
+    )
+
+
+def report_render(*, request_id: int) -> None:
+    """The worker's job: render the request's report unless it is finished already.
+
+    Reuses the last done identical request's file when the HTML hashes the same;
+    otherwise writes a new PDF. A render that raises marks the request failed with a
+    message the user sees. Idempotent (see _claim / _finish)."""
+    claimed = _claim(request_id)
+    if claimed is None:
+        return
+    request, attempt = claimed
+    started = time.monotonic()
+    try:
+        kind = registry.get(request.kind)
+        rendered = render_html(kind, request.params, request.language, request.organization)
+        last = _last_done(request.kind, request.params_key, request.language)
+        if last is not None and last.content_hash == rendered.content_hash:
+            _finish(
+                request_id,
+                attempt,
+                status=ReportStatus.DONE,
+                render_seconds=time.monotonic() - started,
+                **_copy_result(request, last),
+            )
+            return
+        pdf = render_pdf(rendered.final(timezone.now()), rendered.attachment_roots)
+    except Exception as exc:
+        from celery.exceptions import SoftTimeLimitExceeded
+
+        if isinstance(exc, SoftTimeLimitExceeded):
+            message = _("The report took too long to render.")
+        else:
+            logger.exception("report %s failed", request_id)
+            message = _("The report could not be rendered (%(error)s).") % {
+                "error": exc.__class__.__name__
+            }
+        _finish(
+            request_id,
+            attempt,
+            status=ReportStatus.FAILED,
+            error=message,
+            render_seconds=time.monotonic() - started,
+        )
+        return
+    from django.core.files.storage import default_storage
+
+    from .models import report_upload_to
+
+    name = default_storage.save(report_upload_to(request, ""), ContentFile(pdf.data))
+    won = _finish(
+        request_id,
+        attempt,
+        status=ReportStatus.DONE,
+        file=name,
+        file_name=f"{rendered.file_stem}.pdf",
+        content_hash=rendered.content_hash,
+        reused=False,
+        pages=pdf.pages,
+        bytes=len(pdf.data),
+        render_seconds=time.monotonic() - started,
+    )
+    if not won:  # a later attempt owns the request: keep exactly one file
+        default_storage.delete(name)
+
+
+@transaction.atomic
+def report_retry(*, actor: Any, request: ReportRequest) -> bool:
+    """A failed request goes back to the queue (its owner's retry button). Runs the
+    kind's check again. False when it was not failed (a double click)."""
+    registry.get(request.kind).check(actor, request.params)
+    moved = ReportRequest.objects.filter(pk=request.pk, status=ReportStatus.FAILED).update(
+        status=ReportStatus.QUEUED,
+        error="",
+        sent_to_broker=False,
+        sent_at=None,
+        started_at=None,
+        finished_at=None,
+    )
+    if moved:
+        transaction.on_commit(lambda: report_send(request_id=request.pk))
+    return bool(moved)
+
+
+def resend_reports(*, now: dt.datetime | None = None) -> int:
+    """Send again what is waiting without a live message: queued and never sent (Redis
+    was down), queued and sent long ago without starting, rendering for longer than a
+    worker may live. Returns how many were handed to the broker. Periodic (beat)."""
+    now = now or timezone.now()
+    stale_rendering = ReportRequest.objects.filter(
+        status=ReportStatus.RENDERING, started_at__lt=now - _stale_rendering()
+    )
+    stale_rendering.update(status=ReportStatus.QUEUED, sent_to_broker=False)
+    waiting = ReportRequest.objects.filter(status=ReportStatus.QUEUED).filter(
+        Q(sent_to_broker=False, created_at__lt=now - FRESH)
+        | Q(sent_to_broker=True, sent_at__lt=now - STALE_QUEUED)
+    )
+    sent = 0
+    for pk in waiting.order_by("pk").values_list("pk", flat=True)[:500]:
+        if report_send(request_id=pk):
+            sent += 1
+        else:
+            break  # the broker is still down: try again next minute
+    return sent

@@ -1,0 +1,36 @@
+"""Celery tasks of the reports app (thin: each calls a service in services.py).
+
+Reliability (SPEC §11, issue #5): acks_late + reject_on_worker_lost, so a message is
+acknowledged only after the render finished and a worker killed mid-render puts it
+back on the queue; the broker's visibility timeout (settings: twice the global task
+time limit) is far above this task's hard limit, so a long render is never delivered
+twice while it runs. Workers are recycled (settings: max tasks / memory per child).
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from . import services
+
+SOFT_TIME_LIMIT = 120
+HARD_TIME_LIMIT = 150
+
+
+@shared_task(
+    name="reports.tasks.render_report",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=SOFT_TIME_LIMIT,
+    time_limit=HARD_TIME_LIMIT,
+)
+def render_report(request_id: int) -> None:
+    """Render one report request; does nothing when it is finished already."""
+    services.report_render(request_id=request_id)
+
+
+@shared_task(name="reports.tasks.resend_reports", time_limit=60, soft_time_limit=50)
+def resend_reports() -> int:
+    """Every minute (settings.CELERY_BEAT_SCHEDULE["resend-reports"]): send again the
+    requests that never reached the broker or were lost with it."""
+    return services.resend_reports()
