@@ -241,6 +241,9 @@ def _detail_context(
         "org": meeting.organization,
         "rows": rows,
         "participations": participations,
+        # Over the rosters the attending organizations brought (their own lists).
+        "attended_present": sum(p.present_count for p in participations),
+        "attended_expected": sum(p.expected_count for p in participations),
         "attachments": attachments,
         "criticisms": criticisms,
         "can_record": can_record,

@@ -239,9 +239,18 @@ class Meeting(models.Model):
         return str(self.minute_taker) if self.minute_taker_id else self.minute_taker_name
 
     @property
+    def quorum_applies(self) -> bool:
+        """Were any of the holder's own members expected? Not when it has no members of
+        its own (e.g. a park committee whose mobilization meeting is attended by the
+        enterprises' organizations, each counted in its participation): then there is
+        no quorum to check."""
+        return self.expected_count > 0
+
+    @property
     def quorum_met(self) -> bool:
-        """More than half of those expected were present (SPEC §6.1). A warning only."""
-        return self.present_count * 2 > self.expected_count
+        """More than half of those expected were present (SPEC §6.1). A warning only;
+        never warned when the quorum does not apply (see quorum_applies)."""
+        return not self.quorum_applies or self.present_count * 2 > self.expected_count
 
     @property
     def has_guide(self) -> bool:
