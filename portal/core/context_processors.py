@@ -28,6 +28,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         ]
     roles = roles_for(user)
     held = {ra.role for ra in roles}
+    # The subtree dashboard (portal.progress.dashboard) for those who watch a subtree.
+    if user.is_superuser or held & {Role.REVIEWER, Role.OFFICE, Role.INSTRUCTOR}:
+        items.insert(1, ("progress:dashboard", _("Dashboard")))
     # The inbox for those who review (reviewers, instructors, site administrators);
     # "returned to me" for those who submit.
     if user.is_superuser or held & {Role.REVIEWER, Role.INSTRUCTOR}:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_dashboard
 
 app_name = "progress"
 
@@ -10,4 +10,6 @@ urlpatterns = [
         "org/<int:org_pk>/campaign/<int:campaign_pk>/", views.checklist, name="checklist_campaign"
     ),
     path("grid/<int:org_pk>/", views.grid, name="grid"),
+    path("dashboard/", views_dashboard.dashboard, name="dashboard"),
+    path("dashboard/<int:org_pk>/", views_dashboard.dashboard, name="dashboard_org"),
 ]
