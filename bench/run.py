@@ -4,9 +4,10 @@
                                   [--database-url URL] [--reseed] [--json PATH]
 
 Seeds a database of its own (default: SQLite at bench/out/bench.sqlite3; pass a
-postgres:// URL for PostgreSQL, the database is created when missing) with one county
-tree of --orgs organizations and --members members, a reviewer at the root and a
-secretary at a leaf, then requests each page through Django's test client (the whole
+postgres:// URL for PostgreSQL, the database is created when missing) with
+portal.progress.scale.seed_scale (the code behind `manage.py seed_scale`): one county
+tree of --orgs organizations, --members members and their campaign records, a
+reviewer at the root and a secretary at a grass-roots organization, then requests each page through Django's test client (the whole
 middleware stack, DEBUG=0) after a warm-up, and prints a table. A seeded database of
 the same size is reused; --reseed rebuilds it. A page that does not exist yet or
 fails is printed as an error row: the other rows still run.
@@ -15,7 +16,6 @@ fails is printed as an error row: the other rows still run.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import logging
 import math
@@ -30,9 +30,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = f"sqlite:///{ROOT / 'bench' / 'out' / 'bench.sqlite3'}"
-ROOT_CODE = "BENCH-ROOT"  # marks a database this script seeded (and may rebuild)
-FANOUT = 20  # children per organization: 2,000 organizations are 4 levels deep
-REGION = "320115"
 
 
 @dataclass
@@ -51,6 +48,9 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orgs", type=int, default=2000, help="organizations (default 2000)")
     parser.add_argument("--members", type=int, default=20000, help="members (default 20000)")
+    parser.add_argument(
+        "--records", type=int, default=None, help="campaign records (default 5 per member)"
+    )
     parser.add_argument("--repeat", type=int, default=30, help="timed requests per page")
     parser.add_argument("--warmup", type=int, default=3, help="untimed requests first")
     parser.add_argument(
@@ -117,112 +117,6 @@ def ensure_database(database_url: str, *, recreate: bool) -> None:
         ).fetchone()
         if not exists:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
-
-
-def seeded_state(orgs: int, members: int) -> str:
-    """ "ready" (seeded at this size), "other-size", "empty", or "foreign" (holds
-    organizations this script did not make: never touched)."""
-    from organizations.models import Member, Organization
-
-    root = Organization.objects.filter(code=ROOT_CODE, depth=1).first()
-    if root is None:
-        return "foreign" if Organization.objects.exists() else "empty"
-    if Organization.objects.exclude(path__startswith=root.path).exists():
-        return "foreign"
-    same = Organization.objects.count() == orgs and Member.objects.count() == members
-    return "ready" if same else "other-size"
-
-
-def _kind_for_depth(depth: int) -> str:
-    from organizations.models import OrgKind
-
-    return {1: OrgKind.COUNTY_COMMITTEE, 2: OrgKind.PARK_COMMITTEE, 3: OrgKind.COMMITTEE}.get(
-        depth, OrgKind.BRANCH
-    )
-
-
-def seed(orgs: int, members: int) -> None:
-    """One tree in breadth-first order: node k (k >= 1) is child number (k-1) % FANOUT + 1
-    of node (k-1) // FANOUT. Paths, depths and child counts are computed here (treebeard
-    MP: steplen 4, alphabet 0-9A-Z) so everything below the root is one bulk_create."""
-    from django.db import transaction
-
-    from organizations.models import Member, MemberStatus, Organization, Sex
-    from organizations.validators import make_citizen_id
-    from portal.accounts.models import Role, User
-    from portal.accounts.services import role_assign
-
-    started = time.perf_counter()
-    with transaction.atomic():
-        root = Organization.objects.add_root(
-            {
-                "code": ROOT_CODE,
-                "kind": _kind_for_depth(1),
-                "short_name": "基准县委",
-                "full_name": "中共基准县委员会",
-            }
-        )
-        paths = [root.path]
-        depths = [1]
-        numchild = [0] * orgs
-        nodes = []
-        for k in range(1, orgs):
-            parent = (k - 1) // FANOUT
-            depth = depths[parent] + 1
-            path = Organization._get_path(paths[parent], depth, (k - 1) % FANOUT + 1)
-            paths.append(path)
-            depths.append(depth)
-            numchild[parent] += 1
-            nodes.append(
-                Organization(
-                    path=path,
-                    depth=depth,
-                    code=f"BENCH-{k:07d}",
-                    kind=_kind_for_depth(depth),
-                    short_name=f"基准单位{k}",
-                    full_name=f"中共基准单位{k}委员会",
-                )
-            )
-        Organization.objects.bulk_create(nodes, batch_size=1000)
-        by_path = dict(Organization.objects.values_list("path", "pk"))
-        to_update = []
-        for k, count in enumerate(numchild):
-            if count:
-                to_update.append(Organization(pk=by_path[paths[k]], numchild=count))
-        Organization.objects.bulk_update(to_update, ["numchild"], batch_size=1000)
-
-        leaves = [by_path[paths[k]] for k in range(orgs) if numchild[k] == 0]
-        birth0 = dt.date(1960, 1, 1)
-        batch: list[Member] = []
-        for j in range(members):
-            birth = birth0 + dt.timedelta(days=j // 1000)
-            batch.append(
-                Member(
-                    name=f"党员{j}",
-                    sex=Sex.MALE if j % 2 else Sex.FEMALE,
-                    birth_date=birth,
-                    id_number=make_citizen_id(REGION, birth, j % 1000),
-                    joined_on=birth + dt.timedelta(days=365 * 25),
-                    full_member_on=birth + dt.timedelta(days=365 * 26),
-                    status=MemberStatus.FULL,
-                    organization_id=leaves[j % len(leaves)],
-                    phone=f"139{j:08d}",
-                )
-            )
-            if len(batch) == 5000:
-                Member.objects.bulk_create(batch)
-                batch = []
-        Member.objects.bulk_create(batch)
-
-        reviewer = User.objects.create_user(username="bench-reviewer", full_name="基准审核人")
-        secretary = User.objects.create_user(username="bench-secretary", full_name="基准书记")
-        role_assign(actor=None, user=reviewer, role=Role.REVIEWER, organization=root)
-        leaf = Organization.objects.get(pk=leaves[0])
-        role_assign(actor=None, user=secretary, role=Role.SECRETARY, organization=leaf)
-    print(
-        f"seeded {orgs} organizations ({max(depths)} levels) and {members} members "
-        f"in {time.perf_counter() - started:.1f} s"
-    )
 
 
 def percentile(sorted_ms: list[float], fraction: float) -> float:
@@ -326,6 +220,8 @@ def main() -> int:
     django.setup()
     # A failing page becomes an error row; its traceback would drown the table.
     logging.getLogger("django.request").setLevel(logging.CRITICAL)
+    from portal.progress.scale import seed_scale, seeded_state
+
     call_command("migrate", verbosity=0, interactive=False)
     state = seeded_state(args.orgs, args.members)
     if state == "foreign":
@@ -341,7 +237,7 @@ def main() -> int:
         call_command("migrate", verbosity=0, interactive=False)
         state = "empty"
     if state == "empty":
-        seed(args.orgs, args.members)
+        seed_scale(args.orgs, args.members, args.records)
     else:
         print("reusing the seeded database (--reseed rebuilds it)")
 
