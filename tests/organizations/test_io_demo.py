@@ -5,15 +5,18 @@ import in real life (the park's reviewer, a branch secretary)."""
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
-from django.core.management import call_command
+from django.db import transaction
 
 from organizations.imports import IMPORTERS
 from organizations.models import Enterprise, Member, Organization
 from organizations.resources import RESOURCES, export_response
 from portal.accounts.models import User
 from tests.organizations.test_io_support import body
+from tests.seeding import seed_demo_as_tests_run
 
 pytestmark = pytest.mark.django_db
 
@@ -24,9 +27,13 @@ QUERYSETS = {
 }
 
 
-@pytest.fixture
-def demo(db) -> None:
-    call_command("seed_demo", stdout=io.StringIO())
+@pytest.fixture(scope="module")
+def demo(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
+    """The demo county for every test of the module; rolled back after the last one."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        seed_demo_as_tests_run()
+        yield
+        transaction.set_rollback(True)
 
 
 def round_trip(username: str, kind: str, fmt: str) -> tuple[int, int, int, int]:

@@ -1,0 +1,29 @@
+"""The demo county for module-scoped fixtures (tests/core/test_seed_demo.py,
+tests/organizations/test_io_demo.py): seed_demo takes seconds, so those modules seed
+it once, inside a transaction rolled back after their last test, and each test runs in
+its own savepoint within it."""
+
+from __future__ import annotations
+
+import io
+
+from django.core.management import call_command
+from django.test import override_settings
+from django.utils import translation
+
+# As tests/conftest.py's autouse `_test_settings`, which is function-scoped and so not
+# yet applied when a module-scoped fixture runs.
+TEST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def seed_demo_as_tests_run() -> str:
+    """Run `manage.py seed_demo` with the settings every test runs with (the fast
+    password hasher, so that the tests' logins check the demo passwords; English) and
+    return what it printed."""
+    out = io.StringIO()
+    with (
+        override_settings(PASSWORD_HASHERS=TEST_HASHERS, LANGUAGE_CODE="en"),
+        translation.override("en"),
+    ):
+        call_command("seed_demo", stdout=out)
+    return out.getvalue()
