@@ -93,6 +93,8 @@ INSTALLED_APPS = [
     "organizations",
     "activities",
     "rectification",
+    # The instructors' visit log (issue #7): depends on the domain apps above.
+    "guidance",
     # PDF reports (issue #5): a registry of report kinds rendered by Celery workers.
     "reports",
 ]

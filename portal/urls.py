@@ -17,6 +17,7 @@ urlpatterns = [
     path("notice/", include("rectification.urls_public")),
     path("reviews/", include("portal.reviews.urls")),
     path("progress/", include("portal.progress.urls")),
+    path("guidance/", include("guidance.urls")),
     path("notifications/", include("portal.notifications.urls")),
     path("files/", include("portal.attachments.urls")),
     path("admin/", admin.site.urls),

@@ -18,6 +18,7 @@ from django.db.models import Count, F, Func, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 
+from guidance.selectors import overdue_follow_ups_below
 from organizations.models import Enterprise, Member, MemberStatus, Organization, OrgKind
 from portal.accounts.models import Role, User
 from portal.accounts.permissions import roles_for
@@ -158,12 +159,15 @@ def _office(user: Any) -> dict[str, Any]:
     return {"nodes": nodes, **subtree_overview(nodes)}
 
 
-def _organizations_with_sizes(user: Any, role: str) -> list[Organization]:
-    """The role's organizations with subtree member counts and host enterprises (two
-    queries)."""
+def _organizations_with_sizes(
+    user: Any, role: str, annotations: dict[str, Any] | None = None
+) -> list[Organization]:
+    """The role's organizations with subtree member counts, any further `annotations`
+    (in the same SELECT) and host enterprises (two queries)."""
     ids = [org.pk for org in _role_organizations(user, role)]
     orgs = (
         with_subtree_member_counts(Organization.objects.filter(pk__in=ids))
+        .annotate(**(annotations or {}))
         .prefetch_related("enterprises")
         .order_by("path")
     )
@@ -171,9 +175,16 @@ def _organizations_with_sizes(user: Any, role: str) -> list[Organization]:
 
 
 def _instructor(user: Any) -> dict[str, Any]:
-    orgs = _organizations_with_sizes(user, Role.INSTRUCTOR)
+    # Overdue follow-ups of the user's guidance visits at each organization and below
+    # (guidance app), counted in the organizations' query; the total counts each
+    # subtree once when one assigned organization lies under another.
+    orgs = _organizations_with_sizes(
+        user, Role.INSTRUCTOR, {"overdue_follow_ups": overdue_follow_ups_below(user)}
+    )
+    tops = [o for o in orgs if not any(o.path.startswith(t.path) and o != t for t in orgs)]
     return {
         "assigned": orgs,
+        "overdue_follow_ups": sum(o.overdue_follow_ups for o in tops),
         "weak_count": sum(1 for org in orgs if org.is_weak),
         "waiting_count": waiting_for_review(user),
     }

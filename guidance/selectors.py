@@ -1,0 +1,107 @@
+"""Reads of the visit log: what the instructor's page shows for their organizations,
+and the overdue follow-up count the instructor's home page folds into its query."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, F, Func, Max, Min, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from activities.models import Campaign
+from organizations.models import Organization
+from portal.progress.engine import Level, Requirement, Result, evaluate, requirements
+from portal.progress.scopes import scope_for_orgs
+
+from .models import GuidanceVisit
+
+
+def overdue_follow_ups_below(user: Any, today: dt.date | None = None) -> Coalesce:
+    """An annotation for an Organization queryset: the user's overdue follow-ups at
+    the organization and below it, as a correlated COUNT in the same SELECT (used by
+    portal.core.home for the instructor's home page: no extra query)."""
+    today = today or timezone.localdate()
+    counted = (
+        GuidanceVisit.objects.filter(
+            instructor=user, organization__path__startswith=OuterRef("path")
+        )
+        .overdue(today)
+        .order_by()
+        .annotate(_n=Func(F("pk"), function="COUNT"))
+        .values("_n")
+    )
+    return Coalesce(Subquery(counted[:1]), 0)
+
+
+@dataclass
+class AssignedStatus:
+    """One organization on the instructor's page."""
+
+    organization: Organization
+    campaign: Campaign | None = None
+    met: int = 0
+    total: int = 0
+    failing: list[tuple[Requirement, Result]] = field(default_factory=list)
+    last_visit: dt.date | None = None
+    next_follow_up: dt.date | None = None
+    overdue_follow_ups: int = 0
+
+    @property
+    def percent(self) -> int | None:
+        return round(100 * self.met / self.total) if self.total else None
+
+
+def assigned_status(orgs: list[Organization], today: dt.date | None = None) -> list[AssignedStatus]:
+    """Checklist status and visit figures of each organization: the campaigns the
+    organizations take part in with their phases (2 queries), each campaign's
+    evaluation (the scope + the requirements' grouped queries), and one grouped query
+    over the visits (last visit, next open follow-up, overdue follow-ups; visits by any
+    instructor to the organization itself)."""
+    if not orgs:
+        return []
+    today = today or timezone.localdate()
+    rows = {org.pk: AssignedStatus(org) for org in orgs}
+    ancestor_paths = {p for org in orgs for p in org.ancestor_paths}
+    campaigns = list(
+        Campaign.objects.filter(lead_organization__path__in=ancestor_paths, is_active=True)
+        .select_related("lead_organization")
+        .prefetch_related("phases")
+    )
+    by_campaign: dict[int, list[Organization]] = {}
+    for org in orgs:
+        mine = [c for c in campaigns if org.path.startswith(c.lead_organization.path)]
+        latest = max(mine, key=lambda c: (c.starts_on, c.pk), default=None)
+        if latest is not None:
+            rows[org.pk].campaign = latest
+            by_campaign.setdefault(latest.pk, []).append(org)
+    reqs = {r.code: r for r in requirements()}
+    for members in by_campaign.values():
+        campaign = rows[members[0].pk].campaign
+        grid = evaluate(scope_for_orgs(members, campaign, today=today))
+        for org in members:
+            results = grid.get(org.pk, {})
+            row = rows[org.pk]
+            row.total = len(results)
+            row.failing = sorted(
+                ((reqs[code], r) for code, r in results.items() if r.level != Level.GREEN),
+                key=lambda pair: (pair[1].level != Level.RED, pair[0].phase, pair[0].order),
+            )
+            row.met = row.total - len(row.failing)
+    open_q = Q(follow_up_due__isnull=False, follow_up_done_on__isnull=True)
+    figures = (
+        GuidanceVisit.objects.filter(organization_id__in=list(rows))
+        .order_by()
+        .values_list("organization_id")
+        .annotate(
+            last=Max("visited_on"),
+            next_due=Min("follow_up_due", filter=open_q),
+            overdue=Count("pk", filter=open_q & Q(follow_up_due__lt=today)),
+        )
+    )
+    for org_id, last, next_due, overdue in figures:
+        row = rows[org_id]
+        row.last_visit, row.next_follow_up, row.overdue_follow_ups = last, next_due, overdue
+    return [rows[org.pk] for org in orgs]

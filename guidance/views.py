@@ -1,0 +1,230 @@
+"""The instructor's page and the guidance visit log (issue #7 item 3).
+
+Who reads and who writes (SPEC §1 and §4):
+* READ a visit: whoever may VIEW its organization — reviewers and the campaign office
+  above it (their whole subtree), its instructors, and the secretary and clerk of the
+  organization or of one above it. Advice is given to the organization's team, so its
+  own officers read it; nothing in a visit is personal data. Party members with a
+  login and outsiders get 404.
+* LOG a visit: an instructor assigned to the organization or to one above it, or a site
+  administrator (services.may_log_visit); others who can see it get 403.
+* EDIT a visit: only the instructor who logged it (while still assigned there) or a
+  site administrator (services.may_edit_visit); others who can see it get 403.
+* The instructor's page (/guidance/): instructors and site administrators; 403 for
+  everybody else.
+Anonymous users are sent to the login page. Every page runs a fixed number of queries
+(tests/guidance/test_views.py pins them).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from portal.accounts.models import Role
+from portal.accounts.permissions import (
+    Action,
+    filter_by_scope,
+    get_organization_for_user,
+    grants_for,
+    require,
+    roles_for,
+)
+
+from . import services
+from .forms import VisitForm
+from .models import GuidanceVisit
+from .selectors import assigned_status
+from .services import may_edit_visit, may_log_visit
+
+PAGE_SIZE = 50
+RECENT_VISITS = 10
+
+
+def _get_visit_for_user(request: HttpRequest, pk: Any, *, write: bool = False) -> GuidanceVisit:
+    """The visit with its organization and instructor (one query). 404 when the user
+    cannot see its organization; with `write`, 403 when they may not edit it."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    visit = GuidanceVisit.objects.select_related("organization", "instructor").filter(pk=pk).first()
+    if visit is None:
+        raise Http404
+    require(request.user, Action.VIEW, visit.organization)
+    if write and not may_edit_visit(request.user, visit):
+        raise PermissionDenied
+    return visit
+
+
+def _apply_errors(form: VisitForm, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _rows(user: Any, visits: Any) -> list[tuple[GuidanceVisit, bool]]:
+    return [(v, may_edit_visit(user, v)) for v in visits]
+
+
+@login_required
+def instructor_home(request: HttpRequest) -> HttpResponse:
+    """The instructor's organizations with their checklist status (share of
+    requirements met, the failing ones, last visit, next follow-up, overdue follow-ups),
+    the instructor's overdue follow-ups and their latest visits.
+
+    Queries: session, user, roles; campaigns + phases (2); per campaign the scope and
+    the requirements' grouped queries; visit figures (1); overdue follow-ups (1);
+    latest visits (1); then the navigation's grants and unread count."""
+    user = request.user
+    assigned = [ra.organization for ra in roles_for(user) if ra.role == Role.INSTRUCTOR]
+    if not assigned and not user.is_superuser:
+        raise PermissionDenied
+    today = timezone.localdate()
+    statuses = assigned_status(assigned, today)
+    overdue = list(
+        GuidanceVisit.objects.filter(instructor=user)
+        .overdue(today)
+        .for_list()
+        .order_by("follow_up_due", "pk")
+    )
+    recent = list(GuidanceVisit.objects.filter(instructor=user).for_list()[:RECENT_VISITS])
+    return render(
+        request,
+        "guidance/home.html",
+        {"statuses": statuses, "overdue": overdue, "recent": recent, "today": today},
+    )
+
+
+@login_required
+def visit_list(request: HttpRequest) -> HttpResponse:
+    """Every visit the user may read, newest first; filters: only mine, only overdue
+    follow-ups. 403 for users who see no organization. Queries: session, user, grants,
+    roles, COUNT, one page, unread count."""
+    scope = grants_for(request.user).scope(Action.VIEW)
+    if scope is not None and not scope:
+        raise PermissionDenied
+    today = timezone.localdate()
+    qs = filter_by_scope(
+        GuidanceVisit.objects.for_list(), request.user, path_field="organization__path"
+    )
+    mine = request.GET.get("mine") == "1"
+    overdue = request.GET.get("overdue") == "1"
+    if mine:
+        qs = qs.filter(instructor=request.user)
+    if overdue:
+        qs = qs.overdue(today)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = "&".join(f"{k}=1" for k, on in (("mine", mine), ("overdue", overdue)) if on)
+    return render(
+        request,
+        "guidance/visit_list.html",
+        {
+            "org": None,
+            "page": page,
+            "rows": _rows(request.user, page.object_list),
+            "mine": mine,
+            "overdue": overdue,
+            "query": query,
+            "today": today,
+        },
+    )
+
+
+@login_required
+def org_visits(request: HttpRequest, org_pk: int) -> HttpResponse:
+    """Visits to the organization and those below it, newest first. Queries: session,
+    user, organization, grants, roles, COUNT, one page, unread count."""
+    org = get_organization_for_user(request.user, org_pk)
+    qs = GuidanceVisit.objects.in_subtree(org).for_list()
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "guidance/visit_list.html",
+        {
+            "org": org,
+            "page": page,
+            "rows": _rows(request.user, page.object_list),
+            "may_log": may_log_visit(request.user, org),
+            "query": "",
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def visit_create(request: HttpRequest, org_pk: int) -> HttpResponse:
+    """Log a visit to the organization (its instructors, site administrators)."""
+    org = get_organization_for_user(request.user, org_pk)
+    if not may_log_visit(request.user, org):
+        raise PermissionDenied
+    form = VisitForm(request.POST or None, initial={"visited_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            visit = services.visit_create(
+                actor=request.user, organization=org, fields=form.service_fields()
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The visit was logged."))
+            return redirect(visit.get_absolute_url())
+    return render(request, "guidance/visit_form.html", {"org": org, "form": form, "visit": None})
+
+
+@login_required
+def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One visit. Queries: session, user, visit with organization and instructor,
+    grants, roles, unread count."""
+    visit = _get_visit_for_user(request, pk)
+    return render(
+        request,
+        "guidance/visit_detail.html",
+        {
+            "org": visit.organization,
+            "visit": visit,
+            "may_edit": may_edit_visit(request.user, visit),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def visit_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit a visit, or record that its follow-up was done (the instructor who logged
+    it, site administrators). A save on a stale copy is refused with 409."""
+    visit = _get_visit_for_user(request, pk, write=True)
+    form = VisitForm(request.POST or None, instance=visit, editing=True)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.visit_update(
+                actor=request.user,
+                visit=visit,
+                fields=form.service_fields(),
+                seen_updated_at=form.seen_updated_at,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+            status = 409 if getattr(exc, "code", None) == "stale" else 200
+        else:
+            messages.success(request, _("The visit was saved."))
+            return redirect(visit.get_absolute_url())
+    return render(
+        request,
+        "guidance/visit_form.html",
+        {"org": visit.organization, "form": form, "visit": visit},
+        status=status,
+    )
