@@ -116,8 +116,17 @@ def report_send(*, request_id: int) -> bool:
     for resend_reports. In the embedded default (eager) the task runs right here."""
     from .tasks import render_report
 
+    app = render_report.app
     try:
-        render_report.apply_async(args=[request_id], retry=False)
+        if app.conf.task_always_eager:
+            render_report.apply_async(args=[request_id])
+        else:
+            # One connection attempt, no retry loop (kombu's default channel would retry
+            # with growing sleeps per the transport options): a web request waits at
+            # most the socket connect timeout when Redis is down.
+            with app.connection_for_write() as connection:
+                connection.ensure_connection(max_retries=0)
+                render_report.apply_async(args=[request_id], retry=False, connection=connection)
     except Exception as exc:  # kombu / redis raise many types; all mean "not sent"
         logger.warning("report %s not sent to the broker: %r", request_id, exc)
         return False

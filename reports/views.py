@@ -6,13 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.accounts.permissions import Action, get_organization_for_user
@@ -72,22 +70,14 @@ def request_new(request: HttpRequest, slug: str) -> HttpResponse:
         report = report_request(
             actor=request.user, kind=kind, params=params, language=get_language()
         )
-        report.refresh_from_db(fields=["status", "sent_to_broker"])
-        if report.status == ReportStatus.QUEUED and not report.sent_to_broker:
-            messages.warning(request, broker_down_message())
+        # Sent or not, the request's page says where it stands (a message there when
+        # the background service is unreachable).
         return redirect(report)
     organization = kind.check(request.user, params)
     return render(
         request,
         "reports/request.html",
         {"kind": kind, "params": params, "organization": organization},
-    )
-
-
-def broker_down_message() -> str:
-    return _(
-        "The background service is not reachable right now. Your report is queued and "
-        "will start when the background service is back; this page shows when it is ready."
     )
 
 
@@ -136,9 +126,6 @@ def download(request: HttpRequest, pk: int) -> HttpResponse:
 def retry(request: HttpRequest, pk: int) -> HttpResponse:
     report = _get_report_for_user(request.user, pk)
     report_retry(actor=request.user, request=report)
-    report.refresh_from_db(fields=["status", "sent_to_broker"])
-    if report.status == ReportStatus.QUEUED and not report.sent_to_broker:
-        messages.warning(request, broker_down_message())
     return redirect(report)
 
 

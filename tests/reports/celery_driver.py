@@ -1,0 +1,92 @@
+"""The web side of the real-worker tests (test_celery_worker.py), run as its own process
+with the environment of the stack under test (DATABASE_URL, REDIS_URL, MEDIA_ROOT):
+
+    python -m tests.reports.celery_driver ask <username> <slug> <name>=<value> ...
+    python -m tests.reports.celery_driver download <username> <request id>
+    python -m tests.reports.celery_driver resend
+    python -m tests.reports.celery_driver user <role>
+
+Each prints one JSON object. Pages are requested through Django's test client in this
+process (the same middleware and views as gunicorn would run), logged in with
+force_login; the report is rendered by the worker under test, never here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from typing import Any
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    import django
+
+    django.setup()
+
+
+def _client(username: str) -> Any:
+    from django.test import Client
+
+    from portal.accounts.models import User
+
+    client = Client(HTTP_HOST="localhost", raise_request_exception=False)
+    client.force_login(User.objects.get(username=username))
+    return client
+
+
+def ask(username: str, slug: str, *pairs: str) -> dict[str, Any]:
+    params = dict(pair.split("=", 1) for pair in pairs)
+    client = _client(username)
+    client.get("/reports/")  # warm up (URLconf, templates): time the request alone
+    started = time.monotonic()
+    response = client.post(f"/reports/new/{slug}/", params)
+    seconds = time.monotonic() - started
+    result: dict[str, Any] = {"status_code": response.status_code, "seconds": seconds}
+    if response.status_code == 302:
+        location = response["Location"]
+        result["request_id"] = int(location.rstrip("/").split("/")[-1])
+        page = client.get(location)
+        result["page_status"] = page.status_code
+        result["page"] = page.content.decode()
+    return result
+
+
+def download(username: str, request_id: str) -> dict[str, Any]:
+    response = _client(username).get(f"/reports/{request_id}/download/")
+    body = b"".join(response.streaming_content) if response.status_code == 200 else b""
+    return {
+        "status_code": response.status_code,
+        "content_type": response.get("Content-Type", ""),
+        "disposition": response.get("Content-Disposition", ""),
+        "head": body[:5].decode("latin-1"),
+        "bytes": len(body),
+    }
+
+
+def resend() -> dict[str, Any]:
+    """What the beat task runs every minute, as if a minute had passed."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from reports.services import resend_reports
+
+    return {"sent": resend_reports(now=timezone.now() + dt.timedelta(minutes=1))}
+
+
+def user(role: str) -> dict[str, Any]:
+    """A user holding `role` and one of its organizations (the demo data's first)."""
+    from portal.accounts.models import RoleAssignment
+
+    ra = RoleAssignment.objects.filter(role=role).select_related("user", "organization").first()
+    return {"username": ra.user.username, "user_id": ra.user_id, "organization": ra.organization_id}
+
+
+COMMANDS = {"ask": ask, "download": download, "resend": resend, "user": user}
+
+if __name__ == "__main__":
+    _setup()
+    print(json.dumps(COMMANDS[sys.argv[1]](*sys.argv[2:])))
