@@ -1,0 +1,14 @@
+"""Production settings (portal/settings.py read with DEBUG=0 from the environment) for
+the load benchmark's gunicorn, with one change: the collected static files live under
+bench/out/static, so that `collectstatic` for the benchmark never rewrites the
+STATIC_ROOT another process (the dev server, the browser tests) may be serving.
+
+Used as DJANGO_SETTINGS_MODULE=bench_settings with bench/ on PYTHONPATH (bench/load.py
+sets both)."""
+
+from __future__ import annotations
+
+from portal.settings import *  # noqa: F403
+from portal.settings import BASE_DIR
+
+STATIC_ROOT = BASE_DIR / "bench" / "out" / "static"
