@@ -103,8 +103,8 @@ def main() -> int:
         if not args.quiet:
             print(f"-- query {n}: {float(query['time']) * 1000:.1f} ms in the request")
             print(f"   {sql[:400]}{'…' if len(sql) > 400 else ''}")
-            for line in plan:
-                print(f"   | {line}")
+            for line in plan:  # IN lists of a county's ids make long lines
+                print(f"   | {line[:300]}{'…' if len(line) > 300 else ''}")
             print()
     print("summary (time in the request; scans; SEQ = sequential scan of a big table):")
     for n, ms, sql, scans, big in summary:
