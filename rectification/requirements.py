@@ -113,7 +113,7 @@ def items_closed(scope: Scope) -> dict[int, Result]:
 
 @register(
     "eight_haves",
-    gettext_lazy("\u201cEight haves\u201d accepted"),
+    gettext_lazy("“Eight haves” accepted"),
     phase=PHASE,
     order=40,
     applies_to=participates,
@@ -135,7 +135,7 @@ def eight_haves(scope: Scope) -> dict[int, Result]:
             }
             results[org_id] = Result(scope.pending(PHASE), reason, fix(org_id))
         else:
-            reason = _review_reason(status.status, _("\u201ceight haves\u201d self-assessment"))
+            reason = _review_reason(status.status, _("“eight haves” self-assessment"))
             results[org_id] = Result(scope.pending(PHASE), reason, fix(org_id))
     return results
 

@@ -1,7 +1,8 @@
 """`manage.py seed_demo`: the fictional county of organizations/demo.py, one login per
-role, and the 2014 campaign with its phase 1-2 records (activities/demo.py). Idempotent:
-when the county (code QS) exists, only the logins, their roles and passwords are checked
-and restored; the campaign records are written only when there are none."""
+role, and the 2014 campaign with its phase 1-2 records (activities/demo) and its phase 3
+records (rectification/demo). Idempotent: when the county (code QS) exists, only the
+logins, their roles and passwords are checked and restored; the campaign records are
+written only when there are none."""
 
 from __future__ import annotations
 
@@ -51,9 +52,17 @@ class Command(BaseCommand):
             ensure_campaign_2014(county)
             # The campaign's phase 1-2 records, built once (skipped when they exist).
             logins = User.objects.filter(username__in=[lg.username for lg in plan.logins])
-            report = build_campaign_demo(county, {u.username: u for u in logins})
+            users = {u.username: u for u in logins}
+            report = build_campaign_demo(county, users)
             for line in report.lines():
                 self.stdout.write(line)
+            if apps.is_installed("rectification"):
+                from rectification.demo import build_rectification_demo
+                from rectification.seed import ensure_standard_templates
+
+                ensure_standard_templates(ensure_campaign_2014(county))
+                # Phase 3 records, built once (skipped when they exist); silent.
+                build_rectification_demo(county, users)
         self._print_logins(rows, password)
         self.stdout.write(f"Done in {time.monotonic() - started:.1f} s.")
 

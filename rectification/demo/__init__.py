@@ -1,0 +1,75 @@
+"""Phase 3 of the demo county's 2014 campaign (rectification and rules), with records
+in every state: `build_rectification_demo(county, users)`, called by
+`manage.py seed_demo` after the phase 1-2 records (activities/demo).
+
+It follows activities/demo: one `Demo` (the same cast: the secretaries, clerks and
+reviewers of each organization), a story table (story.py) and one function per record
+type, everything written through the services the pages use (services_problems,
+services_standards, services_pledges, services_mechanisms, services_funding,
+services_commendations, portal.reviews.services.review_transition) by people who had
+the right to write it, then `demo.finish()` gives each step its 2014 date. The only
+demo-builder update besides the clock: the day public pledges were made public (the
+service stamps today).
+
+The package:
+    story.py      what each organization has done in phase 3 (STORIES)
+    problems.py   problem lists, items and their closure and extension requests
+    standards.py  "eight haves" and "two strong, eight good" assessments
+    rules.py      pledges, mechanisms, funding, commendations
+    files.py      evidence files (PNG photos, PDF scans) drawn in memory
+    texts.py      what people write, in Chinese
+
+Idempotent: when the campaign already has phase 3 records in the county, nothing is
+written. Prints nothing (seed_demo's console output stays as it was).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import translation
+
+from activities.demo.kit import Demo, demo_cast
+from activities.models import Campaign
+from activities.seed import ensure_campaign_2014
+from organizations.models import Organization
+from portal.accounts.models import User
+
+from ..models import FundingReceipt, Mechanism, ProblemList, StandardAssessment
+from ..seed import ensure_standard_templates
+from . import problems, rules, standards
+
+# Apps whose datetimes the steps write: this app's records, history and item events;
+# review events and inbox rows; notifications; evidence files; adopted opinions.
+DATED_APPS = ["rectification", "reviews", "notifications", "attachments", "activities"]
+
+
+def rectification_demo_exists(county: Organization, campaign: Campaign) -> bool:
+    """Has the campaign any phase 3 record in the county? At most four queries."""
+    in_county = Q(organization__path__startswith=county.path, campaign=campaign)
+    return any(
+        model.objects.filter(in_county).exists()
+        for model in (ProblemList, StandardAssessment, Mechanism, FundingReceipt)
+    )
+
+
+def build_rectification_demo(county: Organization, users: dict[str, User]) -> bool:
+    """Write the 2014 campaign's phase 3 records of the demo county, unless it has some
+    already; True when written. `users`: the demo logins by username (see
+    activities.demo.kit.demo_cast). One transaction."""
+    campaign = ensure_campaign_2014(county)
+    ensure_standard_templates(campaign)
+    if rectification_demo_exists(county, campaign):
+        return False
+    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
+        demo = Demo(demo_cast(county, users), DATED_APPS)
+        orgs = demo.cast.participating()
+        problems.build(demo, orgs)
+        standards.build(demo, orgs)
+        rules.build(demo, orgs)
+        demo.finish()
+    return True
+
+
+__all__ = ["build_rectification_demo", "rectification_demo_exists"]
