@@ -116,17 +116,23 @@ def appraisal_context(params: Params, language: str) -> dict[str, Any]:
             if not r["result"] or not (r["result"].determination_id or r["result"].absent)
         ),
         "approval": approval,
-        # Stored as closed; the grade's name follows the report's language.
-        "approval_entries": [
-            {
-                "member": d.get("member", ""),
-                "grade_name": names.get(d.get("grade"), d.get("grade_name", "")),
-            }
-            for d in ((approval.determinations or []) if approval else [])
-        ],
+        # Stored as closed, grouped by grade; the grade's name follows the language.
+        "approval_groups": _approval_groups(approval, names),
         "redo": redo,
         "unmasked": unmasked,
     }
+
+
+def _approval_groups(
+    approval: AppraisalApproval | None, names: dict[str, str]
+) -> list[tuple[str, list[str]]]:
+    """[(grade name, [member names])] of the determinations that went up for approval,
+    in the order stored (by grade, then name)."""
+    groups: dict[str, list[str]] = {}
+    for entry in (approval.determinations or []) if approval else []:
+        grade = names.get(entry.get("grade"), entry.get("grade_name", ""))
+        groups.setdefault(grade, []).append(entry.get("member", ""))
+    return list(groups.items())
 
 
 register(

@@ -141,7 +141,7 @@ def test_counts_and_cap_per_grade(world: World) -> None:
     assert not by_code["excellent"]["over_cap"]
     assert by_code["qualified"]["count"] == 2 and by_code["qualified"]["cap"] is None
     assert context["appraised"] == 3 and context["absent_count"] == 1
-    assert [e["member"] for e in context["approval_entries"]] == ["王优秀"]
+    assert context["approval_groups"] == [("excellent", ["王优秀"])]
 
 
 def test_id_numbers_are_masked_unless_the_requester_may_see_personal_data(
