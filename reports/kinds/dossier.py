@@ -120,7 +120,6 @@ def organization_dossier(org: Organization, *, unmasked: bool) -> dict[str, Any]
             "at": e.at,
             "title": titles.get((e.content_type_id, e.object_id), ""),
             "action": e.get_action_display(),
-            "to": e.get_to_status_display(),
             "actor": e.actor.display_name if e.actor else "",
             "comment": _cut(e.comment),
         }
