@@ -36,6 +36,12 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--big", type=int, default=10_000, help="rows that make a table big")
     parser.add_argument("--quiet", action="store_true", help="only the summary")
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="PostgreSQL: time each query with a big sequential scan again with "
+        "enable_seqscan off (would an index plan be faster?)",
+    )
     return parser.parse_args()
 
 
@@ -112,7 +118,27 @@ def main() -> int:
         names = ", ".join(f"{'seq' if k == 'seq' else 'idx'}:{t}" for k, t in scans) or "-"
         flag = f"  SEQ {', '.join(sorted(set(big)))}" if big else ""
         print(f"{n:>3} {ms:>8.1f} ms  {what:<70}  {names}{flag}")
+    if args.compare and connection.vendor == "postgresql":
+        print("\nsequential scans of big tables against the index plan (execution, warm):")
+        for n, _ms, sql, _scans, big in summary:
+            if big:
+                seq = execution_ms(connection, sql, seqscan=True)
+                indexed = execution_ms(connection, sql, seqscan=False)
+                print(f"{n:>3}  as planned {seq:8.1f} ms   enable_seqscan=off {indexed:8.1f} ms")
     return 0
+
+
+def execution_ms(connection, sql: str, *, seqscan: bool) -> float:
+    """The best of three EXPLAIN ANALYZE execution times."""
+    from django.db import transaction
+
+    best = float("inf")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL enable_seqscan = {'on' if seqscan else 'off'}")
+        for _ in range(3):
+            cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}")
+            best = min(best, cursor.fetchone()[0][0]["Execution Time"])
+    return best
 
 
 def explain(connection, sql: str) -> list[str]:
