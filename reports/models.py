@@ -30,8 +30,14 @@ class ReportStatus(models.TextChoices):
 # status) so that two workers or a worker and a retry never both win.
 TRANSITIONS: dict[str, set[str]] = {
     ReportStatus.QUEUED: {ReportStatus.RENDERING, ReportStatus.DONE, ReportStatus.FAILED},
-    # RENDERING -> RENDERING: a redelivered task after its worker died claims it again.
-    ReportStatus.RENDERING: {ReportStatus.RENDERING, ReportStatus.DONE, ReportStatus.FAILED},
+    # RENDERING -> RENDERING: a redelivered task after its worker died claims it again;
+    # RENDERING -> QUEUED: the resend task requeues a render whose worker vanished.
+    ReportStatus.RENDERING: {
+        ReportStatus.RENDERING,
+        ReportStatus.DONE,
+        ReportStatus.FAILED,
+        ReportStatus.QUEUED,
+    },
     ReportStatus.FAILED: {ReportStatus.QUEUED},
     ReportStatus.DONE: set(),
 }

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from portal.accounts.permissions import can_view_personal_data
 
 from . import registry
-from .models import ReportRequest, ReportStatus, canonical_params
+from .models import TRANSITIONS, ReportRequest, ReportStatus, canonical_params
 from .rendering import render_html, render_pdf
 
 logger = logging.getLogger(__name__)
@@ -41,6 +41,15 @@ def _stale_rendering() -> dt.timedelta:
     from .tasks import HARD_TIME_LIMIT
 
     return dt.timedelta(seconds=HARD_TIME_LIMIT * 2)
+
+
+def _move(queryset: Any, *, from_status: str, to_status: str, **fields: Any) -> int:
+    """Move the rows of `queryset` that are still in `from_status` to `to_status` (one
+    conditional UPDATE; returns how many moved). Raises ValueError for a move that
+    models.TRANSITIONS does not list."""
+    if to_status not in TRANSITIONS[from_status]:
+        raise ValueError(f"report request: {from_status} -> {to_status} is not allowed")
+    return queryset.filter(status=from_status).update(status=to_status, **fields)
 
 
 def _last_done(kind: str, params_key: str, language: str) -> ReportRequest | None:
@@ -139,7 +148,9 @@ def _claim(request_id: int) -> tuple[ReportRequest, int] | None:
     None when it is done or failed already (a duplicate delivery: nothing to do)."""
     with transaction.atomic():
         request = (
-            ReportRequest.objects.select_for_update()
+            # of=self: the organization is an outer join (nullable), which PostgreSQL
+            # will not lock.
+            ReportRequest.objects.select_for_update(of=("self",))
             .select_related("organization")
             .filter(pk=request_id)
             .first()
@@ -150,8 +161,10 @@ def _claim(request_id: int) -> tuple[ReportRequest, int] | None:
         ):
             return None
         attempt = request.attempts + 1
-        ReportRequest.objects.filter(pk=request_id, status=request.status).update(
-            status=ReportStatus.RENDERING,
+        _move(
+            ReportRequest.objects.filter(pk=request_id),
+            from_status=request.status,
+            to_status=ReportStatus.RENDERING,
             attempts=attempt,
             started_at=timezone.now(),
             worker=f"{socket.gethostname()}:{os.getpid()}"[:100],
@@ -161,12 +174,16 @@ def _claim(request_id: int) -> tuple[ReportRequest, int] | None:
         return request, attempt
 
 
-def _finish(request_id: int, attempt: int, **fields: Any) -> bool:
+def _finish(request_id: int, attempt: int, *, status: str, **fields: Any) -> bool:
     """RENDERING (this attempt) -> DONE / FAILED; False when a later attempt took over."""
     return bool(
-        ReportRequest.objects.filter(
-            pk=request_id, status=ReportStatus.RENDERING, attempts=attempt
-        ).update(finished_at=timezone.now(), **fields)
+        _move(
+            ReportRequest.objects.filter(pk=request_id, attempts=attempt),
+            from_status=ReportStatus.RENDERING,
+            to_status=status,
+            finished_at=timezone.now(),
+            **fields,
+        )
     )
 
 
@@ -239,8 +256,10 @@ def report_retry(*, actor: Any, request: ReportRequest) -> bool:
     """A failed request goes back to the queue (its owner's retry button). Runs the
     kind's check again. False when it was not failed (a double click)."""
     registry.get(request.kind).check(actor, request.params)
-    moved = ReportRequest.objects.filter(pk=request.pk, status=ReportStatus.FAILED).update(
-        status=ReportStatus.QUEUED,
+    moved = _move(
+        ReportRequest.objects.filter(pk=request.pk),
+        from_status=ReportStatus.FAILED,
+        to_status=ReportStatus.QUEUED,
         error="",
         sent_to_broker=False,
         sent_at=None,
@@ -257,10 +276,12 @@ def resend_reports(*, now: dt.datetime | None = None) -> int:
     was down), queued and sent long ago without starting, rendering for longer than a
     worker may live. Returns how many were handed to the broker. Periodic (beat)."""
     now = now or timezone.now()
-    stale_rendering = ReportRequest.objects.filter(
-        status=ReportStatus.RENDERING, started_at__lt=now - _stale_rendering()
+    _move(
+        ReportRequest.objects.filter(started_at__lt=now - _stale_rendering()),
+        from_status=ReportStatus.RENDERING,
+        to_status=ReportStatus.QUEUED,
+        sent_to_broker=False,
     )
-    stale_rendering.update(status=ReportStatus.QUEUED, sent_to_broker=False)
     waiting = ReportRequest.objects.filter(status=ReportStatus.QUEUED).filter(
         Q(sent_to_broker=False, created_at__lt=now - FRESH)
         | Q(sent_to_broker=True, sent_at__lt=now - STALE_QUEUED)

@@ -214,3 +214,14 @@ def test_a_kind_with_a_fingerprint_is_served_at_once_from_the_last_file(
             actor=world.secretary, kind=kind, params={"organization": world.own.pk}, language="en"
         )
     assert third.status == ReportStatus.QUEUED and len(callbacks) == 1
+
+
+def test_moves_outside_the_transition_table_are_refused(world: World) -> None:
+    report = queued(world)
+    done = ReportRequest.objects.filter(pk=report.pk)
+    with pytest.raises(ValueError):
+        services._move(done, from_status=ReportStatus.DONE, to_status=ReportStatus.QUEUED)
+    with pytest.raises(ValueError):
+        services._move(done, from_status=ReportStatus.FAILED, to_status=ReportStatus.DONE)
+    # A move from a status the row is no longer in changes nothing.
+    assert services._move(done, from_status=ReportStatus.FAILED, to_status=ReportStatus.QUEUED) == 0
