@@ -44,6 +44,7 @@ from .forms import (
 )
 from .models import Member
 from .validators import mask_phone
+from .views_io import EXPORT_FORMATS, KIND_LABELS, ORGANIZATION_EXPORTS, import_kinds_for
 
 LIST_PER_PAGE = 50
 DETAIL_MEMBERS = 50
@@ -137,6 +138,10 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_record": user_can(user, Action.RECORD, org),
         # Links to the campaign work kept by other apps (no query).
         "work_links": org_links(user, org),
+        # Spreadsheet import into this organization, per kind allowed (no query).
+        "import_kinds": import_kinds_for(user, org),
+        "export_kinds": [{"kind": k, "label": KIND_LABELS[k]} for k in ORGANIZATION_EXPORTS],
+        "export_formats": EXPORT_FORMATS,
     }
     return render(request, "organizations/detail.html", context)
 

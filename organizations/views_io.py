@@ -75,6 +75,20 @@ class ImportUploadForm(forms.Form):
     )
 
 
+def import_kinds_for(user: Any, org: Organization) -> list[dict[str, Any]]:
+    """[{"kind", "label"}] the user may import into `org` (imports.may_import), for the
+    links on the organization's page. No query (grants are cached on the user)."""
+    return [
+        {"kind": kind, "label": KIND_LABELS[kind]}
+        for kind in RESOURCES
+        if may_import(user, kind, org.path)
+    ]
+
+
+# The lists an organization's page offers for download, scoped to its subtree.
+ORGANIZATION_EXPORTS = ("members", "enterprises", "organizations")
+
+
 def _kind_or_404(kind: str) -> str:
     if kind not in RESOURCES:
         raise Http404

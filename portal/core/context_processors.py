@@ -26,6 +26,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             ("organizations:member_list", _("Members")),
             ("organizations:enterprise_list", _("Enterprises")),
         ]
+    # Spreadsheet import and export (organizations/views_io.py): export needs any grant.
+    if grants.any:
+        items.append(("io:index", _("Import and export")))
     roles = roles_for(user)
     held = {ra.role for ra in roles}
     # The subtree dashboard (portal.progress.dashboard) for those who watch a subtree.
@@ -56,4 +59,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     )
     # The bell in base.html: one COUNT query, run only when a template shows it.
     unread = SimpleLazyObject(lambda: Notification.objects.unread_count(user))
-    return {"nav_items": nav, "primary_role": primary, "unread_notifications": unread}
+    return {
+        "nav_items": nav,
+        "primary_role": primary,
+        "unread_notifications": unread,
+        # Pages show export links to those who may export (organizations/views_io.py).
+        "may_export": grants.any,
+    }
