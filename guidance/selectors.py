@@ -58,7 +58,7 @@ def assigned_status(orgs: list[Organization], today: dt.date | None = None) -> l
     """Checklist status and visit figures of each organization: the campaigns the
     organizations take part in with their phases (2 queries), each campaign's
     evaluation (the scope + the requirements' grouped queries), and one grouped query
-    over the visits (last visit, next open follow-up, overdue follow-ups; visits by any
+    over the visits (last visit, next follow-up not yet due, overdue follow-ups; visits by any
     instructor to the organization itself)."""
     if not orgs:
         return []
@@ -97,7 +97,7 @@ def assigned_status(orgs: list[Organization], today: dt.date | None = None) -> l
         .values_list("organization_id")
         .annotate(
             last=Max("visited_on"),
-            next_due=Min("follow_up_due", filter=open_q),
+            next_due=Min("follow_up_due", filter=open_q & Q(follow_up_due__gte=today)),
             overdue=Count("pk", filter=open_q & Q(follow_up_due__lt=today)),
         )
     )

@@ -302,7 +302,7 @@ def test_instructor_page_shows_checklist_status_visits_and_overdue_follow_ups(
     af.members(world.own, 2)
     af.meeting(world.own, campaign, kind=MeetingKind.MOBILIZATION)
     late = overdue_visit(world.instructor, world.own)
-    visit(world.instructor, world.own, days_ago=3, follow_up_in=20)
+    upcoming = visit(world.instructor, world.own, days_ago=3, follow_up_in=20)
     response = client_for(world, "instructor").get(HOME)
     statuses = {s.organization.pk: s for s in response.context["statuses"]}
     assert set(statuses) == {world.own.pk, world.other.pk}
@@ -311,12 +311,12 @@ def test_instructor_page_shows_checklist_status_visits_and_overdue_follow_ups(
     assert own.met + len(own.failing) == own.total
     assert "mobilization" not in [req.code for req, _r in own.failing]
     assert own.last_visit == timezone.localdate() - dt.timedelta(days=3)
-    assert own.next_follow_up == late.follow_up_due  # the earliest open one
+    assert own.next_follow_up == upcoming.follow_up_due  # the overdue one is counted apart
     assert own.overdue_follow_ups == 1
     assert statuses[world.other.pk].last_visit is None
     assert [v.pk for v in response.context["overdue"]] == [late.pk]
     body = response.content.decode()
-    assert "1 follow-up overdue" in body and 'class="row-overdue"' in body
+    assert "1 follow-up overdue" in body and 'class="assigned assigned-overdue"' in body
 
 
 def test_instructor_home_shows_overdue_follow_ups_and_links_to_the_guidance_page(
