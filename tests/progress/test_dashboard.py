@@ -309,3 +309,15 @@ def test_default_dashboard_query_count_is_constant(world: World) -> None:
     # As above less the organization (it comes with the user's roles) and the inbox
     # COUNT (the office reviews nothing: no query at all).
     assert_constant_queries(client, DEFAULT, lambda: _grow(world, campaign), DASHBOARD_QUERIES - 2)
+
+
+def test_bad_or_foreign_campaign_parameter_falls_back_to_the_latest_campaign(
+    world: World,
+) -> None:
+    campaign = af.campaign_for(world)
+    foreign = pf.campaign_for(world, world.far)  # the other county's campaign
+    client = client_for(world, "reviewer")
+    for value in ("abc", "-1", "999999", str(foreign.pk)):
+        response = client.get(url(world, "park_a") + f"?campaign={value}")
+        assert response.status_code == 200, value
+        assert response.context["campaign"] == campaign, value
