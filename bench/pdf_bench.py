@@ -20,8 +20,10 @@ and the HTML, hash it, then WeasyPrint with the safe URL fetcher) once untimed (
 render builds font caches), then --repeat times. For the same final HTML,
 `weasyprint.HTML(string=html).write_pdf()` alone is timed as often; "ratio" is the
 pipeline's median over WeasyPrint's median (SPEC §11: within 1.3×). Memory: the
-process's peak RSS (ru_maxrss) after the report's runs, and the tracemalloc peak of
-one more pipeline render (Python allocations only; run last, as tracing slows it down).
+process's peak RSS so far (ru_maxrss, monotonic: it includes the reports measured before
+in the same process) after the report's runs, and the tracemalloc peak of one more
+pipeline render (Python allocations only; done for all reports at the end, as tracing
+slows renders down and costs memory of its own).
 Seeded databases are reused; --reseed rebuilds them.
 """
 
@@ -162,15 +164,28 @@ def measure(
         row.weasyprint_s = statistics.median(alone)
         row.ratio = row.pipeline_s / row.weasyprint_s if row.weasyprint_s else 0.0
         row.maxrss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        tracemalloc.start()
-        pipeline()
-        row.traced_peak_mb = tracemalloc.get_traced_memory()[1] / 1024 / 1024
-        tracemalloc.stop()
+        row.traced = pipeline  # type: ignore[attr-defined]  # see traced_peaks()
     except Exception as exc:  # one failing report must not stop the others
         row.error = (
             f"{exc.__class__.__name__}: {str(exc).splitlines()[0][:100] if str(exc) else ''}"
         )
     return row
+
+
+def traced_peaks(rows: list[Row]) -> list[Row]:
+    """One more render of each report under tracemalloc, after every row's peak RSS was
+    taken (tracing costs memory of its own and would raise the later rows' RSS)."""
+    for row in rows:
+        pipeline = row.__dict__.pop("traced", None)
+        if pipeline is None:
+            continue
+        tracemalloc.start()
+        try:
+            pipeline()
+            row.traced_peak_mb = tracemalloc.get_traced_memory()[1] / 1024 / 1024
+        finally:
+            tracemalloc.stop()
+    return rows
 
 
 def _organization(kind: Any, params: dict[str, Any]) -> Any:
@@ -224,7 +239,9 @@ def stage_demo(args: argparse.Namespace) -> list[Row]:
         ("problem-list notice", "problem-notice", {"problem_list": plist.pk}),
         ("appraisal sheet", "appraisal-sheet", {"appraisal": session.pk}),
     ]
-    return [measure("demo", label, slug, params, args=args) for label, slug, params in jobs]
+    return traced_peaks(
+        [measure("demo", lbl, slug, params, args=args) for lbl, slug, params in jobs]
+    )
 
 
 def stage_scale(args: argparse.Namespace) -> list[Row]:
@@ -252,7 +269,7 @@ def stage_scale(args: argparse.Namespace) -> list[Row]:
         ("dossier", "org-dossier", {"organization": leaf.pk}),
     ]
     data = f"scale {args.orgs}"
-    return [measure(data, lbl, slug, params, args=args) for lbl, slug, params in jobs]
+    return traced_peaks([measure(data, lbl, slug, params, args=args) for lbl, slug, params in jobs])
 
 
 def run_stage(args: argparse.Namespace) -> int:
