@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from organizations.models import Member, Organization
 from portal.accounts.models import Role, User
@@ -277,8 +278,12 @@ class MeetingFilterForm(forms.Form):
         label=_("Kind"), required=False, choices=[("", _("all kinds")), *MeetingKind.choices]
     )
     phase = forms.TypedChoiceField(label=_("Phase"), required=False, coerce=int, empty_value=None)
-    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
-    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    date_from = forms.DateField(
+        label=pgettext_lazy("date range", "From"), required=False, widget=DateInput()
+    )
+    date_to = forms.DateField(
+        label=pgettext_lazy("date range", "To"), required=False, widget=DateInput()
+    )
 
     def __init__(self, *args: Any, phases: Sequence[Phase], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -10,6 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from organizations.models import Member
 
@@ -121,8 +122,12 @@ class TalkForm(forms.ModelForm):
 
 
 class TalkFilterForm(forms.Form):
-    date_from = forms.DateField(label=_("from"), required=False, widget=DateInput())
-    date_to = forms.DateField(label=_("to"), required=False, widget=DateInput())
+    date_from = forms.DateField(
+        label=pgettext_lazy("date range", "from"), required=False, widget=DateInput()
+    )
+    date_to = forms.DateField(
+        label=pgettext_lazy("date range", "to"), required=False, widget=DateInput()
+    )
     member = forms.ModelChoiceField(
         label=_("member"), queryset=Member.objects.none(), required=False
     )

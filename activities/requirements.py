@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from organizations.models import GRASSROOTS_KINDS, OrgKind
 from portal.progress.engine import Level, OrgInfo, Result, Scope, register
@@ -201,7 +201,8 @@ def statements_approved(scope: Scope) -> dict[int, Result]:
             all_ok &= ok
             reasons.append(reason)
         level = Level.GREEN if all_ok else scope.pending(2)
-        results[org_id] = Result(level, "; ".join(reasons), fix(org_id))
+        # The translation chooses the separator (a full-width "；" in Chinese).
+        results[org_id] = Result(level, pgettext("list separator", "; ").join(reasons), fix(org_id))
     return results
 
 

@@ -13,6 +13,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
@@ -412,10 +413,16 @@ class MemberTransfer(models.Model):
 
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="transfers")
     from_organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("from")
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=pgettext_lazy("member move", "from"),
     )
     to_organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("to")
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=pgettext_lazy("member move", "to"),
     )
     moved_on = models.DateField(_("moved on"), default=timezone.localdate)
     reason = models.CharField(_("reason"), max_length=200, blank=True)

@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from organizations.validators import mask_phone
@@ -406,9 +407,14 @@ class OpinionEvent(models.Model):
 
     opinion = models.ForeignKey(Opinion, on_delete=models.CASCADE, related_name="events")
     from_status = models.CharField(
-        _("from"), max_length=20, choices=OpinionStatus.choices, blank=True
+        pgettext_lazy("status change", "from"),
+        max_length=20,
+        choices=OpinionStatus.choices,
+        blank=True,
     )
-    to_status = models.CharField(_("to"), max_length=20, choices=OpinionStatus.choices)
+    to_status = models.CharField(
+        pgettext_lazy("status change", "to"), max_length=20, choices=OpinionStatus.choices
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("by"),
@@ -439,7 +445,7 @@ class SuggestionBox(models.Model):
         related_name="suggestion_box",
     )
     token = models.CharField(_("address token"), max_length=40, unique=True, default=new_box_token)
-    is_open = models.BooleanField(_("open"), default=True)
+    is_open = models.BooleanField(pgettext_lazy("suggestion box", "open"), default=True)
     intro = models.TextField(
         _("introduction"),
         max_length=1000,

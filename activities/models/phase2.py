@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from portal.reviews.models import Reviewable, ReviewStatus, is_editable
@@ -345,8 +346,8 @@ class IllegalSessionTransition(ValidationError):
 
 
 class SessionStatus(models.TextChoices):
-    OPEN = "open", _("open")
-    CLOSED = "closed", _("closed")
+    OPEN = "open", pgettext_lazy("appraisal session", "open")
+    CLOSED = "closed", pgettext_lazy("appraisal session", "closed")
     # Reopened by the higher level ("done as a formality"): editable like an open session.
     REDO = "redo", _("redo ordered")
 
@@ -488,7 +489,7 @@ class AppraisalSession(models.Model):
 
 class EventKind(models.TextChoices):
     OPENED = "opened", _("opened")
-    CLOSED = "closed", _("closed")
+    CLOSED = "closed", pgettext_lazy("appraisal session", "closed")
     REOPENED = "reopened", _("reopened by the organization")
     REDO_ORDERED = "redo_ordered", _("redo ordered by the higher level")
 

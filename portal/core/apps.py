@@ -1,11 +1,12 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "portal.core"
     label = "core"
-    verbose_name = "Portal shell"
+    verbose_name = _("Portal shell")
 
     def ready(self) -> None:
         # Apps declare the links of an organization's page in `<app>/orgmenu.py`.

@@ -1,11 +1,12 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ProgressConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "portal.progress"
     label = "progress"
-    verbose_name = "Requirements and progress"
+    verbose_name = _("Requirements and progress")
 
     def ready(self) -> None:
         # Domain apps declare their requirements in `<app>/requirements.py`.

@@ -1,8 +1,9 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ReviewsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "portal.reviews"
     label = "reviews"
-    verbose_name = "Review workflow"
+    verbose_name = _("Review workflow")

@@ -22,6 +22,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ReviewStatus(models.TextChoices):
@@ -197,8 +198,12 @@ class ReviewEvent(models.Model):
         related_name="review_events",
     )
     action = models.CharField(_("action"), max_length=20, choices=ReviewAction.choices)
-    from_status = models.CharField(_("from"), max_length=20, choices=ReviewStatus.choices)
-    to_status = models.CharField(_("to"), max_length=20, choices=ReviewStatus.choices)
+    from_status = models.CharField(
+        pgettext_lazy("status change", "from"), max_length=20, choices=ReviewStatus.choices
+    )
+    to_status = models.CharField(
+        pgettext_lazy("status change", "to"), max_length=20, choices=ReviewStatus.choices
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("by"),

@@ -33,6 +33,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from portal.reviews.models import Reviewable, ReviewAction, ReviewStatus
@@ -186,10 +187,10 @@ class ProblemList(Reviewable):
 
 
 class ItemStatus(models.TextChoices):
-    OPEN = "open", _("open")
+    OPEN = "open", pgettext_lazy("problem item", "open")
     IN_PROGRESS = "in_progress", _("in progress")
     CLOSURE_REQUESTED = "closure_requested", _("closure requested")
-    CLOSED = "closed", _("closed")
+    CLOSED = "closed", pgettext_lazy("problem item", "closed")
 
 
 class SourceKind(models.TextChoices):
@@ -208,7 +209,7 @@ class ItemAction(models.TextChoices):
     REQUEST_CLOSURE = "request_closure", _("closure requested")
     WITHDRAW_CLOSURE = "withdraw_closure", _("closure request withdrawn")
     REJECT_CLOSURE = "reject_closure", _("closure rejected")
-    CLOSE = "close", _("closed")
+    CLOSE = "close", pgettext_lazy("problem item", "closed")
     REQUEST_EXTENSION = "request_extension", _("extension requested")
     WITHDRAW_EXTENSION = "withdraw_extension", _("extension request withdrawn")
     APPROVE_EXTENSION = "approve_extension", _("extension approved")
@@ -604,8 +605,15 @@ class ItemEvent(models.Model):
 
     item = models.ForeignKey(ProblemItem, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(_("action"), max_length=20, choices=ItemAction.choices)
-    from_status = models.CharField(_("from"), max_length=20, choices=ItemStatus.choices, blank=True)
-    to_status = models.CharField(_("to"), max_length=20, choices=ItemStatus.choices)
+    from_status = models.CharField(
+        pgettext_lazy("status change", "from"),
+        max_length=20,
+        choices=ItemStatus.choices,
+        blank=True,
+    )
+    to_status = models.CharField(
+        pgettext_lazy("status change", "to"), max_length=20, choices=ItemStatus.choices
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("by"),

@@ -1,0 +1,142 @@
+"""i18n hygiene: short words with several meanings carry a context (pgettext), so the
+catalogue can translate each meaning on its own (a closed item is 已销号, a closed
+appraisal 已结束, a closed suggestion box 已关闭); the admin names its apps and the audit
+log in the user's language."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.utils import translation
+from django.utils.translation import trans_real
+
+from activities.forms_meetings import MeetingFilterForm
+from activities.models import OpinionEvent, SessionStatus, SuggestionBox
+from organizations.models import MemberTransfer
+from portal.accounts.models import AuditEvent
+from portal.reviews.models import ReviewEvent
+from rectification.models import ItemStatus
+from rectification.models.problems import ItemEvent
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+
+
+@pytest.fixture
+def catalogue(monkeypatch: Any) -> dict[str, str]:
+    """A catalogue for the active language ("en" in tests) that translates only the
+    entries a test puts in it, keyed as gettext keys contexts: "context\\x04msgid"."""
+    entries: dict[str, str] = {}
+    active = trans_real.translation(translation.get_language())
+    original = active.gettext
+    monkeypatch.setattr(active, "gettext", lambda message: entries.get(message, original(message)))
+    return entries
+
+
+def key(context: str, message: str) -> str:
+    return f"{context}\x04{message}"
+
+
+def test_open_and_closed_are_translated_per_meaning(catalogue: dict[str, str]) -> None:
+    catalogue.update(
+        {
+            key("problem item", "open"): "ITEM-OPEN",
+            key("problem item", "closed"): "ITEM-CLOSED",
+            key("appraisal session", "open"): "SESSION-OPEN",
+            key("appraisal session", "closed"): "SESSION-CLOSED",
+            key("suggestion box", "open"): "BOX-OPEN",
+        }
+    )
+    assert str(ItemStatus.OPEN.label) == "ITEM-OPEN"
+    assert str(ItemStatus.CLOSED.label) == "ITEM-CLOSED"
+    assert str(SessionStatus.OPEN.label) == "SESSION-OPEN"
+    assert str(SessionStatus.CLOSED.label) == "SESSION-CLOSED"
+    assert str(SuggestionBox._meta.get_field("is_open").verbose_name) == "BOX-OPEN"
+
+
+def test_from_and_to_are_translated_per_meaning(catalogue: dict[str, str]) -> None:
+    catalogue.update(
+        {
+            key("status change", "from"): "OLD-STATUS",
+            key("status change", "to"): "NEW-STATUS",
+            key("member move", "from"): "MOVED-FROM",
+            key("member move", "to"): "MOVED-TO",
+            key("date range", "From"): "DATE-FROM",
+            key("date range", "To"): "DATE-TO",
+        }
+    )
+    for model in (ReviewEvent, OpinionEvent, ItemEvent):
+        assert str(model._meta.get_field("from_status").verbose_name) == "OLD-STATUS", model
+        assert str(model._meta.get_field("to_status").verbose_name) == "NEW-STATUS", model
+    assert str(MemberTransfer._meta.get_field("from_organization").verbose_name) == "MOVED-FROM"
+    assert str(MemberTransfer._meta.get_field("to_organization").verbose_name) == "MOVED-TO"
+    form = MeetingFilterForm(phases=[])
+    assert (str(form.fields["date_from"].label), str(form.fields["date_to"].label)) == (
+        "DATE-FROM",
+        "DATE-TO",
+    )
+
+
+def test_templates_give_the_suggestion_box_and_member_moves_their_context() -> None:
+    for name in ("activities/opinions/list.html", "activities/opinions/box_settings.html"):
+        text = (TEMPLATES / name).read_text(encoding="utf-8")
+        assert '{% translate "open" %}' not in text and '{% translate "closed" %}' not in text
+        assert 'context "suggestion box"' in text
+    text = (TEMPLATES / "organizations/member_detail.html").read_text(encoding="utf-8")
+    assert '{% translate "From" context "member move" %}' in text
+
+
+def test_app_names_and_the_audit_log_are_translatable(catalogue: dict[str, str]) -> None:
+    labels = {
+        "activities": "Campaigns and activities",
+        "organizations": "Organizations and members",
+        "rectification": "Rectification and rules",
+        "accounts": "Accounts and roles",
+        "core": "Portal shell",
+        "notifications": "Notifications",
+        "progress": "Requirements and progress",
+        "reviews": "Review workflow",
+    }
+    catalogue.update({english: f"T:{english}" for english in labels.values()})
+    catalogue.update({"audit event": "T:audit event", "audit events": "T:audit events"})
+    for label, english in labels.items():
+        assert str(apps.get_app_config(label).verbose_name) == f"T:{english}", label
+    assert str(AuditEvent._meta.verbose_name) == "T:audit event"
+    assert str(AuditEvent._meta.verbose_name_plural) == "T:audit events"
+
+
+# Templates whose labels were followed by a colon typed outside the translation (a
+# half-width ":" in the Chinese page); the translation now holds the punctuation.
+OWN_PUNCTUATION = (
+    "progress/grid.html",
+    "progress/checklist.html",
+    "reviews/_panel.html",
+    "rectification/problems/item_detail.html",
+)
+
+
+@pytest.mark.parametrize("name", OWN_PUNCTUATION)
+def test_no_colon_typed_after_a_translated_label(name: str) -> None:
+    text = (TEMPLATES / name).read_text(encoding="utf-8")
+    assert not re.search(r'\{% translate "[^"]+" %\}:', text)
+
+
+@pytest.mark.django_db
+def test_statement_reasons_are_joined_by_the_translated_separator(
+    catalogue: dict[str, str],
+) -> None:
+    from activities.seed import ensure_campaign_2014
+    from portal.progress.engine import evaluate
+    from portal.progress.scopes import scope_for_org
+    from tests.factories import add_org
+
+    catalogue[key("list separator", "; ")] = "；"
+    county = add_org(None)
+    branch = add_org(county)
+    campaign = ensure_campaign_2014(county)
+    result = evaluate(scope_for_org(branch, campaign), only=["statements_approved"])
+    reason = result[branch.pk]["statements_approved"].reason
+    assert "；" in reason and "; " not in reason
