@@ -406,6 +406,8 @@ def measure(target: Target, args: argparse.Namespace, ab: str) -> Run:
             first_ms = (time.perf_counter() - started) * 1000
             if status != 200:
                 row.error = f"HTTP {status} {location}".strip()
+                if first_ms > 55_000:
+                    row.error += f" after {first_ms / 1000:.0f} s (gunicorn's worker timeout)"
                 continue
             if first_ms > args.slow * 1000:
                 # Loading a page this slow would only tie the workers up: one sample.
