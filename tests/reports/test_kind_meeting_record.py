@@ -16,6 +16,8 @@ from PIL import Image, ImageChops
 
 from activities.models import Meeting, MeetingKind
 from activities.services_meetings import Mark, participation_create
+from portal.attachments.models import AttachmentKind
+from portal.attachments.services import attachment_add
 from reports import registry
 from reports.kinds.meeting_record import qr_png
 from reports.models import ReportRequest, ReportStatus
@@ -24,6 +26,7 @@ from reports.services import report_request
 from tests.activities.factories import campaign_for, meeting, members
 from tests.conftest import World
 from tests.rectification.problems_factories import campaign_for as campaign_in_county
+from tests.rectification.problems_factories import photo
 from tests.reports.helpers import file_bytes, pdf_fonts, pdf_text, poppler
 from tests.utils import check_matrix, client_for
 
@@ -202,6 +205,23 @@ def test_the_qr_code_encodes_the_meetings_address_in_the_portal(
 
     assert same(images[0], url)
     assert not same(images[0], url.replace(f"/{m.pk}/", f"/{m.pk + 1}/"))
+
+
+def test_meeting_photos_are_printed(world: World, media_root: Any, tmp_path: Path) -> None:
+    """The meeting's photo is loaded through attachment:<pk> (scaled by the template)
+    and printed with its file name."""
+    m = own_meeting(world)
+    attachment_add(
+        actor=world.secretary,
+        record=m,
+        organization=world.own,
+        kind=AttachmentKind.PHOTO,
+        upload=photo("会场.png"),
+        name="会场.png",
+    )
+    data = file_bytes(make(world, m.pk, "zh-hans"))
+    assert len(_embedded_images(data, tmp_path)) == 2  # the photo and the QR code
+    assert "会场.png" in pdf_text(data, tmp_path)
 
 
 def test_meeting_page_links_to_the_record_only_for_who_may_print(world: World) -> None:
