@@ -176,11 +176,18 @@ def pages() -> list[tuple[str, str, Callable[[], str], int | None]]:
         assert leaf is not None
         return reverse("organizations:detail", args=[leaf.pk])
 
+    def root_grid() -> str:
+        root = Organization.objects.get(depth=1)
+        return reverse("progress:grid", args=[root.pk])
+
     return [
         ("organization tree", "bench-reviewer", lambda: reverse("organizations:tree"), None),
         ("organization detail (leaf)", "bench-reviewer", deepest_leaf, None),
         ("member list", "bench-reviewer", lambda: reverse("organizations:member_list"), None),
         ("home", "bench-secretary", lambda: reverse("core:home"), 100),
+        ("reviewer inbox", "bench-reviewer", lambda: reverse("reviews:inbox"), 100),
+        ("dashboard", "bench-office", lambda: reverse("progress:dashboard"), None),
+        ("grid of the county", "bench-reviewer", root_grid, 300),
     ]
 
 
