@@ -115,6 +115,13 @@ def kinds() -> list[ReportKind]:
     return list(_KINDS.values())
 
 
+def title_of(slug: str) -> str | Promise:
+    """The kind's title, or the slug itself for a kind no longer registered (its old
+    requests still list)."""
+    kind = _KINDS.get(slug)
+    return kind.title if kind is not None else slug
+
+
 def organization_check(user: Any, params: Params) -> Organization:
     """The usual check: params["organization"] with DOWNLOAD_REPORTS (404 / 403 by the
     project's rule). One query (the organization) once the grants are cached."""

@@ -100,10 +100,9 @@ def status(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _detail_context(report: ReportRequest) -> dict[str, Any]:
-    kind = registry._KINDS.get(report.kind)
     return {
         "report": report,
-        "kind_title": kind.title if kind else report.kind,
+        "kind_title": registry.title_of(report.kind),
         "broker_down": report.status == ReportStatus.QUEUED and not report.sent_to_broker,
     }
 
@@ -136,7 +135,6 @@ def my_reports(request: HttpRequest) -> HttpResponse:
     count, the page's requests with their organizations."""
     queryset = ReportRequest.objects.for_user(request.user).select_related("organization")
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    titles = {kind.slug: kind.title for kind in registry.kinds()}
     for report in page.object_list:
-        report.kind_title = titles.get(report.kind, report.kind)
+        report.kind_title = registry.title_of(report.kind)
     return render(request, "reports/list.html", {"page": page})
