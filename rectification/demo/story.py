@@ -3,7 +3,7 @@ end of the campaign (30 September 2014).
 
 The park's organizations have done everything (the default `Story`: a published list
 whose item is closed, the "eight haves" accepted, the six mechanisms in place, funding
-at the standard); those of the construction industry and the community are still
+at the standard), some of them waiting for the "eight haves" (EIGHT_HAVES_LATER); those of the construction industry and the community are still
 rectifying (RECTIFYING); the exceptions put each record in each of its states. 绿源食品支部 (the
 secretary's branch) is again half done, so that its pages have something in every
 state and the reviewer's inbox has phase 3 records waiting."""
@@ -81,13 +81,11 @@ STORIES: dict[str, Story] = {
         funding="short",
     ),
     # A model branch: everything done, rejected and extended items closed in the end,
-    # three stars, commended.
+    # three stars, money from two sources, commended.
     "QS-KFQ-04": Story(
         items=(CLOSED, CLOSED_AFTER_REJECTION, CLOSED_AFTER_EXTENSION),
         two_strong=ACCEPTED,
         two_strong_score=92,
-        pledges="public",
-        custom_mechanism=True,
         funding="generous",
     ),
     "QS-KFQ-05": Story(
@@ -114,7 +112,9 @@ STORIES: dict[str, Story] = {
     SECRETARY2_ORG: Story(items=(CLOSED, CLOSED), pledges="public"),
     "QS-JZ-02": replace(RECTIFYING, two_strong=RETURNED, two_strong_score=70),
     "QS-JZ-05": NOTHING,
-    "QS-JZ-07": Story(problem_list=APPROVED, items=(IN_PROGRESS, OPEN), funding="short"),
+    "QS-JZ-07": Story(
+        problem_list=APPROVED, items=(IN_PROGRESS, OPEN), eight_haves=NONE, funding="short"
+    ),
     "QS-DM-03": replace(NOTHING, problem_list=DRAFT, items=(OPEN,), adopt=0),
     "QS-LX-02": NOTHING,
 }
@@ -137,9 +137,10 @@ TYPICAL_INVESTORS = ["QS-KFQ-08"]
 COMMENDED_ON = "2014-09-29"
 
 
-# Committees and general branches with branches of their own: the "eight haves" (a
-# place, a flag, files...) are checked at their branches.
-WITH_BRANCHES = ("QS-KFQ-01", "QS-KFQ-02", "QS-JZ-01")
+# The "eight haves" are accepted in batches: by the campaign's end, in the park, one
+# branch of each enterprise (and the branches named above); the others, and the
+# committees whose branches carry the standard, not yet assessed.
+EIGHT_HAVES_LATER = ("QS-KFQ-01", "QS-KFQ-01-2", "QS-KFQ-01-3", "QS-KFQ-02", "QS-KFQ-02-2")
 
 
 def story_of(code: str) -> Story:
@@ -147,4 +148,4 @@ def story_of(code: str) -> Story:
         return STORIES[code]
     if code.startswith(RECTIFYING_SUBTREES):
         return RECTIFYING
-    return Story(eight_haves=NONE) if code in WITH_BRANCHES else Story()
+    return Story(eight_haves=NONE) if code in EIGHT_HAVES_LATER else Story()
