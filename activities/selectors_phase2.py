@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from organizations.models import Member
@@ -92,8 +92,8 @@ def appraisal_coverage_batch(
     """{organization id: (appraised, total)} for the campaign, for every id given.
 
     Only a closed session counts (an open one, or one the higher level ordered redone,
-    is not an appraisal yet): `appraised` = active members with a determination in the
-    organization's closed session; `total` = active members on the roster less those
+    is not an appraisal yet): `appraised` = active members still on its roster with a
+    determination in the organization's closed session; `total` = active members on the roster less those
     the closed session marked absent. An organization without a closed session gets
     (0, active members).
 
@@ -116,6 +116,10 @@ def appraisal_coverage_batch(
             session__campaign=campaign,
             session__status=SessionStatus.CLOSED,
             member__is_active=True,
+            # Only members still on the organization's roster: one who was appraised
+            # and then moved away is not one of its members any more (found by
+            # tests/progress/test_grid_property.py).
+            member__organization_id=F("session__organization_id"),
         )
         .order_by()
         .values("session__organization_id")

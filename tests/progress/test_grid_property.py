@@ -22,7 +22,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone, translation
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from activities.models import (
@@ -584,6 +584,52 @@ def numbers_in(reason: str) -> tuple[Decimal, ...]:
 # --- the property --------------------------------------------------------------------------
 
 
+def _quiet(**changes: Any) -> OrgPlan:
+    """A branch with nothing recorded, but for `changes`."""
+    plan = OrgPlan(
+        kind=OrgKind.BRANCH,
+        active=True,
+        parent=None,
+        members=[],
+        moves=[],
+        plan=None,
+        meetings=[],
+        attends=[],
+        counseling=[],
+        opinions=[],
+        statements={s: None for s in StatementSubject.values},
+        appraisal=None,
+        problem_list=None,
+        eight_haves=None,
+        mechanisms=[None] * 6,
+        funding=[],
+    )
+    for name, value in changes.items():
+        setattr(plan, name, value)
+    return plan
+
+
+# Found by this property: a member appraised and then moved to another organization
+# still counted as appraised where they had left, so "1 of 1 members appraised" was
+# green while the one member on the roster had no determination
+# (activities.selectors_phase2.appraisal_coverage_batch).
+MOVED_AFTER_APPRAISAL = World(
+    orgs=[
+        _quiet(
+            members=[True, True],
+            moves=[True, False],
+            counseling=[0, 0],
+            appraisal=(SessionStatus.CLOSED, ["graded", "none"]),
+        )
+    ],
+    today=dt.date(2014, 10, 1),
+    other_campaign_noise=False,
+    min_counseling=1,
+    min_exchanges=1,
+    funding_standard=50,
+)
+
+
 # GRID_PROPERTY_EXAMPLES=300 runs a deeper search locally; CI keeps 25.
 @settings(
     max_examples=int(os.environ.get("GRID_PROPERTY_EXAMPLES", "25")),
@@ -591,6 +637,7 @@ def numbers_in(reason: str) -> tuple[Decimal, ...]:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(world=worlds())
+@example(world=MOVED_AFTER_APPRAISAL)
 def test_grid_equals_brute_force_cell_by_cell(db: Any, world: World) -> None:
     with transaction.atomic(), translation.override("en"):
         built = build(world)
