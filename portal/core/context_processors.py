@@ -29,6 +29,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     # Spreadsheet import and export (organizations/views_io.py): export needs any grant.
     if grants.any:
         items.append(("io:index", _("Import and export")))
+    # "My reports" (reports:list) for those who may ask for PDF reports.
+    if grants.scope(Action.DOWNLOAD_REPORTS) is None or grants.scope(Action.DOWNLOAD_REPORTS):
+        items.append(("reports:list", _("My reports")))
     roles = roles_for(user)
     held = {ra.role for ra in roles}
     # The subtree dashboard (portal.progress.dashboard) for those who watch a subtree.

@@ -41,3 +41,23 @@ def test_navigation_fits_the_role(
         assert f'href="{reverse(name)}"' in nav, name
     for name in absent:
         assert f'href="{reverse(name)}"' not in nav, name
+
+
+@pytest.mark.parametrize(
+    ("persona", "shown"),
+    [
+        ("secretary", True),
+        ("reviewer", True),
+        ("office", True),
+        ("instructor", True),
+        ("admin", True),
+        ("clerk", False),
+        ("nobody", False),
+    ],
+)
+def test_my_reports_is_in_the_navigation_of_those_who_may_download_reports(
+    world: World, persona: str, shown: bool
+) -> None:
+    html = client_for(world, persona).get("/").content.decode()
+    nav = html[html.index('id="main-nav"') : html.index("</nav>")]
+    assert (f'href="{reverse("reports:list")}"' in nav) is shown
