@@ -240,7 +240,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 2,
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
-CELERY_BROKER_CONNECTION_MAX_RETRIES = 2
+# Workers (and beat) keep reconnecting to a Redis that went away, for ever, at start-up
+# too; web requests never wait on it: they send through portal.core.queue (one attempt,
+# short timeouts, no publish retry) and record what was not sent for a beat task.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TIMEZONE = TIME_ZONE
 # Periodic tasks, run by `celery -A portal beat` (docker-compose service `beat`,
 # scripts/run-production.sh). Empty until an app has a periodic task; each entry is
@@ -257,6 +262,12 @@ CELERY_BEAT_SCHEDULE["daily-reminders"] = {
 # are sent again every minute (reports/tasks.py).
 CELERY_BEAT_SCHEDULE["resend-reports"] = {
     "task": "reports.tasks.resend_reports",
+    "schedule": 60.0,
+}
+# Notification e-mail copies that never reached the broker (Redis was down) or were
+# lost with it are queued again every minute (portal/notifications/tasks.py).
+CELERY_BEAT_SCHEDULE["resend-notification-emails"] = {
+    "task": "portal.notifications.tasks.resend_notification_emails",
     "schedule": 60.0,
 }
 # Test hook: seconds each report render sleeps before WeasyPrint runs, so the

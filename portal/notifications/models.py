@@ -2,7 +2,9 @@
 
 Written by `portal.notifications.services.notify` in the same transaction as the action
 that caused them (so a rolled-back action notifies nobody); e-mail copies go out through
-a Celery task enqueued on commit (tasks.py). The unread count in the navigation
+a Celery task enqueued on commit (tasks.py) with portal.core.queue.enqueue; when the
+broker is down the row keeps email_queued_at empty and the beat task
+resend_notification_emails sends it later. The unread count in the navigation
 (portal/core/context_processors.py) is one COUNT over the partial index below.
 """
 
@@ -47,6 +49,11 @@ class Notification(models.Model):
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     # Set when the e-mail copy was handed to the mail server (idempotent task).
     emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+    # An e-mail copy is wanted (NOTIFY_BY_EMAIL was on and the recipient has an address).
+    email_wanted = models.BooleanField(_("e-mail wanted"), default=False)
+    # When the mail task for it reached the broker; null while it has not (Redis was
+    # down): tasks.resend_notification_emails sends it again.
+    email_queued_at = models.DateTimeField(_("e-mail queued at"), null=True, blank=True)
 
     objects = NotificationQuerySet.as_manager()
 
@@ -62,6 +69,12 @@ class Notification(models.Model):
                 fields=["recipient"],
                 condition=Q(read_at__isnull=True),
                 name="notification_unread_idx",
+            ),
+            # The resend task's scan of e-mail copies not yet mailed: a small partial index.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(email_wanted=True, emailed_at__isnull=True),
+                name="notification_email_due_idx",
             ),
         ]
 

@@ -1,4 +1,5 @@
-"""E-mail copies of notifications (when settings.NOTIFY_BY_EMAIL is on)."""
+"""E-mail copies of notifications (when settings.NOTIFY_BY_EMAIL is on), and the beat
+task that queues again the copies the broker did not take (Redis was down)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.utils import timezone
 
+from . import services
 from .models import Notification
 
 log = logging.getLogger(__name__)
@@ -52,3 +54,14 @@ def send_notification_emails(notification_ids: list[int]) -> int:
             raise
         sent += 1
     return sent
+
+
+@shared_task(
+    name="portal.notifications.tasks.resend_notification_emails",
+    time_limit=60,
+    soft_time_limit=50,
+)
+def resend_notification_emails() -> int:
+    """Every minute (settings.CELERY_BEAT_SCHEDULE["resend-notification-emails"]): queue
+    again the e-mail copies that never reached the broker or were lost with it."""
+    return services.resend_emails()
