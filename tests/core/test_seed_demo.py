@@ -216,3 +216,19 @@ def test_seeding_is_fast(seeded: Seeded) -> None:
     # on SQLite, measured on the module's first run into an empty database. CPU time,
     # not wall time, so a machine busy with other work does not fail the test.
     assert seeded.cpu_seconds < 20
+
+
+def test_console_labels_of_the_administrator_and_the_member_are_translated(
+    seeded: Seeded, monkeypatch: Any
+) -> None:
+    """The two logins without a role of Role print their labels through gettext, like
+    the others (in Chinese: 系统管理员, 党员)."""
+    from django.utils import translation
+    from django.utils.translation import trans_real
+
+    active = trans_real.translation(translation.get_language())
+    original = active.gettext
+    marked = {"site administrator": "T-site-administrator", "party member": "T-party-member"}
+    monkeypatch.setattr(active, "gettext", lambda message: marked.get(message, original(message)))
+    output = seed()
+    assert "T-site-administrator" in output and "T-party-member" in output

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from organizations.demo import DemoPlan, demo_plan, find_county, write_plan
 from organizations.models import Enterprise, Member, Organization
@@ -145,6 +146,7 @@ def ensure_logins(plan: DemoPlan, password: str) -> list[tuple[str, str, str]]:
             where = member.organization.short_name
         else:
             where = "、".join(orgs[c].short_name for c in login.organizations)
-        label = {"admin": "site administrator", "member": "party member"}.get(login.role)
+        # Not roles of Role: the superuser and a member without a role (translated).
+        label = {"admin": _("site administrator"), "member": _("party member")}.get(login.role)
         rows.append((login.username, label or str(Role(login.role).label), where))
     return rows
