@@ -89,7 +89,7 @@ STORIES: dict[str, Story] = {
         funding="generous",
     ),
     "QS-KFQ-05": Story(
-        items=(CLOSED, CLOSURE_REQUESTED, EXTENSION_REJECTED),
+        items=(CLOSURE_REQUESTED, EXTENSION_REJECTED),
         eight_haves=SUBMITTED,
         two_strong=SUBMITTED,
         two_strong_score=78,
@@ -108,12 +108,16 @@ STORIES: dict[str, Story] = {
     "QS-KFQ-10": Story(
         problem_list=RETURNED, items=(OPEN, OPEN), eight_haves=NONE, mechanisms="partial"
     ),
-    "QS-KFQ-11": Story(items=(CLOSED, OVERDUE, EXTENSION_APPROVED), eight_haves=SUBMITTED),
-    SECRETARY2_ORG: Story(items=(CLOSED, CLOSED), pledges="public"),
+    "QS-KFQ-11": Story(items=(OVERDUE, EXTENSION_APPROVED), eight_haves=SUBMITTED),
+    SECRETARY2_ORG: Story(pledges="public"),
     "QS-JZ-02": replace(RECTIFYING, two_strong=RETURNED, two_strong_score=70),
     "QS-JZ-05": NOTHING,
     "QS-JZ-07": Story(
-        problem_list=APPROVED, items=(IN_PROGRESS, OPEN), eight_haves=NONE, funding="short"
+        problem_list=APPROVED,
+        items=(IN_PROGRESS, OPEN),
+        eight_haves=NONE,
+        mechanisms="none",
+        funding="short",
     ),
     "QS-DM-03": replace(NOTHING, problem_list=DRAFT, items=(OPEN,), adopt=0),
     "QS-LX-02": NOTHING,

@@ -87,7 +87,7 @@ EXPECTED = {
     # the construction industry and the community: still rectifying
     "QS-JZ-03": (Y, Y, N, N, N, Y),
     "QS-DM": (Y, Y, N, N, N, Y),
-    "QS-JZ-07": (N, Y, N, N, Y, N),
+    "QS-JZ-07": (N, Y, N, N, N, N),
     "QS-DM-03": (N, N, N, N, N, N),
     "QS-JZ-05": (N, N, N, N, N, N),
     "QS-LX-01": (Y, Y, Y, Y, Y, Y),
