@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from django.conf import settings
-from django.db import transaction
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from portal.core.queue import Sending, enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -39,27 +39,32 @@ def run_import_job(job_id: int, commit: bool) -> str:
     return import_job_run(job=job, commit=commit).status
 
 
-def enqueue_import_job(job_id: int, *, commit: bool) -> None:
-    """Queue the job once the current transaction commits. With no Redis configured
-    (the embedded default) the task runs in this process, synchronously."""
+def enqueue_import_job(job_id: int, *, commit: bool) -> Sending:
+    """Queue the job once the current transaction commits (portal.core.queue: one fast
+    attempt, never raises). With no Redis configured (the embedded default) the task
+    runs in this process, synchronously.
 
-    def send() -> None:
-        if not settings.REDIS_URL:
-            run_import_job.apply(args=(job_id, commit))
-            return
-        try:
-            run_import_job.delay(job_id, commit)
-        except Exception:  # kombu raises several types when Redis is unreachable
-            # SPEC §11: a clear message, never a 500; nothing was written.
-            from .imports import import_job_fail
+    When the broker cannot be reached (SPEC §11: a clear message, never a 500; nothing
+    was written), the job is not left "running": a check (commit=False) fails with a
+    message asking to upload again; a confirmed import (commit=True) goes back to its
+    checked preview, file kept, so the user presses "Import now" again a little later
+    (import_job_confirm tells them)."""
+    from .imports.services import import_job_fail, import_job_unsent
 
-            logger.exception("cannot queue import job %s", job_id)
-            import_job_fail(
-                job_id=job_id,
-                message=_(
-                    "The background worker cannot be reached just now; nothing was saved. "
-                    "Please upload the file again in a few minutes."
-                ),
-            )
+    def failed() -> None:
+        if commit:
+            import_job_unsent(job_id=job_id)
+        else:
+            import_job_fail(job_id=job_id, message=str(BROKER_DOWN_UPLOAD))
 
-    transaction.on_commit(send)
+    return enqueue(run_import_job, args=[job_id, commit], on_failed=failed)
+
+
+BROKER_DOWN_UPLOAD = _lazy(
+    "The background service is unavailable just now; nothing was saved. "
+    "Please upload the file again in a few minutes."
+)
+BROKER_DOWN_CONFIRM = _lazy(
+    "The background service is unavailable just now; nothing was imported. "
+    "The preview is kept: press “Import now” again in a few minutes."
+)

@@ -108,24 +108,44 @@ def import_job_create(
     return job
 
 
-def import_job_start(*, job: ImportJob) -> None:
+def import_job_unsent(*, job_id: int) -> None:
+    """A confirmed import whose task the broker did not take goes back to its checked
+    preview (file kept), so it is neither lost nor shown as running for ever. One
+    conditional UPDATE of a job still "importing" (no worker can have it: the message
+    never reached the broker); ImportJob.transition() has no IMPORTING → CHECKED move,
+    and this is the one place that needs it."""
+    ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.IMPORTING).update(
+        status=ImportJob.Status.CHECKED
+    )
+
+
+def import_job_start(*, job: ImportJob) -> bool | None:
     """Run the job's next step (check, or import after confirmation): in this process for
-    small files, as a background task for large ones (progress on the job row)."""
+    small files, as a background task for large ones (progress on the job row).
+    Returns False when the task could not be sent (the broker is down; see
+    tasks.enqueue_import_job for what became of the job), None while the send waits
+    for the current transaction to commit, True otherwise."""
     from ..tasks import enqueue_import_job
 
     commit = job.status == ImportJob.Status.IMPORTING
     if job.total_rows > background_threshold():
-        enqueue_import_job(job.pk, commit=commit)
-    else:
-        import_job_run(job=job, commit=commit)
+        return enqueue_import_job(job.pk, commit=commit).sent
+    import_job_run(job=job, commit=commit)
+    return True
 
 
 def import_job_confirm(*, actor: Any, job: ImportJob) -> None:
-    """The user confirmed a clean preview: import for real."""
+    """The user confirmed a clean preview: import for real. Raises ValidationError with
+    a message for the user when the background service cannot be reached (the job is
+    back to its preview, see import_job_unsent)."""
+    from ..tasks import BROKER_DOWN_CONFIRM
+
     if job.user_id != actor.pk:
         raise ValidationError(_("This import belongs to someone else."))
     job.transition(ImportJob.Status.IMPORTING)
-    import_job_start(job=job)
+    if import_job_start(job=job) is False:
+        job.status = ImportJob.Status.CHECKED
+        raise ValidationError(str(BROKER_DOWN_CONFIRM))
 
 
 def import_job_run(*, job: ImportJob, commit: bool) -> ImportJob:

@@ -12,6 +12,7 @@ from django.core.files.storage import default_storage
 from organizations.models import ImportJob, Member
 from portal.accounts.permissions import Action
 from tests.conftest import World
+from tests.core.broker import broker_down  # noqa: F401 (fixture)
 from tests.organizations.helpers import any_of, org_of
 from tests.organizations.test_io_support import (
     citizen_id,
@@ -323,18 +324,14 @@ def test_previews_never_confirmed_expire_and_their_files_are_deleted(
 
 
 def test_an_unreachable_broker_fails_the_job_with_a_clear_message(
-    world: World, settings, monkeypatch, django_capture_on_commit_callbacks
+    world: World,
+    settings,
+    broker_down,  # noqa: F811 (the fixture imported above)
+    django_capture_on_commit_callbacks,
 ) -> None:
-    from kombu.exceptions import OperationalError
-
-    from organizations import tasks
-
-    def refuse(*args, **kwargs):
-        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
-
+    # The upload's check could not be sent (portal.core.queue, one fast attempt): the
+    # job fails at once with a message; confirmed imports: test_io_broker_down.py.
     settings.IMPORT_BACKGROUND_ROWS = 1
-    settings.REDIS_URL = "redis://127.0.0.1:6379/0"
-    monkeypatch.setattr(tasks.run_import_job, "delay", refuse)
     client = client_for(world, "secretary")
     rows = [member_values(i, world.own) for i in range(3)]
     with django_capture_on_commit_callbacks(execute=True):
@@ -342,8 +339,9 @@ def test_an_unreachable_broker_fails_the_job_with_a_clear_message(
     job = job_of(response)
     job.refresh_from_db()
     assert job.status == ImportJob.Status.FAILED
-    assert "cannot be reached" in client.get(f"/io/jobs/{job.pk}/").content.decode()
+    assert "background service is unavailable" in client.get(f"/io/jobs/{job.pk}/").content.decode()
     assert not default_storage.exists(job.stored_name)
+    assert len(broker_down.attempts) == 1
 
 
 # --- query counts --------------------------------------------------------------------------
