@@ -270,6 +270,13 @@ CELERY_BEAT_SCHEDULE["resend-notification-emails"] = {
     "task": "portal.notifications.tasks.resend_notification_emails",
     "schedule": 60.0,
 }
+# Stored PDF files of done report requests are deleted after this many days (the
+# request stays, "expired", and its page offers to make it again); daily at 03:15.
+REPORTS_RETENTION_DAYS = env_int("REPORTS_RETENTION_DAYS", 30)
+CELERY_BEAT_SCHEDULE["expire-reports"] = {
+    "task": "reports.tasks.expire_reports",
+    "schedule": _crontab(hour=3, minute=15),
+}
 # Test hook: seconds each report render sleeps before WeasyPrint runs, so the
 # worker-kill test can kill a worker mid-render. 0 (off) unless set.
 REPORTS_TEST_RENDER_DELAY = env_int("REPORTS_TEST_RENDER_DELAY", 0)

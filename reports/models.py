@@ -3,7 +3,10 @@
 The file lives in the default storage under reports/<yyyy>/<mm>/<uuid>.pdf. That
 storage is never served by URL (settings.MEDIA_URL points nowhere): the only way to
 the file is reports.views.download, which re-checks the report kind's permission.
-A request served from an earlier identical one shares that one's stored file.
+A request served from an earlier identical one shares that one's stored file. A done
+request's file is kept REPORTS_RETENTION_DAYS (services.reports_expire): then the row
+stays, "expired" and without a file, and a stored file is deleted once no request that
+is kept points to it.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ class ReportStatus(models.TextChoices):
     RENDERING = "rendering", _("rendering")
     DONE = "done", _("done")
     FAILED = "failed", _("failed")
+    # Done, and its file deleted after REPORTS_RETENTION_DAYS (services.reports_expire).
+    EXPIRED = "expired", _("expired")
 
 
 # The moves services.py makes, each as one conditional UPDATE (filter on the current
@@ -39,7 +44,9 @@ TRANSITIONS: dict[str, set[str]] = {
         ReportStatus.QUEUED,
     },
     ReportStatus.FAILED: {ReportStatus.QUEUED},
-    ReportStatus.DONE: set(),
+    # DONE -> EXPIRED: the retention task deleted (or let go of) its file.
+    ReportStatus.DONE: {ReportStatus.EXPIRED},
+    ReportStatus.EXPIRED: set(),
 }
 
 
@@ -120,6 +127,9 @@ class ReportRequest(models.Model):
             ),
             # The resend task's scan of waiting requests.
             models.Index(fields=["status", "sent_to_broker"], name="report_waiting_idx"),
+            # The retention task: done requests by age, and who else holds a file.
+            models.Index(fields=["status", "finished_at"], name="report_age_idx"),
+            models.Index(fields=["file"], name="report_file_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -15,6 +15,7 @@ import socket
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
@@ -22,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.accounts.permissions import can_view_personal_data
+from portal.core.queue import send_now
 
 from . import registry
 from .models import TRANSITIONS, ReportRequest, ReportStatus, canonical_params
@@ -52,10 +54,21 @@ def _move(queryset: Any, *, from_status: str, to_status: str, **fields: Any) -> 
     return queryset.filter(status=from_status).update(status=to_status, **fields)
 
 
+def retention() -> dt.timedelta:
+    """How long a done request's file is kept (settings.REPORTS_RETENTION_DAYS)."""
+    return dt.timedelta(days=int(getattr(settings, "REPORTS_RETENTION_DAYS", 30)))
+
+
+# A file is reused only from a request younger than the retention less this margin, so
+# reports_expire never deletes a file that a render is about to share.
+REUSE_MARGIN = dt.timedelta(days=1)
+
+
 def _last_done(kind: str, params_key: str, language: str) -> ReportRequest | None:
+    reusable_since = timezone.now() - max(retention() - REUSE_MARGIN, dt.timedelta(0))
     return (
         ReportRequest.objects.identical(kind, params_key, language)
-        .filter(status=ReportStatus.DONE)
+        .filter(status=ReportStatus.DONE, finished_at__gte=reusable_since)
         .exclude(file="")
         .order_by("-finished_at", "-pk")
         .first()
@@ -121,23 +134,12 @@ def report_request(
 
 def report_send(*, request_id: int) -> bool:
     """Hand the request to the broker; True when it got there. With Redis down this
-    fails within the broker timeouts (no retry loop) and leaves sent_to_broker false
-    for resend_reports. In the embedded default (eager) the task runs right here."""
+    fails after one short connection attempt (portal.core.queue.send_now: no retry
+    loop, never raises) and leaves sent_to_broker false for resend_reports. In the
+    embedded default (eager) the task runs right here."""
     from .tasks import render_report
 
-    app = render_report.app
-    try:
-        if app.conf.task_always_eager:
-            render_report.apply_async(args=[request_id])
-        else:
-            # One connection attempt, no retry loop (kombu's default channel would retry
-            # with growing sleeps per the transport options): a web request waits at
-            # most the socket connect timeout when Redis is down.
-            with app.connection_for_write() as connection:
-                connection.ensure_connection(max_retries=0)
-                render_report.apply_async(args=[request_id], retry=False, connection=connection)
-    except Exception as exc:  # kombu / redis raise many types; all mean "not sent"
-        logger.warning("report %s not sent to the broker: %r", request_id, exc)
+    if not send_now(render_report, args=[request_id]):
         return False
     ReportRequest.objects.filter(pk=request_id).update(sent_to_broker=True, sent_at=timezone.now())
     return True
@@ -293,3 +295,45 @@ def resend_reports(*, now: dt.datetime | None = None) -> int:
         else:
             break  # the broker is still down: try again next minute
     return sent
+
+
+def reports_expire(*, now: dt.datetime | None = None) -> int:
+    """Done requests finished more than REPORTS_RETENTION_DAYS ago become "expired"
+    (the row stays, its file field cleared; the page offers to make it again), and each
+    of their stored files is deleted unless a request that is kept (a younger one that
+    reused it) still points to it. Returns how many requests expired. Daily (beat).
+    Queries: one SELECT of the old requests, then per 500 one UPDATE and one SELECT of
+    the files still held; then one storage delete per file let go."""
+    from django.core.files.storage import default_storage
+
+    now = now or timezone.now()
+    old = list(
+        ReportRequest.objects.filter(
+            status=ReportStatus.DONE, finished_at__lt=now - retention()
+        ).values_list("pk", "file")
+    )
+    expired = 0
+    for start in range(0, len(old), 500):
+        batch = [pk for pk, _name in old[start : start + 500]]
+        expired += _move(
+            ReportRequest.objects.filter(pk__in=batch),
+            from_status=ReportStatus.DONE,
+            to_status=ReportStatus.EXPIRED,
+            file="",
+        )
+    names = sorted({name for _pk, name in old if name})
+    held: set[str] = set()
+    for start in range(0, len(names), 500):
+        held.update(
+            ReportRequest.objects.filter(file__in=names[start : start + 500])
+            .values_list("file", flat=True)
+            .distinct()
+        )
+    for name in names:
+        if name in held:
+            continue
+        try:
+            default_storage.delete(name)
+        except OSError:
+            logger.exception("report file %s could not be deleted", name)
+    return expired

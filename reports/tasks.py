@@ -34,3 +34,11 @@ def resend_reports() -> int:
     """Every minute (settings.CELERY_BEAT_SCHEDULE["resend-reports"]): send again the
     requests that never reached the broker or were lost with it."""
     return services.resend_reports()
+
+
+@shared_task(name="reports.tasks.expire_reports", time_limit=600, soft_time_limit=570)
+def expire_reports() -> int:
+    """Daily (settings.CELERY_BEAT_SCHEDULE["expire-reports"]): delete the files of done
+    requests older than REPORTS_RETENTION_DAYS (those no kept request shares) and mark
+    the requests expired."""
+    return services.reports_expire()

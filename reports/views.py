@@ -18,7 +18,7 @@ from portal.attachments.views import _file_response
 
 from . import registry
 from .models import ReportRequest, ReportStatus
-from .services import report_request, report_retry
+from .services import report_request, report_retry, retention
 
 PAGE_SIZE = 25
 
@@ -100,11 +100,18 @@ def status(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _detail_context(report: ReportRequest) -> dict[str, Any]:
-    return {
+    context = {
         "report": report,
         "kind_title": registry.title_of(report.kind),
         "broker_down": report.status == ReportStatus.QUEUED and not report.sent_to_broker,
     }
+    if report.status == ReportStatus.EXPIRED:
+        # "Make it again": the kind's own parameters, posted to reports:request (which
+        # runs the kind's check again).
+        kind = registry.get(report.kind)
+        context["remake_params"] = [(name, report.params.get(name, "")) for name in kind.params]
+        context["retention_days"] = retention().days
+    return context
 
 
 @login_required
