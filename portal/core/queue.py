@@ -1,7 +1,8 @@
 """Sending Celery tasks from web requests: one fast attempt, never an exception.
 
 Celery's own `.delay()` retries a failed publish (task_publish_retry_policy: up to three
-more tries with growing sleeps, and kombu's connection retries on top), so with Redis
+more tries, each of which may wait out the connection timeout, and kombu's connection
+retries on top), so with Redis
 down a user's request hangs for seconds and may end in a 500. Every send from the web
 side goes through `enqueue()` instead:
 
