@@ -2,14 +2,26 @@
 with totals per requirement and per organization, as the office sends it up the line.
 
 Cost: the grid's own (portal/progress/grid.py: the scope, the requirements' grouped
-queries) plus one query for the organizations' names, whatever the subtree's size.
+queries) plus one query for the organizations' names and one for their parents' names,
+whatever the subtree's size.
+
+The grid is grouped by parent organization (a heading row with the parent's name, then
+its direct children). WeasyPrint's time grows with the number of boxes, and a county's
+grid has 2,000 rows × 14 requirements: one table cell per requirement cost about 2.5 ms
+each (layout, cascade, collapsed borders, drawing), 100 s for a county. So a row's
+requirements are one cell of monospaced text, three characters per requirement (the
+symbol ●/◐/○/— in the middle, under the requirement's number in the heading), coloured
+green by the cell, with a span only for the requirements not met, in progress or not
+applying (docs/reports.md, bench/README.md).
 """
 
 from __future__ import annotations
 
+from itertools import groupby
 from typing import Any
 
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -53,6 +65,8 @@ def rollup_context(params: Params, language: str) -> dict[str, Any]:
         {
             "columns": columns,
             "rows": rows,
+            "groups": _groups(org, rows),
+            "column_numbers": "".join(f"{c['number']:>2} " for c in columns),
             "as_of": grid.as_of,
             "totals": {
                 "organizations": len(rows),
@@ -67,6 +81,47 @@ def rollup_context(params: Params, language: str) -> dict[str, Any]:
         }
     )
     return context
+
+
+# Symbol (distinguishable in black and white) and the class colouring it; met is the
+# cell's own colour (green), so it needs no span. A run of equal symbols shares a span.
+_SYMBOLS = {
+    Level.GREEN.value: ("●", ""),
+    Level.AMBER.value: ("◐", "a"),
+    Level.RED.value: ("○", "r"),
+    None: ("—", "n"),
+}
+
+
+def _cells(row: Any) -> SafeString:
+    """The row's requirements as one string of constant markup (nothing user-given)."""
+    parts: list[str] = []
+    symbols = (_SYMBOLS.get(c.level if c is not None else None, _SYMBOLS["red"]) for c in row.cells)
+    for (symbol, css), run in groupby(symbols):
+        text = "  ".join(symbol for _ in run)
+        parts.append(f' <span class="{css}">{text}</span> ' if css else f" {text} ")
+    return mark_safe("".join(parts))  # noqa: S308 - constant markup only
+
+
+def _groups(org: Organization, rows: list[Any]) -> list[dict[str, Any]]:
+    """Rows grouped by parent organization, groups in tree order, children in tree order
+    within a group. The subtree's own root (parent outside the subtree) heads the list
+    without a heading of its own. One query for the parents' names."""
+    step = Organization.steplen
+    by_parent: dict[str, list[Any]] = {}
+    for row in rows:
+        row.cells_html = _cells(row)
+        parent = row.path[:-step] if len(row.path) > len(org.path) else ""
+        by_parent.setdefault(parent, []).append(row)
+    names = dict(
+        Organization.objects.filter(path__in=[p for p in by_parent if p]).values_list(
+            "path", "full_name"
+        )
+    )
+    return [
+        {"name": names.get(parent, "") if parent else "", "rows": members}
+        for parent, members in sorted(by_parent.items())
+    ]
 
 
 def _rate(part: int, whole: int) -> int:
