@@ -12,7 +12,8 @@ each (layout, cascade, collapsed borders, drawing), 100 s for a county. So a row
 requirements are one cell of monospaced text, three characters per requirement (the
 symbol ●/◐/○/— in the middle, under the requirement's number in the heading), coloured
 green by the cell, with a span only for the requirements not met, in progress or not
-applying (docs/reports.md, bench/README.md).
+applying; the counts met and not met end the same string, and the member count follows
+the organization's name: a row is two cells (bench/README.md).
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def rollup_context(params: Params, language: str) -> dict[str, Any]:
             "columns": columns,
             "rows": rows,
             "groups": _groups(org, rows),
-            "column_numbers": "".join(f"{c['number']:>2} " for c in columns),
+            "column_numbers": "".join(f"{c['number']:>2} " for c in columns) + "   ●   ○ ",
             "as_of": grid.as_of,
             "totals": {
                 "organizations": len(rows),
@@ -94,13 +95,15 @@ _SYMBOLS = {
 
 
 def _cells(row: Any) -> SafeString:
-    """The row's requirements as one string of constant markup (nothing user-given)."""
+    """The row's requirements as one string of constant markup (nothing user-given),
+    then how many are met and not met (under ● and ○ in the heading)."""
     parts: list[str] = []
     symbols = (_SYMBOLS.get(c.level if c is not None else None, _SYMBOLS["red"]) for c in row.cells)
     for (symbol, css), run in groupby(symbols):
         text = "  ".join(symbol for _ in run)
         parts.append(f' <span class="{css}">{text}</span> ' if css else f" {text} ")
-    return mark_safe("".join(parts))  # noqa: S308 - constant markup only
+    parts.append(f'<span class="k">{row.green:>4}{row.red:>4}</span> ')  # met, not met
+    return mark_safe("".join(parts))  # noqa: S308 - constant markup and integers only
 
 
 def _groups(org: Organization, rows: list[Any]) -> list[dict[str, Any]]:

@@ -21,7 +21,9 @@ from tests.reports.helpers import pdf_text
 
 pytestmark = pytest.mark.django_db
 
-ROW = re.compile(r'<tr><td>([^<]+)</td><td class="num">\d+</td><td class="cells">(.*?)</td>')
+ROW = re.compile(
+    r'<tr><td>([^<]+) \(\d+\)(?: <span[^>]*>[^<]*</span>)?</td><td class="cells">(.*?)</td>'
+)
 
 
 def grid_html(world: World, language: str = "en") -> str:
@@ -41,7 +43,7 @@ def test_grid_groups_the_organizations_under_their_parents_name(world: World) ->
     assert groups[world.park_b.full_name] == [world.other.full_name]
     assert world.far.full_name not in str(groups)  # the other county
     html = grid_html(world)
-    park_a = html.index(f'<tr class="group"><td colspan="5">{world.park_a.full_name}</td></tr>')
+    park_a = html.index(f'<tr class="group"><td colspan="2">{world.park_a.full_name}</td></tr>')
     assert park_a < html.index(world.own.full_name) < html.index(world.sibling.full_name)
 
 
@@ -50,22 +52,31 @@ def test_each_requirement_is_one_symbol_under_its_number(world: World) -> None:
     header = re.search(r'<th class="cells">([^<]*)</th>', html)
     assert header is not None
     numbers = header[1]
+    assert numbers.endswith("   ●   ○ ")  # then how many met and not met
+    numbers = numbers[: -len("   ●   ○ ")]
     requirements = len(numbers) // 3
     assert numbers == "".join(f"{n:>2} " for n in range(1, requirements + 1))
     rows = ROW.findall(html)
-    assert rows
+    assert len(rows) == html.count("<tr><td>")
     for _name, cells in rows:
         text = re.sub(r"<[^>]+>", "", cells)
-        assert len(text) == len(numbers)  # three characters per requirement
-        assert [text[i] for i in range(1, len(text), 3)] == [s for s in text if s in "●◐○—"], (
-            text
-        )  # the symbol sits under the number's last digit
-        assert "<td" not in cells and re.fullmatch(r'[ ●◐○—]*|.*class="[arn]".*', cells)
+        symbols, counts = text[: len(numbers)], text[len(numbers) :]
+        # the symbol sits under the number's last digit, one per requirement
+        assert [symbols[i] for i in range(1, len(symbols), 3)] == [
+            s for s in symbols if s in "●◐○—"
+        ]
+        assert len([s for s in symbols if s in "●◐○—"]) == requirements
+        met, not_met = (int(n) for n in counts.split())
+        assert met == symbols.count("●") and not_met == symbols.count("○")
+        assert "<td" not in cells
 
 
 def test_roll_up_pdf_text_in_both_languages(world: World, tmp_path: Path) -> None:
     campaign_for(world)
-    for language, words in [("en", ["Requirement grid", "Met", "Not met"]), ("zh-hans", [])]:
+    for language, words in [
+        ("en", ["Requirement grid", "Organization (Members)", "Not met"]),
+        ("zh-hans", []),
+    ]:
         rendered = render_html(
             registry.get("rollup"), {"organization": world.county.pk}, language, world.county
         )
