@@ -75,8 +75,10 @@ def counseling_coverage_in(campaign: Campaign, org_q: OrgQ) -> dict[int, tuple[i
     """{organization id: (covered, total)} for every organization in scope with at least
     one active member. One grouped query (a HAVING subquery picks the covered members),
     whatever the scope's size."""
+    # Only the records of the scope's members: grouping the whole campaign's records
+    # before the scope applies cost seconds in a province (3,003 ms vs 116 ms).
     covered_ids = (
-        CounselingRecord.objects.filter(campaign=campaign)
+        CounselingRecord.objects.filter(org_q("member__organization"), campaign=campaign)
         .values("member_id")
         .annotate(n=Count("pk"))
         .filter(n__gte=campaign.min_counseling_per_member)
