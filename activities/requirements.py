@@ -43,16 +43,25 @@ def url_maker(name: str) -> Callable[[int], str]:
     return lambda org_id: pattern.replace(token, str(org_id))
 
 
-def _review_reason(status: str | None, what: str) -> tuple[bool, str]:
-    if status == ReviewStatus.APPROVED:
-        return True, _("%(what)s approved") % {"what": what}
-    if status == ReviewStatus.SUBMITTED:
-        return False, _("%(what)s submitted, waiting for review") % {"what": what}
-    if status == ReviewStatus.RETURNED:
-        return False, _("%(what)s returned for changes") % {"what": what}
-    if status == ReviewStatus.DRAFT:
-        return False, _("%(what)s written but not submitted") % {"what": what}
-    return False, _("No %(what)s yet") % {"what": what}
+def _review_reasons(what: str) -> dict[str | None, tuple[bool, str]]:
+    """{review status: (approved, reason)}, translated once per requirement (a grid asks
+    for thousands); statuses missing from it read as "none yet" (see _review_reason)."""
+    return {
+        ReviewStatus.APPROVED: (True, _("%(what)s approved") % {"what": what}),
+        ReviewStatus.SUBMITTED: (
+            False,
+            _("%(what)s submitted, waiting for review") % {"what": what},
+        ),
+        ReviewStatus.RETURNED: (False, _("%(what)s returned for changes") % {"what": what}),
+        ReviewStatus.DRAFT: (False, _("%(what)s written but not submitted") % {"what": what}),
+        None: (False, _("No %(what)s yet") % {"what": what}),
+    }
+
+
+def _review_reason(
+    reasons: dict[str | None, tuple[bool, str]], status: str | None
+) -> tuple[bool, str]:
+    return reasons.get(status) or reasons[None]
 
 
 @register(
@@ -70,11 +79,12 @@ def plan_approved(scope: Scope) -> dict[int, Result]:
         .order_by()
         .values_list("organization_id", "review_status")
     )
+    reasons = _review_reasons(_("activity plan"))
+    pending = scope.pending(1)
     results = {}
     for org_id in scope.orgs:
-        ok, reason = _review_reason(statuses.get(org_id), _("activity plan"))
-        level = Level.GREEN if ok else scope.pending(1)
-        results[org_id] = Result(level, reason, fix(org_id))
+        ok, reason = _review_reason(reasons, statuses.get(org_id))
+        results[org_id] = Result(Level.GREEN if ok else pending, reason, fix(org_id))
     return results
 
 
@@ -89,12 +99,13 @@ def mobilization(scope: Scope) -> dict[int, Result]:
     """Two grouped queries (meetings held; participations recorded)."""
     fix = url_maker("activities:meeting_list")
     done = mobilization_held_or_attended_in(scope.campaign, scope.q)
+    held = _("Held or attended")
+    not_held = _("No mobilization meeting held or attended yet")
+    pending = scope.pending(1)
     return {
-        org_id: Result(Level.GREEN, _("Held or attended"), fix(org_id))
+        org_id: Result(Level.GREEN, held, fix(org_id))
         if org_id in done
-        else Result(
-            scope.pending(1), _("No mobilization meeting held or attended yet"), fix(org_id)
-        )
+        else Result(pending, not_held, fix(org_id))
         for org_id in scope.orgs
     }
 
@@ -111,18 +122,21 @@ def counseling(scope: Scope) -> dict[int, Result]:
     fix = url_maker("activities:counseling_list")
     coverage = counseling_coverage_in(scope.campaign, scope.q)
     minimum = scope.campaign.min_counseling_per_member
+    template = ngettext(
+        "%(covered)d of %(total)d members counseled at least %(min)d time",
+        "%(covered)d of %(total)d members counseled at least %(min)d times",
+        minimum,
+    )
+    no_members = _("No members on the roster")
+    pending = scope.pending(1)
     results = {}
     for org_id in scope.orgs:
         covered, total = coverage.get(org_id, (0, 0))
         if total == 0:
-            results[org_id] = Result(scope.pending(1), _("No members on the roster"), fix(org_id))
+            results[org_id] = Result(pending, no_members, fix(org_id))
             continue
-        reason = ngettext(
-            "%(covered)d of %(total)d members counseled at least %(min)d time",
-            "%(covered)d of %(total)d members counseled at least %(min)d times",
-            minimum,
-        ) % {"covered": covered, "total": total, "min": minimum}
-        level = Level.GREEN if covered >= total else scope.pending(1)
+        reason = template % {"covered": covered, "total": total, "min": minimum}
+        level = Level.GREEN if covered >= total else pending
         results[org_id] = Result(level, reason, fix(org_id))
     return results
 
@@ -139,13 +153,13 @@ def study_exchanges(scope: Scope) -> dict[int, Result]:
     fix = url_maker("activities:meeting_list")
     counts = study_exchange_counts_in(scope.campaign, scope.q)
     minimum = scope.campaign.min_study_exchanges
+    template = _("%(n)d of at least %(min)d study exchanges")
+    pending = scope.pending(1)
     results = {}
     for org_id in scope.orgs:
         n = counts.get(org_id, 0)
-        reason = _("%(n)d of at least %(min)d study exchanges") % {"n": n, "min": minimum}
-        results[org_id] = Result(
-            Level.GREEN if n >= minimum else scope.pending(1), reason, fix(org_id)
-        )
+        reason = template % {"n": n, "min": minimum}
+        results[org_id] = Result(Level.GREEN if n >= minimum else pending, reason, fix(org_id))
     return results
 
 
@@ -160,19 +174,20 @@ def opinions(scope: Scope) -> dict[int, Result]:
     """One grouped query."""
     fix = url_maker("activities:opinion_list")
     stats = opinion_stats_by_organization(scope.campaign, list(scope.orgs))
+    none_yet = _("No opinions solicited yet")
+    open_template = _("%(open)d of %(total)d opinions not yet answered or adopted")
+    all_template = _("All %(total)d opinions answered or adopted")
+    pending = scope.pending(1)
     results = {}
     for org_id in scope.orgs:
         s = stats[org_id]
         if s.total == 0:
-            results[org_id] = Result(scope.pending(1), _("No opinions solicited yet"), fix(org_id))
+            results[org_id] = Result(pending, none_yet, fix(org_id))
         elif s.unanswered:
-            reason = _("%(open)d of %(total)d opinions not yet answered or adopted") % {
-                "open": s.unanswered,
-                "total": s.total,
-            }
-            results[org_id] = Result(scope.pending(1), reason, fix(org_id))
+            reason = open_template % {"open": s.unanswered, "total": s.total}
+            results[org_id] = Result(pending, reason, fix(org_id))
         else:
-            reason = _("All %(total)d opinions answered or adopted") % {"total": s.total}
+            reason = all_template % {"total": s.total}
             results[org_id] = Result(Level.GREEN, reason, fix(org_id))
     return results
 
@@ -189,20 +204,22 @@ def statements_approved(scope: Scope) -> dict[int, Result]:
     fix = url_maker("activities:statement_list")
     statuses = statements_status_batch(list(scope.orgs), scope.campaign)
     labels = {
-        StatementSubject.TEAM: _("team's statement"),
-        StatementSubject.SECRETARY: _("secretary's statement"),
+        StatementSubject.TEAM: _review_reasons(_("team's statement")),
+        StatementSubject.SECRETARY: _review_reasons(_("secretary's statement")),
     }
+    # The translation chooses the separator (a full-width "；" in Chinese).
+    separator = pgettext("list separator", "; ")
+    pending = scope.pending(2)
     results = {}
     for org_id in scope.orgs:
         reasons = []
         all_ok = True
-        for subject, label in labels.items():
-            ok, reason = _review_reason(statuses[org_id].get(subject), label)
+        for subject, subject_reasons in labels.items():
+            ok, reason = _review_reason(subject_reasons, statuses[org_id].get(subject))
             all_ok &= ok
             reasons.append(reason)
-        level = Level.GREEN if all_ok else scope.pending(2)
-        # The translation chooses the separator (a full-width "；" in Chinese).
-        results[org_id] = Result(level, pgettext("list separator", "; ").join(reasons), fix(org_id))
+        level = Level.GREEN if all_ok else pending
+        results[org_id] = Result(level, separator.join(reasons), fix(org_id))
     return results
 
 
@@ -227,29 +244,22 @@ def special_meeting(scope: Scope) -> dict[int, Result]:
     )
     for org_id, status in rows:
         statuses.setdefault(org_id, set()).add(status)
+    none_yet = _("No special meeting with a higher-level guide recorded yet")
+    approved = _("Held, higher-level guide present; record approved")
+    waiting = _("Held, higher-level guide present; record waiting for review")
+    held_only = _("Held, higher-level guide present")
+    pending = scope.pending(2)
     results = {}
     for org_id in scope.orgs:
         held = statuses.get(org_id)
         if held is None:
-            results[org_id] = Result(
-                scope.pending(2),
-                _("No special meeting with a higher-level guide recorded yet"),
-                fix(org_id),
-            )
+            results[org_id] = Result(pending, none_yet, fix(org_id))
         elif ReviewStatus.APPROVED in held:
-            results[org_id] = Result(
-                Level.GREEN, _("Held, higher-level guide present; record approved"), fix(org_id)
-            )
+            results[org_id] = Result(Level.GREEN, approved, fix(org_id))
         elif ReviewStatus.SUBMITTED in held:
-            results[org_id] = Result(
-                Level.AMBER,
-                _("Held, higher-level guide present; record waiting for review"),
-                fix(org_id),
-            )
+            results[org_id] = Result(Level.AMBER, waiting, fix(org_id))
         else:
-            results[org_id] = Result(
-                Level.GREEN, _("Held, higher-level guide present"), fix(org_id)
-            )
+            results[org_id] = Result(Level.GREEN, held_only, fix(org_id))
     return results
 
 
@@ -264,13 +274,16 @@ def appraisal(scope: Scope) -> dict[int, Result]:
     """Two grouped queries."""
     fix = url_maker("activities:appraisal_home")
     coverage = appraisal_coverage_batch(list(scope.orgs), scope.campaign)
+    no_members = _("No members to appraise")
+    template = _("%(done)d of %(total)d members appraised")
+    pending = scope.pending(2)
     results = {}
     for org_id in scope.orgs:
         appraised, total = coverage.get(org_id, (0, 0))
         if total <= 0:
-            results[org_id] = Result(scope.pending(2), _("No members to appraise"), fix(org_id))
+            results[org_id] = Result(pending, no_members, fix(org_id))
             continue
-        reason = _("%(done)d of %(total)d members appraised") % {"done": appraised, "total": total}
-        level = Level.GREEN if appraised >= total else scope.pending(2)
+        reason = template % {"done": appraised, "total": total}
+        level = Level.GREEN if appraised >= total else pending
         results[org_id] = Result(level, reason, fix(org_id))
     return results

@@ -19,13 +19,20 @@ from .selectors_standards import eight_haves_accepted_in
 PHASE = 3
 
 
-def _review_reason(status: str | None, what: str) -> str:
+def _review_reasons(what: str) -> dict[str | None, str]:
+    """{review status: reason}, translated once per requirement (a grid asks for
+    thousands); any other status reads as "none yet" (key None)."""
     return {
-        ReviewStatus.APPROVED: _("%(what)s approved"),
-        ReviewStatus.SUBMITTED: _("%(what)s submitted, waiting for review"),
-        ReviewStatus.RETURNED: _("%(what)s returned for changes"),
-        ReviewStatus.DRAFT: _("%(what)s written but not submitted"),
-    }.get(status, _("No %(what)s yet")) % {"what": what}
+        ReviewStatus.APPROVED: _("%(what)s approved") % {"what": what},
+        ReviewStatus.SUBMITTED: _("%(what)s submitted, waiting for review") % {"what": what},
+        ReviewStatus.RETURNED: _("%(what)s returned for changes") % {"what": what},
+        ReviewStatus.DRAFT: _("%(what)s written but not submitted") % {"what": what},
+        None: _("No %(what)s yet") % {"what": what},
+    }
+
+
+def _review_reason(reasons: dict[str | None, str], status: str | None) -> str:
+    return reasons.get(status) or reasons[None]
 
 
 @register(
@@ -39,21 +46,21 @@ def problem_list_published(scope: Scope) -> dict[int, Result]:
     """One grouped query."""
     fix = url_maker("rectification:problem_lists")
     states = problem_list_states_in(scope.campaign, scope.q)
+    published = _("Approved and published on %(date)s")
+    not_published = _("Approved, not yet published")
+    reasons = _review_reasons(_("problem list"))
+    pending = scope.pending(PHASE)
     results = {}
     for org_id in scope.orgs:
         state = states.get(org_id)
         if state is not None and state.published:
-            reason = _("Approved and published on %(date)s") % {
-                "date": f"{state.published_on:%Y-%m-%d}"
-            }
+            reason = published % {"date": f"{state.published_on:%Y-%m-%d}"}
             results[org_id] = Result(Level.GREEN, reason, fix(org_id))
         elif state is not None and state.approved:
-            results[org_id] = Result(
-                scope.pending(PHASE), _("Approved, not yet published"), fix(org_id)
-            )
+            results[org_id] = Result(pending, not_published, fix(org_id))
         else:
-            reason = _review_reason(state.review_status if state else None, _("problem list"))
-            results[org_id] = Result(scope.pending(PHASE), reason, fix(org_id))
+            reason = _review_reason(reasons, state.review_status if state else None)
+            results[org_id] = Result(pending, reason, fix(org_id))
     return results
 
 
@@ -65,19 +72,20 @@ def no_overdue(scope: Scope) -> dict[int, Result]:
     fix = url_maker("rectification:problem_lists")
     overdue = overdue_item_counts_in(scope.campaign, scope.q, today=scope.as_of)
     states = problem_list_states_in(scope.campaign, scope.q)
+    overdue_template = _("%(n)d items past their deadline and not closed")
+    no_list = _("No approved problem list yet")
+    none_overdue = _("No item is overdue")
+    pending = scope.pending(PHASE)
     results = {}
     for org_id in scope.orgs:
         n = overdue.get(org_id, 0)
         state = states.get(org_id)
         if n:
-            reason = _("%(n)d items past their deadline and not closed") % {"n": n}
-            results[org_id] = Result(Level.RED, reason, fix(org_id))
+            results[org_id] = Result(Level.RED, overdue_template % {"n": n}, fix(org_id))
         elif state is None or not state.approved:
-            results[org_id] = Result(
-                scope.pending(PHASE), _("No approved problem list yet"), fix(org_id)
-            )
+            results[org_id] = Result(pending, no_list, fix(org_id))
         else:
-            results[org_id] = Result(Level.GREEN, _("No item is overdue"), fix(org_id))
+            results[org_id] = Result(Level.GREEN, none_overdue, fix(org_id))
     return results
 
 
@@ -92,21 +100,20 @@ def items_closed(scope: Scope) -> dict[int, Result]:
     """One grouped query."""
     fix = url_maker("rectification:problem_lists")
     counts = open_item_counts_in(scope.campaign, scope.q)
+    no_items = _("No problem-list items yet")
+    open_template = _("%(open)d of %(total)d items not yet closed")
+    all_template = _("All %(total)d items closed")
+    pending = scope.pending(PHASE)
     results = {}
     for org_id in scope.orgs:
         open_items, total = counts.get(org_id, (0, 0))
         if total == 0:
-            results[org_id] = Result(
-                scope.pending(PHASE), _("No problem-list items yet"), fix(org_id)
-            )
+            results[org_id] = Result(pending, no_items, fix(org_id))
         elif open_items:
-            reason = _("%(open)d of %(total)d items not yet closed") % {
-                "open": open_items,
-                "total": total,
-            }
-            results[org_id] = Result(scope.pending(PHASE), reason, fix(org_id))
+            reason = open_template % {"open": open_items, "total": total}
+            results[org_id] = Result(pending, reason, fix(org_id))
         else:
-            reason = _("All %(total)d items closed") % {"total": total}
+            reason = all_template % {"total": total}
             results[org_id] = Result(Level.GREEN, reason, fix(org_id))
     return results
 
@@ -123,20 +130,21 @@ def eight_haves(scope: Scope) -> dict[int, Result]:
     fix = url_maker("rectification:standard_overview")
     where = scope.q() if scope.root_path is not None else None
     statuses = eight_haves_accepted_in(scope.campaign, list(scope.orgs), where=where)
+    accepted = _("Accepted by the higher level")
+    assessed = _("Assessed: %(score)d of %(max)d points, not all items met")
+    reasons = _review_reasons(_("“eight haves” self-assessment"))
+    pending = scope.pending(PHASE)
     results = {}
     for org_id in scope.orgs:
         status = statuses[org_id]
         if status.accepted:
-            results[org_id] = Result(Level.GREEN, _("Accepted by the higher level"), fix(org_id))
+            results[org_id] = Result(Level.GREEN, accepted, fix(org_id))
         elif status.status == ReviewStatus.APPROVED:
-            reason = _("Assessed: %(score)d of %(max)d points, not all items met") % {
-                "score": status.score,
-                "max": status.max_score,
-            }
-            results[org_id] = Result(scope.pending(PHASE), reason, fix(org_id))
+            reason = assessed % {"score": status.score, "max": status.max_score}
+            results[org_id] = Result(pending, reason, fix(org_id))
         else:
-            reason = _review_reason(status.status, _("“eight haves” self-assessment"))
-            results[org_id] = Result(scope.pending(PHASE), reason, fix(org_id))
+            reason = _review_reason(reasons, status.status)
+            results[org_id] = Result(pending, reason, fix(org_id))
     return results
 
 
@@ -152,11 +160,13 @@ def mechanisms(scope: Scope) -> dict[int, Result]:
     fix = url_maker("rectification:mechanism_register")
     expected = kind_count()
     in_place = mechanisms_in_place_in(scope.campaign, list(scope.orgs))
+    template = _("%(n)d of %(total)d mechanisms in place")
+    pending = scope.pending(PHASE)
     results = {}
     for org_id in scope.orgs:
         n, _custom = in_place[org_id]
-        reason = _("%(n)d of %(total)d mechanisms in place") % {"n": n, "total": expected}
-        level = Level.GREEN if expected and n >= expected else scope.pending(PHASE)
+        reason = template % {"n": n, "total": expected}
+        level = Level.GREEN if expected and n >= expected else pending
         results[org_id] = Result(level, reason, fix(org_id))
     return results
 
@@ -172,20 +182,23 @@ def funding(scope: Scope) -> dict[int, Result]:
     """Two grouped queries."""
     fix = url_maker("rectification:funding_overview")
     money = funding_in(scope.campaign, list(scope.orgs))
+    enough = _("¥%(received)s received, ¥%(required)s required")
+    short = _("Shortfall ¥%(short)s: ¥%(received)s of ¥%(required)s")
+    pending = scope.pending(PHASE)
     results = {}
     for org_id in scope.orgs:
         received, required = money[org_id]
         if received >= required:
-            reason = _("¥%(received)s received, ¥%(required)s required") % {
+            reason = enough % {
                 "received": f"{received:.2f}",
                 "required": f"{required:.2f}",
             }
             results[org_id] = Result(Level.GREEN, reason, fix(org_id))
         else:
-            reason = _("Shortfall ¥%(short)s: ¥%(received)s of ¥%(required)s") % {
+            reason = short % {
                 "short": f"{required - received:.2f}",
                 "received": f"{received:.2f}",
                 "required": f"{required:.2f}",
             }
-            results[org_id] = Result(scope.pending(PHASE), reason, fix(org_id))
+            results[org_id] = Result(pending, reason, fix(org_id))
     return results

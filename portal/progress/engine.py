@@ -57,6 +57,9 @@ class Scope:
     orgs: dict[int, OrgInfo]
     root_path: str | None = None
     today: dt.date = field(default_factory=timezone.localdate)
+    # {phase number: end date}, read once from the campaign's phases (phase_over is
+    # asked for every cell of a grid).
+    _phase_ends: dict[int, dt.date] | None = field(default=None, repr=False, compare=False)
 
     def q(self, prefix: str = "organization") -> Q:
         if self.root_path is not None:
@@ -70,10 +73,12 @@ class Scope:
 
     def phase_over(self, number: int) -> bool:
         """Today is past the phase's end (for the last phase: the campaign's end)."""
-        for phase in self.campaign.phases.all():
-            if phase.number == number:
-                return self.today > phase.ends_on
-        return self.today > self.campaign.ends_on
+        if self._phase_ends is None:
+            ends: dict[int, dt.date] = {}
+            for phase in self.campaign.phases.all():
+                ends.setdefault(phase.number, phase.ends_on)
+            self._phase_ends = ends
+        return self.today > self._phase_ends.get(number, self.campaign.ends_on)
 
     def pending(self, number: int) -> Level:
         """The level of an unmet requirement: amber while its phase is open, red after."""
