@@ -14,7 +14,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.db.models import Count, F, Func, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 
@@ -71,6 +83,36 @@ def with_subtree_member_counts(queryset: QuerySet) -> QuerySet:
     return queryset.annotate(
         member_count=_count(in_subtree),
         full_member_count=_count(in_subtree.filter(status=MemberStatus.FULL)),
+    )
+
+
+def with_known_member_counts(queryset: QuerySet, orgs: list[Organization]) -> QuerySet:
+    """with_subtree_member_counts for a short list of organizations already loaded
+    (a user's own): the same two annotations, each a CASE over the organizations with
+    one uncorrelated COUNT per organization on a constant `path LIKE 'p%'` (an index
+    range over the subtree), instead of a LIKE built from each outer row's path, which
+    no index serves (seconds in a province). Still one query."""
+
+    def subtree_count(**extra: Any) -> Case:
+        return Case(
+            *[
+                When(
+                    pk=org.pk,
+                    then=_count(
+                        Member.objects.filter(
+                            is_active=True, organization__path__startswith=org.path, **extra
+                        )
+                    ),
+                )
+                for org in orgs
+            ],
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+
+    return queryset.annotate(
+        member_count=subtree_count(),
+        full_member_count=subtree_count(status=MemberStatus.FULL),
     )
 
 
@@ -164,9 +206,9 @@ def _organizations_with_sizes(
 ) -> list[Organization]:
     """The role's organizations with subtree member counts, any further `annotations`
     (in the same SELECT) and host enterprises (two queries)."""
-    ids = [org.pk for org in _role_organizations(user, role)]
+    own = _role_organizations(user, role)
     orgs = (
-        with_subtree_member_counts(Organization.objects.filter(pk__in=ids))
+        with_known_member_counts(Organization.objects.filter(pk__in=[o.pk for o in own]), own)
         .annotate(**(annotations or {}))
         .prefetch_related("enterprises")
         .order_by("path")
