@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import threading
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO
 
@@ -21,7 +23,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageFile, UnidentifiedImageError
 
 IMAGE_TYPES = {
     "image/jpeg": (".jpg", "JPEG"),
@@ -75,6 +77,23 @@ def _unsupported() -> ValidationError:
     )
 
 
+_TRUNCATION_FLAG = threading.Lock()
+
+
+@contextmanager
+def _truncated_images_refused():
+    """Pillow's ImageFile.LOAD_TRUNCATED_IMAGES is a process-wide switch, and
+    WeasyPrint turns it on when imported (weasyprint/images.py): decode with it off,
+    whoever imported what, so that a cut-off upload is refused rather than padded."""
+    with _TRUNCATION_FLAG:
+        before = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = before
+
+
 def _check_image(data: bytes, mime: str) -> None:
     bad = ValidationError(_("The image is damaged or is not really an image."), code="bad_image")
     lowered = data.lower()
@@ -94,7 +113,8 @@ def _check_image(data: bytes, mime: str) -> None:
                     _("The image is too large (%(w)d × %(h)d pixels).") % {"w": width, "h": height},
                     code="image_too_large",
                 )
-            img.load()
+            with _truncated_images_refused():
+                img.load()
     except ValidationError:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):

@@ -85,6 +85,20 @@ def test_a_truncated_image_is_refused() -> None:
     assert exc.value.code == "bad_image"
 
 
+def test_a_truncated_image_is_refused_after_weasyprint_was_imported() -> None:
+    # WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES when imported (the
+    # report renderer runs in the same processes as the upload checks).
+    import weasyprint  # noqa: F401
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
+    data = jpeg_bytes((400, 300))
+    with pytest.raises(ValidationError) as exc:
+        inspect("cut.jpg", data[: len(data) // 2])
+    assert exc.value.code == "bad_image"
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # left as WeasyPrint wants it
+
+
 def test_image_polyglots_are_refused() -> None:
     zipped = io.BytesIO()
     with zipfile.ZipFile(zipped, "w") as archive:
