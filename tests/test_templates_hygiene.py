@@ -47,3 +47,14 @@ def test_responses_carry_a_strict_csp(client) -> None:
     assert "script-src 'self'" in policy
     assert "unsafe-inline" not in policy
     assert "frame-ancestors 'none'" in policy
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_template_comments_are_closed_on_their_line(path: Path) -> None:
+    """`{# … #}` is a one-line comment in Django: opened on one line and closed on a
+    later one, it is printed on the page as text (use {% comment %} instead)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    unclosed = [
+        number for number, line in enumerate(lines, start=1) if line.count("{#") > line.count("#}")
+    ]
+    assert unclosed == [], f"{{# without #}} on lines {unclosed}"
