@@ -6,3 +6,9 @@ class ActivitiesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "activities"
     verbose_name = _("Campaigns and activities")
+
+    def ready(self) -> None:
+        # The downloadable lists (/io/export/<kind>.<fmt>, organizations.resources).
+        from .resources import register
+
+        register()

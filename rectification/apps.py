@@ -6,3 +6,9 @@ class RectificationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "rectification"
     verbose_name = _("Rectification and rules")
+
+    def ready(self) -> None:
+        # The downloadable lists (/io/export/<kind>.<fmt>, organizations.resources).
+        from .resources import register
+
+        register()

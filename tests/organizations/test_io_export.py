@@ -193,7 +193,7 @@ def test_export_of_an_organizations_subtree_follows_the_matrix(world: World) -> 
 
 def test_unknown_kind_or_format_is_a_404(world: World) -> None:
     client = client_for(world, "admin")
-    assert client.get("/io/export/meetings.xlsx").status_code == 404
+    assert client.get("/io/export/no-such-list.xlsx").status_code == 404
     assert client.get("/io/export/members.pdf").status_code == 404
 
 
