@@ -4,6 +4,7 @@ and enterprise lookups in a fixed number of queries, and the Importer base class
 from __future__ import annotations
 
 import unicodedata
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -184,7 +185,7 @@ class OrgResolver:
         return found[0]
 
 
-class Importer:
+class Importer(ABC):
     """One import run. Subclasses implement `prepare` (checks, in memory, a fixed number
     of queries) and `apply` (bulk writes)."""
 
@@ -386,11 +387,13 @@ class Importer:
     def locked(self, queryset: Any) -> Any:
         return queryset.select_for_update(of=("self",)) if self.lock else queryset
 
+    @abstractmethod
     def prepare(self, rows: list[Row]) -> None:
-        raise NotImplementedError
+        """Validate the rows and work out what each would create or change."""
 
+    @abstractmethod
     def apply(self) -> None:
-        raise NotImplementedError
+        """Write what prepare() worked out (inside the import's transaction)."""
 
     @staticmethod
     def snapshot(obj: Any, names: Iterable[str]) -> dict[str, Any]:
