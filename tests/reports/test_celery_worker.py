@@ -15,7 +15,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -28,15 +27,11 @@ from typing import Any
 
 import pytest
 
+from tests.redis_server import RedisServer, free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 pytestmark = pytest.mark.celery_worker
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -45,7 +40,9 @@ class Stack:
     env: dict[str, str]
     redis_port: int
     processes: list[subprocess.Popen] = field(default_factory=list)
-    redis: subprocess.Popen | None = None
+
+    def __post_init__(self) -> None:
+        self.redis = RedisServer(self.redis_port)
 
     # --- the web side -------------------------------------------------------------------
     def driver(self, *args: Any, timeout: int = 120) -> dict[str, Any]:
@@ -86,26 +83,11 @@ class Stack:
 
     # --- processes ----------------------------------------------------------------------
     def start_redis(self) -> None:
-        self.redis = subprocess.Popen(  # noqa: S603
-            [shutil.which("redis-server") or "redis-server", "--port", str(self.redis_port),
-             "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", self.redis_port), timeout=0.5).close()
-                return
-            except OSError:
-                assert time.monotonic() < deadline, "redis-server did not start"
-                time.sleep(0.1)
+        self.redis.start()
 
     def stop_redis(self) -> None:
-        assert self.redis is not None
-        self.redis.kill()
-        self.redis.wait(timeout=10)
-        self.redis = None
+        assert self.redis.running
+        self.redis.stop()
 
     def start_worker(self, **extra_env: str) -> subprocess.Popen:
         log = open(self.base / f"worker-{len(self.processes)}.log", "w")  # noqa: SIM115
@@ -145,7 +127,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         for key, value in os.environ.items()
         if not key.startswith(("DJANGO_", "PYTEST_", "REDIS_", "DATABASE_", "CELERY_"))
     }
-    redis_port = _free_port()
+    redis_port = free_port()
     env.update(
         DATABASE_URL=f"sqlite:///{base / 'db.sqlite3'}",
         REDIS_URL=f"redis://127.0.0.1:{redis_port}/0",
@@ -168,8 +150,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     finally:
         for process in s.processes:
             s.stop_worker(process)
-        if s.redis is not None:
-            s.stop_redis()
+        s.redis.stop()
 
 
 @pytest.fixture(scope="module")
