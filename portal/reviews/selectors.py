@@ -3,12 +3,15 @@ the review panel every reviewable record's page includes."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import ngettext
 
 from portal.accounts.permissions import Action, filter_by_review_scope, filter_by_scope
 
@@ -53,6 +56,66 @@ def inbox(user: Any) -> models.QuerySet[ReviewTask]:
         .select_related("organization", "content_type", "submitted_by")
         .order_by("submitted_at", "pk")
     )
+
+
+@dataclass(frozen=True, slots=True)
+class InboxRow:
+    """One line of the inbox, worked out once in Python: the template prints it as it
+    is (per-row properties, date filters and plural lookups cost ~0.1 ms a row)."""
+
+    url: str
+    title: str
+    record_type: str
+    organization: str
+    # The submission time in the current time zone, as ISO 8601 and as a day.
+    submitted_iso: str
+    submitted_on: str
+    submitted_by: str  # the submitter's display name, "" when unknown
+    days_waiting: int
+    days_label: str  # "4 days", translated
+    # "" under 3 days, then "badge-warn", from 7 days "badge-red".
+    urgency: str
+
+
+def inbox_rows(tasks: Iterable[ReviewTask]) -> list[InboxRow]:
+    """The inbox rows of `tasks` (loaded with organization, content type and submitter,
+    as inbox() does). No query; today, each record type and each number of days'
+    label are looked up once."""
+    today = timezone.localdate()
+    record_types: dict[int, str] = {}
+    day_labels: dict[int, str] = {}
+    rows = []
+    for task in tasks:
+        record_type = record_types.get(task.content_type_id)
+        if record_type is None:
+            record_type = record_types[task.content_type_id] = task.record_type
+        if task.submitted_at is None:
+            iso = day = ""
+            days = 0
+        else:
+            local = timezone.localtime(task.submitted_at)
+            iso, day = local.isoformat(), local.date().isoformat()
+            days = (today - local.date()).days
+        days_label = day_labels.get(days)
+        if days_label is None:
+            days_label = day_labels[days] = ngettext("%(days)s day", "%(days)s days", days) % {
+                "days": days
+            }
+        rows.append(
+            InboxRow(
+                url=task.url,
+                title=task.title,
+                record_type=record_type,
+                organization=str(task.organization),
+                submitted_iso=iso,
+                submitted_on=day,
+                submitted_by=task.submitted_by.display_name if task.submitted_by else "",
+                days_waiting=days,
+                days_label=days_label,
+                urgency="badge-red" if days >= 7 else "badge-warn" if days >= 3 else "",
+            )
+        )
+    return rows
 
 
 def returned_to(user: Any) -> models.QuerySet[ReviewTask]:

@@ -69,7 +69,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "reviews/inbox.html",
-        {"page": page, "types": _type_choices(), "chosen": chosen},
+        {
+            "page": page,
+            "rows": selectors.inbox_rows(page.object_list),
+            "types": _type_choices(),
+            "chosen": chosen,
+        },
     )
 
 

@@ -3,9 +3,14 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from organizations.models import MemberStatus, OrgKind
+from organizations.models import MemberStatus, Organization, OrgKind
 from portal.accounts.models import Role
 from portal.accounts.services import role_assign
+from portal.core.home import (
+    _subtree_path_range,
+    with_known_member_counts,
+    with_subtree_member_counts,
+)
 from tests.activities.plans_factories import campaign_for, submitted_plan
 from tests.conftest import World
 from tests.factories import MemberFactory, add_org
@@ -106,6 +111,34 @@ def test_members_taken_off_the_roster_are_not_counted(world: World) -> None:
     MemberFactory(organization=world.own, is_active=False)
     response = client_for(world, "secretary").get(HOME)
     assert response.context["own_organizations"][0].member_count == 1
+
+
+def test_subtree_path_range_ends_before_the_next_sibling_carrying_over_the_alphabet() -> None:
+    assert _subtree_path_range("00010003") == {"path__gte": "00010003", "path__lt": "00010004"}
+    assert _subtree_path_range("000100A9") == {"path__gte": "000100A9", "path__lt": "000100AA"}
+    assert _subtree_path_range("0001000Z") == {"path__gte": "0001000Z", "path__lt": "0001001"}
+    assert _subtree_path_range("ZZZZ") == {"path__gte": "ZZZZ"}
+
+
+def test_known_member_counts_match_the_correlated_subtree_counts_for_every_node(
+    world: World,
+) -> None:
+    # Members at every level; the path ranges must neither miss descendants nor reach
+    # into the next sibling's subtree.
+    for org in (world.county, world.park_a, world.own, world.child, world.sibling, world.other):
+        MemberFactory(organization=org)
+    MemberFactory(organization=world.child, status=MemberStatus.PROBATIONARY, full_member_on=None)
+    orgs = list(Organization.objects.all())
+    known = {
+        o.pk: (o.member_count, o.full_member_count)
+        for o in with_known_member_counts(Organization.objects.all(), orgs)
+    }
+    correlated = {
+        o.pk: (o.member_count, o.full_member_count)
+        for o in with_subtree_member_counts(Organization.objects.all())
+    }
+    assert known == correlated
+    assert known[world.own.pk] == (4, 3)  # member_user's record, own's, child's two
 
 
 def test_reviewer_overview_counts_only_the_subtree(world: World) -> None:

@@ -89,6 +89,30 @@ def test_inbox_shows_days_waiting_type_and_organization(world: Any) -> None:
     assert task.record_type in html
 
 
+def test_inbox_rows_show_days_waiting_with_their_urgency_in_both_languages(world: Any) -> None:
+    now = timezone.now()
+    for org, days in ((world.own, 1), (world.child, 3), (world.sibling, 7)):
+        plan = submitted_plan(world, org, by=world.admin)
+        ReviewTask.objects.filter(object_id=plan.pk).update(
+            submitted_at=now - dt.timedelta(days=days)
+        )
+    client = client_for(world, "reviewer")
+    response = client.get(INBOX, HTTP_ACCEPT_LANGUAGE="en")
+    rows = response.context["rows"]
+    assert [(r.days_waiting, r.days_label, r.urgency) for r in rows] == [
+        (7, "7 days", "badge-red"),
+        (3, "3 days", "badge-warn"),
+        (1, "1 day", ""),
+    ]
+    assert all(r.submitted_by == world.admin.display_name for r in rows)
+    html = response.content.decode()
+    assert '<span class="badge badge-red">7 days</span>' in html
+    assert '<span class="badge">1 day</span>' in html
+    assert f'<time datetime="{rows[0].submitted_iso}">{rows[0].submitted_on}</time>' in html
+    zh = client.get(INBOX, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert '<span class="badge badge-warn">3 天</span>' in zh
+
+
 def test_inbox_leaves_out_decided_withdrawn_and_own_submissions(world: Any) -> None:
     approved = submitted_plan(world, world.own, title="approved")
     review_transition(approved, action="approve", actor=world.reviewer)
