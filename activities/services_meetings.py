@@ -27,6 +27,7 @@ from organizations.models import Member, Organization
 from portal.accounts.permissions import Action, user_can
 from portal.attachments.models import AttachmentKind
 from portal.attachments.services import attachment_add, attachments_delete_for
+from portal.progress.rollup import mark_changed
 from portal.reviews.models import EDITABLE_STATUSES, RecordLocked, ReviewAction, ReviewStatus
 from portal.reviews.services import review_transition
 
@@ -186,6 +187,10 @@ def _write_rows(
         Attendance.objects.bulk_create(new)
     if changed:
         Attendance.objects.bulk_update(changed, ["present", "absence_reason"])
+    if new or changed:  # bulk writes send no signals: tell the requirement roll-up
+        mark_changed(
+            [meeting.organization_id, participation.organization_id if participation else None]
+        )
 
 
 def _set_counts(record: Meeting | MeetingParticipation, counts: tuple[int, int]) -> None:

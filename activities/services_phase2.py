@@ -25,6 +25,7 @@ from organizations.models import Member
 from portal.accounts.models import Role, User
 from portal.accounts.permissions import Action, can_review, user_can
 from portal.notifications.services import notify
+from portal.progress.rollup import mark_changed
 from portal.reviews.models import RecordLocked, ReviewAction, ReviewStatus, is_editable
 from portal.reviews.services import review_transition
 
@@ -352,6 +353,7 @@ def appraisal_tallies_save(
         to_update,
         ["votes", "determination", "absent", "feedback_given", "handling", "updated_at"],
     )
+    mark_changed([current.organization_id])  # bulk writes send no signals
     current.save(update_fields=["updated_at"])
     return to_create + to_update
 

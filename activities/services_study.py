@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from organizations.models import Member
 from portal.attachments.services import attachments_delete_for
+from portal.progress.rollup import mark_changed
 
 from .models import Campaign, CounselingRecord
 
@@ -70,7 +71,9 @@ def counseling_add(
         )
         record.full_clean(exclude=["member", "organization", "campaign", "recorded_by"])
         records.append(record)
-    return CounselingRecord.objects.bulk_create(records)
+    created = CounselingRecord.objects.bulk_create(records)
+    mark_changed({r.organization_id for r in created})  # bulk writes send no signals
+    return created
 
 
 @transaction.atomic

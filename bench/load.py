@@ -191,6 +191,16 @@ def prepare(orgs: int, members: int, province: bool) -> int:
         return 3
     if state == "empty":
         seed_scale(orgs, members, log=lambda line: print(line, file=sys.stderr))
+    else:
+        # A database seeded before the requirement roll-up existed, or with other
+        # requirements: (re)build it (rebuild_standings), timed.
+        from portal.progress.models import Rollup
+        from portal.progress.rollup import layout
+
+        if Rollup.objects.exclude(layout=layout()).exists() or not Rollup.objects.exists():
+            started = time.perf_counter()
+            call_command("rebuild_standings", stdout=sys.stderr)
+            print(f"roll-up built in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     cookies = {}
     for user in User.objects.filter(username__startswith="bench-"):
         session = SessionStore()

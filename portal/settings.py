@@ -270,6 +270,17 @@ CELERY_BEAT_SCHEDULE["resend-notification-emails"] = {
     "task": "portal.notifications.tasks.resend_notification_emails",
     "schedule": 60.0,
 }
+# The requirement roll-up (portal/progress/rollup.py): rows whose date has come (an
+# item passing its deadline) or left marked by a lost task, every five minutes; and a
+# full recomputation at night as a safety net.
+CELERY_BEAT_SCHEDULE["refresh-standings"] = {
+    "task": "portal.progress.tasks.refresh_standings",
+    "schedule": 300.0,
+}
+CELERY_BEAT_SCHEDULE["rebuild-standings"] = {
+    "task": "portal.progress.tasks.rebuild_standings",
+    "schedule": _crontab(hour=2, minute=40),
+}
 # Stored PDF files of done report requests are deleted after this many days (the
 # request stays, "expired", and its page offers to make it again); daily at 03:15.
 REPORTS_RETENTION_DAYS = env_int("REPORTS_RETENTION_DAYS", 30)

@@ -4,6 +4,8 @@ number of grouped queries, whatever the number of organizations."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -13,7 +15,12 @@ from portal.reviews.models import ReviewStatus
 
 from .selectors_funding import funding_in
 from .selectors_mechanisms import kind_count, mechanisms_in_place_in
-from .selectors_problems import open_item_counts_in, overdue_item_counts_in, problem_list_states_in
+from .selectors_problems import (
+    next_deadlines_in,
+    open_item_counts_in,
+    overdue_item_counts_in,
+    problem_list_states_in,
+)
 from .selectors_standards import eight_haves_accepted_in
 
 PHASE = 3
@@ -86,6 +93,13 @@ def no_overdue(scope: Scope) -> dict[int, Result]:
             results[org_id] = Result(pending, no_list, fix(org_id))
         else:
             results[org_id] = Result(Level.GREEN, none_overdue, fix(org_id))
+    if scope.tracks_changes:
+        # The roll-up: an open item turns this red the day after its deadline (one
+        # more grouped query, only then).
+        end = scope.campaign.ends_on
+        for org_id, deadline in next_deadlines_in(scope.campaign, scope.q, scope.as_of).items():
+            if deadline < end:
+                scope.note_change(org_id, deadline + dt.timedelta(days=1))
     return results
 
 

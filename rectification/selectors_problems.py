@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
 from portal.accounts.permissions import filter_by_scope
@@ -94,6 +94,45 @@ def overdue_item_counts_in(
         .order_by()
         .values_list("problem_list__organization_id")
         .annotate(n=Count("pk"))
+    )
+    return dict(rows)
+
+
+def overdue_item_totals_in(
+    campaign: Any, orgs: Orgs, today: dt.date | None = None
+) -> tuple[int, int]:
+    """(items overdue, organizations with overdue items): overdue_item_counts_in
+    totalled by the database (one query, one row)."""
+    today = today or timezone.localdate()
+    totals = (
+        ProblemItem.objects.filter(
+            _org_filter(orgs, "problem_list__organization"),
+            problem_list__campaign=campaign,
+            problem_list__review_status=ReviewStatus.APPROVED,
+        )
+        .overdue(today)
+        .aggregate(
+            items=Count("pk"), organizations=Count("problem_list__organization", distinct=True)
+        )
+    )
+    return totals["items"], totals["organizations"]
+
+
+def next_deadlines_in(campaign: Any, orgs: Orgs, today: dt.date) -> dict[int, dt.date]:
+    """{organization id: the earliest deadline, on or after `today`, of an item of its
+    approved list not yet closed}: the day after it, "no overdue item" may turn red
+    with no record changing. One grouped query."""
+    rows = (
+        ProblemItem.objects.filter(
+            _org_filter(orgs, "problem_list__organization"),
+            problem_list__campaign=campaign,
+            problem_list__review_status=ReviewStatus.APPROVED,
+            deadline__gte=today,
+        )
+        .not_closed()
+        .order_by()
+        .values_list("problem_list__organization_id")
+        .annotate(first=Min("deadline"))
     )
     return dict(rows)
 

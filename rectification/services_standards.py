@@ -21,6 +21,7 @@ from organizations.models import Organization
 from portal.accounts.permissions import Action, user_can
 from portal.attachments.models import AttachmentKind
 from portal.attachments.services import attachment_add
+from portal.progress.rollup import mark_changed
 from portal.reviews.models import RecordLocked, ReviewAction, ReviewStatus, is_editable
 from portal.reviews.services import may_act
 
@@ -80,6 +81,7 @@ def assessment_recompute(
         "result_stars": result.stars,
     }
     StandardAssessment.objects.filter(pk=assessment.pk).update(**changes)
+    mark_changed([assessment.organization_id])  # update() sends no signal
     for name, value in changes.items():
         setattr(assessment, name, value)
     return assessment

@@ -168,6 +168,8 @@ export SECRET_KEY
 
 log "migrate"
 "$BIN/python" manage.py migrate --no-input -v0
+log "rebuild_standings --if-needed"
+"$BIN/python" manage.py rebuild_standings --if-needed
 log "collectstatic"
 "$BIN/python" manage.py collectstatic --no-input -v0
 

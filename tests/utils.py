@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.db import connection
-from django.test import Client
+from django.test import Client, TestCase
 from django.test.utils import CaptureQueriesContext
 
 from tests.conftest import World
@@ -83,3 +83,21 @@ def assert_constant_queries(
     if expected is not None:
         assert before == expected, f"{url}: {before} queries, pinned at {expected}"
     return before
+
+
+def committed(change: Callable[[], None]) -> Callable[[], None]:
+    """`change`, then what its transaction would do once committed (on_commit callbacks:
+    tasks sent, here run in-process — e.g. the requirement roll-up's refresh). Tests run
+    inside a transaction that never commits; wrap a `grow` with this to measure a page
+    as it is after the worker has caught up."""
+
+    def run() -> None:
+        from portal.progress.rollup import flush_pending
+
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            change()
+            # The roll-up registers one flush per transaction; in a test's never-ending
+            # transaction that may have happened before `change`: send it now.
+            flush_pending()
+
+    return run

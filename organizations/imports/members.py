@@ -204,3 +204,11 @@ class MemberImporter(Importer):
             )
         if self.transfers:
             MemberTransfer.objects.bulk_create(self.transfers, batch_size=BATCH)
+        # Bulk writes send no model signals: the requirement roll-up is told here.
+        from portal.progress.rollup import mark_changed
+
+        mark_changed(
+            {m.organization_id for m in self.to_create}
+            | {m.organization_id for m in self.to_update}
+            | {t.from_organization_id for t in self.transfers}
+        )

@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from activities.models import Campaign, Phase
 from organizations.models import Organization
-from portal.progress.engine import Level, Requirement, Result, evaluate, requirements
-from portal.progress.scopes import scope_for_orgs
+from portal.progress.engine import Level, Requirement, Result, requirements
+from portal.progress.rollup import checklists
 from portal.reviews.models import ReviewTask
 
 RECENT_DECISIONS = 5
@@ -74,7 +74,7 @@ def campaign_panels(orgs: list[Organization], today: dt.date | None = None) -> l
     panels: list[CampaignPanel] = []
     for members in by_campaign.values():
         campaign = chosen[members[0].pk]
-        grid = evaluate(scope_for_orgs(members, campaign, today=today))
+        grid = checklists(campaign, members, today=today)
         for org in members:
             results = grid.get(org.pk, {})
             todo = [

@@ -13,3 +13,7 @@ class ProgressConfig(AppConfig):
         from django.utils.module_loading import autodiscover_modules
 
         autodiscover_modules("requirements")
+        # The roll-up follows every change of the records the requirements read.
+        from . import rollup
+
+        rollup.connect()

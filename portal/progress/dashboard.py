@@ -11,10 +11,16 @@ Who may open it: site administrators; reviewers, campaign-office users and
 instructors at the node or above it (dashboard_nodes). Secretaries and clerks see
 their own checklist instead.
 
-Cost (build_dashboard): the scope (1 query), the requirements' grouped queries, the
-overdue items (1 grouped query), the records waiting for review (2 COUNTs), the names
-of the children, of the weak organizations shown and of the breadcrumb nodes (1) —
-the same whatever the subtree's size.
+The requirement figures come from the requirement roll-up (portal/progress/rollup.py),
+so a province's dashboard aggregates 100,000 short rows in the database instead of
+evaluating every requirement over the province.
+
+Cost (build_dashboard): the roll-up's freshness check (2 queries when nothing is
+stale), the roll-up rows grouped by their levels (1), the overdue items (1 grouped
+query), the weak organizations (COUNT + the first ones), the children's figures (1
+grouped query), the records waiting for review (2 COUNTs), which children have
+organizations below them (1), the names of the children, of the weak organizations
+shown and of the breadcrumb nodes (1) — the same whatever the subtree's size.
 """
 
 from __future__ import annotations
@@ -24,7 +30,19 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
+from django.core.cache import cache
+from django.db.models import (
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    IntegerField,
+    Q,
+    Sum,
+    When,
+)
+from django.db.models.functions import Substr
 from django.utils.translation import gettext as _
 
 from organizations.models import Organization
@@ -33,8 +51,9 @@ from portal.accounts.permissions import roles_for
 from portal.reviews.models import ReviewTask
 from portal.reviews.selectors import inbox
 
-from .engine import Level, Requirement, Result, evaluate, requirements
-from .scopes import scope_for_subtree
+from .engine import Requirement, Scope, requirements
+from .models import Standing
+from .rollup import ensure_fresh, level_maps
 
 # Roles whose holders get the dashboard of their node and everything below it.
 DASHBOARD_ROLES = frozenset({Role.REVIEWER, Role.OFFICE, Role.INSTRUCTOR})
@@ -164,12 +183,121 @@ def _top_path(user: Any, org: Organization) -> str:
     return org.path[:STEP]
 
 
-def _overdue_counts(campaign: Any, scope: Any) -> dict[int, int]:
-    # The rectification app's batch selector: the one interface to problem items this
-    # app uses (a grouped COUNT; the same the "No overdue item" requirement runs).
-    from rectification.selectors_problems import overdue_item_counts_in
+def _overdue_totals(campaign: Any, org: Organization, as_of: dt.date) -> tuple[int, int]:
+    # The rectification app's selector: the one interface to problem items this app
+    # uses (the items the "No overdue item" requirement counts, totalled).
+    from rectification.selectors_problems import overdue_item_totals_in
 
-    return overdue_item_counts_in(campaign, scope.q, today=scope.as_of)
+    def in_subtree(prefix: str = "organization") -> Q:
+        return Q(**{f"{prefix}__path__startswith": org.path})
+
+    return overdue_item_totals_in(campaign, in_subtree, today=as_of)
+
+
+@dataclass
+class Figures:
+    """The requirement figures of a subtree in plain numbers (cached: see
+    _subtree_figures)."""
+
+    organizations: int = 0
+    complete: int = 0
+    weak_total: int = 0
+    letters: list[dict[str, int]] = field(default_factory=list)  # per requirement
+    phases: dict[int, tuple[int, int]] = field(default_factory=dict)  # (with, complete)
+    overdue_items: int = 0
+    overdue_organizations: int = 0
+    weak_shown: list[tuple[int, int, int]] = field(default_factory=list)  # (id, green, cells)
+    children: list[tuple[str, int, int, int, int, int]] = field(default_factory=list)
+
+
+def _compute_figures(org: Organization, campaign: Any, as_of: dt.date) -> Figures:
+    """Four queries over the roll-up rows of the subtree and its overdue items."""
+    reqs = requirements()
+    figures = Figures(letters=[{} for _ in reqs])
+    standings = Standing.objects.filter(
+        campaign=campaign,
+        organization__path__startswith=org.path,
+        organization__is_active=True,
+        cells__gt=0,
+    )
+    # Organizations grouped by their row of letters: shares, phases, completeness.
+    positions = {}
+    for phase in campaign.phases.all():
+        positions[phase.number] = [i for i, r in enumerate(reqs) if r.phase == phase.number]
+        figures.phases[phase.number] = (0, 0)
+    grouped = (
+        standings.values_list("states")
+        .annotate(n=Count("pk"), weak=Count("pk", filter=Q(organization__is_weak=True)))
+        .order_by()
+    )
+    letters = figures.letters
+    for states, n, weak in grouped:
+        figures.organizations += n
+        figures.weak_total += weak
+        for i, letter in enumerate(states):
+            letters[i][letter] = letters[i].get(letter, 0) + n
+        if "a" not in states and "r" not in states and "p" not in states:
+            figures.complete += n
+        for number, at in positions.items():
+            part = [states[i] for i in at if states[i] != "-"]
+            if part:
+                with_it, complete = figures.phases[number]
+                figures.phases[number] = (with_it + n, complete + all(x == "g" for x in part) * n)
+
+    figures.overdue_items, figures.overdue_organizations = _overdue_totals(campaign, org, as_of)
+
+    # Weak and lax: the organizations with requirements (as the grid's weak filter
+    # counts them), least advanced first.
+    ratio = ExpressionWrapper(F("green") * 1.0 / F("cells"), output_field=FloatField())
+    figures.weak_shown = list(
+        standings.filter(organization__is_weak=True)
+        .annotate(ratio=ratio)
+        .order_by("ratio", "organization__path")
+        .values_list("organization_id", "green", "cells")[:WEAK_LIMIT]
+    )
+
+    # The direct children's subtrees: one grouped query.
+    depth_len = len(org.path) + STEP
+    complete_one = Case(When(green=F("cells"), then=1), default=0, output_field=IntegerField())
+    weak_one = Case(
+        When(organization__is_weak=True, then=1), default=0, output_field=IntegerField()
+    )
+    figures.children = list(
+        standings.filter(organization__depth__gt=org.depth)
+        .annotate(child=Substr("organization__path", 1, depth_len))
+        .values("child")
+        .annotate(
+            n=Count("pk"),
+            cells_sum=Sum("cells"),
+            green_sum=Sum("green"),
+            complete_sum=Sum(complete_one),
+            weak_sum=Sum(weak_one),
+        )
+        .order_by()
+        .values_list("child", "n", "cells_sum", "green_sum", "complete_sum", "weak_sum")
+    )
+    return figures
+
+
+# Seconds a subtree's figures stay cached; they are keyed by the roll-up's generation
+# (any row written makes a new key), so this only bounds memory.
+FIGURES_TTL = 3600
+
+
+def _subtree_figures(
+    org: Organization, campaign: Any, as_of: dt.date, generation: str | None
+) -> Figures:
+    """The figures, from the cache when the roll-up has not changed since they were
+    computed (same build and generation, same day): a province's dashboard
+    aggregates 100,000 rows once per change, not once per request."""
+    if generation is None:
+        return _compute_figures(org, campaign, as_of)
+    key = f"progress:figures:{campaign.pk}:{org.pk}:{org.path}:{generation}:{as_of.isoformat()}"
+    figures = cache.get(key)
+    if figures is None:
+        figures = _compute_figures(org, campaign, as_of)
+        cache.set(key, figures, FIGURES_TTL)
+    return figures
 
 
 def build_dashboard(
@@ -177,39 +305,40 @@ def build_dashboard(
 ) -> Dashboard:
     """Everything the dashboard page shows for the subtree under `org` in `campaign`
     (None: no campaign covers it; then only reviews, weak organizations and children).
-    See the module docstring for the query cost."""
-    scope = scope_for_subtree(org, campaign, today=today)
-    board = Dashboard(org=org, campaign=campaign, as_of=scope.as_of if campaign else None)
-    results: dict[int, dict[str, Result]] = evaluate(scope) if campaign else {}
-    evaluated = {org_id: res for org_id, res in results.items() if res}
-    reqs = requirements()
-
-    # Shares per requirement and totals per phase.
-    shares = {r.code: Share(r) for r in reqs}
-    phases = [PhaseTotal(p.number, str(p)) for p in campaign.phases.all()] if campaign else []
-    phase_of = {r.code: r.phase for r in reqs}
-    for res in evaluated.values():
-        for code, result in res.items():
-            share = shares[code]
-            share.applicable += 1
-            setattr(share, result.level, getattr(share, result.level) + 1)
-        for phase in phases:
-            levels = [r.level for c, r in res.items() if phase_of[c] == phase.number]
-            if levels:
-                phase.organizations += 1
-                phase.complete += all(level == Level.GREEN for level in levels)
-    board.shares = [s for s in shares.values() if s.applicable]
-    board.phases = [p for p in phases if p.organizations]
-    board.organizations = len(evaluated)
-    board.complete = sum(
-        1 for res in evaluated.values() if all(r.level == Level.GREEN for r in res.values())
-    )
-
-    # Overdue problem items.
+    The requirement figures come from the roll-up (portal/progress/rollup.py), brought
+    up to date first. See the module docstring for the query cost."""
+    board = Dashboard(org=org, campaign=campaign, as_of=None)
+    depth_len = len(org.path) + STEP
+    children: dict[str, ChildRow | None] = {}
+    figures = Figures()
     if campaign:
-        overdue = _overdue_counts(campaign, scope)
-        board.overdue_items = sum(overdue.values())
-        board.overdue_organizations = len(overdue)
+        generation = ensure_fresh(org, campaign, today=today)
+        scope = Scope(campaign=campaign, orgs={})
+        if today:
+            scope.today = today
+        board.as_of = scope.as_of
+        figures = _subtree_figures(org, campaign, scope.as_of, generation)
+        maps = level_maps(campaign, today)
+        for i, req in enumerate(requirements()):
+            share = Share(req)
+            for letter, n in figures.letters[i].items():
+                level = maps[i][letter]
+                if level is not None:
+                    share.applicable += n
+                    setattr(share, level, getattr(share, level) + n)
+            if share.applicable:
+                board.shares.append(share)
+        for phase in campaign.phases.all():
+            with_it, complete = figures.phases.get(phase.number, (0, 0))
+            if with_it:
+                board.phases.append(PhaseTotal(phase.number, str(phase), with_it, complete))
+        board.organizations = figures.organizations
+        board.complete = figures.complete
+        board.weak_total = figures.weak_total
+        board.overdue_items = figures.overdue_items
+        board.overdue_organizations = figures.overdue_organizations
+    weak_shown = figures.weak_shown
+    child_figures = figures.children
 
     # Records waiting for review in the subtree: all of them, and those waiting for
     # this user's decision (their review inbox).
@@ -217,59 +346,39 @@ def build_dashboard(
     board.waiting_total = ReviewTask.objects.waiting().filter(in_subtree).count()
     board.waiting_for_user = inbox(user).filter(in_subtree).order_by().count()
 
-    # Weak and lax: the organizations with requirements (as the grid's weak filter
-    # counts them), least advanced first.
-    weak_rows = []
-    for org_id, res in evaluated.items():
-        info = scope.orgs[org_id]
-        if info.is_weak:
-            green = sum(1 for r in res.values() if r.level == Level.GREEN)
-            weak_rows.append((green / len(res), info.path, org_id, green, len(res)))
-    weak_rows.sort()
-    board.weak_total = len(weak_rows)
+    # Which children have active organizations below them (drill-down links).
+    has_below = set(
+        Organization.objects.filter(path__startswith=org.path, depth=org.depth + 2, is_active=True)
+        .annotate(child=Substr("path", 1, depth_len))
+        .values_list("child", flat=True)
+        .order_by()
+        .distinct()
+    )
 
-    # Direct children, with their subtrees' figures.
-    depth_len = len(org.path) + STEP
-    children: dict[str, ChildRow | None] = {}
-    child_ids: list[int] = []
-    has_below: set[str] = set()
-    for info in scope.orgs.values():
-        if len(info.path) == depth_len:
-            children[info.path] = None
-            child_ids.append(info.id)
-        elif len(info.path) > depth_len:
-            has_below.add(info.path[:depth_len])
-
-    # One query: the names of the children, the weak organizations listed and the
-    # breadcrumb nodes from the user's top node down to `org`.
+    # One query: the children, the weak organizations listed and the breadcrumb nodes
+    # from the user's top node down to `org`.
     top = _top_path(user, org)
     crumb_paths = [p for p in org.ancestor_paths if len(p) >= len(top)]
-    weak_shown = weak_rows[:WEAK_LIMIT]
     names = list(
         Organization.objects.filter(
-            Q(pk__in=child_ids + [row[2] for row in weak_shown]) | Q(path__in=crumb_paths)
+            Q(path__startswith=org.path, depth=org.depth + 1, is_active=True)
+            | Q(pk__in=[pk for pk, _g, _c in weak_shown])
+            | Q(path__in=crumb_paths)
         ).order_by("path")
     )
     by_id = {o.pk: o for o in names}
     by_path = {o.path: o for o in names}
     board.breadcrumbs = [by_path[p] for p in crumb_paths if p in by_path]
-    board.weak = [WeakRow(by_id[pk], green, n) for _s, _p, pk, green, n in weak_shown]
-    for path in children:
-        child = by_path.get(path)
-        if child is not None:
-            children[path] = ChildRow(child, has_children=path in has_below)
-    for org_id, res in evaluated.items():
-        info = scope.orgs[org_id]
-        row = children.get(info.path[:depth_len]) if len(info.path) >= depth_len else None
-        if row is None:
-            continue
-        green = sum(1 for r in res.values() if r.level == Level.GREEN)
-        row.organizations += 1
-        row.cells += len(res)
-        row.green += green
-        row.complete += green == len(res)
-        row.weak += info.is_weak
-    board.children = [row for row in children.values() if row is not None]
+    board.weak = [WeakRow(by_id[pk], green, n) for pk, green, n in weak_shown if pk in by_id]
+    for o in names:
+        if o.depth == org.depth + 1 and o.is_active and o.path.startswith(org.path):
+            children[o.path] = ChildRow(o, has_children=o.path in has_below)
+    for path, n, cells, green, complete_n, weak_n in child_figures:
+        row = children.get(path)
+        if row is not None:
+            row.organizations, row.cells, row.green = n, cells, green
+            row.complete, row.weak = complete_n, weak_n
+    board.children = list(children.values())
     return board
 
 

@@ -26,6 +26,11 @@ class Level(StrEnum):
     RED = "red"
 
 
+# What Scope.pending() answers when the roll-up evaluates (Scope.defer_pending): "not
+# met", amber or red depending on the day it is read (portal/progress/rollup.py).
+PENDING: Any = "pending"
+
+
 @dataclass(frozen=True, slots=True)
 class Result:
     level: Level
@@ -60,6 +65,11 @@ class Scope:
     # {phase number: end date}, read once from the campaign's phases (phase_over is
     # asked for every cell of a grid).
     _phase_ends: dict[int, dt.date] | None = field(default=None, repr=False, compare=False)
+    # Roll-up evaluation (portal/progress/rollup.py): pending() answers PENDING instead of
+    # amber/red, and requirements whose result changes with the date alone note the day
+    # it changes in `changes` (note_change).
+    defer_pending: bool = False
+    changes: dict[int, dt.date] | None = None
 
     def q(self, prefix: str = "organization") -> Q:
         if self.root_path is not None:
@@ -82,7 +92,21 @@ class Scope:
 
     def pending(self, number: int) -> Level:
         """The level of an unmet requirement: amber while its phase is open, red after."""
+        if self.defer_pending:
+            return PENDING
         return Level.RED if self.phase_over(number) else Level.AMBER
+
+    @property
+    def tracks_changes(self) -> bool:
+        return self.changes is not None
+
+    def note_change(self, org_id: int, day: dt.date) -> None:
+        """The organization's results may change on `day` without any record changing
+        (e.g. an item passes its deadline): the roll-up recomputes it then."""
+        if self.changes is not None:
+            known = self.changes.get(org_id)
+            if known is None or day < known:
+                self.changes[org_id] = day
 
 
 EvaluateFn = Callable[[Scope], dict[int, Result]]

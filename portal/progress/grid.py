@@ -1,21 +1,35 @@
 """The subtree requirement grid (SPEC §8): organizations × requirements for every
 organization below a node, filterable and sortable.
 
-Cost: the scope (1 query), then each requirement's grouped queries over the subtree,
-then one query for the names of the page's organizations — whatever the subtree's size.
-Filtering and sorting run in memory over the evaluated results.
+The levels come from the requirement roll-up (portal/progress/rollup.py: one row per
+organization, brought up to date before it is read); filtering, sorting and the column
+totals run over those rows. The reasons and links of the cells shown (one page of rows)
+are evaluated live for those organizations only (`attach_details`), so what a user reads
+on a cell is exactly what the organization's checklist says.
+
+Cost: the roll-up freshness check (2 queries when nothing is stale), the rows of the
+subtree (1), then for a page: the organizations' names (1) and the requirements'
+grouped queries over the page's organizations — whatever the subtree's size.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
 from organizations.models import Organization
 
-from .engine import Level, Requirement, Result, evaluate, requirements
-from .scopes import scope_for_subtree
+from .engine import Level, OrgInfo, Requirement, Result, Scope, evaluate, requirements
+from .models import Standing
+from .rollup import ensure_fresh, level_maps
 
 SORTS = ("path", "red", "met")
 
@@ -27,10 +41,13 @@ class GridRow:
     kind: str
     is_weak: bool
     members: int
-    cells: list[Result | None]
+    levels: list[Level | None]
     red: int
     amber: int
     green: int
+    # Filled for the rows shown (attach_details / attach_organizations).
+    cells: list[Result | None] = field(default_factory=list)
+    cells_html: str = ""
     organization: Organization | None = None
 
 
@@ -38,8 +55,10 @@ class GridRow:
 class Grid:
     columns: list[Requirement]
     rows: list[GridRow]
+    campaign: Any = None
     totals: list[Counter[str]] = field(default_factory=list)
     as_of: Any = None
+    today: dt.date | None = None
 
 
 def build_grid(
@@ -51,37 +70,65 @@ def build_grid(
     failing: str = "",
     phase: int | None = None,
     sort: str = "path",
-    today: Any = None,
+    today: dt.date | None = None,
 ) -> Grid:
-    scope = scope_for_subtree(root, campaign, today=today)
-    columns = [r for r in requirements() if phase is None or r.phase == phase]
-    results = evaluate(scope, only=[c.code for c in columns])
+    ensure_fresh(root, campaign, today=today)
+    reqs = requirements()
+    position = {r.code: i for i, r in enumerate(reqs)}
+    columns = [r for r in reqs if phase is None or r.phase == phase]
+    picked = [position[c.code] for c in columns]
+    maps = level_maps(campaign, today)
+    failing_at = position[failing] if failing and failing in {c.code for c in columns} else None
+    standings = Standing.objects.filter(
+        campaign=campaign,
+        organization__path__startswith=root.path,
+        organization__is_active=True,
+        cells__gt=0,
+    )
+    if kind:
+        standings = standings.filter(organization__kind=kind)
+    if weak:
+        standings = standings.filter(organization__is_weak=True)
+    # Organizations share few distinct rows of letters: read each one once.
+    seen: dict[str, tuple[list[Level | None], int, int, int] | None] = {}
+
+    def read(states: str) -> tuple[list[Level | None], int, int, int] | None:
+        levels = [maps[i][states[i]] for i in picked]
+        if all(level is None for level in levels):
+            return None  # none of the requirements shown applies
+        if failing and (
+            failing_at is None or maps[failing_at][states[failing_at]] in (None, Level.GREEN)
+        ):
+            return None
+        counts = Counter(levels)
+        return levels, counts[Level.RED], counts[Level.AMBER], counts[Level.GREEN]
+
     rows: list[GridRow] = []
-    for org in scope.orgs.values():
-        org_results = results.get(org.id, {})
-        if not org_results:
-            continue  # no requirement applies (committees above the grass roots)
-        if kind and org.kind != kind:
+    for org_id, path, org_kind, is_weak, members, states in standings.values_list(
+        "organization_id",
+        "organization__path",
+        "organization__kind",
+        "organization__is_weak",
+        "members",
+        "states",
+    ):
+        if states not in seen:
+            seen[states] = read(states)
+        found = seen[states]
+        if found is None:
             continue
-        if weak and not org.is_weak:
-            continue
-        if failing:
-            failed = org_results.get(failing)
-            if failed is None or failed.level == Level.GREEN:
-                continue
-        cells = [org_results.get(c.code) for c in columns]
-        levels = Counter(cell.level for cell in cells if cell is not None)
+        levels, red, amber, green = found
         rows.append(
             GridRow(
-                org_id=org.id,
-                path=org.path,
-                kind=org.kind,
-                is_weak=org.is_weak,
-                members=org.members,
-                cells=cells,
-                red=levels[Level.RED],
-                amber=levels[Level.AMBER],
-                green=levels[Level.GREEN],
+                org_id=org_id,
+                path=path,
+                kind=org_kind,
+                is_weak=is_weak,
+                members=members,
+                levels=levels,
+                red=red,
+                amber=amber,
+                green=green,
             )
         )
     if sort == "red":
@@ -90,14 +137,76 @@ def build_grid(
         rows.sort(key=lambda r: (r.green, -r.red, r.path))
     else:
         rows.sort(key=lambda r: r.path)
-    totals = []
-    for i in range(len(columns)):
-        totals.append(Counter(str(row.cells[i].level) for row in rows if row.cells[i] is not None))
-    return Grid(columns=columns, rows=rows, totals=totals, as_of=scope.as_of)
+    totals: list[Counter[str]] = [Counter() for _ in columns]
+    # Rows with the same letters share one list of levels: count each list once.
+    by_levels = Counter(id(row.levels) for row in rows)
+    sample = {id(row.levels): row.levels for row in rows}
+    for key, n in by_levels.items():
+        for i, level in enumerate(sample[key]):
+            if level is not None:
+                totals[i][str(level)] += n
+    scope = Scope(campaign=campaign, orgs={})
+    if today:
+        scope.today = today
+    return Grid(
+        columns=columns, rows=rows, campaign=campaign, totals=totals, as_of=scope.as_of, today=today
+    )
 
 
 def attach_organizations(rows: list[GridRow]) -> None:
-    """Load the names of the organizations of one page of rows (one query)."""
+    """Load the organizations of these rows (one query)."""
     orgs = Organization.objects.in_bulk([row.org_id for row in rows])
     for row in rows:
         row.organization = orgs.get(row.org_id)
+
+
+def attach_details(grid: Grid, rows: list[GridRow]) -> None:
+    """The organizations of these rows and their cells with reason and link, evaluated
+    live (one query for the organizations, then the requirements' grouped queries over
+    these organizations only; what the evaluation knows of each organization comes
+    from its roll-up row)."""
+    if not rows:
+        return
+    orgs = Organization.objects.in_bulk([row.org_id for row in rows])
+    infos = {
+        row.org_id: OrgInfo(row.org_id, row.path, row.kind, row.is_weak, row.members)
+        for row in rows
+    }
+    scope = Scope(campaign=grid.campaign, orgs=infos)
+    if grid.today:
+        scope.today = grid.today
+    results = evaluate(scope, only=[c.code for c in grid.columns])
+    render = cell_renderer()
+    for row in rows:
+        row.organization = orgs.get(row.org_id)
+        found = results.get(row.org_id, {})
+        row.cells = [found.get(c.code) for c in grid.columns]
+        row.cells_html = mark_safe("".join(render(cell) for cell in row.cells))  # noqa: S308
+
+
+def cell_renderer() -> Callable[[Result | None], str]:
+    """The markup of one grid cell: colour class, a symbol (hidden from screen
+    readers), the level in words (for them) and the reason (shown on hover or tap).
+    Built here rather than in the template: a page has 700 cells, and the template
+    language's tags cost about as much as the rest of the page. Reasons are escaped;
+    everything else is constant."""
+    words = {
+        Level.GREEN: ("✓", escape(_("Met"))),
+        Level.AMBER: ("…", escape(_("In progress"))),
+        Level.RED: ("✗", escape(_("Not met"))),
+    }
+    separator = escape(pgettext("label separator", ": "))
+
+    def render(cell: Result | None) -> str:
+        if cell is None:
+            return '<td class="cell">—</td>'
+        symbol, word = words.get(cell.level, words[Level.RED])
+        reason = escape(cell.reason)
+        return (
+            f'<td class="cell cell-{cell.level}" title="{reason}">'
+            f'<span aria-hidden="true">{symbol}</span>'
+            f'<span class="sr-only">{word}{separator}</span>'
+            f'<span class="cell-reason">{reason}</span></td>'
+        )
+
+    return render

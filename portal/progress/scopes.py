@@ -12,7 +12,7 @@ from organizations.models import Organization
 from .engine import OrgInfo, Scope
 
 
-def _org_infos(queryset: Any) -> dict[int, OrgInfo]:
+def org_infos(queryset: Any) -> dict[int, OrgInfo]:
     rows = queryset.annotate(
         active_members=Count("members", filter=Q(members__is_active=True))
     ).values_list("id", "path", "kind", "is_weak", "active_members")
@@ -23,7 +23,7 @@ def _org_infos(queryset: Any) -> dict[int, OrgInfo]:
 
 
 def scope_for_org(org: Organization, campaign: Any, today: dt.date | None = None) -> Scope:
-    scope = Scope(campaign=campaign, orgs=_org_infos(Organization.objects.filter(pk=org.pk)))
+    scope = Scope(campaign=campaign, orgs=org_infos(Organization.objects.filter(pk=org.pk)))
     if today:
         scope.today = today
     return scope
@@ -32,7 +32,7 @@ def scope_for_org(org: Organization, campaign: Any, today: dt.date | None = None
 def scope_for_subtree(root: Organization, campaign: Any, today: dt.date | None = None) -> Scope:
     scope = Scope(
         campaign=campaign,
-        orgs=_org_infos(Organization.objects.filter(path__startswith=root.path, is_active=True)),
+        orgs=org_infos(Organization.objects.filter(path__startswith=root.path, is_active=True)),
         root_path=root.path,
     )
     if today:
@@ -43,7 +43,7 @@ def scope_for_subtree(root: Organization, campaign: Any, today: dt.date | None =
 def scope_for_orgs(orgs: list[Organization], campaign: Any, today: dt.date | None = None) -> Scope:
     """Several organizations, not a subtree (a secretary of two branches)."""
     scope = Scope(
-        campaign=campaign, orgs=_org_infos(Organization.objects.filter(pk__in=[o.pk for o in orgs]))
+        campaign=campaign, orgs=org_infos(Organization.objects.filter(pk__in=[o.pk for o in orgs]))
     )
     if today:
         scope.today = today

@@ -57,13 +57,14 @@ GRID_PAGE_SIZE = 50
 @login_required
 def grid(request: HttpRequest, org_pk: int) -> HttpResponse:
     """The requirement grid of the subtree under an organization (SPEC §8). Queries:
-    grants, organization, campaign + phases, scope, the requirements' grouped queries,
-    the page's organization names; the same whatever the subtree's size."""
+    grants, organization, campaign + phases, the roll-up's freshness check and rows,
+    then for the page shown its organizations and the requirements' grouped queries
+    over them; the same whatever the subtree's size."""
     from django.core.paginator import Paginator
 
     from organizations.models import OrgKind
 
-    from .grid import SORTS, attach_organizations, build_grid
+    from .grid import SORTS, attach_details, build_grid
 
     org = get_organization_for_user(request.user, org_pk)
     campaign = campaign_for(org, _int(request.GET.get("campaign")))
@@ -82,7 +83,7 @@ def grid(request: HttpRequest, org_pk: int) -> HttpResponse:
     if fmt in {"csv", "xlsx"}:
         return _grid_download(table, org, fmt)
     page = Paginator(table.rows, GRID_PAGE_SIZE).get_page(request.GET.get("page"))
-    attach_organizations(list(page.object_list))
+    attach_details(table, list(page.object_list))
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("format", None)
@@ -123,9 +124,9 @@ def _grid_download(table, org, fmt: str) -> HttpResponse:
 
     from organizations.resources import table_response
 
-    from .grid import attach_organizations
+    from .grid import attach_details
 
-    attach_organizations(table.rows)
+    attach_details(table, table.rows)
     labels = {Level.GREEN: _("Met"), Level.AMBER: _("In progress"), Level.RED: _("Not met")}
     headers = [_("Organization"), _("Code"), _("Kind"), _("Members")]
     for column in table.columns:

@@ -36,6 +36,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from portal.progress.rollup import mark_changed
 from portal.reviews.models import Reviewable, ReviewAction, ReviewStatus
 from portal.reviews.models import is_editable as review_is_editable
 
@@ -587,6 +588,7 @@ class ProblemItem(models.Model):
             if to_status == ItemStatus.CLOSED:
                 changes["closed_at"] = timezone.now()
             ProblemItem.objects.filter(pk=self.pk).update(**changes)
+            mark_changed([self.problem_list.organization_id])  # update() sends no signal
             for name, value in changes.items():
                 setattr(self, name, value)
             return ItemEvent.objects.create(

@@ -98,7 +98,7 @@ def _cells(row: Any) -> SafeString:
     """The row's requirements as one string of constant markup (nothing user-given),
     then how many are met and not met (under ● and ○ in the heading)."""
     parts: list[str] = []
-    symbols = (_SYMBOLS.get(c.level if c is not None else None, _SYMBOLS["red"]) for c in row.cells)
+    symbols = (_SYMBOLS.get(level, _SYMBOLS["red"]) for level in row.levels)
     for (symbol, css), run in groupby(symbols):
         text = "  ".join(symbol for _ in run)
         parts.append(f' <span class="{css}">{text}</span> ' if css else f" {text} ")

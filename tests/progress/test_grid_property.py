@@ -46,8 +46,10 @@ from activities.models.meetings import SpecialMeetingReview
 from activities.seed import ensure_campaign_2014
 from organizations.models import GRASSROOTS_KINDS, Member, Organization, OrgKind
 from portal.attachments.models import Attachment
+from portal.progress import rollup
 from portal.progress.engine import Level
-from portal.progress.grid import build_grid
+from portal.progress.grid import attach_details, build_grid
+from portal.progress.models import Standing
 from portal.reviews.models import ReviewStatus
 from rectification.models import (
     FundingReceipt,
@@ -346,7 +348,9 @@ def _records(org: Organization, campaign: Campaign, plan: OrgPlan, parent: Organ
         )
     # A member who moved keeps their records where they were made (SPEC §3).
     moved = [m.pk for m, moves in zip(members, plan.moves, strict=True) if moves]
-    Member.objects.filter(pk__in=moved).update(organization=parent)
+    for member in Member.objects.filter(pk__in=moved):
+        member.organization = parent
+        member.save(update_fields=["organization"])
 
 
 def build(world: World) -> Built:
@@ -360,10 +364,16 @@ def build(world: World) -> Built:
     campaign.refresh_from_db()
     ensure_standard_templates(campaign)
     ensure_mechanism_kinds()
+    # The roll-up exists before the records: each organization's row is computed as
+    # soon as it appears (empty), so every record written afterwards must mark it for
+    # the grid to be right (a kind of record that does not leaves the row stale).
+    rollup.rebuild(campaign, today=world.today)
     built = Built(county=county, campaign=campaign)
     for plan in world.orgs:
         parent = county if plan.parent is None else built.orgs[plan.parent]
         org = add_org(parent, kind=plan.kind, is_active=plan.active)
+        rollup.refresh(campaign, [org.pk], today=world.today)
+        assert not Standing.objects.filter(organization=org, stale_from__isnull=False).exists()
         built.orgs.append(org)
         _records(org, campaign, plan, parent)
     if world.other_campaign_noise:
@@ -642,6 +652,8 @@ def test_grid_equals_brute_force_cell_by_cell(db: Any, world: World) -> None:
     with transaction.atomic(), translation.override("en"):
         built = build(world)
         grid = build_grid(built.county, built.campaign, today=world.today)
+        levels_from_rollup = {row.org_id: row.levels for row in grid.rows}
+        attach_details(grid, grid.rows)
         expected = brute_force(built.county, built.campaign, world.today)
 
         assert {row.org_id for row in grid.rows} == set(expected)
@@ -653,6 +665,8 @@ def test_grid_equals_brute_force_cell_by_cell(db: Any, world: World) -> None:
                 want = expected[row.org_id][code]
                 assert cell is not None, (row.org_id, code)
                 assert cell.level == want.level, (code, row.org_id, cell.reason, world.today)
+                rolled = levels_from_rollup[row.org_id][codes.index(code)]
+                assert rolled == want.level, ("roll-up", code, row.org_id, world.today)
                 if want.numbers is not None:
                     assert numbers_in(cell.reason) == want.numbers, (code, cell.reason)
             levels = [c.level for c in row.cells if c is not None]

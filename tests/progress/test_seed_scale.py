@@ -52,7 +52,7 @@ def test_tiny_county_has_every_requirement_met_and_unmet_and_counts_match() -> N
     table = build_grid(root, campaign)
     assert len(table.rows) == report.participating
     for i, column in enumerate(table.columns):
-        levels = {row.cells[i].level for row in table.rows if row.cells[i] is not None}
+        levels = {row.levels[i] for row in table.rows if row.levels[i] is not None}
         assert Level.GREEN in levels, column.code
         assert levels - {Level.GREEN}, column.code
     assert {c.code for c in table.columns} == {r.code for r in requirements()}

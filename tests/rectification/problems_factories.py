@@ -17,6 +17,7 @@ from PIL import Image
 
 from activities.models import Campaign, ProblemCategory
 from activities.seed import ensure_campaign_2014
+from portal.progress.rollup import mark_changed
 from portal.reviews.models import ReviewStatus
 from portal.reviews.services import review_transition
 from rectification import services_problems as services
@@ -108,17 +109,20 @@ def approved_list(world: World, org: Any = None, items: int = 1, **item_kw: Any)
 
 def force_list_status(plist: ProblemList, status: str) -> None:
     ProblemList.objects.filter(pk=plist.pk).update(review_status=status)
+    mark_changed([plist.organization_id])  # update() sends no signal
     plist.refresh_from_db()
 
 
 def force_item_status(item: ProblemItem, status: str) -> None:
     closed_at = timezone.now() if status == "closed" else None
     ProblemItem.objects.filter(pk=item.pk).update(status=status, closed_at=closed_at)
+    mark_changed([item.problem_list.organization_id])
     item.refresh_from_db()
 
 
 def force_deadline(item: ProblemItem, deadline: dt.date) -> None:
     ProblemItem.objects.filter(pk=item.pk).update(deadline=deadline)
+    mark_changed([item.problem_list.organization_id])
     item.refresh_from_db()
 
 

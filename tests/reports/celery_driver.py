@@ -5,6 +5,7 @@ with the environment of the stack under test (DATABASE_URL, REDIS_URL, MEDIA_ROO
     python -m tests.reports.celery_driver download <username> <request id>
     python -m tests.reports.celery_driver resend
     python -m tests.reports.celery_driver user <role>
+    python -m tests.reports.celery_driver fund
 
 Each prints one JSON object. Pages are requested through Django's test client in this
 process (the same middleware and views as gunicorn would run), logged in with
@@ -81,7 +82,44 @@ def user(role: str) -> dict[str, Any]:
     return {"username": ra.user.username, "user_id": ra.user_id, "organization": ra.organization_id}
 
 
-COMMANDS = {"ask": ask, "download": download, "resend": resend, "user": user}
+def fund() -> dict[str, Any]:
+    """Record a funding receipt for the first organization of the demo's requirement
+    roll-up that does not yet meet the funding standard, as the funding page does (a
+    model save in a transaction): its row is marked now and the refresh task is sent
+    to the broker once the transaction commits. Returns the row as it was."""
+    from decimal import Decimal
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from portal.progress.models import Standing
+    from portal.progress.rollup import layout
+    from rectification.models import FundingReceipt
+
+    at = layout().split(",").index("funding")
+    row = next(
+        r
+        for r in Standing.objects.select_related("campaign").order_by("organization__path")
+        if r.states[at : at + 1] in ("p", "r")
+    )
+    with transaction.atomic():
+        FundingReceipt.objects.create(
+            organization_id=row.organization_id,
+            campaign=row.campaign,
+            source="enterprise",
+            amount=Decimal("100000"),
+            received_on=timezone.localdate(),
+        )
+    return {
+        "organization": row.organization_id,
+        "campaign": row.campaign_id,
+        "states": row.states,
+        "at": at,
+        "computed_at": row.computed_at.isoformat(),
+    }
+
+
+COMMANDS = {"ask": ask, "download": download, "resend": resend, "user": user, "fund": fund}
 
 if __name__ == "__main__":
     _setup()

@@ -235,3 +235,28 @@ def test_redis_down_gives_a_clear_message_then_the_report_is_sent_when_it_return
         assert stack.driver("resend")["sent"] == 0  # nothing left waiting
     finally:
         stack.stop_worker(worker)
+
+
+def test_real_worker_recomputes_the_requirement_roll_up_after_a_write(stack: Stack) -> None:
+    """A funding receipt saved on the web side marks its organization's roll-up row; the
+    refresh task goes through Redis to the worker, which recomputes the row: funding
+    now met, the mark gone."""
+    worker = stack.start_worker()
+    try:
+        before = stack.driver("fund")
+        deadline = time.monotonic() + 60
+        while True:
+            with sqlite3.connect(stack.base / "db.sqlite3", timeout=10) as db:
+                stale_from, states = db.execute(
+                    "SELECT stale_from, states FROM progress_standing"
+                    " WHERE organization_id = ? AND campaign_id = ?",
+                    (before["organization"], before["campaign"]),
+                ).fetchone()
+            if stale_from is None and states[before["at"]] == "g":
+                break
+            assert time.monotonic() < deadline, (stale_from, states, stack.logs())
+            time.sleep(0.5)
+        assert before["states"][before["at"]] in "pr"
+        assert "portal.progress.tasks.refresh_standings" in stack.logs()
+    finally:
+        stack.stop_worker(worker)

@@ -45,12 +45,20 @@ class Command(BaseCommand):
         password = settings.DEMO_PASSWORD or DEFAULT_DEMO_PASSWORD
         rows = ensure_logins(plan, password)
         if apps.is_installed("activities"):
-            # The entry point may reach every app; the organizations app itself does not
-            # depend on activities.
-            from activities.demo import build_campaign_demo
-            from activities.seed import ensure_campaign_2014
+            self._seed_campaign(plan, county)
+        self._print_logins(rows, password)
+        self.stdout.write(f"Done in {time.monotonic() - started:.1f} s.")
 
-            ensure_campaign_2014(county)
+    def _seed_campaign(self, plan: DemoPlan, county: Organization) -> None:
+        # The entry point may reach every app; the organizations app itself does not
+        # depend on activities.
+        from activities.demo import build_campaign_demo
+        from activities.seed import ensure_campaign_2014
+        from portal.progress import rollup
+
+        # The requirement roll-up is built once at the end, not record by record.
+        with rollup.paused():
+            campaign = ensure_campaign_2014(county)
             # The campaign's phase 1-2 records, built once (skipped when they exist).
             logins = User.objects.filter(username__in=[lg.username for lg in plan.logins])
             users = {u.username: u for u in logins}
@@ -61,11 +69,10 @@ class Command(BaseCommand):
                 from rectification.demo import build_rectification_demo
                 from rectification.seed import ensure_standard_templates
 
-                ensure_standard_templates(ensure_campaign_2014(county))
+                ensure_standard_templates(campaign)
                 # Phase 3 records, built once (skipped when they exist); silent.
                 build_rectification_demo(county, users)
-        self._print_logins(rows, password)
-        self.stdout.write(f"Done in {time.monotonic() - started:.1f} s.")
+        rollup.rebuild(campaign)
 
     def _print_logins(self, rows: list[tuple[str, str, str]], password: str) -> None:
         header = ("username", "role", "organization", "password")

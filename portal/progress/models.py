@@ -1,0 +1,73 @@
+"""The requirement roll-up (issue #7): one row per organization and campaign holding the
+level of every requirement of its checklist, so the subtree grid and the dashboard read
+a few thousand short rows instead of evaluating every requirement over the subtree.
+
+How it is kept current is described in portal/progress/rollup.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+# `stale_from` of a row whose records changed: any date is on or after it.
+DIRTY = dt.date(1, 1, 1)
+
+
+class Rollup(models.Model):
+    """The roll-up of one campaign has been built for every organization of its lead
+    organization's subtree, with the requirements listed in `layout` (in that order)."""
+
+    campaign = models.OneToOneField(
+        "activities.Campaign",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+        verbose_name=_("campaign"),
+    )
+    layout = models.TextField(_("requirements"))
+    built_at = models.DateTimeField(_("built at"))
+    # Bumped whenever a row of the campaign is written or removed: figures computed
+    # from the rows (the dashboard's) are cached under it.
+    generation = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("requirement roll-up")
+        verbose_name_plural = _("requirement roll-ups")
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} @ {self.built_at:%Y-%m-%d %H:%M}"
+
+
+class Standing(models.Model):
+    """The levels of one organization's requirements in one campaign.
+
+    `states` has one letter per requirement of the campaign's Rollup.layout: g (met),
+    a (amber whatever the date), r (red whatever the date), p (not met: amber while its
+    phase is open, red after, decided when read), - (does not apply)."""
+
+    campaign = models.ForeignKey("activities.Campaign", on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey(
+        "organizations.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    states = models.CharField(max_length=64, blank=True)
+    members = models.PositiveIntegerField(default=0)
+    cells = models.PositiveSmallIntegerField(default=0)  # requirements that apply
+    green = models.PositiveSmallIntegerField(default=0)  # ... and are met
+    # Recompute on or after this date: DIRTY when the organization's records changed,
+    # the day an open item passes its deadline, None when only records can change it.
+    stale_from = models.DateField(null=True, blank=True)
+    computed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "organization"], name="standing_campaign_org_uniq"
+            )
+        ]
+        indexes = [models.Index(fields=["campaign", "stale_from"], name="standing_stale_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}/{self.campaign_id}: {self.states}"

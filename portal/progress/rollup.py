@@ -1,0 +1,504 @@
+"""Keeping the requirement roll-up (models.Standing) current.
+
+The grid of a county evaluates every requirement over 2,000 organizations; live, that
+takes seconds. The roll-up stores each organization's levels in each campaign as one
+short row, and the grid and the dashboard read those rows (portal/progress/grid.py,
+dashboard.py). A row is never used out of date:
+
+1. **Marked when records change.** Saving or deleting any record of the domain apps
+   marks the rows of the organizations it belongs to (`stale_from = DIRTY`, one UPDATE in
+   the same transaction; the models and their paths to an organization are found from
+   their foreign keys, `sources()`). Writes that bypass model signals (bulk_create,
+   queryset.update) call `mark_changed()` themselves.
+2. **Recomputed after commit.** The marked organizations are sent to the
+   `refresh_standings` task once the transaction commits (one task per transaction,
+   through portal.core.queue: in-process when there is no broker). The task evaluates
+   exactly those organizations and writes their rows.
+3. **Checked when read.** Before reading a subtree, `ensure_fresh()` recomputes, in
+   the request, every row of it that is marked or whose `stale_from` date has come (an
+   open item passing its deadline turns "no overdue item" red with no record changing),
+   and builds the campaign's roll-up if it was never built or the requirements changed
+   (`Rollup.layout`). So a lagging or stopped worker makes pages slower, never wrong.
+4. **Colours that depend on the date are decided when read**: "not met" is stored as
+   `p` and shown amber while its phase is open, red after (`levels()`).
+
+`rebuild` (manage.py rebuild_standings, after deploys and seeding; nightly by beat)
+recomputes every row of a campaign, a subtree at a time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.core.cache import cache
+from django.db import connection, models, transaction
+from django.db.models import F
+from django.db.models.signals import post_delete, post_save, pre_save
+from django.utils import timezone
+from django.utils.translation import get_language
+
+from organizations.models import Member, Organization
+
+from .engine import PENDING, Level, Result, Scope, evaluate, requirements
+from .models import DIRTY, Rollup, Standing
+from .scopes import org_infos, scope_for_orgs
+
+logger = logging.getLogger(__name__)
+
+LETTERS = {Level.GREEN: "g", Level.AMBER: "a", Level.RED: "r", PENDING: "p"}
+NOT_APPLICABLE = "-"
+# Organizations evaluated together when rebuilding: a subtree of at most this many is
+# one scope (path-prefix queries); a bigger one is split at its children.
+CHUNK = 3000
+# Organizations per scope when refreshing marked rows (id lists).
+BATCH = 1000
+
+# Apps whose records feed the requirements.
+SOURCE_APPS = ("activities", "rectification", "organizations", "attachments")
+
+
+def layout() -> str:
+    return ",".join(r.code for r in requirements())
+
+
+# --- computing rows ----------------------------------------------------------------------
+
+
+def _rows(campaign: Any, scope: Scope, codes: list[str], now: dt.datetime) -> list[Standing]:
+    scope.defer_pending = True
+    scope.changes = {}
+    results = evaluate(scope)
+    rows = []
+    for org_id, info in scope.orgs.items():
+        res = results.get(org_id, {})
+        states = "".join(
+            LETTERS[res[code].level] if code in res else NOT_APPLICABLE for code in codes
+        )
+        rows.append(
+            Standing(
+                campaign=campaign,
+                organization_id=org_id,
+                states=states,
+                members=info.members,
+                cells=len(res),
+                green=states.count("g"),
+                stale_from=scope.changes.get(org_id),
+                computed_at=now,
+            )
+        )
+    return rows
+
+
+def _bump(campaign: Any) -> None:
+    Rollup.objects.filter(campaign=campaign).update(generation=F("generation") + 1)
+
+
+def _save(rows: list[Standing]) -> None:
+    # These rows are current now: a later write in this transaction marks them again.
+    _pending().marked.difference_update(row.organization_id for row in rows)
+    Standing.objects.bulk_create(
+        rows,
+        batch_size=2000,
+        update_conflicts=True,
+        unique_fields=["campaign", "organization"],
+        update_fields=["states", "members", "cells", "green", "stale_from", "computed_at"],
+    )
+
+
+def refresh(campaign: Any, org_ids: Iterable[int], today: dt.date | None = None) -> int:
+    """Recompute the rows of these organizations (active ones) in the campaign."""
+    ids = sorted(set(org_ids))
+    codes = layout().split(",")
+    done = 0
+    for start in range(0, len(ids), BATCH):
+        batch = ids[start : start + BATCH]
+        orgs = org_infos(Organization.objects.filter(pk__in=batch, is_active=True))
+        gone = set(batch) - set(orgs)
+        if gone:  # deactivated: no row (reactivating one marks it again)
+            Standing.objects.filter(campaign=campaign, organization_id__in=gone).delete()
+        if orgs:
+            scope = Scope(campaign=campaign, orgs=orgs)
+            if today:
+                scope.today = today
+            rows = _rows(campaign, scope, codes, timezone.now())
+            _save(rows)
+            done += len(rows)
+    _bump(campaign)
+    return done
+
+
+def _subtrees(root: Organization) -> Iterator[tuple[Organization, bool]]:
+    """(node, whole subtree?) covering the subtree under root in pieces of at most CHUNK
+    organizations: a node whose subtree is bigger comes alone, then its children."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        size = Organization.objects.filter(path__startswith=node.path, is_active=True).count()
+        if size <= CHUNK:
+            yield node, True
+        else:
+            yield node, False
+            stack.extend(
+                reversed(
+                    list(
+                        Organization.objects.filter(
+                            path__startswith=node.path, depth=node.depth + 1
+                        ).order_by("path")
+                    )
+                )
+            )
+
+
+def rebuild(campaign: Any, today: dt.date | None = None, log: Any = None) -> int:
+    """Recompute every row of the campaign (its lead organization's subtree)."""
+    codes = layout().split(",")
+    root = campaign.lead_organization
+    started = timezone.now()
+    done = 0
+    for node, whole in _subtrees(root):
+        if whole:
+            orgs = org_infos(
+                Organization.objects.filter(path__startswith=node.path, is_active=True)
+            )
+            scope = Scope(campaign=campaign, orgs=orgs, root_path=node.path)
+        else:
+            orgs = org_infos(Organization.objects.filter(pk=node.pk, is_active=True))
+            scope = Scope(campaign=campaign, orgs=orgs)
+        if not orgs:
+            continue
+        if today:
+            scope.today = today
+        with transaction.atomic():
+            _save(_rows(campaign, scope, codes, timezone.now()))
+        done += len(orgs)
+        if log:
+            log(f"  {campaign}: {done} organizations")
+    # Rows of organizations deactivated or moved out of the campaign's subtree.
+    Standing.objects.filter(campaign=campaign).exclude(computed_at__gte=started).delete()
+    Rollup.objects.update_or_create(
+        campaign=campaign,
+        defaults={
+            "layout": ",".join(codes),
+            "built_at": timezone.now(),
+            "generation": F("generation") + 1,
+        },
+        create_defaults={"layout": ",".join(codes), "built_at": timezone.now()},
+    )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # fresh statistics for the planner
+            cursor.execute(f"ANALYZE {Standing._meta.db_table}")
+    return done
+
+
+def ensure_fresh(root: Organization, campaign: Any, today: dt.date | None = None) -> str | None:
+    """Make every row of the subtree under `root` current before it is read: build the
+    campaign's roll-up when missing or made with other requirements, then recompute the
+    marked rows and those whose date has come. Returns a token naming the roll-up's
+    current state (when it was built and its generation) when nothing had to be
+    recomputed, None otherwise. Queries: 2 when nothing is stale."""
+    day = today or timezone.localdate()
+    built = (
+        Rollup.objects.filter(campaign=campaign)
+        .values_list("layout", "built_at", "generation")
+        .first()
+    )
+    if built is None or built[0] != layout():
+        rebuild(campaign, today=today)
+        return None
+    stale = list(
+        Standing.objects.filter(
+            campaign=campaign,
+            stale_from__lte=day,
+            organization__path__startswith=root.path,
+        ).values_list("organization_id", flat=True)
+    )
+    if stale:
+        refresh(campaign, stale, today=today)
+        return None
+    return f"{built[1].timestamp()}:{built[2]}"
+
+
+# --- reading rows ------------------------------------------------------------------------
+
+
+def level_maps(campaign: Any, scope_today: dt.date | None = None) -> list[dict[str, Any]]:
+    """For each requirement of the layout: {letter: level} as read today."""
+    scope = Scope(campaign=campaign, orgs={})
+    if scope_today:
+        scope.today = scope_today
+    maps = []
+    for req in requirements():
+        pending = Level.RED if scope.phase_over(req.phase) else Level.AMBER
+        maps.append({"g": Level.GREEN, "a": Level.AMBER, "r": Level.RED, "p": pending, "-": None})
+    return maps
+
+
+def checklists(
+    campaign: Any, orgs: list[Organization], today: dt.date | None = None
+) -> dict[int, dict[str, Result]]:
+    """The live checklists of a few organizations (evaluate()), served from the cache
+    while their roll-up rows say nothing changed since they were computed: all rows
+    present, none marked or past its date, the same rows (computed_at), day, language
+    and phase dates as when cached. Otherwise evaluated live. Queries: 1 on a cache hit,
+    1 + the requirements' grouped queries otherwise."""
+    day = today or timezone.localdate()
+    ids = sorted(o.pk for o in orgs)
+    rows = sorted(
+        Standing.objects.filter(campaign=campaign, organization_id__in=ids).values_list(
+            "organization_id", "computed_at", "stale_from"
+        )
+    )
+    current = len(rows) == len(ids) and all(
+        computed is not None and (stale is None or stale > day) for _pk, computed, stale in rows
+    )
+    if not current:
+        return evaluate(scope_for_orgs(orgs, campaign, today=today))
+    phases = ",".join(f"{p.number}:{p.ends_on}" for p in campaign.phases.all())
+    key = ":".join(
+        [
+            "progress:checklists",
+            str(campaign.pk),
+            str(campaign.ends_on),
+            phases,
+            get_language() or "",
+            day.isoformat(),
+            ",".join(f"{pk}@{computed.timestamp()}" for pk, computed, _stale in rows),
+        ]
+    )
+    results = cache.get(key)
+    if results is None:
+        results = evaluate(scope_for_orgs(orgs, campaign, today=today))
+        cache.set(key, results, CHECKLIST_TTL)
+    return results
+
+
+# Seconds a cached checklist is kept (it is keyed by the rows' state: this only bounds
+# memory).
+CHECKLIST_TTL = 3600
+
+
+# --- marking rows when records change ----------------------------------------------------
+
+_local = threading.local()
+
+
+@contextmanager
+def paused() -> Iterator[None]:
+    """Bulk seeding: no marking while it runs; rebuild the roll-up afterwards."""
+    before = getattr(_local, "paused", False)
+    _local.paused = True
+    try:
+        yield
+    finally:
+        _local.paused = before
+
+
+class _Pending:
+    """Organization ids changed in the current transaction, sent to the refresh task
+    once it commits (one task per transaction)."""
+
+    def __init__(self) -> None:
+        self.ids: set[int] = set()  # to send
+        self.marked: set[int] = set()  # rows already marked in the current transaction
+
+    def flush(self) -> None:
+        from portal.core.queue import enqueue
+
+        from .tasks import refresh_standings
+
+        ids, self.ids = sorted(self.ids), set()
+        if ids:
+            enqueue(refresh_standings, kwargs={"organization_ids": ids})
+
+
+def flush_pending() -> None:
+    """Send the organizations marked so far in this thread now (tests: their
+    transaction never commits)."""
+    _pending().flush()
+
+
+def _pending() -> _Pending:
+    pending = getattr(_local, "pending", None)
+    if pending is None:
+        pending = _local.pending = _Pending()
+    return pending
+
+
+def mark_changed(org_ids: Iterable[int | None]) -> None:
+    """The records of these organizations changed: mark their rows now (in the
+    transaction) and have them recomputed once it commits."""
+    if getattr(_local, "paused", False):
+        return
+    ids = {pk for pk in org_ids if pk}
+    if not ids:
+        return
+    pending = _pending()
+    # One flush per transaction: registered unless this transaction already holds it
+    # (a rolled-back transaction or savepoint drops its callbacks: look, don't remember).
+    conn = transaction.get_connection()
+    if not any(func == pending.flush for _sids, func, _robust in conn.run_on_commit):
+        pending.marked = set()
+        transaction.on_commit(pending.flush, robust=True)
+    pending.ids |= ids
+    unmarked = ids - pending.marked  # a record and its event: one UPDATE
+    if unmarked:
+        Standing.objects.filter(organization_id__in=unmarked).exclude(stale_from=DIRTY).update(
+            stale_from=DIRTY
+        )
+        pending.marked |= unmarked
+
+
+def campaign_changed(campaign_id: int) -> None:
+    """A campaign's settings changed: every row of it is recomputed."""
+    if getattr(_local, "paused", False):
+        return
+    Standing.objects.filter(campaign_id=campaign_id).update(stale_from=DIRTY)
+
+
+def all_changed() -> None:
+    """Something every checklist reads changed (e.g. the kinds of mechanisms)."""
+    if getattr(_local, "paused", False):
+        return
+    Standing.objects.update(stale_from=DIRTY)
+
+
+# --- which records feed the requirements -------------------------------------------------
+
+
+def _paths(model: type[models.Model], depth: int = 0) -> list[str]:
+    """Attribute paths from a record to the ids of the organizations it belongs to,
+    found from its foreign keys (at most three steps)."""
+    found = []
+    for field in model._meta.concrete_fields:
+        if not field.is_relation or not (field.many_to_one or field.one_to_one):
+            continue
+        target = field.related_model
+        if target is Organization:
+            found.append(field.attname)
+        elif (
+            depth < 2
+            and target._meta.app_label in SOURCE_APPS
+            and target is not model
+            and not target._meta.label.startswith("activities.Campaign")
+        ):
+            found += [f"{field.name}.{sub}" for sub in _paths(target, depth + 1)]
+    return found
+
+
+def _resolve(instance: models.Model, path: str) -> int | None:
+    value: Any = instance
+    try:
+        for part in path.split("."):
+            value = getattr(value, part)
+            if value is None:
+                return None
+    except models.ObjectDoesNotExist:
+        return None  # a parent deleted in the same cascade: its own signal marks it
+    return value
+
+
+def sources() -> dict[type[models.Model], list[str]]:
+    """{model: its paths to organization ids} for every model of SOURCE_APPS that has
+    one (change-history tables excluded)."""
+    from django.apps import apps
+
+    found = {}
+    for model in apps.get_models():
+        meta = model._meta
+        if meta.app_label not in SOURCE_APPS or model.__name__.startswith("Historical"):
+            continue
+        if model is Organization:
+            continue
+        paths = _paths(model)
+        if paths:
+            found[model] = paths
+    return found
+
+
+def _on_record_change(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
+    paths = _SOURCES.get(sender)
+    if paths:
+        mark_changed(_resolve(instance, path) for path in paths)
+
+
+def _on_member_before_save(sender: Any, instance: Member, raw: bool = False, **kwargs: Any) -> None:
+    """A member moving to another organization changes the old one's roster too."""
+    if raw or not instance.pk or getattr(_local, "paused", False):
+        return
+    old = (
+        Member.objects.filter(pk=instance.pk)
+        .exclude(organization_id=instance.organization_id)
+        .values_list("organization_id", flat=True)
+        .first()
+    )
+    if old:
+        mark_changed([old])
+
+
+def _on_organization_saved(
+    sender: Any, instance: Organization, created: bool = False, raw: bool = False, **kwargs: Any
+) -> None:
+    """An organization's kind, standing or activity changed, or a new one appeared:
+    an active one gets a marked row in every built campaign above it (a deactivated
+    one loses its rows when they are recomputed)."""
+    if raw or getattr(_local, "paused", False):
+        return
+    if instance.is_active:
+        from activities.models import Campaign
+
+        campaigns = Campaign.objects.filter(
+            lead_organization__path__in=instance.ancestor_paths
+        ).filter(pk__in=Rollup.objects.values("campaign_id"))
+        Standing.objects.bulk_create(
+            [Standing(campaign=c, organization=instance, stale_from=DIRTY) for c in campaigns],
+            ignore_conflicts=True,
+        )
+    mark_changed([instance.pk])
+
+
+def _on_campaign_saved(sender: Any, instance: Any, created: bool = False, **kwargs: Any) -> None:
+    """A new campaign's roll-up is built by a task once it commits (or by the first
+    read); a changed one's rows are all recomputed."""
+    if getattr(_local, "paused", False):
+        return
+    if created:
+        from portal.core.queue import enqueue
+
+        from .tasks import rebuild_standings
+
+        enqueue(rebuild_standings, kwargs={"campaign_id": instance.pk})
+    else:
+        campaign_changed(instance.pk)
+
+
+def _on_global_change(sender: Any, **kwargs: Any) -> None:
+    all_changed()
+
+
+_SOURCES: dict[type[models.Model], list[str]] = {}
+
+
+def connect() -> None:
+    """Called from ProgressConfig.ready()."""
+    from activities.models import Campaign
+    from rectification.models import MechanismKind
+
+    _SOURCES.update(sources())
+    for model in _SOURCES:
+        uid = f"progress-rollup-{model._meta.label}"
+        post_save.connect(_on_record_change, sender=model, dispatch_uid=uid + "-save")
+        post_delete.connect(_on_record_change, sender=model, dispatch_uid=uid + "-delete")
+    pre_save.connect(_on_member_before_save, sender=Member, dispatch_uid="progress-rollup-member")
+    post_save.connect(
+        _on_organization_saved, sender=Organization, dispatch_uid="progress-rollup-org"
+    )
+    post_save.connect(_on_campaign_saved, sender=Campaign, dispatch_uid="progress-rollup-c")
+    for signal in (post_save, post_delete):
+        signal.connect(
+            _on_global_change, sender=MechanismKind, dispatch_uid=f"progress-rollup-mk-{signal}"
+        )

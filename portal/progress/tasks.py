@@ -1,0 +1,40 @@
+"""Celery tasks keeping the requirement roll-up current (portal/progress/rollup.py)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.utils import timezone
+
+from activities.models import Campaign
+
+from . import rollup
+from .models import Standing
+
+
+@shared_task(name="portal.progress.tasks.refresh_standings", time_limit=600, soft_time_limit=570)
+def refresh_standings(organization_ids: list[int] | None = None) -> int:
+    """Recompute the roll-up rows of these organizations in every campaign that has
+    rows for them (sent after each commit that changed their records); without ids
+    (beat), every row that is marked or whose date has come. Returns the rows written."""
+    rows = Standing.objects.all()
+    if organization_ids is not None:
+        rows = rows.filter(organization_id__in=organization_ids)
+    else:
+        rows = rows.filter(stale_from__lte=timezone.localdate())
+    by_campaign: dict[int, set[int]] = {}
+    for campaign_id, org_id in rows.values_list("campaign_id", "organization_id"):
+        by_campaign.setdefault(campaign_id, set()).add(org_id)
+    done = 0
+    for campaign in Campaign.objects.filter(pk__in=by_campaign).prefetch_related("phases"):
+        done += rollup.refresh(campaign, by_campaign[campaign.pk])
+    return done
+
+
+@shared_task(name="portal.progress.tasks.rebuild_standings", time_limit=3600, soft_time_limit=3500)
+def rebuild_standings(campaign_id: int | None = None) -> int:
+    """Recompute every row of one campaign (a new campaign) or of all (nightly: a
+    safety net for any change that escaped marking)."""
+    campaigns = Campaign.objects.select_related("lead_organization").prefetch_related("phases")
+    if campaign_id is not None:
+        campaigns = campaigns.filter(pk=campaign_id)
+    return sum(rollup.rebuild(campaign) for campaign in campaigns)
