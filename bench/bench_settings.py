@@ -8,7 +8,14 @@ sets both)."""
 
 from __future__ import annotations
 
+import os
+
 from portal.settings import *  # noqa: F403
 from portal.settings import BASE_DIR
 
 STATIC_ROOT = BASE_DIR / "bench" / "out" / "static"
+
+# bench/load.py --no-cache: every request computes what the pages otherwise cache (the
+# dashboard's figures, the secretary's checklists): the cold path under load.
+if os.environ.get("BENCH_NO_CACHE") == "1":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}

@@ -104,6 +104,7 @@ class Run:
     started: str = ""
     rows: list[Row] = field(default_factory=list)
     error: str = ""
+    cache: str = "local memory"
 
 
 def parse_args() -> argparse.Namespace:
@@ -127,6 +128,11 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     parser.add_argument("--reseed", action="store_true", help="rebuild the databases")
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="a dummy cache: measure the pages without their cached figures (cold path)",
+    )
     return parser.parse_args()
 
 
@@ -387,6 +393,9 @@ def measure(target: Target, args: argparse.Namespace, ab: str) -> Run:
     env = base_env(target, secret)
     database = "postgresql" if target.url.startswith("postgres") else "sqlite"
     run = Run(target.name, database, target.orgs, target.members, args.workers, args.concurrency)
+    if args.no_cache:
+        env["BENCH_NO_CACHE"] = "1"
+        run.cache = "none (--no-cache)"
     try:
         info = run_prepare(target, env, args.reseed)
         subprocess.run(
@@ -436,7 +445,7 @@ def print_run(run: Run) -> None:
     print(
         f"\n{run.target}: {run.database}, {run.orgs:,} organizations, {run.members:,} "
         f"members; gunicorn {run.workers} sync workers, ab {run.concurrency} concurrent; "
-        f"started {run.started}"
+        f"cache: {run.cache}; started {run.started}"
     )
     print(
         f"load average before {run.load_before[0]:.2f} {run.load_before[1]:.2f} "
