@@ -83,14 +83,9 @@ def overdue_item_counts_in(
     organizations without overdue items are absent. Items of a list still being written
     are not commitments yet and do not count. One grouped query (partial index
     problem_item_open_deadline_idx)."""
-    today = today or timezone.localdate()
     rows = (
-        ProblemItem.objects.filter(
-            _org_filter(orgs, "problem_list__organization"),
-            problem_list__campaign=campaign,
-            problem_list__review_status=ReviewStatus.APPROVED,
-        )
-        .overdue(today)
+        _committed_items(campaign, orgs)
+        .overdue(today or timezone.localdate())
         .order_by()
         .values_list("problem_list__organization_id")
         .annotate(n=Count("pk"))
@@ -98,19 +93,23 @@ def overdue_item_counts_in(
     return dict(rows)
 
 
+def _committed_items(campaign: Any, orgs: Orgs) -> QuerySet[ProblemItem]:
+    """The items of the organizations' approved lists in the campaign."""
+    return ProblemItem.objects.filter(
+        _org_filter(orgs, "problem_list__organization"),
+        problem_list__campaign=campaign,
+        problem_list__review_status=ReviewStatus.APPROVED,
+    )
+
+
 def overdue_item_totals_in(
     campaign: Any, orgs: Orgs, today: dt.date | None = None
 ) -> tuple[int, int]:
     """(items overdue, organizations with overdue items): overdue_item_counts_in
     totalled by the database (one query, one row)."""
-    today = today or timezone.localdate()
     totals = (
-        ProblemItem.objects.filter(
-            _org_filter(orgs, "problem_list__organization"),
-            problem_list__campaign=campaign,
-            problem_list__review_status=ReviewStatus.APPROVED,
-        )
-        .overdue(today)
+        _committed_items(campaign, orgs)
+        .overdue(today or timezone.localdate())
         .aggregate(
             items=Count("pk"), organizations=Count("problem_list__organization", distinct=True)
         )
@@ -123,12 +122,8 @@ def next_deadlines_in(campaign: Any, orgs: Orgs, today: dt.date) -> dict[int, dt
     approved list not yet closed}: the day after it, "no overdue item" may turn red
     with no record changing. One grouped query."""
     rows = (
-        ProblemItem.objects.filter(
-            _org_filter(orgs, "problem_list__organization"),
-            problem_list__campaign=campaign,
-            problem_list__review_status=ReviewStatus.APPROVED,
-            deadline__gte=today,
-        )
+        _committed_items(campaign, orgs)
+        .filter(deadline__gte=today)
         .not_closed()
         .order_by()
         .values_list("problem_list__organization_id")
