@@ -361,6 +361,12 @@ LOGGING = {
         "weasyprint.progress": {"level": "WARNING"},
     },
 }
+if CELERY_TASK_ALWAYS_EAGER:
+    # Tasks run in-process (embedded mode): Celery's "task succeeded" line after every
+    # write (the requirement roll-up's refresh) and kombu's note that the in-memory
+    # broker has no host name are noise on the console; failures still show.
+    LOGGING["loggers"]["celery.app.trace"] = {"level": "WARNING"}
+    LOGGING["loggers"]["kombu.connection"] = {"level": "ERROR"}
 
 # Product labels used by templates.
 PORTAL_NAME = _("Campaign portal")
