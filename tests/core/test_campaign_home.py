@@ -66,3 +66,38 @@ def test_panel_uses_todays_date_by_default(world: World) -> None:
     assert timezone.localdate().year > 2014
     assert not any(row.current for row in panel.phases)
     assert {result.level for _, result in panel.todo} == {Level.RED}
+
+
+def test_secretary_checklist_is_cached_while_the_roll_up_says_nothing_changed(
+    world: World,
+) -> None:
+    from django.core.cache import cache
+
+    from portal.progress import rollup
+    from tests.utils import committed, count_queries
+
+    cache.clear()
+    campaign = af.campaign_for(world)
+    client = client_for(world, "secretary")
+    live = count_queries(client, "/")  # no roll-up yet: the checklist is evaluated live
+    rollup.rebuild(campaign)
+    client.get("/")  # evaluated once more, then cached
+    cached = count_queries(client, "/")
+    # Skipped: the scope and the requirements' grouped queries (22); both counts the
+    # same whatever the data's size (test above).
+    assert (live, cached) == (33, 11)
+
+    def exchanges(response) -> str:
+        (panel,) = response.context["campaign_panels"]
+        todo = {req.code: r.reason for req, r in panel.todo}
+        return todo.get("study_exchanges", "met")
+
+    before = exchanges(client.get("/"))
+    # A study exchange recorded and committed: the row is recomputed, the next page
+    # evaluates the checklist again and shows the new count, then serves it cached.
+    committed(
+        lambda: af.meeting(world.own, campaign, kind=MeetingKind.STUDY_EXCHANGE, topic="交流")
+    )()
+    after = exchanges(client.get("/"))
+    assert before != "met" and after != before
+    assert count_queries(client, "/") == cached
