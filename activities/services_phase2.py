@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from organizations.models import Member
 from portal.accounts.models import Role, User
 from portal.accounts.permissions import Action, can_review, user_can
+from portal.core.text import join_list
 from portal.notifications.services import notify
 from portal.progress.rollup import mark_changed
 from portal.reviews.models import RecordLocked, ReviewAction, ReviewStatus, is_editable
@@ -248,7 +249,7 @@ def appraisal_session_update(
         raise ValidationError(
             {
                 "present": _("Fewer present than the votes already counted for: %(names)s.")
-                % {"names": ", ".join(over)}
+                % {"names": join_list(over)}
             }
         )
     current.save()
@@ -378,7 +379,7 @@ def close_problems(
     ]
     if missing:
         problems.append(
-            str(_("Not yet appraised or marked absent: %(names)s.") % {"names": ", ".join(missing)})
+            str(_("Not yet appraised or marked absent: %(names)s.") % {"names": join_list(missing)})
         )
     appraised = [r for r in results.values() if r.determination_id is not None]
     if not appraised and not missing:

@@ -32,6 +32,7 @@ from portal.accounts.permissions import (
 from portal.attachments.forms import AttachmentForm
 from portal.attachments.models import Attachment, AttachmentKind
 from portal.attachments.services import attachment_add
+from portal.core.text import join_list
 from portal.reviews.diff import compare
 from portal.reviews.models import ReviewStatus, is_editable
 from portal.reviews.selectors import review_panel
@@ -403,7 +404,7 @@ def statement_history(request: HttpRequest, pk: int) -> HttpResponse:
 
     def content(version: Any) -> dict[str, str]:
         text = {name: getattr(version, name) or "" for name in STATEMENT_SECTIONS}
-        text["methods"] = ", ".join(
+        text["methods"] = join_list(
             str(ExaminationMethod(code).label)
             for code in (version.methods or [])
             if code in ExaminationMethod.values

@@ -31,6 +31,7 @@ from organizations.models import Organization
 from portal.accounts.permissions import Action, user_can
 from portal.attachments.models import AttachmentKind
 from portal.attachments.services import attachment_add
+from portal.core.text import join_list
 from portal.reviews.models import RecordLocked, ReviewAction, ReviewStatus, is_editable
 from portal.reviews.services import review_transition
 
@@ -315,7 +316,7 @@ def item_update(*, actor: Any, item: ProblemItem, version: str, **fields: Any) -
         current.transition(
             ItemAction.EDIT,
             actor=actor,
-            comment=", ".join(changed),
+            comment=join_list(changed),
             list_status=current.problem_list.review_status,
         )
     if newly_adopted is not None:
@@ -441,7 +442,7 @@ def closure_request_add_evidence(
         item.transition(
             ItemAction.ADD_EVIDENCE,
             actor=actor,
-            comment=", ".join(names),
+            comment=join_list(names),
             list_status=ReviewStatus.APPROVED,
         )
     closure_request.note = request.note

@@ -15,9 +15,16 @@ from django.utils import translation
 from django.utils.translation import trans_real
 
 from activities.forms_meetings import MeetingFilterForm
-from activities.models import OpinionEvent, SessionStatus, SuggestionBox
+from activities.models import (
+    AppraisalEvent,
+    CriticismEntry,
+    OpinionEvent,
+    SessionStatus,
+    SuggestionBox,
+)
 from organizations.models import MemberTransfer
 from portal.accounts.models import AuditEvent
+from portal.core.text import join_list
 from portal.reviews.models import ReviewEvent
 from rectification.models import ItemStatus
 from rectification.models.problems import ItemEvent
@@ -140,3 +147,35 @@ def test_statement_reasons_are_joined_by_the_translated_separator(
     result = evaluate(scope_for_org(branch, campaign), only=["statements_approved"])
     reason = result[branch.pk]["statements_approved"].reason
     assert "；" in reason and "; " not in reason
+
+
+EVENT_MODELS = (ReviewEvent, OpinionEvent, AppraisalEvent, ItemEvent)
+
+
+def test_event_actor_and_criticism_speaker_are_translated_apart() -> None:
+    """ "by" is who did the action on an event (操作人) but who spoke in a criticism entry
+    (提出人): each carries its own context, with the real zh-hans catalogue."""
+    with translation.override("zh-hans"):
+        for model in EVENT_MODELS:
+            assert str(model._meta.get_field("actor").verbose_name) == "操作人", model
+        assert str(CriticismEntry._meta.get_field("by_member").verbose_name) == "提出人"
+    with translation.override("en"):
+        for model in EVENT_MODELS:
+            assert str(model._meta.get_field("actor").verbose_name) == "by", model
+        assert str(CriticismEntry._meta.get_field("by_member").verbose_name) == "by"
+
+
+def test_meeting_record_report_names_the_criticism_speaker_with_its_context() -> None:
+    text = (TEMPLATES / "reports/meeting_record.html").read_text(encoding="utf-8")
+    assert '{% translate "by" context "criticism speaker" as t %}' in text
+    assert '{% translate "by" as t %}' not in text
+
+
+def test_lists_of_names_use_the_enumeration_comma_in_chinese() -> None:
+    names = ["张三", "李四"]
+    with translation.override("zh-hans"):
+        assert join_list(names) == "张三、李四"
+    with translation.override("en"):
+        assert join_list(names) == "张三, 李四"
+    assert join_list([]) == ""
+    assert join_list(["张三"]) == "张三"

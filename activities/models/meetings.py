@@ -20,6 +20,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from portal.reviews.models import Reviewable, is_editable
@@ -387,7 +388,10 @@ class CriticismEntry(models.Model):
         _("kind"), max_length=10, choices=CriticismKind.choices, default=CriticismKind.CRITICISM
     )
     by_member = models.ForeignKey(
-        "organizations.Member", verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+        "organizations.Member",
+        verbose_name=pgettext_lazy("criticism speaker", "by"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     about_member = models.ForeignKey(
         "organizations.Member",

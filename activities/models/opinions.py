@@ -417,7 +417,7 @@ class OpinionEvent(models.Model):
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
+        verbose_name=pgettext_lazy("event actor", "by"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,

@@ -502,7 +502,7 @@ class AppraisalEvent(models.Model):
     kind = models.CharField(_("event"), max_length=20, choices=EventKind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
+        verbose_name=pgettext_lazy("event actor", "by"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,

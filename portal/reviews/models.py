@@ -206,7 +206,7 @@ class ReviewEvent(models.Model):
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
+        verbose_name=pgettext_lazy("event actor", "by"),
         null=True,
         on_delete=models.SET_NULL,
         related_name="+",

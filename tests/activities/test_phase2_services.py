@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from activities import services_phase2 as services
 from activities.models import (
@@ -265,6 +266,19 @@ def test_lowering_present_below_counted_votes_is_refused(world):
     with pytest.raises(ValidationError) as exc:
         services.appraisal_session_update(actor=world.clerk, session=session, fields={"present": 8})
     assert member.name in str(exc.value)
+
+
+@pytest.mark.parametrize(("language", "separator"), [("zh-hans", "、"), ("en", ", ")])
+def test_names_in_a_refusal_are_joined_in_the_language_of_the_page(world, language, separator):
+    campaign = campaign_2014(world)
+    a, b = members(world.own, 2)
+    session = make_session(world.own, campaign, present=10)
+    tally(session, {a: "fair", b: "fair"})  # 10 votes each
+    with translation.override(language), pytest.raises(ValidationError) as exc:
+        services.appraisal_session_update(actor=world.clerk, session=session, fields={"present": 8})
+    (message,) = exc.value.message_dict["present"]
+    joined = {f"{a.name}{separator}{b.name}", f"{b.name}{separator}{a.name}"}
+    assert any(names in message for names in joined), message
 
 
 def test_session_attendance_must_add_up(world):

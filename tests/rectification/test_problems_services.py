@@ -198,6 +198,27 @@ def test_edit_records_the_changed_fields_and_refuses_a_stale_version(world: Any)
     assert item.events.count() == 2
 
 
+def test_edit_comment_lists_the_changed_fields_with_the_chinese_enumeration_comma(
+    world: Any,
+) -> None:
+    plist = make_list(world)
+    item = make_item(plist)
+    with translation.override("zh-hans"):
+        services.item_update(
+            actor=world.secretary,
+            item=item,
+            version=services.version_token(item),
+            **item_fields(
+                plist, measures="新的措施", deadline=item.deadline + dt.timedelta(days=1)
+            ),
+        )
+        labels = [
+            str(ProblemItem._meta.get_field(name).verbose_name) for name in ("measures", "deadline")
+        ]
+    assert labels != ["measures", "deadline"]  # the zh-hans field names
+    assert item.events.last().comment == "、".join(labels)
+
+
 @pytest.mark.parametrize("action", ["submit", "approve"])
 def test_items_are_locked_once_the_list_is_submitted(world: Any, action: str) -> None:
     plist = make_list(world)
