@@ -273,6 +273,9 @@ CELERY_BEAT_SCHEDULE["resend-notification-emails"] = {
 # The requirement roll-up (portal/progress/rollup.py): rows whose date has come (an
 # item passing its deadline) or left marked by a lost task, every five minutes; and a
 # full recomputation at night as a safety net.
+# A page reading the roll-up recomputes up to this many stale rows itself (about a
+# second per thousand); more are left to the worker and the page says so.
+PROGRESS_RECOMPUTE_IN_REQUEST = env_int("PROGRESS_RECOMPUTE_IN_REQUEST", 2000)
 CELERY_BEAT_SCHEDULE["refresh-standings"] = {
     "task": "portal.progress.tasks.refresh_standings",
     "schedule": 300.0,

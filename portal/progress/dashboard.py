@@ -53,7 +53,7 @@ from portal.reviews.selectors import inbox
 
 from .engine import Requirement, Scope, requirements
 from .models import Standing
-from .rollup import ensure_fresh, level_maps
+from .rollup import Freshness, ensure_fresh, level_maps
 
 # Roles whose holders get the dashboard of their node and everything below it.
 DASHBOARD_ROLES = frozenset({Role.REVIEWER, Role.OFFICE, Role.INSTRUCTOR})
@@ -168,6 +168,7 @@ class Dashboard:
     weak: list[WeakRow] = field(default_factory=list)
     children: list[ChildRow] = field(default_factory=list)
     breadcrumbs: list[Organization] = field(default_factory=list)
+    freshness: Freshness = field(default_factory=Freshness)
 
     @property
     def percent_complete(self) -> int:
@@ -312,16 +313,18 @@ def build_dashboard(
     children: dict[str, ChildRow | None] = {}
     figures = Figures()
     if campaign:
-        generation = ensure_fresh(org, campaign, today=today)
+        board.freshness = ensure_fresh(org, campaign, today=today)
         scope = Scope(campaign=campaign, orgs={})
         if today:
             scope.today = today
         board.as_of = scope.as_of
-        figures = _subtree_figures(org, campaign, scope.as_of, generation)
+        if not board.freshness.building:
+            figures = _subtree_figures(org, campaign, scope.as_of, board.freshness.token)
         maps = level_maps(campaign, today)
         for i, req in enumerate(requirements()):
             share = Share(req)
-            for letter, n in figures.letters[i].items():
+            counts = figures.letters[i] if figures.letters else {}  # none while building
+            for letter, n in counts.items():
                 level = maps[i][letter]
                 if level is not None:
                     share.applicable += n

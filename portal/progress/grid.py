@@ -29,7 +29,7 @@ from organizations.models import Organization
 
 from .engine import Level, OrgInfo, Requirement, Result, Scope, evaluate, requirements
 from .models import Standing
-from .rollup import ensure_fresh, level_maps
+from .rollup import Freshness, ensure_fresh, level_maps
 
 SORTS = ("path", "red", "met")
 
@@ -59,6 +59,7 @@ class Grid:
     totals: list[Counter[str]] = field(default_factory=list)
     as_of: Any = None
     today: dt.date | None = None
+    freshness: Freshness = field(default_factory=Freshness)
 
 
 def build_grid(
@@ -72,7 +73,7 @@ def build_grid(
     sort: str = "path",
     today: dt.date | None = None,
 ) -> Grid:
-    ensure_fresh(root, campaign, today=today)
+    freshness = ensure_fresh(root, campaign, today=today)
     reqs = requirements()
     position = {r.code: i for i, r in enumerate(reqs)}
     columns = [r for r in reqs if phase is None or r.phase == phase]
@@ -89,6 +90,8 @@ def build_grid(
         standings = standings.filter(organization__kind=kind)
     if weak:
         standings = standings.filter(organization__is_weak=True)
+    if freshness.building:  # rows of another layout, or none: nothing to read yet
+        standings = standings.none()
     # Organizations share few distinct rows of letters: read each one once.
     seen: dict[str, tuple[list[Level | None], int, int, int] | None] = {}
 
@@ -149,7 +152,13 @@ def build_grid(
     if today:
         scope.today = today
     return Grid(
-        columns=columns, rows=rows, campaign=campaign, totals=totals, as_of=scope.as_of, today=today
+        columns=columns,
+        rows=rows,
+        campaign=campaign,
+        totals=totals,
+        as_of=scope.as_of,
+        today=today,
+        freshness=freshness,
     )
 
 

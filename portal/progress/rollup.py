@@ -33,8 +33,10 @@ import logging
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, models, transaction
 from django.db.models import F
@@ -195,12 +197,38 @@ def rebuild(campaign: Any, today: dt.date | None = None, log: Any = None) -> int
     return done
 
 
-def ensure_fresh(root: Organization, campaign: Any, today: dt.date | None = None) -> str | None:
+@dataclass
+class Freshness:
+    """What ensure_fresh() found. `token` names the rows' state when every row of the
+    subtree is current (figures may be cached under it); `behind` counts rows too many
+    to recompute in one request, left to the worker (the page says so); `building`:
+    the campaign's roll-up is being built by the worker (no row can be read yet)."""
+
+    token: str | None = None
+    behind: int = 0
+    building: bool = False
+
+
+def _send_once(key: str, task: Any, **kwargs: Any) -> None:
+    """Send the task unless the same was sent in the last five minutes (any process
+    sharing the cache): busy pages don't queue it once per request."""
+    from portal.core.queue import enqueue
+
+    if cache.add(f"progress:sent:{key}", 1, 300):
+        enqueue(task, kwargs=kwargs)
+
+
+def ensure_fresh(root: Organization, campaign: Any, today: dt.date | None = None) -> Freshness:
     """Make every row of the subtree under `root` current before it is read: build the
     campaign's roll-up when missing or made with other requirements, then recompute the
-    marked rows and those whose date has come. Returns a token naming the roll-up's
-    current state (when it was built and its generation) when nothing had to be
-    recomputed, None otherwise. Queries: 2 when nothing is stale."""
+    marked rows and those whose date has come — in the request, up to
+    settings.PROGRESS_RECOMPUTE_IN_REQUEST organizations (a second or two); beyond that
+    (a province after its campaign's settings changed) the worker does it and the page
+    says the figures are being recomputed instead of timing out. Queries: 2 when
+    nothing is stale."""
+    from .tasks import rebuild_standings, refresh_standings
+
+    limit = settings.PROGRESS_RECOMPUTE_IN_REQUEST
     day = today or timezone.localdate()
     built = (
         Rollup.objects.filter(campaign=campaign)
@@ -208,19 +236,24 @@ def ensure_fresh(root: Organization, campaign: Any, today: dt.date | None = None
         .first()
     )
     if built is None or built[0] != layout():
+        lead = campaign.lead_organization
+        size = Organization.objects.filter(path__startswith=lead.path, is_active=True).count()
+        if size > limit:
+            _send_once(f"rebuild:{campaign.pk}", rebuild_standings, campaign_id=campaign.pk)
+            return Freshness(building=True)
         rebuild(campaign, today=today)
-        return None
-    stale = list(
-        Standing.objects.filter(
-            campaign=campaign,
-            stale_from__lte=day,
-            organization__path__startswith=root.path,
-        ).values_list("organization_id", flat=True)
+        return Freshness()
+    stale_rows = Standing.objects.filter(
+        campaign=campaign, stale_from__lte=day, organization__path__startswith=root.path
     )
+    stale = list(stale_rows.values_list("organization_id", flat=True)[: limit + 1])
+    if len(stale) > limit:
+        _send_once(f"refresh:{campaign.pk}", refresh_standings)
+        return Freshness(behind=stale_rows.count())
     if stale:
         refresh(campaign, stale, today=today)
-        return None
-    return f"{built[1].timestamp()}:{built[2]}"
+        return Freshness()
+    return Freshness(token=f"{built[1].timestamp()}:{built[2]}")
 
 
 # --- reading rows ------------------------------------------------------------------------

@@ -240,3 +240,65 @@ def test_checklists_are_cached_while_the_rows_are_current(world: World) -> None:
     after = rollup.checklists(campaign, orgs)
     assert after[world.sibling.pk]["mobilization"].level == Level.GREEN
     assert cached[world.sibling.pk]["mobilization"].level != Level.GREEN
+
+
+def test_too_many_stale_rows_are_left_to_the_worker_and_the_page_says_so(
+    world: World, settings, django_capture_on_commit_callbacks
+) -> None:
+    """A province after its campaign's settings changed: recomputing 100,000 rows in the
+    request would time out, so past the limit the page shows the rows as they were
+    with a notice, and the worker is sent the work once (not once per request)."""
+    from django.core.cache import cache
+
+    from tests.utils import client_for
+
+    cache.clear()
+    campaign = af.campaign_for(world)
+    rollup.rebuild(campaign)
+    settings.PROGRESS_RECOMPUTE_IN_REQUEST = 2
+    campaign.min_study_exchanges = 3
+    campaign.save()  # every row of the campaign marked
+    client = client_for(world, "reviewer")
+    url = f"/progress/grid/{world.park_a.pk}/"
+    with django_capture_on_commit_callbacks(execute=False) as sent:
+        first = client.get(url)
+        second = client.get(url)
+    behind = Standing.objects.filter(
+        campaign=campaign, organization__path__startswith=world.park_a.path
+    ).count()
+    assert first.context["table"].freshness.behind == behind > 2
+    assert "being recomputed" in first.content.decode()
+    assert [row.org_id for row in first.context["table"].rows]  # shown as they were
+    assert second.context["table"].freshness.behind == behind
+    assert len(sent) == 1  # the refresh task, sent once
+    # The worker catches up: the next page is current and says nothing.
+    refresh_standings()
+    third = client.get(url)
+    assert third.context["table"].freshness.behind == 0
+    assert "being recomputed" not in third.content.decode()
+    assert _grid_levels(world, campaign) == _live_levels(world, campaign)
+
+
+def test_a_roll_up_too_big_to_build_in_the_request_is_built_by_the_worker(
+    world: World, settings, django_capture_on_commit_callbacks
+) -> None:
+    from django.core.cache import cache
+
+    from tests.utils import client_for
+
+    cache.clear()
+    campaign = af.campaign_for(world)
+    settings.PROGRESS_RECOMPUTE_IN_REQUEST = 2
+    client = client_for(world, "reviewer")
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.get(f"/progress/dashboard/{world.park_a.pk}/")
+    assert page.status_code == 200
+    assert page.context["board"].freshness.building
+    assert "being prepared" in page.content.decode()
+    # The task ran (in-process here): the next page reads the built roll-up.
+    assert Rollup.objects.filter(campaign=campaign, layout=rollup.layout()).exists()
+    assert (
+        not client.get(f"/progress/dashboard/{world.park_a.pk}/")
+        .context["board"]
+        .freshness.building
+    )
