@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from portal.core.text import join_list
 from portal.reviews.models import Reviewable, ReviewStatus, is_editable
 
 # --- one-to-one talks ----------------------------------------------------------------------
@@ -210,7 +211,7 @@ def normalize_methods(value: Any) -> list[str]:
     unknown = sorted(set(value) - set(ExaminationMethod.values))
     if unknown:
         raise ValidationError(
-            {"methods": _("Unknown method: %(codes)s.") % {"codes": ", ".join(unknown)}}
+            {"methods": _("Unknown method: %(codes)s.") % {"codes": join_list(unknown)}}
         )
     return [code for code in ExaminationMethod.values if code in value]
 
@@ -629,7 +630,7 @@ class AppraisalResult(models.Model):
         unknown = sorted(str(k) for k in raw if k not in grade_codes)
         if unknown:
             raise ValidationError(
-                {"votes": _("Unknown grade: %(codes)s.") % {"codes": ", ".join(unknown)}}
+                {"votes": _("Unknown grade: %(codes)s.") % {"codes": join_list(unknown)}}
             )
         votes: dict[str, int] = {}
         for code in grade_codes:
