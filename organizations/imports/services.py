@@ -142,7 +142,9 @@ def import_job_confirm(*, actor: Any, job: ImportJob) -> None:
 
     if job.user_id != actor.pk:
         raise ValidationError(_("This import belongs to someone else."))
-    job.transition(ImportJob.Status.IMPORTING)
+    # The bar starts again from nothing (the check that came before ended at 100 %).
+    job.progress = 0
+    job.transition(ImportJob.Status.IMPORTING, save_fields=["progress"])
     if import_job_start(job=job) is False:
         job.status = ImportJob.Status.CHECKED
         raise ValidationError(str(BROKER_DOWN_CONFIRM))

@@ -68,6 +68,7 @@ def test_confirm_again_once_the_broker_answers_sends_the_import(
     assert options["retry"] is False
     checked_job.refresh_from_db()
     assert checked_job.status == ImportJob.Status.IMPORTING
+    assert checked_job.progress == 0  # not the check's 100 % while the import waits
     # What the worker then does with the message (run here).
     assert run_import_job(checked_job.pk, True) == "done"
     assert Member.objects.filter(id_number=citizen_id(0)).exists()
