@@ -185,6 +185,11 @@ class OrganizationImporter(Importer):
                 default_user=self.actor,
                 default_change_reason=self.reason,
             )
+            # Bulk writes send no signals: a changed kind or weak-and-lax standing
+            # changes the organization's checklist (the requirement roll-up).
+            from portal.progress.rollup import mark_changed
+
+            mark_changed(org.pk for org in self.to_update)
         created: dict[str, Organization] = {}
         pending = dict(self.parent_of)
         while pending:

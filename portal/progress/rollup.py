@@ -60,8 +60,10 @@ CHUNK = 3000
 # Organizations per scope when refreshing marked rows (id lists).
 BATCH = 1000
 
-# Apps whose records feed the requirements.
-SOURCE_APPS = ("activities", "rectification", "organizations", "attachments")
+# Apps whose records feed the requirements. The review engine changes a record's status
+# with a queryset update (no signal) and writes a ReviewEvent naming its organization in
+# the same transaction: that event marks the row.
+SOURCE_APPS = ("activities", "rectification", "organizations", "attachments", "reviews")
 
 
 def layout() -> str:

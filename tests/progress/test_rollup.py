@@ -302,3 +302,20 @@ def test_a_roll_up_too_big_to_build_in_the_request_is_built_by_the_worker(
         .context["board"]
         .freshness.building
     )
+
+
+def test_a_review_decision_marks_the_row_though_the_status_is_set_by_update(
+    world: World,
+) -> None:
+    from portal.reviews.models import ReviewEvent
+    from portal.reviews.services import review_transition
+    from tests.activities.plans_factories import submitted_plan
+
+    assert "organization_id" in rollup.sources()[ReviewEvent]
+    campaign = af.campaign_for(world)
+    plan = submitted_plan(world, world.own)
+    rollup.rebuild(campaign)
+    assert _grid_levels(world, campaign)[world.own.pk]["plan_approved"] != Level.GREEN
+    review_transition(plan, action="approve", actor=world.reviewer)
+    assert _row(campaign, world.own).stale_from == DIRTY
+    assert _grid_levels(world, campaign)[world.own.pk]["plan_approved"] == Level.GREEN
