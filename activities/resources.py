@@ -22,6 +22,7 @@ from portal.accounts.permissions import visible_organizations
 from .forms_meetings import MeetingFilterForm
 from .forms_opinions import OpinionFilterForm
 from .models import Campaign, Meeting, Opinion, Phase, ProblemCategory
+from .models.campaigns import campaigns_newest_first, pick_campaign
 
 
 def organization_from_query(request: HttpRequest) -> Organization | None:
@@ -154,17 +155,7 @@ def meetings_for_export(request: HttpRequest) -> QuerySet:
     if org is not None:
         phases = Phase.objects.filter(campaign__in=Campaign.objects.for_organization(org))
     form = MeetingFilterForm(request.GET or None, phases=list(phases.select_related("campaign")))
-    if form.is_bound and form.is_valid():
-        data = form.cleaned_data
-        if data["kind"]:
-            meetings = meetings.filter(kind=data["kind"])
-        if data["phase"]:
-            meetings = meetings.filter(phase_id=data["phase"])
-        if data["date_from"]:
-            meetings = meetings.filter(starts_at__date__gte=data["date_from"])
-        if data["date_to"]:
-            meetings = meetings.filter(starts_at__date__lte=data["date_to"])
-    return meetings
+    return form.apply(meetings)
 
 
 def opinions_for_export(request: HttpRequest) -> QuerySet:
@@ -175,25 +166,16 @@ def opinions_for_export(request: HttpRequest) -> QuerySet:
     campaigns: list[Campaign] = []
     campaign = None
     if org is not None:
-        campaigns = list(Campaign.objects.for_organization(org).order_by("-starts_on", "-pk"))
-        raw = request.GET.get("campaign") or ""
-        campaign = next((c for c in campaigns if str(c.pk) == raw), None) or (
-            campaigns[0] if campaigns else None
-        )
+        campaigns = campaigns_newest_first(org)
+        campaign = pick_campaign(campaigns, request.GET.get("campaign"))
         if campaign is None:
             return Opinion.objects.none()
     categories = list(ProblemCategory.objects.filter(campaign=campaign)) if campaign else []
     form = OpinionFilterForm(request.GET or None, campaigns=campaigns, categories=categories)
-    filters = form.filters() if form.is_bound else {}
     opinions = Opinion.objects.all()
     if org is not None:
         opinions = opinions.for_campaign(org, campaign)
-    for field in ("status", "source", "channel", "category"):
-        if field in filters:
-            opinions = opinions.filter(**{field: filters[field]})
-    if filters.get("unanswered"):
-        opinions = opinions.unanswered()
-    return opinions
+    return form.apply(opinions)
 
 
 def register() -> None:

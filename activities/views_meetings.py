@@ -172,16 +172,7 @@ def meeting_list(request: HttpRequest, org_pk: int) -> HttpResponse:
         )
         .order_by("-starts_at", "-pk")
     )
-    if form.is_bound and form.is_valid():
-        data = form.cleaned_data
-        if data["kind"]:
-            qs = qs.filter(kind=data["kind"])
-        if data["phase"]:
-            qs = qs.filter(phase_id=data["phase"])
-        if data["date_from"]:
-            qs = qs.filter(starts_at__date__gte=data["date_from"])
-        if data["date_to"]:
-            qs = qs.filter(starts_at__date__lte=data["date_to"])
+    qs = form.apply(qs)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

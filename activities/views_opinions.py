@@ -34,6 +34,7 @@ from portal.accounts.permissions import (
 from . import services_opinions as services
 from .forms_opinions import AnswerForm, BoxIntroForm, OpinionFilterForm, OpinionForm, SortForm
 from .models import Campaign, Opinion, OpinionStatus, ProblemCategory, SuggestionBox
+from .models.campaigns import campaigns_newest_first, pick_campaign
 from .selectors_opinions import opinion_status_counts
 
 PAGE_SIZE = 50
@@ -50,18 +51,6 @@ def _get_opinion_for_user(request: HttpRequest, pk: Any, action: Action = Action
         raise Http404 from None
     require(request.user, action, opinion.organization)
     return opinion
-
-
-def _campaigns_for(org: Organization) -> list[Campaign]:
-    """Campaigns the organization takes part in, newest first. One query."""
-    return list(Campaign.objects.for_organization(org).order_by("-starts_on", "-pk"))
-
-
-def _pick_campaign(campaigns: list[Campaign], raw: str | None) -> Campaign | None:
-    for campaign in campaigns:
-        if str(campaign.pk) == (raw or ""):
-            return campaign
-    return campaigns[0] if campaigns else None
 
 
 def _categories(campaign: Campaign | None) -> list[ProblemCategory]:
@@ -82,11 +71,10 @@ def _apply_errors(form: Any, exc: ValidationError) -> None:
 def opinion_list(request: HttpRequest, org_pk: int) -> HttpResponse:
     """The organization's opinions in one campaign, filtered, with counts per status."""
     org = get_organization_for_user(request.user, org_pk)
-    campaigns = _campaigns_for(org)
-    campaign = _pick_campaign(campaigns, request.GET.get("campaign"))
+    campaigns = campaigns_newest_first(org)
+    campaign = pick_campaign(campaigns, request.GET.get("campaign"))
     categories = _categories(campaign)
     form = OpinionFilterForm(request.GET or None, campaigns=campaigns, categories=categories)
-    filters = form.filters() if form.is_bound else {}
     can_record = user_can(request.user, Action.RECORD, org)
     context: dict[str, Any] = {
         "org": org,
@@ -97,12 +85,7 @@ def opinion_list(request: HttpRequest, org_pk: int) -> HttpResponse:
         "box": SuggestionBox.objects.filter(organization=org).first() if can_record else None,
     }
     if campaign is not None:
-        qs = Opinion.objects.for_campaign(org, campaign).for_list()
-        for field in ("status", "source", "channel", "category"):
-            if field in filters:
-                qs = qs.filter(**{field: filters[field]})
-        if filters.get("unanswered"):
-            qs = qs.unanswered()
+        qs = form.apply(Opinion.objects.for_campaign(org, campaign).for_list())
         page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
         counts = opinion_status_counts(org, campaign)
         context.update(
@@ -155,8 +138,8 @@ def _sort_form(opinion: Opinion, data: Any = None) -> SortForm:
 @require_http_methods(["GET", "POST"])
 def opinion_create(request: HttpRequest, org_pk: int) -> HttpResponse:
     org = get_organization_for_user(request.user, org_pk, Action.RECORD)
-    campaigns = _campaigns_for(org)
-    campaign = _pick_campaign(campaigns, request.GET.get("campaign"))
+    campaigns = campaigns_newest_first(org)
+    campaign = pick_campaign(campaigns, request.GET.get("campaign"))
     if campaign is None:
         messages.error(request, _("This organization takes part in no campaign yet."))
         return redirect("activities:opinion_list", org_pk=org.pk)
@@ -244,8 +227,8 @@ def opinion_feedback(request: HttpRequest, org_pk: int) -> HttpResponse:
         if member is None:
             raise
         org = member.organization
-    campaigns = _campaigns_for(org)
-    campaign = _pick_campaign(campaigns, request.GET.get("campaign"))
+    campaigns = campaigns_newest_first(org)
+    campaign = pick_campaign(campaigns, request.GET.get("campaign"))
     page = None
     if campaign is not None:
         qs = (

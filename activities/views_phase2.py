@@ -61,6 +61,7 @@ from .models import (
     SessionStatus,
     StatementSubject,
 )
+from .models.campaigns import campaigns_newest_first, pick_campaign
 from .models.phase2 import STATEMENT_SECTIONS
 from .selectors_phase2 import talk_counts_per_member
 
@@ -74,20 +75,8 @@ def _conflict_status(exc: ValidationError) -> int:
     return 409 if getattr(exc, "code", None) == "stale" else 200
 
 
-def _campaigns_for(org: Organization) -> list[Campaign]:
-    """Campaigns the organization takes part in, newest first. One query."""
-    return list(Campaign.objects.for_organization(org).order_by("-starts_on", "-pk"))
-
-
-def _pick_campaign(campaigns: list[Campaign], raw: str | None) -> Campaign | None:
-    for campaign in campaigns:
-        if str(campaign.pk) == (raw or ""):
-            return campaign
-    return campaigns[0] if campaigns else None
-
-
 def _campaign_or_404(org: Organization, raw: str | None) -> Campaign:
-    campaign = _pick_campaign(_campaigns_for(org), raw)
+    campaign = pick_campaign(campaigns_newest_first(org), raw)
     if campaign is None:
         raise Http404
     return campaign
@@ -118,8 +107,8 @@ def talk_list(request: HttpRequest, org_pk: int) -> HttpResponse:
     """The organization's talks in a campaign, filtered by date and member, with the
     number of talks per member."""
     org = get_organization_for_user(request.user, org_pk)
-    campaigns = _campaigns_for(org)
-    campaign = _pick_campaign(campaigns, request.GET.get("campaign"))
+    campaigns = campaigns_newest_first(org)
+    campaign = pick_campaign(campaigns, request.GET.get("campaign"))
     form = TalkFilterForm(request.GET or None, organization=org)
     filters = form.filters() if form.is_bound else {}
     context: dict[str, Any] = {
@@ -241,8 +230,8 @@ def statement_list(request: HttpRequest, org_pk: int) -> HttpResponse:
     """The organization's two statements in a campaign (the team's and the
     secretary's), each with its review status, or a link to write it."""
     org = get_organization_for_user(request.user, org_pk)
-    campaigns = _campaigns_for(org)
-    campaign = _pick_campaign(campaigns, request.GET.get("campaign"))
+    campaigns = campaigns_newest_first(org)
+    campaign = pick_campaign(campaigns, request.GET.get("campaign"))
     by_subject = {}
     if campaign is not None:
         by_subject = {s.subject: s for s in SelfExamination.objects.for_campaign(org, campaign)}
@@ -469,8 +458,8 @@ def appraisal_home(request: HttpRequest, org_pk: int) -> HttpResponse:
     """The organization's appraisal in a campaign: the session when there is one,
     otherwise a page offering to open it."""
     org = get_organization_for_user(request.user, org_pk)
-    campaigns = _campaigns_for(org)
-    campaign = _pick_campaign(campaigns, request.GET.get("campaign"))
+    campaigns = campaigns_newest_first(org)
+    campaign = pick_campaign(campaigns, request.GET.get("campaign"))
     session = AppraisalSession.objects.for_campaign(org, campaign).first() if campaign else None
     if session is not None:
         return redirect(session.get_absolute_url())

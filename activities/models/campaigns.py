@@ -45,6 +45,20 @@ class CampaignQuerySet(models.QuerySet):
         return self.filter(starts_on__lte=today, ends_on__gte=today)
 
 
+def campaigns_newest_first(org: models.Model) -> list[Campaign]:
+    """The campaigns the organization takes part in, newest first. One query."""
+    return list(Campaign.objects.for_organization(org).order_by("-starts_on", "-pk"))
+
+
+def pick_campaign(campaigns: list[Campaign], raw: str | None) -> Campaign | None:
+    """The campaign a page's ?campaign=<id> names among `campaigns`, else the first
+    (the newest); None when there is none. No query."""
+    for campaign in campaigns:
+        if str(campaign.pk) == (raw or ""):
+            return campaign
+    return campaigns[0] if campaigns else None
+
+
 class Campaign(BilingualName):
     lead_organization = models.ForeignKey(
         "organizations.Organization",
