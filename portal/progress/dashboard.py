@@ -314,9 +314,7 @@ def build_dashboard(
     figures = Figures()
     if campaign:
         board.freshness = ensure_fresh(org, campaign, today=today)
-        scope = Scope(campaign=campaign, orgs={})
-        if today:
-            scope.today = today
+        scope = Scope(campaign=campaign, orgs={}, today=today)
         board.as_of = scope.as_of
         if not board.freshness.building:
             figures = _subtree_figures(org, campaign, scope.as_of, board.freshness.token)

@@ -61,7 +61,8 @@ class Scope:
     campaign: Any
     orgs: dict[int, OrgInfo]
     root_path: str | None = None
-    today: dt.date = field(default_factory=timezone.localdate)
+    # None: today's date (local time zone).
+    today: dt.date = None  # type: ignore[assignment]
     # {phase number: end date}, read once from the campaign's phases (phase_over is
     # asked for every cell of a grid).
     _phase_ends: dict[int, dt.date] | None = field(default=None, repr=False, compare=False)
@@ -70,6 +71,10 @@ class Scope:
     # it changes in `changes` (note_change).
     defer_pending: bool = False
     changes: dict[int, dt.date] | None = None
+
+    def __post_init__(self) -> None:
+        if self.today is None:
+            self.today = timezone.localdate()
 
     def q(self, prefix: str = "organization") -> Q:
         if self.root_path is not None:

@@ -148,9 +148,7 @@ def build_grid(
         for i, level in enumerate(sample[key]):
             if level is not None:
                 totals[i][str(level)] += n
-    scope = Scope(campaign=campaign, orgs={})
-    if today:
-        scope.today = today
+    scope = Scope(campaign=campaign, orgs={}, today=today)
     return Grid(
         columns=columns,
         rows=rows,
@@ -181,9 +179,7 @@ def attach_details(grid: Grid, rows: list[GridRow]) -> None:
         row.org_id: OrgInfo(row.org_id, row.path, row.kind, row.is_weak, row.members)
         for row in rows
     }
-    scope = Scope(campaign=grid.campaign, orgs=infos)
-    if grid.today:
-        scope.today = grid.today
+    scope = Scope(campaign=grid.campaign, orgs=infos, today=grid.today)
     results = evaluate(scope, only=[c.code for c in grid.columns])
     render = cell_renderer()
     for row in rows:

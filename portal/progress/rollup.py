@@ -126,9 +126,7 @@ def refresh(campaign: Any, org_ids: Iterable[int], today: dt.date | None = None)
         if gone:  # deactivated: no row (reactivating one marks it again)
             Standing.objects.filter(campaign=campaign, organization_id__in=gone).delete()
         if orgs:
-            scope = Scope(campaign=campaign, orgs=orgs)
-            if today:
-                scope.today = today
+            scope = Scope(campaign=campaign, orgs=orgs, today=today)
             rows = _rows(campaign, scope, codes, timezone.now())
             _save(rows)
             done += len(rows)
@@ -169,14 +167,12 @@ def rebuild(campaign: Any, today: dt.date | None = None, log: Any = None) -> int
             orgs = org_infos(
                 Organization.objects.filter(path__startswith=node.path, is_active=True)
             )
-            scope = Scope(campaign=campaign, orgs=orgs, root_path=node.path)
+            scope = Scope(campaign=campaign, orgs=orgs, root_path=node.path, today=today)
         else:
             orgs = org_infos(Organization.objects.filter(pk=node.pk, is_active=True))
-            scope = Scope(campaign=campaign, orgs=orgs)
+            scope = Scope(campaign=campaign, orgs=orgs, today=today)
         if not orgs:
             continue
-        if today:
-            scope.today = today
         with transaction.atomic():
             _save(_rows(campaign, scope, codes, timezone.now()))
         done += len(orgs)
@@ -263,9 +259,7 @@ def ensure_fresh(root: Organization, campaign: Any, today: dt.date | None = None
 
 def level_maps(campaign: Any, scope_today: dt.date | None = None) -> list[dict[str, Any]]:
     """For each requirement of the layout: {letter: level} as read today."""
-    scope = Scope(campaign=campaign, orgs={})
-    if scope_today:
-        scope.today = scope_today
+    scope = Scope(campaign=campaign, orgs={}, today=scope_today)
     maps = []
     for req in requirements():
         pending = Level.RED if scope.phase_over(req.phase) else Level.AMBER

@@ -23,28 +23,16 @@ def org_infos(queryset: Any) -> dict[int, OrgInfo]:
 
 
 def scope_for_org(org: Organization, campaign: Any, today: dt.date | None = None) -> Scope:
-    scope = Scope(campaign=campaign, orgs=org_infos(Organization.objects.filter(pk=org.pk)))
-    if today:
-        scope.today = today
-    return scope
+    orgs = org_infos(Organization.objects.filter(pk=org.pk))
+    return Scope(campaign=campaign, orgs=orgs, today=today)
 
 
 def scope_for_subtree(root: Organization, campaign: Any, today: dt.date | None = None) -> Scope:
-    scope = Scope(
-        campaign=campaign,
-        orgs=org_infos(Organization.objects.filter(path__startswith=root.path, is_active=True)),
-        root_path=root.path,
-    )
-    if today:
-        scope.today = today
-    return scope
+    orgs = org_infos(Organization.objects.filter(path__startswith=root.path, is_active=True))
+    return Scope(campaign=campaign, orgs=orgs, root_path=root.path, today=today)
 
 
 def scope_for_orgs(orgs: list[Organization], campaign: Any, today: dt.date | None = None) -> Scope:
     """Several organizations, not a subtree (a secretary of two branches)."""
-    scope = Scope(
-        campaign=campaign, orgs=org_infos(Organization.objects.filter(pk__in=[o.pk for o in orgs]))
-    )
-    if today:
-        scope.today = today
-    return scope
+    infos = org_infos(Organization.objects.filter(pk__in=[o.pk for o in orgs]))
+    return Scope(campaign=campaign, orgs=infos, today=today)
