@@ -10,6 +10,22 @@ shift || true
 
 PG_URL=${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/portal}
 export REDIS_TEST_URL=${REDIS_TEST_URL:-redis://127.0.0.1:6379/15}
+# Hermetic: every variable the settings read from the environment is unset, so a value
+# left in the caller's shell (a demo password, a production database or broker, DEBUG=0)
+# never leaks into a test; tests set what they need themselves.
+for name in $(grep -ohE '(env_str|env_bool|env_int|env_list|os\.environ\.get)\("[A-Z0-9_]+"' \
+    portal/settings.py | sed -E 's/.*\("//; s/"$//' | sort -u); do
+  unset "$name"
+done
+# Both cores: pytest-xdist workers, each test module kept on one worker (--dist
+# loadscope) so module-scoped fixtures (the browser, the seeded demo county) are built
+# once per module. PYTEST_WORKERS=0 runs in one process.
+WORKERS=${PYTEST_WORKERS:-2}
+if [ "$WORKERS" != "0" ]; then
+  XDIST=(-n "$WORKERS" --dist loadscope)
+else
+  XDIST=()
+fi
 status=0
 
 run_pytest() {
@@ -26,7 +42,7 @@ run_pytest() {
 if [ "$which" = all ] || [ "$which" = sqlite ]; then
   echo "=== Test pass 1: SQLite (unit, integration and browser tests) ==="
   # `env -u` cannot run a shell function: unset in a subshell instead.
-  (unset DATABASE_URL && run_pytest "$@") || status=1
+  run_pytest "${XDIST[@]}" "$@" || status=1
 fi
 
 if [ "$which" = all ] || [ "$which" = postgres ]; then
@@ -40,7 +56,7 @@ except Exception as exc:
     sys.exit(1)
 PY
   then
-    DATABASE_URL="$PG_URL" run_pytest -m "not e2e" "$@" || status=1
+    DATABASE_URL="$PG_URL" run_pytest "${XDIST[@]}" -m "not e2e" "$@" || status=1
   elif [ "${CI:-}" = "true" ]; then
     echo "PostgreSQL is required in CI." >&2
     status=1

@@ -145,6 +145,9 @@ def _test_settings(settings: Any) -> None:
     settings.LANGUAGE_CODE = "en"
     translation.activate("en")
     settings.AXES_ENABLED = False
+    # Hermetic: a DEMO_PASSWORD in the caller's environment must not change what
+    # seed_demo sets (tests log in with DEFAULT_DEMO_PASSWORD).
+    settings.DEMO_PASSWORD = ""
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -22,7 +22,7 @@ def seed_demo_as_tests_run() -> str:
     return what it printed."""
     out = io.StringIO()
     with (
-        override_settings(PASSWORD_HASHERS=TEST_HASHERS, LANGUAGE_CODE="en"),
+        override_settings(PASSWORD_HASHERS=TEST_HASHERS, LANGUAGE_CODE="en", DEMO_PASSWORD=""),
         translation.override("en"),
     ):
         call_command("seed_demo", stdout=out)
