@@ -13,11 +13,9 @@ protection stays on.
 from __future__ import annotations
 
 import hashlib
-import logging
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -25,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from portal.core.cache import cache_add, cache_get, cache_incr, cache_set
 from portal.core.net import client_address
 
 from . import services_opinions as services
@@ -32,8 +31,6 @@ from .forms_opinions import FORM_MAX_AGE, PublicOpinionForm, ReceiptLookupForm
 from .models import Opinion, OpinionStatus, ProblemCategory, SuggestionBox
 from .models.opinions import normalize_receipt_code
 from .selectors_opinions import box_campaign
-
-logger = logging.getLogger(__name__)
 
 # (limit, window in seconds)
 SUBMIT_PER_ADDRESS = (5, 10 * 60)
@@ -48,20 +45,11 @@ def _address_key(kind: str, request: HttpRequest) -> str:
 
 
 def _hit(key: str, limit: int, window: int) -> bool:
-    """Count one hit in a fixed window; True when over the limit. Atomic: add() creates
-    the counter with its expiry, incr() is atomic in Redis and in the local-memory cache.
-    If the cache is down, let the request through rather than fail the page."""
-    try:
-        cache.add(key, 0, timeout=window)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add() and incr()
-            cache.add(key, 1, timeout=window)
-            count = 1
-    except Exception:
-        logger.warning("rate-limit cache unavailable", exc_info=True)
-        return False
-    return count > limit
+    """Count one hit in a fixed window; True when over the limit (atomic in Redis and in
+    the local-memory cache). If the cache is down, let the request through rather than
+    fail the page."""
+    count = cache_incr(key, window)
+    return count is not None and count > limit
 
 
 def _box_day_key(box: SuggestionBox) -> str:
@@ -69,11 +57,7 @@ def _box_day_key(box: SuggestionBox) -> str:
 
 
 def _box_day_count(box: SuggestionBox) -> int:
-    try:
-        return int(cache.get(_box_day_key(box), 0))
-    except Exception:
-        logger.warning("rate-limit cache unavailable", exc_info=True)
-        return 0
+    return int(cache_get(_box_day_key(box), 0))
 
 
 def _box_day_add(box: SuggestionBox) -> None:
@@ -86,20 +70,13 @@ def _form_key(stamp: str) -> str:
 
 def _claim_form(stamp: str) -> tuple[bool, str]:
     """(claimed, receipt code of the earlier submission of this form, if any)."""
-    try:
-        if cache.add(_form_key(stamp), "", timeout=FORM_MAX_AGE):
-            return True, ""
-        return False, cache.get(_form_key(stamp)) or ""
-    except Exception:
-        logger.warning("rate-limit cache unavailable", exc_info=True)
-        return True, ""
+    if cache_add(_form_key(stamp), "", timeout=FORM_MAX_AGE) is not False:
+        return True, ""  # added, or the cache is down: let it through
+    return False, cache_get(_form_key(stamp)) or ""
 
 
 def _remember_form(stamp: str, receipt_code: str) -> None:
-    try:
-        cache.set(_form_key(stamp), receipt_code, timeout=FORM_MAX_AGE)
-    except Exception:
-        logger.warning("rate-limit cache unavailable", exc_info=True)
+    cache_set(_form_key(stamp), receipt_code, timeout=FORM_MAX_AGE)
 
 
 def _get_box(token: str) -> SuggestionBox | None:

@@ -102,6 +102,15 @@ class ReportRequest(models.Model):
     reused = models.BooleanField(default=False)
     error = models.TextField(_("error"), blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    # Automatic attempts left after a failed one (services.MAX_ATTEMPTS in all); a
+    # failure with none left is final until the user's "Try again" resets it.
+    retries_left = models.PositiveSmallIntegerField(default=2)
+    # When the next automatic attempt starts (set with the error of the failed one:
+    # the page says "failed, retrying").
+    retry_at = models.DateTimeField(null=True, blank=True)
+    # Touched every few seconds by the rendering process: a render whose heartbeat
+    # stopped had its worker die (services.resend_reports requeues it).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     # host:pid of the process that claimed the latest attempt (operators, and the
     # worker-kill test, find the rendering process by it).
     worker = models.CharField(max_length=100, blank=True)
@@ -150,3 +159,8 @@ class ReportRequest(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status in (ReportStatus.QUEUED, ReportStatus.RENDERING)
+
+    @property
+    def is_retrying(self) -> bool:
+        """Waiting for an automatic attempt after a failed one."""
+        return self.status == ReportStatus.QUEUED and bool(self.error)

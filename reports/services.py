@@ -12,14 +12,15 @@ import datetime as dt
 import logging
 import os
 import socket
+import threading
 import time
 from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from portal.accounts.permissions import can_view_personal_data
@@ -37,12 +38,19 @@ logger = logging.getLogger(__name__)
 STALE_QUEUED = dt.timedelta(minutes=10)
 # Waiting requests younger than this are left to the on_commit send in flight.
 FRESH = dt.timedelta(seconds=20)
-
-
-def _stale_rendering() -> dt.timedelta:
-    from .tasks import HARD_TIME_LIMIT
-
-    return dt.timedelta(seconds=HARD_TIME_LIMIT * 2)
+# Attempts a request gets before it is "failed" for good (the user can try again), and
+# the pause before each automatic retry: a storage or database hiccup heals itself, a
+# broken report does not loop for ever.
+MAX_ATTEMPTS = 3
+RETRY_DELAYS = (5, 30)
+# The rendering process touches heartbeat_at this often; a render whose heartbeat is
+# older than STALE_HEARTBEAT lost its worker (killed, machine gone) and is requeued
+# by resend_reports (beat, every 15 s) instead of waiting for a redelivery.
+HEARTBEAT_SECONDS = 10
+STALE_HEARTBEAT = dt.timedelta(seconds=45)
+# Report files younger than this are never swept as unreferenced: a render saves its
+# file a moment before it records it.
+ORPHAN_MIN_AGE = dt.timedelta(hours=1)
 
 
 def _move(queryset: Any, *, from_status: str, to_status: str, **fields: Any) -> int:
@@ -132,14 +140,14 @@ def report_request(
     return request
 
 
-def report_send(*, request_id: int) -> bool:
+def report_send(*, request_id: int, countdown: float | None = None) -> bool:
     """Hand the request to the broker; True when it got there. With Redis down this
     fails after one short connection attempt (portal.core.queue.send_now: no retry
     loop, never raises) and leaves sent_to_broker false for resend_reports. In the
     embedded default (eager) the task runs right here."""
     from .tasks import render_report
 
-    if not send_now(render_report, args=[request_id]):
+    if not send_now(render_report, args=[request_id], countdown=countdown):
         return False
     ReportRequest.objects.filter(pk=request_id).update(sent_to_broker=True, sent_at=timezone.now())
     return True
@@ -169,8 +177,9 @@ def _claim(request_id: int) -> tuple[ReportRequest, int] | None:
             to_status=ReportStatus.RENDERING,
             attempts=attempt,
             started_at=timezone.now(),
+            heartbeat_at=timezone.now(),
+            retry_at=None,
             worker=f"{socket.gethostname()}:{os.getpid()}"[:100],
-            error="",
         )
         request.attempts = attempt
         return request, attempt
@@ -189,68 +198,180 @@ def _finish(request_id: int, attempt: int, *, status: str, **fields: Any) -> boo
     )
 
 
+class _Heartbeat:
+    """Touches the request's heartbeat_at every HEARTBEAT_SECONDS while a render runs
+    (in a thread with its own database connection, closed when it stops)."""
+
+    def __init__(self, request_id: int, attempt: int) -> None:
+        self.request_id, self.attempt = request_id, attempt
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name="report-heartbeat")
+
+    def __enter__(self) -> _Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        from django.db import connection
+
+        try:
+            while not self._stop.wait(HEARTBEAT_SECONDS):
+                try:
+                    ReportRequest.objects.filter(
+                        pk=self.request_id, attempts=self.attempt, status=ReportStatus.RENDERING
+                    ).update(heartbeat_at=timezone.now())
+                except (DatabaseError, InterfaceError):
+                    logger.warning("report %s: heartbeat not recorded", self.request_id)
+        finally:
+            connection.close()
+
+
+def _with_fresh_connection(action: Any) -> Any:
+    """Run a database write; when the connection is broken (the database restarted or
+    dropped it), close it and run the write once more on a new one."""
+    from django.db import connection
+
+    try:
+        return action()
+    except (InterfaceError, OperationalError):
+        logger.warning("database connection lost: retrying on a new one", exc_info=True)
+        connection.close()
+        return action()
+
+
+def _record_failure(request_id: int, attempt: int, message: str, seconds: float) -> None:
+    """This attempt failed: back to the queue with the reason shown ("failed, retrying")
+    and an automatic retry after a pause, or FAILED once no retry is left. Recorded on a
+    fresh connection when the old one is gone; if even that fails the heartbeat rule of
+    resend_reports requeues the request once the database is back."""
+
+    def record() -> tuple[bool, float | None]:
+        with transaction.atomic():
+            row = (
+                ReportRequest.objects.select_for_update()
+                .filter(pk=request_id, attempts=attempt, status=ReportStatus.RENDERING)
+                .values("retries_left")
+                .first()
+            )
+            if row is None:
+                return False, None  # a later attempt owns the request
+            left = row["retries_left"]
+            if left <= 0:
+                _finish(
+                    request_id,
+                    attempt,
+                    status=ReportStatus.FAILED,
+                    error=message,
+                    render_seconds=seconds,
+                )
+                return False, None
+            delay = float(RETRY_DELAYS[min(MAX_ATTEMPTS - 1 - left, len(RETRY_DELAYS) - 1)])
+            _move(
+                ReportRequest.objects.filter(pk=request_id, attempts=attempt),
+                from_status=ReportStatus.RENDERING,
+                to_status=ReportStatus.QUEUED,
+                error=message,
+                retries_left=left - 1,
+                retry_at=timezone.now() + dt.timedelta(seconds=delay),
+                sent_to_broker=False,
+                sent_at=None,
+                render_seconds=seconds,
+            )
+            return True, delay
+
+    try:
+        retry, delay = _with_fresh_connection(record)
+    except (DatabaseError, InterfaceError):
+        logger.exception("report %s: the failure could not be recorded", request_id)
+        return
+    if retry:
+        report_send(request_id=request_id, countdown=delay)
+
+
+def _failure_message(exc: BaseException) -> str:
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    if isinstance(exc, SoftTimeLimitExceeded):
+        return _("The report took too long to render.")
+    if isinstance(exc, OSError):
+        return _("The report file could not be stored (%(error)s).") % {
+            "error": exc.strerror or exc.__class__.__name__
+        }
+    if isinstance(exc, DatabaseError | InterfaceError):
+        return _("The database could not be reached while the report was made.")
+    return _("The report could not be rendered (%(error)s).") % {"error": exc.__class__.__name__}
+
+
 def report_render(*, request_id: int) -> None:
     """The worker's job: render the request's report unless it is finished already.
 
     Reuses the last done identical request's file when the HTML hashes the same;
-    otherwise writes a new PDF. A render that raises marks the request failed with a
-    message the user sees. Idempotent (see _claim / _finish)."""
-    claimed = _claim(request_id)
-    if claimed is None:
-        return
-    request, attempt = claimed
-    started = time.monotonic()
-    try:
-        kind = registry.get(request.kind)
-        rendered = render_html(kind, request.params, request.language, request.organization)
-        last = _last_done(request.kind, request.params_key, request.language)
-        if last is not None and last.content_hash == rendered.content_hash:
-            _finish(
-                request_id,
-                attempt,
-                status=ReportStatus.DONE,
-                render_seconds=time.monotonic() - started,
-                **_copy_result(request, last),
-            )
-            return
-        pdf = render_pdf(rendered.final(timezone.now()), rendered.attachment_roots)
-    except Exception as exc:
-        from celery.exceptions import SoftTimeLimitExceeded
-
-        if isinstance(exc, SoftTimeLimitExceeded):
-            message = _("The report took too long to render.")
-        else:
-            logger.exception("report %s failed", request_id)
-            message = _("The report could not be rendered (%(error)s).") % {
-                "error": exc.__class__.__name__
-            }
-        _finish(
-            request_id,
-            attempt,
-            status=ReportStatus.FAILED,
-            error=message,
-            render_seconds=time.monotonic() - started,
-        )
-        return
+    otherwise writes a new PDF. Whatever fails — the renderer, the storage, the
+    database — the request records why (_record_failure): retried automatically after a
+    pause up to MAX_ATTEMPTS, then "failed" with a retry button. A file written for a
+    result that could not be recorded is deleted. Idempotent (see _claim / _finish)."""
     from django.core.files.storage import default_storage
 
     from .models import report_upload_to
 
-    name = default_storage.save(report_upload_to(request, ""), ContentFile(pdf.data))
-    won = _finish(
-        request_id,
-        attempt,
-        status=ReportStatus.DONE,
-        file=name,
-        file_name=f"{rendered.file_stem}.pdf",
-        content_hash=rendered.content_hash,
-        reused=False,
-        pages=pdf.pages,
-        bytes=len(pdf.data),
-        render_seconds=time.monotonic() - started,
-    )
-    if not won:  # a later attempt owns the request: keep exactly one file
+    claimed = _with_fresh_connection(lambda: _claim(request_id))
+    if claimed is None:
+        return
+    request, attempt = claimed
+    started = time.monotonic()
+    name = ""
+    try:
+        with _Heartbeat(request_id, attempt):
+            kind = registry.get(request.kind)
+            rendered = render_html(kind, request.params, request.language, request.organization)
+            last = _last_done(request.kind, request.params_key, request.language)
+            if last is not None and last.content_hash == rendered.content_hash:
+                _finish(
+                    request_id,
+                    attempt,
+                    status=ReportStatus.DONE,
+                    render_seconds=time.monotonic() - started,
+                    error="",
+                    **_copy_result(request, last),
+                )
+                return
+            pdf = render_pdf(rendered.final(timezone.now()), rendered.attachment_roots)
+            name = default_storage.save(report_upload_to(request, ""), ContentFile(pdf.data))
+            won = _finish(
+                request_id,
+                attempt,
+                status=ReportStatus.DONE,
+                file=name,
+                file_name=f"{rendered.file_stem}.pdf",
+                content_hash=rendered.content_hash,
+                reused=False,
+                pages=pdf.pages,
+                bytes=len(pdf.data),
+                render_seconds=time.monotonic() - started,
+                error="",
+            )
+        if not won:  # a later attempt owns the request: keep exactly one file
+            _delete_file(name)
+    except Exception as exc:
+        logger.exception("report %s failed (attempt %s)", request_id, attempt)
+        if name:
+            _delete_file(name)  # nothing records it: no orphan left behind
+        with translation.override(request.language or None):
+            message = _failure_message(exc)
+        _record_failure(request_id, attempt, message, time.monotonic() - started)
+
+
+def _delete_file(name: str) -> None:
+    from django.core.files.storage import default_storage
+
+    try:
         default_storage.delete(name)
+    except OSError:
+        logger.exception("report file %s could not be deleted (the sweep will)", name)
 
 
 @transaction.atomic
@@ -267,6 +388,8 @@ def report_retry(*, actor: Any, request: ReportRequest) -> bool:
         sent_at=None,
         started_at=None,
         finished_at=None,
+        retry_at=None,
+        retries_left=MAX_ATTEMPTS - 1,
     )
     if moved:
         transaction.on_commit(lambda: report_send(request_id=request.pk))
@@ -275,17 +398,21 @@ def report_retry(*, actor: Any, request: ReportRequest) -> bool:
 
 def resend_reports(*, now: dt.datetime | None = None) -> int:
     """Send again what is waiting without a live message: queued and never sent (Redis
-    was down), queued and sent long ago without starting, rendering for longer than a
-    worker may live. Returns how many were handed to the broker. Periodic (beat)."""
+    was down), queued and sent long ago without starting, and renders whose worker died
+    (heartbeat older than STALE_HEARTBEAT: recorded as a failed attempt, so the page
+    says why and the retries stay bounded). Returns how many were handed to the broker.
+    Periodic (beat, every 15 s)."""
     now = now or timezone.now()
-    _move(
-        ReportRequest.objects.filter(started_at__lt=now - _stale_rendering()),
-        from_status=ReportStatus.RENDERING,
-        to_status=ReportStatus.QUEUED,
-        sent_to_broker=False,
-    )
+    stale = ReportRequest.objects.filter(
+        status=ReportStatus.RENDERING, heartbeat_at__lt=now - STALE_HEARTBEAT
+    ).values_list("pk", "attempts", "language")
+    for pk, attempt, language in list(stale):
+        with translation.override(language or None):
+            message = _("The background worker stopped while making the report.")
+        _record_failure(pk, attempt, message, 0.0)
     waiting = ReportRequest.objects.filter(status=ReportStatus.QUEUED).filter(
-        Q(sent_to_broker=False, created_at__lt=now - FRESH)
+        Q(sent_to_broker=False, created_at__lt=now - FRESH, retry_at__isnull=True)
+        | Q(sent_to_broker=False, retry_at__lt=now)
         | Q(sent_to_broker=True, sent_at__lt=now - STALE_QUEUED)
     )
     sent = 0
@@ -293,8 +420,44 @@ def resend_reports(*, now: dt.datetime | None = None) -> int:
         if report_send(request_id=pk):
             sent += 1
         else:
-            break  # the broker is still down: try again next minute
+            break  # the broker is still down: try again next time
     return sent
+
+
+def reports_sweep_orphans(*, now: dt.datetime | None = None) -> int:
+    """Delete stored report files that no request points to (left by a crash between
+    writing a file and recording it), older than ORPHAN_MIN_AGE. Returns how many.
+    Daily (with reports_expire). Queries: one per 500 files found."""
+    from django.core.files.storage import default_storage
+
+    now = now or timezone.now()
+    names: list[str] = []
+
+    def walk(folder: str) -> None:
+        try:
+            dirs, files = default_storage.listdir(folder)
+        except (FileNotFoundError, NotImplementedError):
+            return
+        names.extend(f"{folder}/{f}" for f in files)
+        for d in dirs:
+            walk(f"{folder}/{d}")
+
+    walk("reports")
+    removed = 0
+    for start in range(0, len(names), 500):
+        batch = names[start : start + 500]
+        held = set(ReportRequest.objects.filter(file__in=batch).values_list("file", flat=True))
+        for name in batch:
+            if name in held:
+                continue
+            try:
+                if default_storage.get_modified_time(name) > now - ORPHAN_MIN_AGE:
+                    continue
+                default_storage.delete(name)
+                removed += 1
+            except OSError:
+                logger.exception("orphan report file %s could not be deleted", name)
+    return removed
 
 
 def reports_expire(*, now: dt.datetime | None = None) -> int:

@@ -31,8 +31,9 @@ def render_report(request_id: int) -> None:
 
 @shared_task(name="reports.tasks.resend_reports", time_limit=60, soft_time_limit=50)
 def resend_reports() -> int:
-    """Every minute (settings.CELERY_BEAT_SCHEDULE["resend-reports"]): send again the
-    requests that never reached the broker or were lost with it."""
+    """Every 15 s (settings.CELERY_BEAT_SCHEDULE["resend-reports"]): send again the
+    requests that never reached the broker or were lost with it, requeue renders whose
+    worker died, start automatic retries whose time has come."""
     return services.resend_reports()
 
 
@@ -40,5 +41,7 @@ def resend_reports() -> int:
 def expire_reports() -> int:
     """Daily (settings.CELERY_BEAT_SCHEDULE["expire-reports"]): delete the files of done
     requests older than REPORTS_RETENTION_DAYS (those no kept request shares) and mark
-    the requests expired."""
-    return services.reports_expire()
+    the requests expired; then delete stored report files no request points to."""
+    expired = services.reports_expire()
+    services.reports_sweep_orphans()
+    return expired

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -103,7 +104,10 @@ def _detail_context(report: ReportRequest) -> dict[str, Any]:
     context = {
         "report": report,
         "kind_title": registry.title_of(report.kind),
-        "broker_down": report.status == ReportStatus.QUEUED and not report.sent_to_broker,
+        # Not sent, and not merely waiting for its automatic retry's time.
+        "broker_down": report.status == ReportStatus.QUEUED
+        and not report.sent_to_broker
+        and not (report.retry_at and report.retry_at > timezone.now()),
     }
     if report.status == ReportStatus.EXPIRED:
         # "Make it again": the kind's own parameters, posted to reports:request (which

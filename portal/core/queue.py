@@ -60,8 +60,16 @@ class Sending:
     sent: bool | None = None
 
 
-def send_now(task: Any, *, args: Sequence[Any] = (), kwargs: dict[str, Any] | None = None) -> bool:
-    """Publish `task` now with one attempt; True when the broker took it. Never raises."""
+def send_now(
+    task: Any,
+    *,
+    args: Sequence[Any] = (),
+    kwargs: dict[str, Any] | None = None,
+    countdown: float | None = None,
+) -> bool:
+    """Publish `task` now with one attempt; True when the broker took it. Never raises.
+    `countdown`: seconds before a worker runs it (ignored in-process, where it runs at
+    once)."""
     app = task.app
     try:
         if app.conf.task_always_eager:
@@ -72,7 +80,11 @@ def send_now(task: Any, *, args: Sequence[Any] = (), kwargs: dict[str, Any] | No
             ) as connection:
                 connection.ensure_connection(max_retries=CONNECTION_RETRIES)
                 task.apply_async(
-                    args=list(args), kwargs=kwargs or {}, connection=connection, **PUBLISH_OPTIONS
+                    args=list(args),
+                    kwargs=kwargs or {},
+                    connection=connection,
+                    countdown=countdown,
+                    **PUBLISH_OPTIONS,
                 )
     except Exception as exc:  # kombu / redis raise many types; all mean "not sent"
         logger.warning("task %s%r not sent to the broker: %r", task.name, tuple(args), exc)

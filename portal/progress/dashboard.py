@@ -30,7 +30,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.cache import cache
 from django.db.models import (
     Case,
     Count,
@@ -48,6 +47,7 @@ from django.utils.translation import gettext as _
 from organizations.models import Organization
 from portal.accounts.models import Role
 from portal.accounts.permissions import roles_for
+from portal.core.cache import cache_get, cache_set
 from portal.reviews.models import ReviewTask
 from portal.reviews.selectors import inbox
 
@@ -294,10 +294,10 @@ def _subtree_figures(
     if generation is None:
         return _compute_figures(org, campaign, as_of)
     key = f"progress:figures:{campaign.pk}:{org.pk}:{org.path}:{generation}:{as_of.isoformat()}"
-    figures = cache.get(key)
+    figures = cache_get(key)
     if figures is None:
         figures = _compute_figures(org, campaign, as_of)
-        cache.set(key, figures, FIGURES_TTL)
+        cache_set(key, figures, FIGURES_TTL)
     return figures
 
 

@@ -37,7 +37,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection, models, transaction
 from django.db.models import F
 from django.db.models.signals import post_delete, post_save, pre_save
@@ -45,6 +44,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from organizations.models import Member, Organization
+from portal.core.cache import cache_add, cache_get, cache_set
 
 from .engine import PENDING, Level, Result, Scope, evaluate, requirements
 from .models import DIRTY, Rollup, Standing
@@ -212,7 +212,9 @@ def _send_once(key: str, task: Any, **kwargs: Any) -> None:
     sharing the cache): busy pages don't queue it once per request."""
     from portal.core.queue import enqueue
 
-    if cache.add(f"progress:sent:{key}", 1, 300):
+    # Unknown (cache unreachable) counts as "not sent yet": the worker's tasks are
+    # idempotent, and Redis being down means the send is recorded for a resend anyway.
+    if cache_add(f"progress:sent:{key}", 1, 300) is not False:
         enqueue(task, kwargs=kwargs)
 
 
@@ -299,10 +301,10 @@ def checklists(
             ",".join(f"{pk}@{computed.timestamp()}" for pk, computed, _stale in rows),
         ]
     )
-    results = cache.get(key)
+    results = cache_get(key)
     if results is None:
         results = evaluate(scope_for_orgs(orgs, campaign, today=today))
-        cache.set(key, results, CHECKLIST_TTL)
+        cache_set(key, results, CHECKLIST_TTL)
     return results
 
 

@@ -123,7 +123,8 @@ def test_a_render_error_fails_with_a_message_and_a_retry_renders_it(
     with TestCase.captureOnCommitCallbacks(execute=True):
         assert services.report_retry(actor=world.secretary, request=report)
     report.refresh_from_db()
-    assert report.status == ReportStatus.DONE and report.error == "" and report.attempts == 2
+    # Three attempts (the first and two automatic retries), then the user's retry.
+    assert report.status == ReportStatus.DONE and report.error == "" and report.attempts == 4
     # A second click on the retry button of a request no longer failed does nothing.
     assert not services.report_retry(actor=world.secretary, request=report)
 
@@ -155,8 +156,11 @@ def test_resend_sends_what_never_reached_the_broker_and_requeues_lost_renders(
         sent_to_broker=True,
         created_at=now - dt.timedelta(hours=1),
         started_at=now - dt.timedelta(seconds=HARD_TIME_LIMIT * 3),
+        heartbeat_at=now - services.STALE_HEARTBEAT - dt.timedelta(seconds=1),
     )
-    assert services.resend_reports(now=now) == 2
+    # The lost render is requeued as a failed attempt and sent by itself; the unsent
+    # request is the one the loop hands to the broker.
+    assert services.resend_reports(now=now) == 1
     states = dict(ReportRequest.objects.values_list("pk", "status"))
     assert states[unsent.pk] == ReportStatus.DONE
     assert states[lost.pk] == ReportStatus.DONE
@@ -169,7 +173,8 @@ def test_resend_stops_at_the_first_failure_while_the_broker_is_down(
 ) -> None:
     sent: list[int] = []
     monkeypatch.setattr(
-        "reports.services.report_send", lambda *, request_id: sent.append(request_id) and False
+        "reports.services.report_send",
+        lambda *, request_id, countdown=None: sent.append(request_id) and False,
     )
     for org in (world.own, world.child):
         report = queued(world, organization=org.pk)
