@@ -476,7 +476,9 @@ class ImportJob(models.Model):
     # file (personal data) deleted after IMPORT_KEEP_HOURS.
     TRANSITIONS: dict[str, set[str]] = {
         Status.UPLOADED: {Status.CHECKING, Status.FAILED},
-        Status.CHECKING: {Status.CHECKED, Status.REJECTED, Status.FAILED},
+        # CHECKING → UPLOADED: the check's worker died; organizations.imports.services.
+        # resend_imports runs it again.
+        Status.CHECKING: {Status.CHECKED, Status.REJECTED, Status.FAILED, Status.UPLOADED},
         Status.CHECKED: {Status.IMPORTING, Status.EXPIRED},
         Status.IMPORTING: {Status.DONE, Status.REJECTED, Status.FAILED},
     }
@@ -510,6 +512,12 @@ class ImportJob(models.Model):
     failure = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Background steps (organizations/imports/services.py, resend_imports): when the
+    # step's task reached the broker, how many times a step started, and the heartbeat
+    # of the step running now (a job whose heartbeat stopped lost its worker).
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("import")
@@ -531,6 +539,14 @@ class ImportJob(models.Model):
     @property
     def is_running(self) -> bool:
         return self.status in self.RUNNING
+
+    @property
+    def looks_stuck(self) -> bool:
+        """Running, and nothing heard of it for a while: the page offers "Try again"
+        (organizations.imports.services.import_job_retry)."""
+        from .imports.services import stuck_since
+
+        return self.is_running and stuck_since(self) is not None
 
     def transition(self, to: str, *, save_fields: tuple[str, ...] | list[str] = ()) -> None:
         """Move to `to` if the table allows it and nobody moved the job meanwhile (a

@@ -26,6 +26,9 @@ TIME_LIMIT = 900
     time_limit=TIME_LIMIT,
     soft_time_limit=TIME_LIMIT - 30,
     acks_late=True,
+    # A killed pool process puts the message back (the import wrote nothing: one
+    # transaction), instead of acknowledging it as failed and leaving the job running.
+    reject_on_worker_lost=True,
 )
 def run_import_job(job_id: int, commit: bool) -> str:
     """Check (commit=False) or import (commit=True) ImportJob `job_id`. Returns the
@@ -49,7 +52,13 @@ def enqueue_import_job(job_id: int, *, commit: bool) -> Sending:
     message asking to upload again; a confirmed import (commit=True) goes back to its
     checked preview, file kept, so the user presses "Import now" again a little later
     (import_job_confirm tells them)."""
+    from django.utils import timezone
+
     from .imports.services import import_job_fail, import_job_unsent
+    from .models import ImportJob
+
+    def sent() -> None:
+        ImportJob.objects.filter(pk=job_id).update(sent_at=timezone.now())
 
     def failed() -> None:
         if commit:
@@ -57,7 +66,25 @@ def enqueue_import_job(job_id: int, *, commit: bool) -> Sending:
         else:
             import_job_fail(job_id=job_id, message=str(BROKER_DOWN_UPLOAD))
 
-    return enqueue(run_import_job, args=[job_id, commit], on_failed=failed)
+    return enqueue(run_import_job, args=[job_id, commit], on_sent=sent, on_failed=failed)
+
+
+@shared_task(name="organizations.tasks.expire_imports", time_limit=300, soft_time_limit=270)
+def expire_imports() -> int:
+    """Hourly (settings.CELERY_BEAT_SCHEDULE["expire-imports"]): previews never
+    confirmed and abandoned jobs lose their files (personal data)."""
+    from .imports.services import import_jobs_expire
+
+    return import_jobs_expire()
+
+
+@shared_task(name="organizations.tasks.resend_imports", time_limit=60, soft_time_limit=50)
+def resend_imports() -> int:
+    """Every minute (settings.CELERY_BEAT_SCHEDULE["resend-imports"]): send again the
+    import steps whose message was lost and those whose worker died."""
+    from .imports.services import resend_imports as resend
+
+    return resend()
 
 
 BROKER_DOWN_UPLOAD = _lazy(

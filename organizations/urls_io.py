@@ -12,5 +12,6 @@ urlpatterns = [
     path("template/<slug:kind>.xlsx", views_io.import_template, name="template"),
     path("jobs/<int:pk>/", views_io.job_detail, name="job"),
     path("jobs/<int:pk>/confirm/", views_io.job_confirm, name="job_confirm"),
+    path("jobs/<int:pk>/retry/", views_io.job_retry, name="job_retry"),
     path("export/<slug:kind>.<slug:fmt>", views_io.export, name="export"),
 ]

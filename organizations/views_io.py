@@ -21,7 +21,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from portal.accounts.permissions import (
@@ -38,6 +38,7 @@ from .imports import (
     FileRejected,
     import_job_confirm,
     import_job_create,
+    import_job_retry,
     import_job_start,
     may_import,
     may_import_somewhere,
@@ -248,6 +249,20 @@ def job_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     job = _get_job_for_user(request, pk)
     try:
         import_job_confirm(actor=request.user, job=job)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(job)
+
+
+@login_required
+@require_POST
+def job_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """The owner's "Try again" on an import that looks stuck (its worker died or its
+    message was lost): sent again at once."""
+    job = _get_job_for_user(request, pk)
+    try:
+        if import_job_retry(actor=request.user, job=job):
+            messages.success(request, gettext("The import was sent again."))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect(job)

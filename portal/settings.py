@@ -247,6 +247,9 @@ CELERY_BROKER_CONNECTION_RETRY = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TIMEZONE = TIME_ZONE
+# Beat schedules only while it holds a lock in Redis (portal/core/beat.py): a second
+# beat started by mistake stands by instead of sending every periodic task twice.
+CELERY_BEAT_SCHEDULER = "portal.core.beat:LockedScheduler"
 # Periodic tasks, run by `celery -A portal beat` (docker-compose service `beat`,
 # scripts/run-production.sh). Empty until an app has a periodic task; each entry is
 # {"name": {"task": "app.tasks.fn", "schedule": crontab(...)}}.
@@ -264,6 +267,17 @@ CELERY_BEAT_SCHEDULE["daily-reminders"] = {
 CELERY_BEAT_SCHEDULE["resend-reports"] = {
     "task": "reports.tasks.resend_reports",
     "schedule": 15.0,
+}
+# Import steps whose message was lost or whose worker died are sent again every
+# minute; previews never confirmed and abandoned jobs lose their files hourly
+# (organizations/tasks.py).
+CELERY_BEAT_SCHEDULE["resend-imports"] = {
+    "task": "organizations.tasks.resend_imports",
+    "schedule": 60.0,
+}
+CELERY_BEAT_SCHEDULE["expire-imports"] = {
+    "task": "organizations.tasks.expire_imports",
+    "schedule": _crontab(minute=20),
 }
 # Notification e-mail copies that never reached the broker (Redis was down) or were
 # lost with it are queued again every minute (portal/notifications/tasks.py).

@@ -12,7 +12,6 @@ import datetime as dt
 import logging
 import os
 import socket
-import threading
 import time
 from typing import Any
 
@@ -24,6 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from portal.accounts.permissions import can_view_personal_data
+from portal.core.heartbeat import Heartbeat
 from portal.core.queue import send_now
 
 from . import registry
@@ -198,38 +198,6 @@ def _finish(request_id: int, attempt: int, *, status: str, **fields: Any) -> boo
     )
 
 
-class _Heartbeat:
-    """Touches the request's heartbeat_at every HEARTBEAT_SECONDS while a render runs
-    (in a thread with its own database connection, closed when it stops)."""
-
-    def __init__(self, request_id: int, attempt: int) -> None:
-        self.request_id, self.attempt = request_id, attempt
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True, name="report-heartbeat")
-
-    def __enter__(self) -> _Heartbeat:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-
-    def _run(self) -> None:
-        from django.db import connection
-
-        try:
-            while not self._stop.wait(HEARTBEAT_SECONDS):
-                try:
-                    ReportRequest.objects.filter(
-                        pk=self.request_id, attempts=self.attempt, status=ReportStatus.RENDERING
-                    ).update(heartbeat_at=timezone.now())
-                except (DatabaseError, InterfaceError):
-                    logger.warning("report %s: heartbeat not recorded", self.request_id)
-        finally:
-            connection.close()
-
-
 def _with_fresh_connection(action: Any) -> Any:
     """Run a database write; when the connection is broken (the database restarted or
     dropped it), close it and run the write once more on a new one."""
@@ -325,7 +293,10 @@ def report_render(*, request_id: int) -> None:
     started = time.monotonic()
     name = ""
     try:
-        with _Heartbeat(request_id, attempt):
+        beating = ReportRequest.objects.filter(
+            pk=request_id, attempts=attempt, status=ReportStatus.RENDERING
+        )
+        with Heartbeat(beating, HEARTBEAT_SECONDS):
             kind = registry.get(request.kind)
             rendered = render_html(kind, request.params, request.language, request.organization)
             last = _last_done(request.kind, request.params_key, request.language)

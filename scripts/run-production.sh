@@ -5,7 +5,13 @@
 #   scripts/run-production.sh          start everything; Ctrl-C (or SIGTERM) stops it all
 #   scripts/run-production.sh --check  start everything, prove each process works
 #                                      (healthz 200, a task round trip through Redis,
-#                                      beat ticking), stop everything; exit 0 or 1
+#                                      beat ticking, a killed worker restarted while
+#                                      the portal keeps answering), stop everything;
+#                                      exit 0 or 1
+#
+# The script supervises what it started: a process that exits (crash, OOM, kill) is
+# logged with the end of its log and started again after a back-off (1 s, doubling up
+# to 60 s; back to 1 s once it has run for a minute); the others keep running.
 #
 # Environment, with defaults:
 #   DATABASE_URL        postgres://postgres@127.0.0.1:5432/portal_prod (created if missing)
@@ -25,7 +31,7 @@ mode=run
 case "${1:-}" in
   "") ;;
   --check) mode=check ;;
-  -h | --help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h | --help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "usage: $0 [--check]" >&2; exit 2 ;;
 esac
 
@@ -100,12 +106,18 @@ if ls "$PROD_DIR"/*.pid >/dev/null 2>&1; then
 fi
 
 started=0
+SUPERVISOR=""
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM HUP
   # Stopping must not be cut short: by a failing command, or by a closed stdout.
   trap '' PIPE
   set +e
+  if [ -n "$SUPERVISOR" ]; then
+    # First the supervisor, so that it does not restart what is being stopped.
+    kill -TERM "$SUPERVISOR" 2>/dev/null
+    wait "$SUPERVISOR" 2>/dev/null
+  fi
   if [ $started -eq 1 ]; then
     log "stopping gunicorn, the Celery worker and beat"
     stop_groups
@@ -193,21 +205,68 @@ start() {
 }
 
 beat_log_offset=$(stat -c %s "$PROD_DIR/beat.log" 2>/dev/null || echo 0)
+start_web() { start web "$BIN/gunicorn" -c portal/gunicorn.conf.py --bind "127.0.0.1:$PORT"; }
+start_worker() {
+  start worker "$BIN/celery" -A portal worker --loglevel INFO \
+    --concurrency "$CELERY_CONCURRENCY" "${worker_args[@]}"
+}
+start_beat() {
+  start beat "$BIN/celery" -A portal beat --loglevel INFO \
+    --schedule "$PROD_DIR/celerybeat-schedule"
+}
 started=1
-start web "$BIN/gunicorn" -c portal/gunicorn.conf.py --bind "127.0.0.1:$PORT"
-start worker "$BIN/celery" -A portal worker --loglevel INFO \
-  --concurrency "$CELERY_CONCURRENCY" "${worker_args[@]}"
-start beat "$BIN/celery" -A portal beat --loglevel INFO \
-  --schedule "$PROD_DIR/celerybeat-schedule"
+start_web
+start_worker
+start_beat
+
+# Alive = the leader runs and is not a zombie waiting to be reaped.
+leader_alive() {
+  local state
+  state=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+  [[ "$state" != Z* ]]
+}
 
 all_alive() {
   local name
   for name in "${NAMES[@]}"; do
-    if ! kill -0 "$(cat "$PROD_DIR/$name.pid")" 2>/dev/null; then
+    if ! leader_alive "$(cat "$PROD_DIR/$name.pid")"; then
       log "$name exited; the end of its log:"
       tail -n 20 "$PROD_DIR/$name.log" >&2
       return 1
     fi
+  done
+}
+
+# The supervisor (a background subshell; cleanup stops it first): every second, each
+# process whose leader is gone is logged, what is left of its group is killed (orphaned
+# pool or gunicorn workers holding the port), and it is started again after its
+# back-off. The others are not touched.
+supervise() {
+  trap 'exit 0' TERM
+  declare -A delay=([web]=1 [worker]=1 [beat]=1) since=() due=()
+  local name pid now
+  for name in "${NAMES[@]}"; do since[$name]=$SECONDS; done
+  while true; do
+    sleep 1
+    for name in "${NAMES[@]}"; do
+      pid=$(cat "$PROD_DIR/$name.pid" 2>/dev/null) || continue
+      if [ -n "${due[$name]:-}" ]; then
+        if [ $SECONDS -ge "${due[$name]}" ]; then
+          unset "due[$name]"
+          "start_$name"
+          since[$name]=$SECONDS
+          log "$name restarted"
+        fi
+        continue
+      fi
+      leader_alive "$pid" && continue
+      if [ $((SECONDS - since[$name])) -ge 60 ]; then delay[$name]=1; fi
+      log "$name (pid $pid) exited; restarting in ${delay[$name]} s. The end of its log:"
+      tail -n 20 "$PROD_DIR/$name.log" >&2
+      kill -KILL -- "-$pid" 2>/dev/null || true
+      due[$name]=$((SECONDS + delay[$name]))
+      delay[$name]=$((delay[$name] * 2 > 60 ? 60 : delay[$name] * 2))
+    done
   done
 }
 
@@ -218,18 +277,21 @@ if ! "$BIN/python" scripts/healthcheck.py "$healthz_url" --wait 60; then
 fi
 log "healthz 200 at $healthz_url"
 
+supervise &
+SUPERVISOR=$!
+
 if [ $mode = run ]; then
   log "the portal runs at http://127.0.0.1:$PORT/ (DEBUG=0); Ctrl-C stops everything"
-  set +e
-  wait -n
-  set -e
-  all_alive || true
-  die "a process exited; stopping the others"
+  log "a process that exits is restarted (see $PROD_DIR/<name>.log)"
+  while true; do
+    wait "$SUPERVISOR" && break
+  done
+  die "the supervisor stopped"
 fi
 
 # --- check mode ---------------------------------------------------------------------
-log "check: a task round trip through Redis to the worker"
-CHECK_ID=$check_id "$BIN/python" - <<'PY' || die "the worker did not answer the ping task"
+ping_worker() {
+  CHECK_ID=$check_id "$BIN/python" - <<'PY'
 import os
 import sys
 import time
@@ -250,16 +312,21 @@ deadline = time.monotonic() + 60
 while (answer := cache.get(key)) is None and time.monotonic() < deadline:
     time.sleep(0.3)
 cache.delete(key)
-# kombu keeps each queue's bindings in Redis; drop those of the check's one-off queue.
-import redis
+# kombu keeps each queue's bindings in Redis; drop those of the check's one-off queue
+# after its last use (a send to a queue without bindings would be lost).
+if os.environ.get("LAST_PING"):
+    import redis
 
-redis.Redis.from_url(os.environ["REDIS_URL"]).delete(
-    f"_kombu.binding.{check_id}", f"_kombu.binding_permanent.{check_id}"
-)
+    redis.Redis.from_url(os.environ["REDIS_URL"]).delete(
+        f"_kombu.binding.{check_id}", f"_kombu.binding_permanent.{check_id}"
+    )
 if answer is None or not answer.startswith(f"pong {check_id}@"):
     sys.exit(f"no answer from worker {check_id} within 60 s (got {answer!r})")
 print(f"[run-production] worker answered: {answer}")
 PY
+}
+log "check: a task round trip through Redis to the worker"
+ping_worker || die "the worker did not answer the ping task"
 
 log "check: beat is running"
 beat_started() { tail -c "+$((beat_log_offset + 1))" "$PROD_DIR/beat.log" | grep -q "beat: Starting"; }
@@ -269,5 +336,25 @@ for _ in $(seq 1 60); do
 done
 beat_started || die "beat did not start (see $PROD_DIR/beat.log)"
 
+all_alive || die "a process died during the check"
+
+log "check: a killed worker is restarted while the portal keeps answering"
+old_worker=$(cat "$PROD_DIR/worker.pid")
+killed_at=$SECONDS
+kill -KILL -- "-$old_worker"
+restarted=0
+for _ in $(seq 1 60); do
+  "$BIN/python" scripts/healthcheck.py "$healthz_url" >/dev/null 2>&1 ||
+    die "the portal stopped answering while the worker was down"
+  new_worker=$(cat "$PROD_DIR/worker.pid")
+  if [ "$new_worker" != "$old_worker" ] && leader_alive "$new_worker"; then
+    restarted=1
+    break
+  fi
+  sleep 0.5
+done
+[ $restarted -eq 1 ] || die "the worker was not restarted within 30 s"
+log "worker restarted after $((SECONDS - killed_at)) s (pid $new_worker)"
+LAST_PING=1 ping_worker || die "the restarted worker did not answer the ping task"
 all_alive || die "a process died during the check"
 log "check passed"

@@ -16,6 +16,8 @@ from django.utils import timezone, translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from portal.core.heartbeat import Heartbeat
+
 from ..models import (
     ImportJob,
     Organization,
@@ -45,6 +47,80 @@ IMPORTERS: dict[str, type[Importer]] = {
 # --- services behind the pages and the task ------------------------------------------------
 
 
+# A step sent to the broker that has not started after this long lost its message (a
+# Redis restart without persistence); a running step without a heartbeat for this long
+# lost its worker. Either is sent again, up to MAX_ATTEMPTS starts, then the job fails
+# with a message and its file (personal data) is deleted.
+STALE_SENT = dt.timedelta(minutes=2)
+STALE_HEARTBEAT = dt.timedelta(seconds=60)
+HEARTBEAT_SECONDS = 10
+MAX_ATTEMPTS = 3
+
+
+def stuck_since(job: ImportJob, now: dt.datetime | None = None) -> dt.datetime | None:
+    """When a running job was last heard of, if that is too long ago; None when it is
+    fine (or not running)."""
+    now = now or timezone.now()
+    if job.status in (ImportJob.Status.CHECKING, ImportJob.Status.IMPORTING) and (
+        job.heartbeat_at is not None and (job.sent_at is None or job.heartbeat_at >= job.sent_at)
+    ):
+        return job.heartbeat_at if job.heartbeat_at < now - STALE_HEARTBEAT else None
+    if job.status in (ImportJob.Status.UPLOADED, ImportJob.Status.IMPORTING) and job.sent_at:
+        return job.sent_at if job.sent_at < now - STALE_SENT else None
+    return None
+
+
+def _run_again(job: ImportJob) -> bool:
+    """Send a stuck job's step again (a check goes back to "uploaded" first), or fail it
+    when it has started MAX_ATTEMPTS times. True when sent."""
+    from ..tasks import enqueue_import_job
+
+    if job.attempts >= MAX_ATTEMPTS:
+        import_job_fail(
+            job_id=job.pk,
+            message=_(
+                "The import was interrupted %(n)s times and has stopped; nothing was "
+                "saved. Please upload the file again."
+            )
+            % {"n": job.attempts},
+        )
+        return False
+    if job.status == ImportJob.Status.CHECKING:
+        try:
+            job.transition(ImportJob.Status.UPLOADED)
+        except ValidationError:
+            return False  # it moved on meanwhile
+    ImportJob.objects.filter(pk=job.pk).update(sent_at=None, heartbeat_at=None)
+    return bool(enqueue_import_job(job.pk, commit=job.status == ImportJob.Status.IMPORTING).sent)
+
+
+def resend_imports(*, now: dt.datetime | None = None) -> int:
+    """Send again the steps whose message was lost or whose worker died (stuck_since).
+    Returns how many were sent. Periodic (beat, every minute). Queries: one SELECT of
+    the running jobs, then a few per stuck job."""
+    now = now or timezone.now()
+    sent = 0
+    running = ImportJob.objects.filter(status__in=ImportJob.RUNNING).exclude(
+        sent_at__isnull=True, heartbeat_at__isnull=True
+    )
+    for job in running.order_by("pk")[:100]:
+        if stuck_since(job, now) is not None:
+            with translation.override(job.language or settings.LANGUAGE_CODE):
+                sent += _run_again(job)
+    return sent
+
+
+def import_job_retry(*, actor: Any, job: ImportJob) -> bool:
+    """The owner's "Try again" on a job that looks stuck: the same as resend_imports
+    does for it, at once. False when the job is not stuck (a double click)."""
+    if job.user_id != actor.pk:
+        raise ValidationError(_("This import belongs to someone else."))
+    job.refresh_from_db()
+    if stuck_since(job) is None:
+        return False
+    return _run_again(job)
+
+
 def background_threshold() -> int:
     """Files with more rows than this are checked and imported by a background task."""
     return int(getattr(settings, "IMPORT_BACKGROUND_ROWS", 2000))
@@ -52,8 +128,8 @@ def background_threshold() -> int:
 
 def import_jobs_expire() -> int:
     """Previews never confirmed within IMPORT_KEEP_HOURS (default 24) expire and their
-    files, which hold personal data, are deleted. Run on every upload (an indexed
-    query, usually finding nothing), so no schedule is needed. Returns the count."""
+    files, which hold personal data, are deleted; so are those of jobs abandoned before
+    they started. Run on every upload and hourly (beat). Returns the count."""
     hours = int(getattr(settings, "IMPORT_KEEP_HOURS", 24))
     cutoff = timezone.now() - dt.timedelta(hours=hours)
     expired = 0
@@ -63,6 +139,17 @@ def import_jobs_expire() -> int:
         except ValidationError:
             continue  # confirmed meanwhile
         default_storage.delete(job.stored_name)
+        expired += 1
+    # Jobs never heard of since (their process died before the step was sent or run):
+    # failed, so that their files go too.
+    abandoned = ImportJob.objects.filter(
+        status__in=ImportJob.RUNNING,
+        created_at__lt=cutoff,
+        sent_at__isnull=True,
+        heartbeat_at__isnull=True,
+    ).values_list("pk", flat=True)
+    for pk in list(abandoned):
+        import_job_fail(job_id=pk, message=_("The import was abandoned; nothing was saved."))
         expired += 1
     return expired
 
@@ -92,7 +179,11 @@ def import_job_create(
     import_jobs_expire()
     fmt = check_upload(uploaded, uploaded.size)
     rows = count_rows(uploaded, fmt)
-    stored = default_storage.save(f"imports/{uuid.uuid4().hex}", uploaded)
+    try:
+        stored = default_storage.save(f"imports/{uuid.uuid4().hex}", uploaded)
+    except OSError as exc:
+        logger.exception("import upload could not be stored")
+        raise FileRejected(_("The file could not be stored; please try again later.")) from exc
     job = ImportJob(
         user=actor,
         kind=kind,
@@ -144,7 +235,9 @@ def import_job_confirm(*, actor: Any, job: ImportJob) -> None:
         raise ValidationError(_("This import belongs to someone else."))
     # The bar starts again from nothing (the check that came before ended at 100 %).
     job.progress = 0
-    job.transition(ImportJob.Status.IMPORTING, save_fields=["progress"])
+    # Heard of now: the check's old heartbeat must not make the import look stuck.
+    job.heartbeat_at = timezone.now()
+    job.transition(ImportJob.Status.IMPORTING, save_fields=["progress", "heartbeat_at"])
     if import_job_start(job=job) is False:
         job.status = ImportJob.Status.CHECKED
         raise ValidationError(str(BROKER_DOWN_CONFIRM))
@@ -166,7 +259,14 @@ def import_job_run(*, job: ImportJob, commit: bool) -> ImportJob:
         if not transaction.get_connection().in_atomic_block:
             ImportJob.objects.filter(pk=job.pk).update(progress=percent)
 
-    with translation.override(job.language or settings.LANGUAGE_CODE):
+    job.attempts += 1
+    job.heartbeat_at = timezone.now()
+    ImportJob.objects.filter(pk=job.pk).update(attempts=job.attempts, heartbeat_at=job.heartbeat_at)
+    beating = ImportJob.objects.filter(pk=job.pk, status=expected)
+    with (
+        translation.override(job.language or settings.LANGUAGE_CODE),
+        Heartbeat(beating, HEARTBEAT_SECONDS),
+    ):
         importer = IMPORTERS[job.kind](
             actor=job.user, default_organization=job.organization, file_name=job.file_name
         )

@@ -4,6 +4,7 @@ editability."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 from typing import IO, Any
@@ -100,9 +101,17 @@ def attachment_add(
                 written.append(attachment.thumbnail.name)
         attachment.full_clean(exclude=["uploaded_by"])  # None for system imports
         attachment.save()
-    except Exception:
+    except Exception as exc:
         for stored in written:
-            attachment.file.storage.delete(stored)
+            with contextlib.suppress(OSError):
+                attachment.file.storage.delete(stored)
+        if isinstance(exc, OSError):
+            # A full, read-only or unmounted disk: the form comes back with a message
+            # instead of a 500, and nothing is half-written.
+            logger.exception("attachment could not be stored")
+            raise ValidationError(
+                _("The file could not be stored; please try again later.")
+            ) from exc
         raise
     return attachment
 

@@ -125,7 +125,11 @@ def test_run_production_check_starts_every_process_proves_it_works_and_stops_all
     assert f"[run-production] created database {database}" in output
     assert "[run-production] check passed" in output
     assert re.search(r"worker answered: pong portal-check-\S+@", output), output
+    # Supervision: the killed worker was started again while gunicorn kept answering.
+    restarted = re.search(r"worker restarted after (\d+) s", output)
+    assert restarted, output
+    print(f"killed worker restarted after {restarted.group(1)} s")
     started = {int(pid) for pid in re.findall(r"started \(pid (\d+)", output)}
-    assert len(started) == 3, output  # web, worker, beat
+    assert len(started) == 4, output  # web, worker, beat, and the restarted worker
     assert _processes_in_groups(started) == [], "processes left behind"
     assert not list((tmp_path / "prod").glob("*.pid"))

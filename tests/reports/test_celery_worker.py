@@ -237,6 +237,52 @@ def test_redis_down_gives_a_clear_message_then_the_report_is_sent_when_it_return
         stack.stop_worker(worker)
 
 
+def test_storage_failure_shows_failed_retrying_within_seconds_then_done_when_back(
+    stack: Stack, instructor: dict[str, Any]
+) -> None:
+    """The media disk cannot be written (its reports folder is a file, so even root
+    cannot create the month's folder): the request says "failed, retrying" with the
+    reason within 10 s, and is done by the automatic retry once the disk is back."""
+    folder = stack.base / "media" / "reports"
+    moved = folder.with_name("reports-moved")
+    if folder.exists():
+        folder.rename(moved)
+    folder.write_text("not a folder")
+    worker = stack.start_worker()
+    try:
+        # A kind no other test of the module asks for: no earlier file to reuse.
+        asked = stack.driver(
+            "ask",
+            instructor["username"],
+            "instructor-dossier",
+            f"instructor={instructor['user_id']}",
+        )
+        started = time.monotonic()
+        while True:
+            state = stack.show(asked["request_id"])
+            if state["status"] == "queued" and state["error"]:
+                break
+            assert state["status"] != "done", state
+            assert time.monotonic() - started < 10, (state, stack.logs())
+            time.sleep(0.2)
+        failed_after = time.monotonic() - started
+        folder.unlink()  # the disk is back
+        if moved.exists():
+            moved.rename(folder)
+        state = stack.wait_for(asked["request_id"], {"done", "failed"}, timeout=90)
+        assert state["status"] == "done" and state["attempts"] >= 2, (state, stack.logs())
+        print(
+            f"storage fault: 'failed, retrying' after {failed_after:.1f} s, "
+            f"done {time.monotonic() - started:.1f} s after the request"
+        )
+    finally:
+        if folder.is_file():
+            folder.unlink()
+        if moved.exists():
+            moved.rename(folder)
+        stack.stop_worker(worker)
+
+
 def test_real_worker_recomputes_the_requirement_roll_up_after_a_write(stack: Stack) -> None:
     """A funding receipt saved on the web side marks its organization's roll-up row; the
     refresh task goes through Redis to the worker, which recomputes the row: funding
