@@ -145,6 +145,10 @@ def _test_settings(settings: Any) -> None:
     settings.LANGUAGE_CODE = "en"
     translation.activate("en")
     settings.AXES_ENABLED = False
+    # A test that broke the cache must not leave the next one skipping it.
+    from portal.core import cache as safe_cache
+
+    safe_cache.reset()
     # Hermetic: a DEMO_PASSWORD in the caller's environment must not change what
     # seed_demo sets (tests log in with DEFAULT_DEMO_PASSWORD).
     settings.DEMO_PASSWORD = ""
