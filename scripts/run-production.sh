@@ -196,7 +196,8 @@ beat_log_offset=$(stat -c %s "$PROD_DIR/beat.log" 2>/dev/null || echo 0)
 started=1
 start web "$BIN/gunicorn" -c portal/gunicorn.conf.py --bind "127.0.0.1:$PORT"
 start worker "$BIN/celery" -A portal worker --loglevel INFO \
-  --concurrency "$CELERY_CONCURRENCY" "${worker_args[@]}"
+  --concurrency "$CELERY_CONCURRENCY" \
+  --max-memory-per-child "${CELERY_WORKER_MAX_MEMORY_PER_CHILD:-400000}" "${worker_args[@]}"
 start beat "$BIN/celery" -A portal beat --loglevel INFO \
   --schedule "$PROD_DIR/celerybeat-schedule"
 
