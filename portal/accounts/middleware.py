@@ -54,7 +54,8 @@ class SessionSecurityMiddleware:
             logout(request)
             messages.info(request, _("You were logged out after a period without activity."))
             response = redirect_to_login(request.get_full_path())
-            if getattr(request, "htmx", False):
+            # (django-htmx's request.htmx is set by a later middleware.)
+            if request.headers.get("HX-Request") == "true":
                 response = HttpResponse(status=204)
                 response["HX-Redirect"] = reverse(settings.LOGIN_URL)
             return response
@@ -63,7 +64,7 @@ class SessionSecurityMiddleware:
         if getattr(user, "must_change_password", False) and not _exempt_from_password_change(
             request.path
         ):
-            if request.method == "GET" and not getattr(request, "htmx", False):
+            if request.method == "GET" and request.headers.get("HX-Request") != "true":
                 messages.info(request, _("Choose your own password before you continue."))
             return redirect("accounts:password_change")
         return self.get_response(request)

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 PRODUCTION_ENV = {
     "DEBUG": "0",
-    "SECRET_KEY": "k" * 60,
+    "SECRET_KEY": "test-only-Zq8vN3xL5tR7wY1uP4sK6mH9jD2fG0bC-check-deploy-key",
     "ALLOWED_HOSTS": "portal.example",
     "REDIS_URL": "",
     "DATABASE_URL": "sqlite:////tmp/unused.sqlite3",
