@@ -31,6 +31,11 @@ max_requests = 1000
 max_requests_jitter = 100
 # The heartbeat file lives in memory: a container's overlay filesystem can stall it.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
+# The proxies whose X-Forwarded-For / X-Forwarded-Proto gunicorn believes: the same
+# variable portal/settings.py reads (TRUSTED_PROXIES) for the client address that login
+# throttling and the suggestion box's limits key on. docker-compose.yml sets it to the
+# compose network; addresses or CIDR networks, comma-separated.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")

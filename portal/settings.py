@@ -61,9 +61,10 @@ if not DEBUG and (SECRET_KEY == _DEV_SECRET or len(SECRET_KEY) < 50):
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
-# Proxies whose X-Forwarded-For is believed (the variable gunicorn reads too): login
-# throttling and the public suggestion box's rate limits key on the client address
-# (portal/core/net.py).
+# Proxies whose X-Forwarded-For is believed (the variable gunicorn reads too, in
+# portal/gunicorn.conf.py): login throttling and the public suggestion box's rate limits
+# key on the client address (portal/core/net.py). Addresses or CIDR networks;
+# docker-compose.yml passes its own network (else every client is the gateway).
 TRUSTED_PROXIES = env_list("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 INSTALLED_APPS = [
@@ -100,6 +101,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # TRACE, TRACK, CONNECT and OPTIONS answered 405; the Permissions-Policy header.
+    "portal.core.middleware.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -108,6 +111,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle timeout, and the forced password change after a manager set the password.
+    "portal.accounts.middleware.SessionSecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -157,16 +162,32 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
 AUTHENTICATION_BACKENDS = [
+    # Credential spraying: one username failing from many addresses (accounts/throttle.py).
+    "portal.accounts.throttle.UsernameThrottleBackend",
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 
+# Checked whenever a password is set or changed through a form (existing passwords,
+# the demo's and the tests', are not re-checked: nobody is locked out by the policy).
+PASSWORD_MIN_LENGTH = env_int("PASSWORD_MIN_LENGTH", 12)
+PASSWORD_HISTORY = env_int("PASSWORD_HISTORY", 5)
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("username", "full_name", "email", "phone")},
+    },
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Not built from the username, the name or the phone number (accounts/validators.py).
+    {"NAME": "portal.accounts.validators.PersonalDataValidator"},
+    # Not one of the last PASSWORD_HISTORY passwords.
+    {"NAME": "portal.accounts.validators.PasswordHistoryValidator"},
 ]
 
 LOGIN_URL = "accounts:login"
@@ -183,6 +204,13 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 # The client address as the public box sees it: X-Forwarded-For only from TRUSTED_PROXIES.
 AXES_CLIENT_IP_CALLABLE = "portal.core.net.client_address"
+# Credential spraying (one password tried on many usernames, or one username from many
+# addresses, each below the pair limit above): failures per username counted across
+# addresses over a long window; past the limit that username is refused for a SHORT
+# while after each failure, so a stranger cannot keep its owner out for long.
+LOGIN_USERNAME_FAILURE_LIMIT = env_int("LOGIN_USERNAME_FAILURE_LIMIT", 20)
+LOGIN_USERNAME_WINDOW_HOURS = env_int("LOGIN_USERNAME_WINDOW_HOURS", 24)
+LOGIN_USERNAME_LOCK_MINUTES = env_int("LOGIN_USERNAME_LOCK_MINUTES", 5)
 
 # django-guardian: anonymous users never get object permissions.
 ANONYMOUS_USER_NAME = None
@@ -215,6 +243,13 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# Spreadsheet imports (organizations/imports/reading.py): limits on an .xlsx archive,
+# checked before any XML is parsed; past IMPORT_REQUEST_MAX_XML_MB a workbook is
+# parsed only by the worker. See docs/operations.md.
+IMPORT_XLSX_MAX_PART_MB = env_int("IMPORT_XLSX_MAX_PART_MB", 64)
+IMPORT_XLSX_MAX_TOTAL_MB = env_int("IMPORT_XLSX_MAX_TOTAL_MB", 128)
+IMPORT_XLSX_MAX_RATIO = env_int("IMPORT_XLSX_MAX_RATIO", 100)
+IMPORT_REQUEST_MAX_XML_MB = env_int("IMPORT_REQUEST_MAX_XML_MB", 16)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
@@ -231,7 +266,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 30
 CELERY_WORKER_MAX_TASKS_PER_CHILD = 50
-CELERY_WORKER_MAX_MEMORY_PER_CHILD = 400_000  # KiB
+# A worker child past this resident size (KiB) is replaced after its task: one large
+# import or report cannot keep the memory. docker-compose.yml also caps the container.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", 400_000)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Above the task time limit, so a long render is not redelivered while it runs.
     "visibility_timeout": CELERY_TASK_TIME_LIMIT * 2,
@@ -310,12 +347,17 @@ CELERY_BEAT_SCHEDULE["expire-reports"] = {
 # worker-kill test can kill a worker mid-render. 0 (off) unless set.
 REPORTS_TEST_RENDER_DELAY = env_int("REPORTS_TEST_RENDER_DELAY", 0)
 
+# The cache holds rate limits (the suggestion box, the per-username login limit): it
+# must be shared by every web process. Redis when there is one; without Redis in
+# production the database (table portal_cache, created by the core app's migration);
+# local memory only for development and tests (one process).
 # Short timeouts: a page that finds Redis unreachable computes without the cache
 # (portal/core/cache.py) after at most a fraction of a second, never a 500.
 CACHE_SOCKET_TIMEOUT = 0.5
-CACHES = {
-    "default": (
-        {
+CACHE_TABLE = "portal_cache"
+if REDIS_URL:
+    CACHES = {
+        "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {
@@ -323,10 +365,16 @@ CACHES = {
                 "socket_timeout": CACHE_SOCKET_TIMEOUT,
             },
         }
-        if REDIS_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
-}
+    }
+elif not DEBUG:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": CACHE_TABLE,
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
@@ -361,7 +409,20 @@ CONTENT_SECURITY_POLICY = {
 }
 
 SESSION_COOKIE_HTTPONLY = True
+# Absolute lifetime of a login, and the idle timeout (accounts/middleware.py): a
+# session unused for SESSION_IDLE_MINUTES ends.
 SESSION_COOKIE_AGE = 60 * 60 * 12
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
+# The last-activity time in the session is rewritten at most this often (one write a
+# minute, not one per request).
+SESSION_IDLE_TOUCH_SECONDS = env_int("SESSION_IDLE_TOUCH_SECONDS", 60)
+# JavaScript never reads the CSRF cookie: htmx sends the token from hx-headers on <body>.
+CSRF_COOKIE_HTTPONLY = True
+# Browser features the portal never uses, refused for every page.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), interest-cohort=()"
+)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -373,6 +434,10 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # __Host- cookies: sent only over https, to this host, for the whole site; no
+    # subdomain can set or shadow them.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 LOGGING = {

@@ -208,7 +208,8 @@ beat_log_offset=$(stat -c %s "$PROD_DIR/beat.log" 2>/dev/null || echo 0)
 start_web() { start web "$BIN/gunicorn" -c portal/gunicorn.conf.py --bind "127.0.0.1:$PORT"; }
 start_worker() {
   start worker "$BIN/celery" -A portal worker --loglevel INFO \
-    --concurrency "$CELERY_CONCURRENCY" "${worker_args[@]}"
+    --concurrency "$CELERY_CONCURRENCY" \
+    --max-memory-per-child "${CELERY_WORKER_MAX_MEMORY_PER_CHILD:-400000}" "${worker_args[@]}"
 }
 start_beat() {
   start beat "$BIN/celery" -A portal beat --loglevel INFO \

@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.core.text import strip_control_characters
+
 from ..resources import (
     Column,
     normalize_key,
@@ -109,7 +111,7 @@ def is_blank(value: Any) -> bool:
 
 def clean_text(value: Any) -> str:
     """A cell as text: numbers without a trailing .0, white space (including the
-    ideographic space) trimmed and collapsed, and the quote our exports put in front
+    ideographic space) trimmed and collapsed, control characters dropped, and the quote our exports put in front
     of = + - @ removed again."""
     if value is None:
         return ""
@@ -119,7 +121,7 @@ def clean_text(value: Any) -> str:
         value = int(value)
     if isinstance(value, dt.datetime):
         value = value.date()
-    text = " ".join(str(value).split())
+    text = " ".join(strip_control_characters(str(value)).split())
     if _NEUTRALIZED.match(text):
         text = text[1:]
     return text

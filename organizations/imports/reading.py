@@ -13,6 +13,8 @@ from typing import IO, Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from portal.core.text import strip_control_characters
+
 from ..resources import (
     normalize_key,
 )
@@ -50,6 +52,92 @@ def sniff_format(head: bytes) -> str:
     return "csv"
 
 
+# --- .xlsx archives: limits checked before any XML is parsed ------------------------------
+#
+# An .xlsx is a zip of XML parts. A small upload can expand enormously (a 415 KB file
+# whose shared strings part expands to 400 MiB took a web process from 295 MB to 1.4 GB
+# inside openpyxl), so every member's declared AND actual uncompressed size and its
+# compression ratio are checked first, by streaming it through zlib without keeping
+# it. Limits (settings, documented in docs/operations.md): IMPORT_XLSX_MAX_PART_MB,
+# IMPORT_XLSX_MAX_TOTAL_MB, IMPORT_XLSX_MAX_RATIO.
+
+RATIO_FREE_BYTES = 1024 * 1024  # small parts (styles, an empty sheet) compress very well
+
+
+def xlsx_limits() -> tuple[int, int, int]:
+    mib = 1024 * 1024
+    return (
+        int(getattr(settings, "IMPORT_XLSX_MAX_PART_MB", 64)) * mib,
+        int(getattr(settings, "IMPORT_XLSX_MAX_TOTAL_MB", 128)) * mib,
+        int(getattr(settings, "IMPORT_XLSX_MAX_RATIO", 100)),
+    )
+
+
+def _too_large() -> FileRejected:
+    part, total, ratio = xlsx_limits()
+    return FileRejected(
+        _(
+            "This .xlsx file expands to more than the portal accepts (%(part)d MB per part, "
+            "%(total)d MB in all, at most %(ratio)d times its compressed size). Split it "
+            "into smaller files, or save it again from Excel or WPS."
+        )
+        % {"part": part // (1024 * 1024), "total": total // (1024 * 1024), "ratio": ratio}
+    )
+
+
+def check_xlsx_archive(fileobj: IO[bytes]) -> int:
+    """Refuse an archive whose parts expand past the limits; return the total
+    uncompressed size. Declared sizes are checked first (no decompression), then each
+    part is decompressed in chunks and counted, stopping as soon as it passes its
+    declared size or a limit: a forged header does not help. Raises FileRejected."""
+    part_limit, total_limit, ratio_limit = xlsx_limits()
+    fileobj.seek(0)
+    try:
+        with zipfile.ZipFile(fileobj) as archive:
+            members = archive.infolist()
+            names = {m.filename for m in members}
+            if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+                raise FileRejected(_("This is not an .xlsx or .csv file."))
+            declared = 0
+            for m in members:
+                declared += m.file_size
+                if m.file_size > part_limit or declared > total_limit:
+                    raise _too_large()
+                if m.file_size > RATIO_FREE_BYTES and m.file_size > ratio_limit * max(
+                    m.compress_size, 1
+                ):
+                    raise _too_large()
+            actual = 0
+            for m in members:
+                seen = 0
+                with archive.open(m) as part:
+                    while chunk := part.read(1024 * 1024):
+                        seen += len(chunk)
+                        if seen > m.file_size or seen > part_limit:
+                            raise _too_large()
+                actual += seen
+                if actual > total_limit:
+                    raise _too_large()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError):
+        raise FileRejected(_("This .xlsx file cannot be opened; is it damaged?")) from None
+    finally:
+        fileobj.seek(0)
+    return actual
+
+
+def xlsx_expanded_size(fileobj: IO[bytes]) -> int:
+    """The declared uncompressed size of an archive already checked by
+    check_xlsx_archive (central directory only, nothing decompressed)."""
+    fileobj.seek(0)
+    try:
+        with zipfile.ZipFile(fileobj) as archive:
+            return sum(m.file_size for m in archive.infolist())
+    except zipfile.BadZipFile:
+        return 0
+    finally:
+        fileobj.seek(0)
+
+
 def check_upload(fileobj: IO[bytes], size: int) -> str:
     """Size limit and type by content. Returns the format."""
     limit = settings.UPLOAD_MAX_BYTES
@@ -63,13 +151,9 @@ def check_upload(fileobj: IO[bytes], size: int) -> str:
     fmt = sniff_format(fileobj.read(8192))
     fileobj.seek(0)
     if fmt == "xlsx":
-        try:
-            with zipfile.ZipFile(fileobj) as archive:
-                names = set(archive.namelist())
-        except zipfile.BadZipFile:
-            raise FileRejected(_("This is not an .xlsx or .csv file.")) from None
-        if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+        if not zipfile.is_zipfile(fileobj):
             raise FileRejected(_("This is not an .xlsx or .csv file."))
+        check_xlsx_archive(fileobj)
     else:
         decode_csv(fileobj.read())
     fileobj.seek(0)
@@ -83,6 +167,15 @@ def decode_csv(data: bytes) -> str:
         except UnicodeDecodeError:
             continue
     raise FileRejected(_("The CSV file is neither UTF-8 nor GB18030 (GBK) text."))
+
+
+def _without_control_characters(
+    rows: Iterator[tuple[int, tuple[Any, ...]]],
+) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """Every text cell without control characters, whichever column cleaner reads it
+    (a name starting with \\x01 before "=HYPERLINK(" must not survive to an export)."""
+    for number, cells in rows:
+        yield number, tuple(strip_control_characters(c) if isinstance(c, str) else c for c in cells)
 
 
 @dataclass
@@ -111,12 +204,16 @@ def read_sheet(fileobj: IO[bytes], fmt: str, known: set[str], examples: str) -> 
     if fmt == "xlsx":
         import openpyxl
 
+        # Again here: this runs on the worker too, on the stored file.
+        check_xlsx_archive(fileobj)
         try:
             book = openpyxl.load_workbook(fileobj, read_only=True, data_only=True)
         except Exception:  # openpyxl raises many types for a damaged file
             raise FileRejected(_("This .xlsx file cannot be opened; is it damaged?")) from None
         for sheet in book.worksheets:
-            rows = enumerate(sheet.iter_rows(values_only=True), start=1)
+            rows = _without_control_characters(
+                enumerate(sheet.iter_rows(values_only=True), start=1)
+            )
             found = _find_header(rows, known)
             if found:
                 return Sheet(found[0], found[1], rows, book.close)
@@ -126,7 +223,7 @@ def read_sheet(fileobj: IO[bytes], fmt: str, known: set[str], examples: str) -> 
         first_line = text.split("\n", 1)[0]
         delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        rows = ((reader.line_num, tuple(cells)) for cells in reader)
+        rows = _without_control_characters((reader.line_num, tuple(cells)) for cells in reader)
         found = _find_header(rows, known)
         if found:
             return Sheet(found[0], found[1], rows, lambda: None)
@@ -137,22 +234,34 @@ def read_sheet(fileobj: IO[bytes], fmt: str, known: set[str], examples: str) -> 
 
 
 def count_rows(fileobj: IO[bytes], fmt: str) -> int:
-    """Rough row count, to decide between preview in the request and a background task."""
+    """Rough row count, to decide between preview in the request and a background task.
+    For an .xlsx the worksheets' row elements are counted in the raw XML, streamed:
+    no workbook is loaded (openpyxl would read every shared string first), so this is
+    safe in the request for any archive check_xlsx_archive let through."""
     fileobj.seek(0)
+    count = 0
     if fmt == "xlsx":
-        import openpyxl
-
         try:
-            book = openpyxl.load_workbook(fileobj, read_only=True)
-            sheet = book.worksheets[0]
-            count = sheet.max_row if sheet.max_row else sum(1 for _r in sheet.iter_rows())
-            book.close()
-        except Exception:
+            with zipfile.ZipFile(fileobj) as archive:
+                for m in archive.infolist():
+                    if not (
+                        m.filename.startswith("xl/worksheets/") and m.filename.endswith(".xml")
+                    ):
+                        continue
+                    tail = b""
+                    with archive.open(m) as part:
+                        while chunk := part.read(1024 * 1024):
+                            data = tail + chunk
+                            count += data.count(b"<row ") + data.count(b"<row>")
+                            # Keep the last bytes that cannot hold a whole "<row " (no
+                            # match is counted twice: a match needs 5 bytes).
+                            tail = data[-4:]
+        except (zipfile.BadZipFile, OSError, EOFError):
             count = 0
     else:
         count = fileobj.read().count(b"\n")
     fileobj.seek(0)
-    return count or 0
+    return count
 
 
 def chunked(values: Iterable[Any], size: int = BATCH) -> Iterator[list[Any]]:

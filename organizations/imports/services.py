@@ -33,6 +33,7 @@ from .reading import (
     FileRejected,
     check_upload,
     count_rows,
+    xlsx_expanded_size,
 )
 
 logger = logging.getLogger(__name__)
@@ -199,6 +200,17 @@ def import_job_create(
     return job
 
 
+def _expands_past_request_limit(job: ImportJob) -> bool:
+    """A workbook whose XML expands past IMPORT_REQUEST_MAX_XML_MB (default 16) is parsed
+    only by the worker (its memory is capped per child), whatever its row count: a web
+    process never holds a large workbook's shared strings."""
+    if job.file_format != "xlsx":
+        return False
+    limit = int(getattr(settings, "IMPORT_REQUEST_MAX_XML_MB", 16)) * 1024 * 1024
+    with default_storage.open(job.stored_name, "rb") as fileobj:
+        return xlsx_expanded_size(fileobj) > limit
+
+
 def import_job_unsent(*, job_id: int) -> None:
     """A confirmed import whose task the broker did not take goes back to its checked
     preview (file kept), so it is neither lost nor shown as running for ever. One
@@ -219,7 +231,7 @@ def import_job_start(*, job: ImportJob) -> bool | None:
     from ..tasks import enqueue_import_job
 
     commit = job.status == ImportJob.Status.IMPORTING
-    if job.total_rows > background_threshold():
+    if job.total_rows > background_threshold() or _expands_past_request_limit(job):
         return enqueue_import_job(job.pk, commit=commit).sent
     import_job_run(job=job, commit=commit)
     return True

@@ -16,6 +16,8 @@ from django.http import FileResponse, HttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 
+from portal.core.text import strip_control_characters
+
 from .columns import (
     PortalResource,
 )
@@ -58,7 +60,16 @@ SPOOL_BYTES = 1024 * 1024  # larger files go to disk and stream from there
 
 
 def neutralize(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    """A text cell made safe for a spreadsheet: characters a workbook cannot store
+    (control characters) are dropped FIRST, then a formula start is quoted. The other
+    way round, "\\x01=HYPERLINK(...)" passed the check and became a live formula once
+    the control character was dropped."""
+    if not isinstance(value, str):
+        return value
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    value = strip_control_characters(ILLEGAL_CHARACTERS_RE.sub("", value))
+    if value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
 
@@ -112,7 +123,6 @@ def export_response(
 def write_xlsx(title: str, headers: list[str], rows: Iterable[list[Any]]) -> IO[bytes]:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
 
     book = Workbook(write_only=True)
@@ -132,7 +142,11 @@ def write_xlsx(title: str, headers: list[str], rows: Iterable[list[Any]]) -> IO[
                 cell.number_format = "yyyy-mm-dd"
                 out.append(cell)
             elif isinstance(value, str):
-                out.append(ILLEGAL_CHARACTERS_RE.sub("", value))
+                # Neutralized last, after every other cleaning (whoever called us), and
+                # stored as a string cell: openpyxl would write "=..." as a formula.
+                cell = WriteOnlyCell(sheet, value=neutralize(value))
+                cell.data_type = "s"
+                out.append(cell)
             else:
                 out.append(value)
         sheet.append(out)

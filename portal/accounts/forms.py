@@ -3,7 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm, UserCreationForm
+from django.contrib.auth import authenticate
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordChangeForm,
+    SetPasswordForm,
+    UserCreationForm,
+)
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.html import format_html
@@ -14,11 +20,17 @@ from organizations.models import Member
 from organizations.validators import normalize_code
 
 from .models import Role, User
-from .permissions import Action, filter_by_scope, visible_organizations
+from .permissions import account_organizations, filter_by_account_scope
 
 # The organization select shows at most this many options; the search box above it
 # (htmx, accounts:organization_options) narrows the list for larger subtrees.
 ORGANIZATION_OPTIONS_LIMIT = 500
+
+
+USERNAME_LOCKED = _(
+    "This account has had many failed log-ins from several places. Wait a few minutes "
+    "and try again, or ask your administrator to set a new password."
+)
 
 
 class LoginForm(AuthenticationForm):
@@ -27,10 +39,41 @@ class LoginForm(AuthenticationForm):
         "invalid_login": _("The username or password is wrong. Both are case-sensitive."),
     }
 
+    def clean(self) -> dict[str, Any]:
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            if getattr(self.request, "portal_username_locked", False):
+                raise forms.ValidationError(USERNAME_LOCKED, code="username_locked") from None
+            raise
+
+
+class OwnPasswordChangeForm(PasswordChangeForm):
+    """The user's own password change. The old password is checked through
+    authenticate(), like a log-in: django-axes counts the failures and locks the
+    (username, address) pair after AXES_FAILURE_LIMIT, and the per-username limit
+    applies too, so the form is no unlimited oracle for guessing it."""
+
+    def __init__(self, user: Any, *args: Any, request: Any = None, **kwargs: Any) -> None:
+        super().__init__(user, *args, **kwargs)
+        self.request = request
+
+    def clean_old_password(self) -> str:
+        old = self.cleaned_data["old_password"]
+        found = authenticate(self.request, username=self.user.get_username(), password=old)
+        if found is None or found.pk != self.user.pk:
+            if getattr(self.request, "portal_username_locked", False):
+                raise forms.ValidationError(USERNAME_LOCKED, code="username_locked")
+            raise forms.ValidationError(
+                self.error_messages["password_incorrect"], code="password_incorrect"
+            )
+        return old
+
 
 def manageable_organizations(user: Any) -> QuerySet:
-    """Active organizations where `user` may manage accounts, in tree order."""
-    return visible_organizations(user, Action.MANAGE_ACCOUNTS).filter(is_active=True)
+    """Active organizations where `user` may give roles (strictly below their own
+    MANAGE_ACCOUNTS nodes), in tree order."""
+    return account_organizations(user).filter(is_active=True).order_by("path")
 
 
 def organization_label(org: Any) -> str:
@@ -206,11 +249,10 @@ def find_unlinked_member(manager: Any, text: str) -> Member | None:
     text = (text or "").strip()
     if not text:
         return None
-    candidates = filter_by_scope(
+    candidates = filter_by_account_scope(
         Member.objects.filter(is_active=True, user__isnull=True).select_related("organization"),
         manager,
         path_field="organization__path",
-        action=Action.MANAGE_ACCOUNTS,
     )
     code = normalize_code(text)
     if len(code) == 18 and code[:17].isdigit():

@@ -221,6 +221,57 @@ def sync_guardian_grants(user: Any, organization: Organization) -> None:
 
 
 # --- user accounts, as seen by account managers (reviewers and site administrators) ----
+#
+# Accounts are managed strictly BELOW the manager's node: a reviewer at a park manages
+# the accounts of the enterprises under it, never those at the park itself (peers, and
+# the manager's own account) nor above it. Otherwise a reviewer could give themself the
+# instructor role at their own node and approve its records, or open a peer's account.
+# (MANAGE_ACCOUNTS at the node itself still governs the organization's own
+# administrative fields: organizations/services.py.)
+
+
+def manages_accounts_at(user: Any, path: str) -> bool:
+    """May `user` manage accounts and roles at the node with this path: a node strictly
+    below one where they hold MANAGE_ACCOUNTS (anything for a site administrator)."""
+    grants = grants_for(user)
+    if grants.is_admin:
+        return True
+    return any(
+        path.startswith(p) and path != p for p in grants.paths.get(Action.MANAGE_ACCOUNTS, ())
+    )
+
+
+def account_scope_q(user: Any, path_field: str) -> models.Q | None:
+    """The OR-list of `path_field` lookups for nodes strictly below the user's
+    MANAGE_ACCOUNTS nodes (a string strictly longer than a prefix sorts after it); None
+    for a site administrator (everything). An empty Q() matches nothing here: callers
+    check `scope_paths` first."""
+    paths = scope_paths(user, Action.MANAGE_ACCOUNTS)
+    if paths is None:
+        return None
+    q = models.Q()
+    for p in sorted(paths):
+        q |= models.Q(**{f"{path_field}__startswith": p, f"{path_field}__gt": p})
+    return q
+
+
+def filter_by_account_scope(
+    queryset: models.QuerySet[M], user: Any, *, path_field: str
+) -> models.QuerySet[M]:
+    """Rows whose organization lies strictly below the user's MANAGE_ACCOUNTS nodes."""
+    paths = scope_paths(user, Action.MANAGE_ACCOUNTS)
+    if paths is None:
+        return queryset
+    if not paths:
+        return queryset.none()
+    return queryset.filter(account_scope_q(user, path_field))
+
+
+def account_organizations(user: Any) -> models.QuerySet:
+    """Organizations where `user` may give roles and create accounts."""
+    from organizations.models import Organization
+
+    return filter_by_account_scope(Organization.objects.all(), user, path_field="path")
 
 
 def _account_paths(account: Any) -> list[str]:
@@ -234,21 +285,18 @@ def _account_paths(account: Any) -> list[str]:
     return paths
 
 
-def accounts_in_scope(
-    queryset: models.QuerySet[M], user: Any, action: Action | str = Action.MANAGE_ACCOUNTS
-) -> models.QuerySet[M]:
+def accounts_in_scope(queryset: models.QuerySet[M], user: Any) -> models.QuerySet[M]:
     """Restrict a User queryset to accounts holding a role, or linked to a party member,
-    inside the user's scope for `action`. A site administrator sees every account, with
-    or without a role. One subquery, no extra round trip."""
-    paths = scope_paths(user, action)
+    strictly below the user's MANAGE_ACCOUNTS nodes. A site administrator sees every
+    account, with or without a role. One subquery, no extra round trip."""
+    paths = scope_paths(user, Action.MANAGE_ACCOUNTS)
     if paths is None:
         return queryset
     if not paths:
         return queryset.none()
-    q = models.Q()
-    for p in sorted(paths):
-        q |= models.Q(role_assignments__organization__path__startswith=p)
-        q |= models.Q(member__organization__path__startswith=p)
+    q = account_scope_q(user, "role_assignments__organization__path") | account_scope_q(
+        user, "member__organization__path"
+    )
     ids = queryset.model._default_manager.filter(q).values("pk")
     return queryset.filter(pk__in=ids)
 
@@ -257,8 +305,8 @@ def get_account_for_user(user: Any, pk: Any) -> Any:
     """The user account `pk` for the accounts pages, with its role assignments
     (organization, granted_by) and member record prefetched: two queries.
 
-    200 when the account holds a role or a member record in the user's MANAGE_ACCOUNTS
-    scope; 403 when it is tied only to nodes the user can see without that right; 404
+    200 when the account holds a role or a member record strictly below the user's
+    MANAGE_ACCOUNTS nodes (manages_accounts_at); 403 when it is tied only to nodes the user can see without that right; 404
     otherwise, and for accounts tied to no node at all (only a site administrator sees
     those)."""
     from .models import User
@@ -282,7 +330,7 @@ def get_account_for_user(user: Any, pk: Any) -> Any:
     if grants.is_admin:
         return account
     paths = _account_paths(account)
-    if any(grants.allows(Action.MANAGE_ACCOUNTS, p) for p in paths):
+    if any(manages_accounts_at(user, p) for p in paths):
         return account
     if any(grants.allows(Action.VIEW, p) for p in paths):
         raise PermissionDenied
@@ -291,16 +339,51 @@ def get_account_for_user(user: Any, pk: Any) -> Any:
 
 def can_fully_manage_account(user: Any, account: Any) -> bool:
     """May `user` edit the account itself (profile, password, active flag, member link)?
-    Only when every node the account is tied to lies in the user's MANAGE_ACCOUNTS scope
-    and the account is no site administrator: otherwise a reviewer could take over an
-    account that acts higher up the tree. Needs what get_account_for_user prefetches."""
+    Only when every node the account is tied to lies strictly below the user's
+    MANAGE_ACCOUNTS nodes and the account is no site administrator: otherwise a reviewer
+    could take over an account that acts at their level or higher up the tree. Never
+    one's own account (its roles sit at the manager's node or above). Needs what
+    get_account_for_user prefetches."""
     grants = grants_for(user)
     if grants.is_admin:
         return True
-    if account.is_superuser or account.is_staff:
+    if account.is_superuser or account.is_staff or account.pk == user.pk:
         return False
     paths = _account_paths(account)
-    return bool(paths) and all(grants.allows(Action.MANAGE_ACCOUNTS, p) for p in paths)
+    return bool(paths) and all(manages_accounts_at(user, p) for p in paths)
+
+
+def could_review_for(account: Any, user: Any) -> bool:
+    """Could `account` approve or return records of an organization `user` works at
+    (a role of theirs, or their own member record)? By the rule of can_review, from the
+    account's prefetched role assignments. No query unless the account holds a
+    reviewing role (then roles_for(user), cached, and the user's member record)."""
+    if account.is_superuser:
+        return True
+    reviewing = [
+        ra for ra in account.role_assignments.all() if ra.role in (Role.REVIEWER, Role.INSTRUCTOR)
+    ]
+    if not reviewing:
+        return False
+    nodes = [ra.organization.path for ra in roles_for(user)]
+    member = getattr(user, "member", None) if user.is_authenticated else None
+    if member is not None:
+        nodes.append(member.organization.path)
+    for ra in reviewing:
+        p = ra.organization.path
+        for node in nodes:
+            if node.startswith(p) and (ra.role == Role.INSTRUCTOR or node != p):
+                return True
+    return False
+
+
+def can_set_password_of(user: Any, account: Any) -> bool:
+    """A manager may reset the password of an account they fully manage, unless that
+    account could review the manager's own records: resetting it would let the manager
+    log in as their own reviewer."""
+    if grants_for(user).is_admin:
+        return True
+    return can_fully_manage_account(user, account) and not could_review_for(account, user)
 
 
 def get_role_assignment_for_user(

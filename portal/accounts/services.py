@@ -2,8 +2,10 @@
 records an AuditEvent in the same transaction.
 
 `actor=None` means the system (seed_demo, tests, management commands): no authority
-check. A site administrator passes every check; a reviewer acts inside the subtree where
-they hold MANAGE_ACCOUNTS and never above it.
+check. A site administrator passes every check; a reviewer acts strictly below the
+nodes where they hold MANAGE_ACCOUNTS (never at them, never above). Nobody grants,
+changes or removes a role of their own account, administrators included: another
+manager does it, and the audit row names who.
 """
 
 from __future__ import annotations
@@ -16,7 +18,13 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .models import AuditEvent, Role, RoleAssignment, User
-from .permissions import Action, can_fully_manage_account, sync_guardian_grants, user_can
+from .permissions import (
+    can_fully_manage_account,
+    can_set_password_of,
+    manages_accounts_at,
+    sync_guardian_grants,
+)
+from .throttle import reset_username
 
 # Fields of the account profile a manager may change through user_update.
 USER_PROFILE_FIELDS = ("full_name", "phone", "email", "is_active")
@@ -33,14 +41,34 @@ def _require_full_control(actor: Any | None, user: User) -> None:
         raise PermissionDenied
 
 
+def _refuse_own_account(actor: Any | None, user: User) -> None:
+    if actor is not None and user.pk is not None and user.pk == actor.pk:
+        raise PermissionDenied(_("Nobody may grant, change or remove a role of their own account."))
+
+
+def _require_below(actor: Any | None, organization: Any) -> None:
+    if actor is not None and not manages_accounts_at(actor, organization.path):
+        raise PermissionDenied
+
+
 @transaction.atomic
 def role_assign(*, actor: Any | None, user: User, role: str, organization: Any) -> RoleAssignment:
-    """Give `user` the role at `organization`; `actor` needs manage_accounts there (None
-    means the system, e.g. seed_demo). Idempotent."""
+    """Give `user` the role at `organization`. The actor (None means the system, e.g.
+    seed_demo) must manage accounts strictly below their own node, at `organization`,
+    and every node the account is already tied to must lie there too (no peer's or
+    superior's account gains a role); never their own account. Idempotent."""
     if role not in Role.values:
         raise ValidationError(_("Unknown role."))
-    if actor is not None and not user_can(actor, Action.MANAGE_ACCOUNTS, organization):
-        raise PermissionDenied
+    _refuse_own_account(actor, user)
+    _require_below(actor, organization)
+    if actor is not None and user.pk is not None:
+        # One query: the paths of the nodes the account is tied to (roles, member).
+        rows = User.objects.filter(pk=user.pk).values_list(
+            "role_assignments__organization__path", "member__organization__path"
+        )
+        paths = {p for row in rows for p in row if p}
+        if not all(manages_accounts_at(actor, p) for p in paths):
+            raise PermissionDenied
     assignment, created = RoleAssignment.objects.get_or_create(
         user=user, role=role, organization=organization, defaults={"granted_by": actor}
     )
@@ -53,12 +81,12 @@ def role_assign(*, actor: Any | None, user: User, role: str, organization: Any) 
 @transaction.atomic
 def role_revoke(*, actor: Any | None, assignment: RoleAssignment) -> None:
     """Remove one role assignment and the guardian rows it implied (other roles of the
-    user at the same node keep theirs). A manager may not revoke their own roles: that
-    is how people lock themselves out; another manager or an administrator does it."""
-    if actor is not None and not user_can(actor, Action.MANAGE_ACCOUNTS, assignment.organization):
-        raise PermissionDenied
-    if actor is not None and not actor.is_superuser and assignment.user_id == actor.pk:
+    user at the same node keep theirs). Nobody revokes their own roles (that is how
+    people lock themselves out, or shed a role to pass a check); another manager or an
+    administrator does it."""
+    if actor is not None and assignment.user_id == actor.pk:
         raise ValidationError(_("You cannot revoke your own role; ask another manager."))
+    _require_below(actor, assignment.organization)
     user, organization, role = assignment.user, assignment.organization, assignment.role
     assignment.delete()
     sync_guardian_grants(user, organization)
@@ -81,17 +109,20 @@ def user_create(
     """Create a login and, in the same transaction, tie it to the tree: a first `role` at
     `organization`, and/or the party `member` record it belongs to. An actor other than
     the system or a site administrator must hold manage_accounts at that organization
-    (and at the member's): accounts are only ever created inside the creator's subtree.
-    The password is stored as given (the forms validate it)."""
+    (and at the member's), strictly below their own node: accounts are only ever created
+    below the creator.
+    The password is stored as given (the forms validate it); when a manager chose it,
+    the person must choose their own at the first log-in."""
     if (role is None) != (organization is None):
         raise ValidationError(_("Give both a role and an organization, or neither."))
     if actor is not None and not actor.is_superuser:
         anchors = [org for org in (organization, getattr(member, "organization", None)) if org]
-        if not anchors or not all(user_can(actor, Action.MANAGE_ACCOUNTS, o) for o in anchors):
+        if not anchors or not all(manages_accounts_at(actor, o.path) for o in anchors):
             raise PermissionDenied
     user = User(username=username, full_name=full_name, email=email, phone=phone)
     if password:
         user.set_password(password)
+        user.must_change_password = actor is not None
     else:
         user.set_unusable_password()
     user.full_clean()
@@ -130,12 +161,28 @@ def user_update(*, actor: Any | None, user: User, **changes: Any) -> User:
 def user_set_password(*, actor: Any | None, user: User, password: str) -> User:
     """A manager sets a new password for an account they fully manage (the user forgot
     theirs). Also lifts any log-in lockout on the username, which is what a locked-out
-    user is told to ask their administrator for. The password is not logged."""
-    _require_full_control(actor, user)
+    user is told to ask their administrator for. Never the password of an account that
+    could review the actor's own records (see permissions.can_set_password_of). The
+    password is not logged."""
+    if actor is not None and not can_set_password_of(actor, user):
+        raise PermissionDenied
     user.set_password(password)
-    user.save(update_fields=["password"])
+    user.must_change_password = actor is not None
+    user.save(update_fields=["password", "must_change_password"])
     axes_reset(username=user.username)
+    reset_username(user.username)
     _audit(actor, "user.set_password", user.username)
+    return user
+
+
+@transaction.atomic
+def user_change_own_password(*, user: User, password: str) -> User:
+    """The user chose a new password themself (validated by the form): the forced
+    change, if any, is done."""
+    user.set_password(password)
+    user.must_change_password = False
+    user.save(update_fields=["password", "must_change_password"])
+    _audit(user, "user.change_password", user.username)
     return user
 
 
@@ -144,8 +191,7 @@ def member_link_user(*, actor: Any | None, member: Any, user: User) -> Any:
     """Link a party member's record to an existing login, so the member sees their own
     page. The actor needs manage_accounts at the member's organization and full control
     of the account; a member has at most one login and a login at most one member."""
-    if actor is not None and not user_can(actor, Action.MANAGE_ACCOUNTS, member.organization):
-        raise PermissionDenied
+    _require_below(actor, member.organization)
     _require_full_control(actor, user)
     if getattr(user, "member", None) is not None and user.member.pk != member.pk:
         raise ValidationError(_("This login is already linked to a member."))
@@ -169,8 +215,7 @@ def member_unlink_user(*, actor: Any | None, user: User) -> None:
     member = getattr(user, "member", None)
     if member is None:
         return
-    if actor is not None and not user_can(actor, Action.MANAGE_ACCOUNTS, member.organization):
-        raise PermissionDenied
+    _require_below(actor, member.organization)
     _require_full_control(actor, user)
     member.user = None
     member.save(update_fields=["user", "updated_at"])

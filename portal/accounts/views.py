@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,6 +29,7 @@ from .forms import (
     LoginForm,
     ManagerSetPasswordForm,
     MemberLinkForm,
+    OwnPasswordChangeForm,
     RoleAddForm,
     UserCreateForm,
     UserUpdateForm,
@@ -38,11 +40,13 @@ from .permissions import (
     Action,
     accounts_in_scope,
     can_fully_manage_account,
-    filter_by_scope,
+    can_set_password_of,
+    filter_by_account_scope,
     get_account_for_user,
     get_organization_for_user,
     get_role_assignment_for_user,
     grants_for,
+    manages_accounts_at,
 )
 
 USERS_PER_PAGE = 50
@@ -52,6 +56,24 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """The user's own password: the old one checked like a log-in (throttled), the new
+    one by the password policy; ends a forced change."""
+
+    template_name = "accounts/password_change.html"
+    form_class = OwnPasswordChangeForm
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "request": self.request}
+
+    def form_valid(self, form: OwnPasswordChangeForm) -> HttpResponse:
+        services.user_change_own_password(
+            user=self.request.user, password=form.cleaned_data["new_password1"]
+        )
+        update_session_auth_hash(self.request, self.request.user)
+        return redirect(self.get_success_url())
 
 
 def _require_account_manager(user: Any) -> None:
@@ -66,17 +88,18 @@ def _check_posted_organization(request: HttpRequest) -> None:
     access error: 404 when they cannot see it, 403 when they see it without the right."""
     value = request.POST.get("organization", "")
     if value:
-        get_organization_for_user(request.user, value, Action.MANAGE_ACCOUNTS)
+        org = get_organization_for_user(request.user, value, Action.MANAGE_ACCOUNTS)
+        if not manages_accounts_at(request.user, org.path):
+            raise PermissionDenied
 
 
 def _roles_in_scope(user: Any) -> Prefetch:
     return Prefetch(
         "role_assignments",
-        queryset=filter_by_scope(
+        queryset=filter_by_account_scope(
             RoleAssignment.objects.select_related("organization"),
             user,
             path_field="organization__path",
-            action=Action.MANAGE_ACCOUNTS,
         ).order_by("organization__path", "role"),
         to_attr="managed_roles",
     )
@@ -98,11 +121,10 @@ def user_list(request: HttpRequest) -> HttpResponse:
         )
     if role in Role.values:
         users = users.filter(
-            pk__in=filter_by_scope(
+            pk__in=filter_by_account_scope(
                 RoleAssignment.objects.filter(role=role),
                 request.user,
                 path_field="organization__path",
-                action=Action.MANAGE_ACCOUNTS,
             ).values("user_id")
         )
     users = (
@@ -169,14 +191,13 @@ def organization_options(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_context(request: HttpRequest, account: User, **forms: Any) -> dict[str, Any]:
-    grants = grants_for(request.user)
     roles = [
         ra
         for ra in account.role_assignments.all()
-        if grants.allows(Action.MANAGE_ACCOUNTS, ra.organization.path)
+        if manages_accounts_at(request.user, ra.organization.path)
     ]
     member = getattr(account, "member", None)
-    if member is not None and not grants.allows(Action.MANAGE_ACCOUNTS, member.organization.path):
+    if member is not None and not manages_accounts_at(request.user, member.organization.path):
         member = None
     return {
         "account": account,
@@ -184,6 +205,7 @@ def _detail_context(request: HttpRequest, account: User, **forms: Any) -> dict[s
         "other_roles": len(account.role_assignments.all()) - len(roles),
         "member": member,
         "full_control": can_fully_manage_account(request.user, account),
+        "may_set_password": can_set_password_of(request.user, account),
         "role_form": forms.get("role_form") or RoleAddForm(manager=request.user),
         "member_form": forms.get("member_form") or MemberLinkForm(manager=request.user),
         "is_self": account.pk == request.user.pk,
@@ -286,6 +308,8 @@ def user_update(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def user_set_password(request: HttpRequest, pk: int) -> HttpResponse:
     account = _get_fully_managed_account(request, pk)
+    if not can_set_password_of(request.user, account):
+        raise PermissionDenied
     form = ManagerSetPasswordForm(account, request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.user_set_password(

@@ -13,3 +13,11 @@ class CoreConfig(AppConfig):
         from django.utils.module_loading import autodiscover_modules
 
         autodiscover_modules("orgmenu")
+
+        # No text field of any model stores a control character (formula injection
+        # through an export, see portal/core/text.py).
+        from django.db.models.signals import pre_save
+
+        from .text import strip_control_characters_on_save
+
+        pre_save.connect(strip_control_characters_on_save, dispatch_uid="strip_control_characters")

@@ -58,8 +58,9 @@ def test_user_list_shows_accounts_of_the_reviewers_subtree_only(world: World) ->
     user_at(world.far, username="at_far")
     response = client_for(world, "reviewer").get(reverse("accounts:user_list"))
     shown = {u.username for u in response.context["page"].object_list}
+    # Not the reviewer's own account, nor any other at park_a: accounts are managed
+    # strictly below the manager's node.
     assert shown == {
-        "reviewer",
         "instructor",
         "secretary",
         "clerk",
@@ -236,7 +237,8 @@ def test_member_outside_the_subtree_cannot_be_linked(world: World) -> None:
 def test_organization_select_offers_only_manageable_organizations(world: World) -> None:
     form = client_for(world, "reviewer").get(reverse("accounts:user_create")).context["form"]
     offered = {value for value, _label in form.fields["organization"].widget.choices if value}
-    assert offered == {world.park_a.pk, world.own.pk, world.child.pk, world.sibling.pk}
+    # Strictly below the reviewer's node: not park_a itself.
+    assert offered == {world.own.pk, world.child.pk, world.sibling.pk}
 
 
 def test_organization_options_search_stays_in_scope(world: World) -> None:
@@ -277,7 +279,7 @@ def test_user_detail_matrix_for_an_account_of_the_own_organization(world: World)
         ("own", 200),
         ("child", 200),
         ("sibling", 200),
-        ("park_a", 200),
+        ("park_a", 403),  # the reviewer's own node: a peer's account, seen, not managed
         ("working", 404),  # parent of the reviewer's node
         ("county", 404),
         ("other", 404),
@@ -496,12 +498,12 @@ def test_reviewer_edits_the_profile(world: World) -> None:
 
 
 def test_nobody_deactivates_their_own_account(world: World) -> None:
+    # A reviewer's own account sits at their node: not theirs to manage at all.
     response = client_for(world, "reviewer").post(
         reverse("accounts:user_update", args=[world.reviewer.pk]),
         {"full_name": "审核人", "phone": "", "email": "", "is_active": ""},
     )
-    assert response.status_code == 200
-    assert response.context["form"].errors
+    assert response.status_code == 403
     world.reviewer.refresh_from_db()
     assert world.reviewer.is_active
 
