@@ -83,10 +83,10 @@ def _overdue_everywhere(client: Client, world: Any, plist: ProblemList) -> dict[
 
 
 def _n(result: Any) -> int:
-    """The number of overdue items a "No overdue item" result reports."""
-    if result.level == Level.GREEN:
+    """The number of overdue items a "No overdue item" result reports (none when it
+    is met, or not yet judged: no approved list)."""
+    if result.level != Level.RED:
         return 0
-    assert result.level == Level.RED, result
     return int(result.reason.split()[0])
 
 
