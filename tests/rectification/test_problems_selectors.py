@@ -99,7 +99,7 @@ def test_overdue_counts_per_organization(
     assert counts == {world.own.pk: 1, world.child.pk: 1}
     with django_assert_num_queries(1):
         assert overdue_item_counts_in(campaign, [world.child.pk], TODAY) == {world.child.pk: 1}
-    far = campaign_for(world, world.far)
+    far = keep_running(campaign_for(world, world.far))
     assert overdue_item_counts_in(far, [world.far.pk], TODAY) == {world.far.pk: 1}
     # Tomorrow, nothing new: the third item is due in 60 days.
     assert overdue_item_counts_in(campaign, _subtree(world), TODAY + dt.timedelta(days=1)) == counts
