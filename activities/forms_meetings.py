@@ -24,6 +24,7 @@ from .models import (
     MeetingSubkind,
     Phase,
 )
+from .models.campaigns import preferred_campaign
 from .services_meetings import Mark
 
 # Kinds of file a meeting takes (SPEC §6.1).
@@ -146,7 +147,7 @@ class MeetingForm(forms.ModelForm):
         campaign_field.queryset = Campaign.objects.filter(pk__in=[c.pk for c in campaigns])
         campaign_field.choices = [(c.pk, str(c)) for c in campaigns]
         if not self.instance.pk and campaigns:
-            campaign_field.initial = campaigns[0].pk
+            campaign_field.initial = preferred_campaign(campaigns).pk
         roster_ids = [m.pk for m in roster]
         for name in ("chair", "minute_taker"):
             current = getattr(self.instance, name) if getattr(self.instance, f"{name}_id") else None

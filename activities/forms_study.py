@@ -14,6 +14,7 @@ from portal.attachments.models import AttachmentKind
 
 from .forms_meetings import DateInput
 from .models import Campaign, StudyMode
+from .models.campaigns import preferred_campaign
 
 # Kinds of file a counseling record takes: study notes and experience essays.
 STUDY_ATTACHMENT_KINDS = (AttachmentKind.STUDY_NOTES, AttachmentKind.OTHER)
@@ -43,7 +44,7 @@ class SessionForm(forms.Form):
         if len(campaigns) == 1:
             self.fields["campaign"].widget = forms.HiddenInput()
         if campaigns:
-            self.fields["campaign"].initial = campaigns[0].pk
+            self.fields["campaign"].initial = preferred_campaign(campaigns).pk
 
     def session(self) -> dict[str, Any]:
         data = self.cleaned_data

@@ -1,4 +1,5 @@
-"""The 2014 campaign as data (SPEC §5): used by seed_demo and by tests."""
+"""The 2014 campaign as data (SPEC §5), and the demo's running campaign of the same
+shape with dates relative to today: used by seed_demo and by tests."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from .models import AppraisalGrade, Campaign, Phase, ProblemCategory
 
@@ -67,6 +69,89 @@ CATEGORIES_2014 = [
 ]
 
 
+# The running demo campaign replays the 2014 story up to this story date (its last
+# record is of the day before), moved to end yesterday: phases 1 and 2 are over and
+# phase 3 is under way, CURRENT_DAYS_LEFT days before the campaign ends.
+CURRENT_STORY_TODAY = dt.date(2014, 9, 28)
+CURRENT_DAYS_LEFT = 30
+CURRENT_NAME_ZH = "党的群众路线教育实践活动（演示，{start:%Y年%m月}起）"
+CURRENT_NAME_EN = "Mass line education practice campaign (demo, from {start:%Y-%m})"
+CURRENT_PREFIX = "党的群众路线教育实践活动（演示"
+
+
+def current_shift(today: dt.date) -> int:
+    """Days between a story date of the running demo campaign and its real date."""
+    return (today - CURRENT_STORY_TODAY).days
+
+
+def running_demo_campaign(lead_organization: object, today: dt.date | None = None):
+    """The demo's running campaign of the lead organization, if one runs today."""
+    today = today or timezone.localdate()
+    return (
+        Campaign.objects.filter(
+            lead_organization=lead_organization, name_zh__startswith=CURRENT_PREFIX
+        )
+        .current(today)
+        .order_by("-starts_on", "-pk")
+        .first()
+    )
+
+
+@transaction.atomic
+def ensure_current_campaign(lead_organization: object, today: dt.date | None = None) -> Campaign:
+    """The demo's running campaign: the 2014 campaign's shape (phases, grades,
+    categories) with its dates moved so that phases 1 and 2 are over and phase 3 ends
+    CURRENT_DAYS_LEFT days after `today`. The one running today is kept; when the last
+    one has ended, a new one starts (the old one stays, a finished campaign)."""
+    today = today or timezone.localdate()
+    existing = running_demo_campaign(lead_organization, today)
+    if existing is not None:
+        return existing
+    moved = dt.timedelta(days=current_shift(today))
+    ends = today + dt.timedelta(days=CURRENT_DAYS_LEFT)
+    starts = CAMPAIGN_2014["starts_on"] + moved
+    campaign = Campaign.objects.create(
+        lead_organization=lead_organization,
+        name_zh=CURRENT_NAME_ZH.format(start=starts),
+        name_en=CURRENT_NAME_EN.format(start=starts),
+        starts_on=starts,
+        ends_on=ends,
+        funding_standard=Decimal("50.00"),
+    )
+    Phase.objects.bulk_create(
+        Phase(
+            campaign=campaign,
+            number=n,
+            name_zh=zh,
+            name_en=en,
+            starts_on=s + moved,
+            ends_on=ends if n == 3 else e + moved,
+        )
+        for n, zh, en, s, e in PHASES_2014
+    )
+    _grades_and_categories(campaign)
+    return campaign
+
+
+def _grades_and_categories(campaign: Campaign) -> None:
+    AppraisalGrade.objects.bulk_create(
+        AppraisalGrade(
+            campaign=campaign,
+            code=code,
+            name_zh=zh,
+            name_en=en,
+            order=order,
+            max_share=cap,
+            needs_approval=approval,
+        )
+        for code, zh, en, order, cap, approval in GRADES_2014
+    )
+    ProblemCategory.objects.bulk_create(
+        ProblemCategory(campaign=campaign, code=code, name_zh=zh, name_en=en, order=i)
+        for i, (code, zh, en) in enumerate(CATEGORIES_2014)
+    )
+
+
 @transaction.atomic
 def ensure_campaign_2014(lead_organization: object) -> Campaign:
     """Create the 2014 campaign for `lead_organization` unless it exists. Idempotent."""
@@ -80,20 +165,5 @@ def ensure_campaign_2014(lead_organization: object) -> Campaign:
             Phase(campaign=campaign, number=n, name_zh=zh, name_en=en, starts_on=s, ends_on=e)
             for n, zh, en, s, e in PHASES_2014
         )
-        AppraisalGrade.objects.bulk_create(
-            AppraisalGrade(
-                campaign=campaign,
-                code=code,
-                name_zh=zh,
-                name_en=en,
-                order=order,
-                max_share=cap,
-                needs_approval=approval,
-            )
-            for code, zh, en, order, cap, approval in GRADES_2014
-        )
-        ProblemCategory.objects.bulk_create(
-            ProblemCategory(campaign=campaign, code=code, name_zh=zh, name_en=en, order=i)
-            for i, (code, zh, en) in enumerate(CATEGORIES_2014)
-        )
+        _grades_and_categories(campaign)
     return campaign

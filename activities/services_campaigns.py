@@ -12,6 +12,7 @@ from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
 from portal.accounts.models import AuditEvent
+from portal.reviews.models import ReviewTask
 
 from .models import Campaign
 
@@ -27,9 +28,22 @@ def campaign_save(*, actor: Any, form: Any, formsets: Sequence[Any]) -> Campaign
     created = form.instance.pk is None
     try:
         with transaction.atomic():
+            old_end = (
+                None
+                if created
+                else Campaign.objects.filter(pk=form.instance.pk)
+                .values_list("ends_on", flat=True)
+                .first()
+            )
             campaign = form.save(commit=False)
             campaign.full_clean()
             campaign.save()
+            if old_end is not None and old_end != campaign.ends_on:
+                # The waits of its records' reviews stop counting at the new end.
+                ReviewTask.objects.filter(
+                    wait_ends_on=old_end,
+                    organization__path__startswith=campaign.lead_organization.path,
+                ).update(wait_ends_on=campaign.ends_on)
             for formset in formsets:
                 formset.instance = campaign
                 formset.save()

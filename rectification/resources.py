@@ -59,7 +59,7 @@ class ProblemItemResource(RecordResource):
 
     def export_queryset(self, queryset: QuerySet) -> QuerySet:
         return queryset.select_related(
-            "problem_list__organization", "category", "responsible_member"
+            "problem_list__organization", "problem_list__campaign", "category", "responsible_member"
         )
 
     def dehydrate_organization(self, item: ProblemItem) -> str:
@@ -85,11 +85,20 @@ class ProblemItemResource(RecordResource):
 
 
 def items_for_export(request: HttpRequest) -> QuerySet:
-    """`?overdue=1`: the overdue list (items of approved lists past their deadline);
+    """`?overdue=1`: the overdue list (items of approved lists past their deadline as
+    of their campaign's as-of day; with `&campaign=<pk>` of that campaign only);
     `?list=<pk>`: one problem list's items (404 unless the user sees it); `?org=<code>`:
     the items of the organization's subtree. Ordered like the pages."""
     if request.GET.get("overdue"):
-        items = overdue_items_for(request.user)
+        from activities.models import Campaign
+
+        raw_campaign = request.GET.get("campaign", "")
+        campaign = (
+            Campaign.objects.filter(pk=int(raw_campaign)).first()
+            if raw_campaign.isdigit()
+            else None
+        )
+        items = overdue_items_for(request.user, campaign)
     else:
         items = ProblemItem.objects.order_by("problem_list__organization__path", "number", "pk")
     raw = request.GET.get("list")

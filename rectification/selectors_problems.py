@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Min, Q, QuerySet
+from django.db.models import Count, F, Min, Q, QuerySet
 from django.utils import timezone
 
 from portal.accounts.permissions import filter_by_scope
@@ -79,13 +79,14 @@ def problem_lists_published_in(campaign: Any, orgs: Orgs) -> set[int]:
 def overdue_item_counts_in(
     campaign: Any, orgs: Orgs, today: dt.date | None = None
 ) -> dict[int, int]:
-    """{organization id: items of the approved list past their deadline and not closed};
-    organizations without overdue items are absent. Items of a list still being written
-    are not commitments yet and do not count. One grouped query (partial index
+    """{organization id: items of the approved list past their deadline and not closed,
+    as of the campaign's as-of day (Campaign.as_of(today))}; organizations without
+    overdue items are absent. Items of a list still being written are not commitments
+    yet and do not count. One grouped query (partial index
     problem_item_open_deadline_idx)."""
     rows = (
         _committed_items(campaign, orgs)
-        .overdue(today or timezone.localdate())
+        .overdue(campaign.as_of(today))
         .order_by()
         .values_list("problem_list__organization_id")
         .annotate(n=Count("pk"))
@@ -109,7 +110,7 @@ def overdue_item_totals_in(
     totalled by the database (one query, one row)."""
     totals = (
         _committed_items(campaign, orgs)
-        .overdue(today or timezone.localdate())
+        .overdue(campaign.as_of(today))
         .aggregate(
             items=Count("pk"), organizations=Count("problem_list__organization", distinct=True)
         )
@@ -152,14 +153,18 @@ def open_item_counts_in(campaign: Any, orgs: Orgs) -> dict[int, tuple[int, int]]
 # --- pages -----------------------------------------------------------------------------------
 
 
-def overdue_items_for(user: Any, today: dt.date | None = None) -> QuerySet[ProblemItem]:
-    """Overdue items of approved lists in every organization `user` may see, the
-    longest overdue first, with the list, its organization and the category joined: one
-    query per page."""
-    today = today or timezone.localdate()
-    qs = ProblemItem.objects.overdue(today).filter(
-        problem_list__review_status=ReviewStatus.APPROVED
-    )
+def overdue_items_for(
+    user: Any, campaign: Any = None, today: dt.date | None = None
+) -> QuerySet[ProblemItem]:
+    """Overdue items of approved lists in every organization `user` may see, in
+    `campaign` (None: every campaign, each judged as of its own as-of day), the longest
+    overdue first, with the list, its organization, campaign and the category joined:
+    one query per page."""
+    if campaign is not None:
+        qs = ProblemItem.objects.committed().overdue(campaign.as_of(today))
+        qs = qs.filter(problem_list__campaign=campaign)
+    else:
+        qs = ProblemItem.objects.overdue_in_their_campaigns(today)
     return (
         filter_by_scope(qs, user, path_field="problem_list__organization__path")
         .select_related("problem_list__organization", "problem_list__campaign", "category")
@@ -170,8 +175,15 @@ def overdue_items_for(user: Any, today: dt.date | None = None) -> QuerySet[Probl
 def item_counts_by_list(
     list_ids: Iterable[int], today: dt.date | None = None
 ) -> dict[int, dict[str, int]]:
-    """{list id: {"total", "closed", "overdue"}} for the lists given. One grouped query."""
+    """{list id: {"total", "closed", "overdue"}} for the lists given; overdue as of
+    each list's campaign's as-of day, and only for approved lists. One grouped query."""
     today = today or timezone.localdate()
+    overdue = (
+        Q(problem_list__review_status=ReviewStatus.APPROVED)
+        & Q(deadline__lt=today)
+        & Q(deadline__lt=F("problem_list__campaign__ends_on"))
+        & ~Q(status=ItemStatus.CLOSED)
+    )
     rows = (
         ProblemItem.objects.filter(problem_list_id__in=list(list_ids))
         .order_by()
@@ -179,7 +191,7 @@ def item_counts_by_list(
         .annotate(
             total=Count("pk"),
             closed=Count("pk", filter=Q(status=ItemStatus.CLOSED)),
-            overdue=Count("pk", filter=Q(deadline__lt=today) & ~Q(status=ItemStatus.CLOSED)),
+            overdue=Count("pk", filter=overdue),
         )
     )
     return {

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from activities.models import Campaign
+from activities.models.campaigns import pick_campaign as pick_any
 from organizations.models import Organization
 from portal.accounts.permissions import Action, get_organization_for_user, require, user_can
 from portal.attachments.forms import AttachmentForm
@@ -47,11 +48,8 @@ def campaigns_for(org: Organization) -> list[Campaign]:
 
 
 def pick_campaign(campaigns: list[Campaign], raw: str | None) -> Campaign | None:
-    """The campaign asked for (?campaign=), else the newest."""
-    for campaign in campaigns:
-        if str(campaign.pk) == (raw or ""):
-            return campaign
-    return campaigns[0] if campaigns else None
+    """The campaign asked for (?campaign=), else the running one."""
+    return pick_any(campaigns, raw)
 
 
 def campaign_or_404(org: Organization, raw: str | None) -> Campaign:

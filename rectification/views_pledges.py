@@ -79,10 +79,9 @@ def _campaigns_for(org: Organization) -> list[Campaign]:
 
 
 def _pick(campaigns: list[Campaign], raw: Any) -> Campaign | None:
-    for campaign in campaigns:
-        if str(campaign.pk) == str(raw or ""):
-            return campaign
-    return campaigns[0] if campaigns else None
+    from activities.models.campaigns import pick_campaign
+
+    return pick_campaign(campaigns, str(raw or ""))
 
 
 def _apply_errors(form: Any, exc: ValidationError) -> None:

@@ -28,6 +28,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from activities.models import Campaign
+from activities.models.campaigns import pick_campaign
 from portal.accounts.permissions import (
     Action,
     get_organization_for_user,
@@ -661,17 +662,30 @@ def extension_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def overdue_items(request: HttpRequest) -> HttpResponse:
-    """Overdue items of approved lists in every organization the user can see, longest
-    overdue first (reviewers watch these). 403 for users who see no organization.
-    Queries: grants, COUNT, one page of items with list, organization and category."""
+    """Overdue items of approved lists in every organization the user can see, in one
+    campaign (?campaign=, else the running one), as of its as-of day (Campaign.as_of:
+    today, or its end once it has ended), longest overdue first (reviewers watch
+    these). 403 for users who see no organization. Queries: grants, campaigns, COUNT,
+    one page of items with list, organization, campaign and category."""
     scope = grants_for(request.user).scope(Action.VIEW)
     if scope is not None and not scope:
         raise PermissionDenied
-    today = timezone.localdate()
-    page = Paginator(overdue_items_for(request.user, today), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    campaigns = list(Campaign.objects.for_scope(scope).order_by("-starts_on", "-pk"))
+    campaign = pick_campaign(campaigns, request.GET.get("campaign"))
+    items = overdue_items_for(request.user, campaign) if campaign else ProblemItem.objects.none()
+    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = f"campaign={campaign.pk}&" if campaign else ""
+    return render(
+        request,
+        "rectification/problems/overdue.html",
+        {
+            "page": page,
+            "campaigns": campaigns,
+            "campaign": campaign,
+            "as_of": campaign.as_of() if campaign else timezone.localdate(),
+            "query": query,
+        },
     )
-    return render(request, "rectification/problems/overdue.html", {"page": page, "today": today})
 
 
 # --- the public notice (no login) --------------------------------------------------------------

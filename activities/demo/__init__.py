@@ -35,6 +35,7 @@ follow the same pattern: `demo = Demo(demo_cast(county, users), ["rectification"
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -47,9 +48,9 @@ from portal.accounts.models import User
 from portal.reviews.models import ReviewTask
 
 from ..models import ActivityPlan, Campaign, CounselingRecord, Meeting, Opinion
-from ..seed import ensure_campaign_2014
+from ..seed import CURRENT_DAYS_LEFT, current_shift, ensure_campaign_2014
 from . import phase1, phase2
-from .kit import Cast, Demo, DemoClock, demo_cast
+from .kit import Cast, Demo, DemoClock, demo_cast, shifted
 
 # Apps whose datetimes the demo's steps write (records, review events and inbox rows,
 # notifications).
@@ -62,12 +63,15 @@ class Report:
 
     created: bool
     counts: dict[str, int] = field(default_factory=dict)
+    which: str = "2014"
 
     def lines(self) -> list[str]:
         if not self.created:
-            return ["The 2014 campaign of the demo county has records already: left as it is."]
+            return [
+                f"The {self.which} campaign of the demo county has records already: left as it is."
+            ]
         parts = ", ".join(f"{n} {label}" for label, n in self.counts.items())
-        return [f"Campaign demo (2014, phases 1-2): {parts}."]
+        return [f"Campaign demo ({self.which}, phases 1-2): {parts}."]
 
 
 def campaign_demo_exists(county: Organization, campaign: Campaign) -> bool:
@@ -80,24 +84,34 @@ def campaign_demo_exists(county: Organization, campaign: Campaign) -> bool:
     )
 
 
-def build_campaign_demo(county: Organization, users: dict[str, User]) -> Report:
+def build_campaign_demo(
+    county: Organization, users: dict[str, User], current: Campaign | None = None
+) -> Report:
     """Write the 2014 campaign's phase 1 and 2 records of the demo county, unless the
-    campaign already has records there. `users`: the demo logins by username
-    (secretary, clerk, member, secretary2, reviewer, instructor); the accounts the
-    demo adds are described in kit.demo_cast. One transaction; a few thousand queries,
-    a few seconds on SQLite."""
-    campaign = ensure_campaign_2014(county)
+    campaign already has records there; with `current` (seed.ensure_current_campaign),
+    the same story in that running campaign, its dates moved to end yesterday
+    (kit.shifted). `users`: the demo logins by username (secretary, clerk, member,
+    secretary2, reviewer, instructor); the accounts the demo adds are described in
+    kit.demo_cast. One transaction; a few thousand queries, a few seconds on SQLite."""
+    campaign = current or ensure_campaign_2014(county)
+    which = "running" if current else "2014"
     if campaign_demo_exists(county, campaign):
-        return Report(created=False)
+        return Report(created=False, which=which)
     # In the site's language, as the county's users would write: review snapshots and
     # notifications store labels in the language active when they are written.
-    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
-        demo = Demo(demo_cast(county, users), DATED_APPS)
+    days = current_shift(campaign.ends_on - dt.timedelta(days=CURRENT_DAYS_LEFT)) if current else 0
+    with (
+        transaction.atomic(),
+        translation.override(settings.LANGUAGE_CODE),
+        shifted(days),
+    ):
+        demo = Demo(demo_cast(county, users, campaign), DATED_APPS, current=bool(current))
         orgs = demo.cast.participating()
         phase1.build(demo, orgs)
         phase2.build(demo, orgs)
         demo.finish()
     return Report(
+        which=which,
         created=True,
         counts={
             "activity plans": ActivityPlan.objects.filter(campaign=campaign).count(),

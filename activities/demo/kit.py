@@ -5,6 +5,7 @@ organization (`Cast`, `demo_cast`), and `Demo`, the state one build carries arou
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import random
 from collections.abc import Iterable, Iterator
@@ -32,18 +33,37 @@ from ..seed import ensure_campaign_2014
 SEED = 2014
 
 
+# The story is written in 2014 dates ("2014-04-09"). They become real dates in at()
+# and date() only, moved by this many days: 0 for the 2014 campaign; the current
+# campaign replays the same story moved so that it ends just before today
+# (activities.seed.current_shift; `with shifted(days):`).
+_SHIFT: contextvars.ContextVar[int] = contextvars.ContextVar("demo_shift", default=0)
+
+
+@contextmanager
+def shifted(days: int) -> Iterator[None]:
+    token = _SHIFT.set(days)
+    try:
+        yield
+    finally:
+        _SHIFT.reset(token)
+
+
 def at(day: str, hour: int = 9, minute: int = 0) -> dt.datetime:
-    """An aware datetime in the site's time zone, from "2014-04-09"."""
-    naive = dt.datetime.combine(dt.date.fromisoformat(day), dt.time(hour, minute))
+    """An aware datetime in the site's time zone, from "2014-04-09" (moved, see
+    shifted())."""
+    naive = dt.datetime.combine(date(day), dt.time(hour, minute))
     return timezone.make_aware(naive)
 
 
 def shift(day: str, days: int) -> str:
+    """A story date `days` later (still a story date)."""
     return (dt.date.fromisoformat(day) + dt.timedelta(days=days)).isoformat()
 
 
 def date(day: str) -> dt.date:
-    return dt.date.fromisoformat(day)
+    """The real date of a story date (moved, see shifted())."""
+    return dt.date.fromisoformat(day) + dt.timedelta(days=_SHIFT.get())
 
 
 class DemoClock:
@@ -158,14 +178,17 @@ class Cast:
         return member.user_id == self.users["member"].pk
 
 
-def demo_cast(county: Organization, users: dict[str, User]) -> Cast:
+def demo_cast(
+    county: Organization, users: dict[str, User], campaign: Campaign | None = None
+) -> Cast:
     """Load the county and create the accounts the demo needs, if missing: the STAFF
     and, for every organization taking part without a demo login, its secretary's
     account (no password; linked to the secretary's member record), so every record
     carries an author who had the right to write it. The demo logins act where they
     sit; the instructor reviews the organizations assigned to them, the reviewer the
-    rest of the park, the reviewer at 县两新工委 everything else."""
-    campaign = ensure_campaign_2014(county)
+    rest of the park, the reviewer at 县两新工委 everything else. `campaign`: the
+    2014 campaign unless given."""
+    campaign = campaign or ensure_campaign_2014(county)
     orgs = {o.code: o for o in Organization.objects.filter(path__startswith=county.path)}
     by_id = {o.pk: code for code, o in orgs.items()}
     rosters: dict[str, list[Member]] = {}
@@ -223,9 +246,12 @@ class Demo:
     """What one build carries: the cast, a random generator seeded with SEED (so the
     same calls in the same order give the same data) and the clock over `app_labels`."""
 
-    def __init__(self, cast: Cast, app_labels: Iterable[str]) -> None:
+    def __init__(self, cast: Cast, app_labels: Iterable[str], current: bool = False) -> None:
         self.cast = cast
         self.campaign = cast.campaign
+        # The running campaign's build (dates moved to end before today): records
+        # left waiting are submitted a few days ago, nothing of the campaign's close.
+        self.current = current
         self.rng = random.Random(SEED)
         self.clock = DemoClock(app_labels)
 

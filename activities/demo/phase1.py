@@ -25,10 +25,10 @@ from .story import (
     RETURNED,
     REVISED_APPROVED,
     SUBMITTED,
-    SUBMITTED_ON,
     Story,
     host_of,
     story_of,
+    submitted_on,
 )
 
 
@@ -69,7 +69,7 @@ def plan(demo: Demo, org: Organization, story: Story) -> None:
         )
     if story.plan == DRAFT:
         return
-    submitted = SUBMITTED_ON.get(("plan", code), shift(day, 2))
+    submitted = submitted_on(demo.current).get(("plan", code), shift(day, 2))
     demo.review(record, ReviewAction.SUBMIT, author, submitted)
     if story.plan == SUBMITTED:
         return

@@ -24,9 +24,9 @@ from .story import (
     REVISED_APPROVED,
     REVISED_WAITING,
     SUBMITTED,
-    SUBMITTED_ON,
     Story,
     story_of,
+    submitted_on,
 )
 
 
@@ -97,7 +97,9 @@ def statement(demo: Demo, org: Organization, subject: str, state: str) -> None:
         )
     if state == DRAFT:
         return
-    submitted = SUBMITTED_ON.get((subject, code)) or shift(day, demo.rng.randint(2, 6))
+    submitted = submitted_on(demo.current).get((subject, code)) or shift(
+        day, demo.rng.randint(2, 6)
+    )
     demo.review(record, ReviewAction.SUBMIT, author, submitted)
     if state == SUBMITTED:
         return
@@ -166,7 +168,9 @@ def special_review(demo: Demo, org: Organization, record: Any, state: str, day: 
     if state == NONE or not record.has_guide:
         return
     code, cast = org.code, demo.cast
-    submitted = SUBMITTED_ON.get(("special", code)) or shift(day, demo.rng.randint(2, 4))
+    submitted = submitted_on(demo.current).get(("special", code)) or shift(
+        day, demo.rng.randint(2, 4)
+    )
     with demo.step(submitted, hour=10):
         review = meetings.special_meeting_submit(actor=cast.secretaries[code], meeting=record)
     if state == RETURNED:
@@ -216,7 +220,8 @@ def appraisal(demo: Demo, org: Organization, story: Story, grades: dict) -> None
     approval = services.current_approval(session)
     if approval is None:
         return
-    demo.review(approval, ReviewAction.SUBMIT, cast.secretaries[code], shift(day, 3))
+    submitted = submitted_on(demo.current).get(("appraisal", code)) or shift(day, 3)
+    demo.review(approval, ReviewAction.SUBMIT, cast.secretaries[code], submitted)
     if story.appraisal == "closed":
         demo.review(approval, ReviewAction.APPROVE, cast.reviewers[code], shift(day, 6))
 

@@ -88,6 +88,30 @@ SUBMITTED_ON = {
     ("special", "QS-KFQ-08"): "2014-07-22",
 }
 
+# The running campaign's build (Demo.current) replays the story up to 27 September
+# (story dates): the records still waiting for a decision there were submitted in the
+# fortnight before, so that every wait is a few days, and stays under two months even
+# once that campaign has ended (waits stop at its end).
+CURRENT_SUBMITTED_ON = {
+    **SUBMITTED_ON,
+    ("plan", "QS-KFQ-06"): "2014-09-24",
+    ("team", "QS-KFQ-09"): "2014-09-22",
+    ("team", SECRETARY_ORG): "2014-09-12",  # returned, resubmitted on 2014-09-22
+    ("secretary", "QS-KFQ-05"): "2014-09-19",
+    ("secretary", "QS-KFQ-11"): "2014-09-25",
+    ("team", "QS-JZ-07"): "2014-09-17",
+    ("secretary", "QS-JZ-07"): "2014-09-18",
+    ("special", "QS-KFQ-08"): "2014-09-23",
+    ("appraisal", SECRETARY_ORG): "2014-09-15",
+}
+
+
+def submitted_on(current: bool) -> dict[tuple[str, str], str]:
+    """The submission days of the records left waiting, for the 2014 build or the
+    running campaign's."""
+    return CURRENT_SUBMITTED_ON if current else SUBMITTED_ON
+
+
 # Mobilization meetings held for others: the holder, its day, and the organizations
 # whose members attended. Organizations in neither place hold their own (from 8 April),
 # except those in NO_MOBILIZATION.

@@ -5,6 +5,7 @@ appraisal grade scale and the problem categories."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -40,6 +41,20 @@ class CampaignQuerySet(models.QuerySet):
         paths = [org.path[:i] for i in range(4, len(org.path) + 1, 4)]
         return self.filter(lead_organization__path__in=paths)
 
+    def for_scope(self, paths: Iterable[str] | None) -> CampaignQuerySet:
+        """Campaigns reaching any organization under the grant `paths` (None: every
+        campaign): led at one of those nodes, above one, or below one."""
+        if paths is None:
+            return self.all()
+        paths = list(paths)
+        if not paths:
+            return self.none()
+        above = {p[:i] for p in paths for i in range(4, len(p) + 1, 4)}
+        q = Q(lead_organization__path__in=above)
+        for p in paths:
+            q |= Q(lead_organization__path__startswith=p)
+        return self.filter(q)
+
     def current(self, today: dt.date | None = None) -> CampaignQuerySet:
         today = today or timezone.localdate()
         return self.filter(starts_on__lte=today, ends_on__gte=today)
@@ -50,13 +65,29 @@ def campaigns_newest_first(org: models.Model) -> list[Campaign]:
     return list(Campaign.objects.for_organization(org).order_by("-starts_on", "-pk"))
 
 
+def preferred_campaign(
+    campaigns: Iterable[Campaign], today: dt.date | None = None
+) -> Campaign | None:
+    """The campaign a page opens on when none is asked for: the running one (the one
+    that started last, if several run), else the one that started last, else the first
+    still to come. No query."""
+    today = today or timezone.localdate()
+    campaigns = list(campaigns)
+    running = [c for c in campaigns if c.starts_on <= today <= c.ends_on]
+    started = [c for c in campaigns if c.starts_on <= today]
+    for group in (running, started):
+        if group:
+            return max(group, key=lambda c: (c.starts_on, c.pk))
+    return min(campaigns, key=lambda c: (c.starts_on, c.pk), default=None)
+
+
 def pick_campaign(campaigns: list[Campaign], raw: str | None) -> Campaign | None:
-    """The campaign a page's ?campaign=<id> names among `campaigns`, else the first
-    (the newest); None when there is none. No query."""
+    """The campaign a page's ?campaign=<id> names among `campaigns`, else the running
+    one (preferred_campaign); None when there is none. No query."""
     for campaign in campaigns:
         if str(campaign.pk) == (raw or ""):
             return campaign
-    return campaigns[0] if campaigns else None
+    return preferred_campaign(campaigns)
 
 
 class Campaign(BilingualName):
@@ -102,6 +133,18 @@ class Campaign(BilingualName):
     def clean(self) -> None:
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
             raise ValidationError({"ends_on": _("The campaign cannot end before it starts.")})
+
+    def as_of(self, today: dt.date | None = None) -> dt.date:
+        """The day every figure of the campaign is judged on: today while it runs (or
+        before it starts), its last day once it has ended (a finished campaign is
+        frozen: its overdue items and its reviews' waits stop counting at its end). An
+        item whose deadline lies after the campaign's end is judged against that
+        deadline like any other: as of the end it was not overdue."""
+        today = today or timezone.localdate()
+        return min(today, self.ends_on)
+
+    def has_ended(self, today: dt.date | None = None) -> bool:
+        return (today or timezone.localdate()) > self.ends_on
 
     def phase_on(self, day: dt.date) -> Phase | None:
         for phase in self.phases.all():

@@ -479,6 +479,8 @@ class SpecialMeetingReview(Reviewable):
         "attendance": _("attendance"),
     }
 
+    review_campaign_path = "meeting__campaign"
+
     class Meta:
         verbose_name = _("special-meeting record")
         verbose_name_plural = _("special-meeting records")

@@ -692,6 +692,8 @@ class AppraisalApproval(Reviewable):
 
     review_labels = {"determinations": _("determinations needing approval")}
 
+    review_campaign_path = "session__campaign"
+
     class Meta:
         verbose_name = _("appraisal determinations for approval")
         verbose_name_plural = _("appraisal determinations for approval")

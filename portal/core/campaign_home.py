@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from activities.models import Campaign, Phase
+from activities.models.campaigns import preferred_campaign
 from organizations.models import Organization
 from portal.progress.engine import Level, Requirement, Result, requirements
 from portal.progress.rollup import checklists
@@ -38,12 +39,16 @@ class CampaignPanel:
     todo: list[tuple[Requirement, Result]]
     met: int
     total: int
+    as_of: dt.date | None = None  # the day the checklist is judged on (Campaign.as_of)
     decisions: list[ReviewTask] = field(default_factory=list)
 
 
-def _latest_campaign(org: Organization, campaigns: list[Campaign]) -> Campaign | None:
+def _latest_campaign(
+    org: Organization, campaigns: list[Campaign], today: dt.date
+) -> Campaign | None:
+    """The running campaign the organization takes part in, else its latest."""
     mine = [c for c in campaigns if org.path.startswith(c.lead_organization.path)]
-    return max(mine, key=lambda c: (c.starts_on, c.pk), default=None)
+    return preferred_campaign(mine, today)
 
 
 def _phase_rows(campaign: Campaign, today: dt.date) -> list[PhaseRow]:
@@ -64,7 +69,7 @@ def campaign_panels(orgs: list[Organization], today: dt.date | None = None) -> l
         .select_related("lead_organization")
         .prefetch_related("phases")
     )
-    chosen = {org.pk: _latest_campaign(org, campaigns) for org in orgs}
+    chosen = {org.pk: _latest_campaign(org, campaigns, today) for org in orgs}
     by_campaign: dict[int, list[Organization]] = {}
     for org in orgs:
         if chosen[org.pk] is not None:
@@ -92,6 +97,7 @@ def campaign_panels(orgs: list[Organization], today: dt.date | None = None) -> l
                     todo=todo,
                     met=len(results) - len(todo),
                     total=len(results),
+                    as_of=campaign.as_of(today),
                 )
             )
     decisions = list(

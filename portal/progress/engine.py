@@ -83,8 +83,8 @@ class Scope:
 
     @property
     def as_of(self) -> dt.date:
-        """Past campaigns are judged as they stood at their end."""
-        return min(self.today, self.campaign.ends_on)
+        """Past campaigns are judged as they stood at their end (Campaign.as_of)."""
+        return self.campaign.as_of(self.today)
 
     def phase_over(self, number: int) -> bool:
         """Today is past the phase's end (for the last phase: the campaign's end)."""

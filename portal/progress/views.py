@@ -5,6 +5,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from activities.models import Campaign
+from activities.models.campaigns import preferred_campaign
 from portal.accounts.permissions import Action, get_organization_for_user, user_can
 
 from .engine import Level, evaluate, requirements
@@ -13,9 +14,13 @@ from .scopes import scope_for_org
 
 def campaign_for(org, campaign_pk: int | None) -> Campaign:
     """The campaign the organization takes part in: the one asked for (404 if the
-    organization is not in its lead organization's subtree), else the latest."""
+    organization is not in its lead organization's subtree), else the running one
+    (else the latest: preferred_campaign)."""
     campaigns = Campaign.objects.for_organization(org).prefetch_related("phases")
-    campaign = campaigns.filter(pk=campaign_pk).first() if campaign_pk else campaigns.first()
+    if campaign_pk:
+        campaign = campaigns.filter(pk=campaign_pk).first()
+    else:
+        campaign = preferred_campaign(campaigns)
     if campaign is None:
         raise Http404
     return campaign

@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from activities.models import Campaign
+from activities.models.campaigns import preferred_campaign
 from organizations.models import Organization
 from portal.accounts.permissions import get_organization_for_user
 
@@ -35,13 +36,14 @@ def _default_node(user) -> Organization:
 
 def _campaign(org: Organization, wanted: str | None) -> Campaign | None:
     """The campaign asked for, if the organization takes part in it; else the latest
-    one it takes part in; None when there is none. One query (+ phases)."""
+    one it takes part in, the running one first (preferred_campaign); None when there
+    is none. One query (+ phases)."""
     campaigns = Campaign.objects.for_organization(org).prefetch_related("phases")
     if wanted and wanted.isdigit():
         chosen = campaigns.filter(pk=int(wanted)).first()
         if chosen is not None:
             return chosen
-    return campaigns.first()
+    return preferred_campaign(campaigns)
 
 
 @login_required

@@ -12,6 +12,7 @@ type. Only portal.reviews.services.review_transition changes any of them.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -84,6 +85,21 @@ def site_language_snapshot(record: Reviewable) -> dict[str, str]:
         return record.review_snapshot()
 
 
+def days_waiting(
+    submitted_at: dt.datetime | None, wait_ends_on: dt.date | None, today: dt.date
+) -> int:
+    """Whole days a record submitted at `submitted_at` has waited by `today`. The wait
+    stops counting on `wait_ends_on` (the end of the record's campaign: a finished
+    campaign is frozen), unless the record was submitted after that day."""
+    if submitted_at is None:
+        return 0
+    day = timezone.localtime(submitted_at).date()
+    until = today
+    if wait_ends_on is not None and day <= wait_ends_on:
+        until = min(today, wait_ends_on)
+    return max((until - day).days, 0)
+
+
 class Reviewable(models.Model):
     """Abstract base of every record reviewed upward.
 
@@ -133,6 +149,9 @@ class Reviewable(models.Model):
 
     review_fields: ClassVar[tuple[str, ...]] = ()
     review_labels: ClassVar[dict[str, Any]] = {}
+    # Attribute path ("a__b") from the record to the campaign it belongs to: a wait
+    # for its review stops counting at the campaign's end (review_wait_ends_on).
+    review_campaign_path: ClassVar[str] = "campaign"
 
     class Meta:
         abstract = True
@@ -159,6 +178,16 @@ class Reviewable(models.Model):
                 text = str(value)
             snapshot[name] = text
         return snapshot
+
+    def review_wait_ends_on(self) -> dt.date | None:
+        """The day a wait for this record's review stops counting: the end of its
+        campaign (`review_campaign_path`); None when it has none."""
+        value: Any = self
+        for part in self.review_campaign_path.split("__"):
+            value = getattr(value, part, None)
+            if value is None:
+                return None
+        return getattr(value, "ends_on", None)
 
     def review_validate_submission(self) -> None:
         """Raise ValidationError when the record is not complete enough to go up for
@@ -276,6 +305,9 @@ class ReviewTask(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # The end of the record's campaign (Reviewable.review_wait_ends_on), copied at each
+    # transition: the days waiting stop counting there (days_waiting).
+    wait_ends_on = models.DateField(_("wait counted until"), null=True, blank=True)
     # The reviewer's comment of the last decision (shown in "returned to me").
     comment = models.TextField(_("comment"), blank=True)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
@@ -315,6 +347,4 @@ class ReviewTask(models.Model):
 
     @property
     def days_waiting(self) -> int:
-        if self.submitted_at is None:
-            return 0
-        return (timezone.localdate() - timezone.localtime(self.submitted_at).date()).days
+        return days_waiting(self.submitted_at, self.wait_ends_on, timezone.localdate())

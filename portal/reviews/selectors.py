@@ -26,6 +26,9 @@ from .models import (
     is_editable,
     site_language_snapshot,
 )
+from .models import (
+    days_waiting as wait_days,
+)
 from .services import available_actions
 
 
@@ -80,7 +83,8 @@ class InboxRow:
 def inbox_rows(tasks: Iterable[ReviewTask]) -> list[InboxRow]:
     """The inbox rows of `tasks` (loaded with organization, content type and submitter,
     as inbox() does). No query; today, each record type and each number of days'
-    label are looked up once."""
+    label are looked up once. Days waiting stop at the end of the record's campaign
+    (models.days_waiting)."""
     today = timezone.localdate()
     record_types: dict[int, str] = {}
     day_labels: dict[int, str] = {}
@@ -95,7 +99,7 @@ def inbox_rows(tasks: Iterable[ReviewTask]) -> list[InboxRow]:
         else:
             local = timezone.localtime(task.submitted_at)
             iso, day = local.isoformat(), local.date().isoformat()
-            days = (today - local.date()).days
+            days = wait_days(task.submitted_at, task.wait_ends_on, today)
         days_label = day_labels.get(days)
         if days_label is None:
             days_label = day_labels[days] = ngettext("%(days)s day", "%(days)s days", days) % {

@@ -150,6 +150,7 @@ def review_transition(
             "submitted_by": locked.submitted_by,
             "decided_at": locked.decided_at,
             "decided_by": locked.decided_by,
+            "wait_ends_on": locked.review_wait_ends_on(),
             "comment": comment if action in REVIEWER_ACTIONS else "",
             "updated_at": now,
         },

@@ -25,14 +25,16 @@ written. Prints nothing (seed_demo's console output stays as it was).
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import translation
 
-from activities.demo.kit import Demo, demo_cast
+from activities.demo.kit import Demo, demo_cast, shifted
 from activities.models import Campaign, Opinion, OpinionEvent
-from activities.seed import ensure_campaign_2014
+from activities.seed import CURRENT_DAYS_LEFT, current_shift, ensure_campaign_2014
 from organizations.models import Organization
 from portal.accounts.models import User
 
@@ -54,16 +56,25 @@ def rectification_demo_exists(county: Organization, campaign: Campaign) -> bool:
     )
 
 
-def build_rectification_demo(county: Organization, users: dict[str, User]) -> bool:
+def build_rectification_demo(
+    county: Organization, users: dict[str, User], current: Campaign | None = None
+) -> bool:
     """Write the 2014 campaign's phase 3 records of the demo county, unless it has some
-    already; True when written. `users`: the demo logins by username (see
-    activities.demo.kit.demo_cast). One transaction."""
-    campaign = ensure_campaign_2014(county)
+    already; True when written. With `current`: the same story in the running demo
+    campaign, its dates moved to end yesterday (no commendations yet: they come at the
+    close). `users`: the demo logins by username (see activities.demo.kit.demo_cast).
+    One transaction."""
+    campaign = current or ensure_campaign_2014(county)
     ensure_standard_templates(campaign)
     if rectification_demo_exists(county, campaign):
         return False
-    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
-        demo = Demo(demo_cast(county, users), DATED_APPS)
+    days = current_shift(campaign.ends_on - dt.timedelta(days=CURRENT_DAYS_LEFT)) if current else 0
+    with (
+        transaction.atomic(),
+        translation.override(settings.LANGUAGE_CODE),
+        shifted(days),
+    ):
+        demo = Demo(demo_cast(county, users, campaign), DATED_APPS, current=bool(current))
         # Of the activities app only opinions are written here (adopted as items): the
         # clock leaves its other tables alone instead of scanning them for nothing.
         opinions = {Opinion, OpinionEvent, Opinion.history.model}

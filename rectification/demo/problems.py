@@ -37,9 +37,9 @@ from .story import (
     OPEN,
     OVERDUE,
     PUBLISHED,
-    SUBMITTED_ON,
     Story,
     story_of,
+    submitted_on,
 )
 
 # Each item's deadline by what becomes of it: those not closed by 30 September are
@@ -92,7 +92,7 @@ def problem_list(demo: Demo, org: Organization, story: Story, categories: dict) 
         ]
     if story.problem_list == DRAFT:
         return
-    submitted = SUBMITTED_ON.get(("list", code)) or shift(day, 2)
+    submitted = submitted_on(demo.current).get(("list", code)) or shift(day, 2)
     demo.review(plist, ReviewAction.SUBMIT, author, submitted)
     if story.problem_list == SUBMITTED:
         return
@@ -184,7 +184,7 @@ def rectify(
         EXTENSION_REJECTED,
         CLOSED_AFTER_EXTENSION,
     ):
-        asked = SUBMITTED_ON.get(("extension", code)) or demo.day("2014-09-04", 4)
+        asked = submitted_on(demo.current).get(("extension", code)) or demo.day("2014-09-04", 4)
         with demo.step(asked, hour=11):
             request = services.extension_request_submit(
                 actor=secretary,
@@ -210,7 +210,7 @@ def close(demo: Demo, org: Organization, item: ProblemItem, fate: str) -> None:
     code, cast = org.code, demo.cast
     secretary, reviewer = cast.secretaries[code], cast.reviewers[code]
     start, spread = ("2014-09-16", 8) if fate == CLOSED_AFTER_EXTENSION else ("2014-08-25", 12)
-    asked = SUBMITTED_ON.get(("closure", code)) if fate == CLOSURE_REQUESTED else None
+    asked = submitted_on(demo.current).get(("closure", code)) if fate == CLOSURE_REQUESTED else None
     asked = asked or demo.day(start, spread)
     with demo.step(asked, hour=15):
         request = services.closure_request_submit(

@@ -33,7 +33,8 @@ def build(demo: Demo, orgs: list[Organization]) -> None:
         pledges(demo, org, story)
         mechanisms(demo, org, story, kinds)
         funding(demo, org, story)
-    commendations(demo)
+    if not demo.current:  # commendations come at the campaign's close
+        commendations(demo)
 
 
 def pledges(demo: Demo, org: Organization, story: Story) -> None:

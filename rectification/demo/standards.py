@@ -19,7 +19,7 @@ from ..models import (
 )
 from ..seed import ensure_standard_templates
 from . import files, texts
-from .story import NOT_MET, SUBMITTED_ON, story_of
+from .story import NOT_MET, story_of, submitted_on
 
 # The "eight haves" item the secretary's branch has not got (the Party flag), and the
 # one a reviewer finds not met elsewhere (books and newspapers), by order.
@@ -105,7 +105,7 @@ def assess(
             )
     if state == DRAFT:
         return
-    submitted = SUBMITTED_ON.get((key, code)) or shift(day, demo.rng.randint(2, 5))
+    submitted = submitted_on(demo.current).get((key, code)) or shift(day, demo.rng.randint(2, 5))
     demo.review(assessment, ReviewAction.SUBMIT, secretary, submitted)
     if state == SUBMITTED:
         return

@@ -135,6 +135,15 @@ SUBMITTED_ON = {
     ("extension", SECRETARY_ORG): "2014-09-26",
 }
 
+# The running campaign's build (activities.demo.story.CURRENT_SUBMITTED_ON): the list
+# still waiting was submitted a week ago; the others above are recent already.
+CURRENT_SUBMITTED_ON = {**SUBMITTED_ON, ("list", "QS-KFQ-09"): "2014-09-20"}
+
+
+def submitted_on(current: bool) -> dict[tuple[str, str], str]:
+    return CURRENT_SUBMITTED_ON if current else SUBMITTED_ON
+
+
 # Commendations at the campaign's close: (kind, organization code).
 MODEL_ORGANIZATIONS = ["QS-KFQ-04", SECRETARY2_ORG]
 TYPICAL_INVESTORS = ["QS-KFQ-08"]

@@ -16,7 +16,10 @@
   transaction of every review transition: approve closes the item (销号) / moves its
   deadline; return is "closure rejected" (back to in progress) / "extension rejected".
 
-Overdue = deadline < today and not closed (`ProblemItemQuerySet.overdue`).
+Overdue = an item of an approved list, not closed, whose deadline is before its
+campaign's "as of" day (`Campaign.as_of`: today while the campaign runs, its last day
+once it has ended). Items of a list not yet approved are commitments in the making and
+never overdue (`ProblemItemQuerySet.overdue`, `ProblemItem.days_overdue`).
 """
 
 from __future__ import annotations
@@ -270,10 +273,27 @@ class ProblemItemQuerySet(models.QuerySet):
     def not_closed(self) -> ProblemItemQuerySet:
         return self.exclude(status=ItemStatus.CLOSED)
 
-    def overdue(self, today: dt.date | None = None) -> ProblemItemQuerySet:
-        """Past the deadline and not closed (index problem_item_open_deadline_idx)."""
+    def overdue(self, as_of: dt.date | None = None) -> ProblemItemQuerySet:
+        """Past the deadline on `as_of` and not closed (index
+        problem_item_open_deadline_idx); `as_of` is the campaign's Campaign.as_of():
+        for items of several campaigns use overdue_in_their_campaigns(). Callers also
+        keep to approved lists (committed())."""
+        as_of = as_of or timezone.localdate()
+        return self.filter(deadline__lt=as_of).not_closed()
+
+    def committed(self) -> ProblemItemQuerySet:
+        """Items of approved lists: the only ones that can be overdue."""
+        return self.filter(problem_list__review_status=ReviewStatus.APPROVED)
+
+    def overdue_in_their_campaigns(self, today: dt.date | None = None) -> ProblemItemQuerySet:
+        """Items of approved lists, not closed, past their deadline as of their own
+        campaign's as-of day (today, or the campaign's end once it has ended)."""
         today = today or timezone.localdate()
-        return self.filter(deadline__lt=today).not_closed()
+        return (
+            self.committed()
+            .overdue(today)
+            .filter(deadline__lt=models.F("problem_list__campaign__ends_on"))
+        )
 
     def for_table(self) -> ProblemItemQuerySet:
         return self.select_related("category").order_by("number")
@@ -422,11 +442,14 @@ class ProblemItem(models.Model):
         return self.status == ItemStatus.CLOSED
 
     def days_overdue(self, today: dt.date | None = None) -> int:
-        """Days past the deadline while not closed; 0 when not overdue."""
-        if self.is_closed:
+        """Days past the deadline on the campaign's as-of day (Campaign.as_of) while
+        not closed; 0 when not overdue, and always 0 while the list is not approved.
+        Needs problem_list and its campaign loaded."""
+        plist = self.problem_list
+        if self.is_closed or plist.review_status != ReviewStatus.APPROVED:
             return 0
-        today = today or timezone.localdate()
-        return max((today - self.deadline).days, 0)
+        as_of = plist.campaign.as_of(today)
+        return max((as_of - self.deadline).days, 0)
 
     @property
     def overdue_days(self) -> int:
@@ -692,6 +715,8 @@ class ClosureRequest(Reviewable):
 
     review_labels = {"item": _("item"), "evidence": _("evidence")}
 
+    review_campaign_path = "item__problem_list__campaign"
+
     class Meta:
         verbose_name = _("closure request")
         verbose_name_plural = _("closure requests")
@@ -789,6 +814,8 @@ class ExtensionRequest(Reviewable):
 
     review_fields = ("current_deadline", "new_deadline", "reason")
     review_labels = {"item": _("item")}
+
+    review_campaign_path = "item__problem_list__campaign"
 
     class Meta:
         verbose_name = _("extension request")

@@ -53,8 +53,11 @@ TEXT_CUT = 300
 
 
 def latest_campaign(org: Organization) -> Campaign | None:
-    """The campaign the organization takes part in, latest first (one query)."""
-    return Campaign.objects.for_organization(org).prefetch_related("phases").first()
+    """The campaign the organization takes part in: the running one, else the latest
+    (one query, + phases)."""
+    from activities.models.campaigns import preferred_campaign
+
+    return preferred_campaign(Campaign.objects.for_organization(org).prefetch_related("phases"))
 
 
 def _cut(text: str) -> str:
@@ -268,7 +271,11 @@ def _rectification(org: Organization, campaign: Campaign, member_count: int) -> 
         .order_by("problem_list_id", "number")
     )
     by_list: dict[int, list[ProblemItem]] = defaultdict(list)
+    lists_by_id = {pl.pk: pl for pl in lists}
+    for pl in lists:
+        pl.campaign = campaign  # days_overdue judges as of the campaign's as-of day
     for item in items:
+        item.problem_list = lists_by_id[item.problem_list_id]
         item.overdue_by = item.days_overdue(today)
         by_list[item.problem_list_id].append(item)
     mechanisms = list(

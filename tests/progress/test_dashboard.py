@@ -211,7 +211,8 @@ def test_page_numbers_link_to_the_grid_filtered_the_same_way(world: World) -> No
             assert f'href="{link.replace("&", "&amp;")}">{share.not_met}<' in body
             # The grid behind the link lists exactly that many organizations.
             assert client.get(link).context["page"].paginator.count == share.not_met
-    assert f'href="{reverse("rectification:overdue_items")}">2<' in body
+    overdue = f"{reverse('rectification:overdue_items')}?campaign={campaign.pk}"
+    assert f'href="{overdue}">2<' in body
     assert f'href="{reverse("reviews:inbox")}">1<' in body
 
 

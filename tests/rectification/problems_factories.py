@@ -120,6 +120,21 @@ def force_item_status(item: ProblemItem, status: str) -> None:
     item.refresh_from_db()
 
 
+def keep_running(campaign: Campaign) -> Campaign:
+    """The 2014 campaign made to run until after today (its end and its phase 3's end
+    moved), so that its items are judged as of today (Campaign.as_of) — the 2014
+    campaign itself has ended and is judged as of 2014-09-30."""
+    from activities.models import Phase
+    from portal.progress.rollup import campaign_changed
+
+    end = timezone.localdate() + dt.timedelta(days=90)
+    Campaign.objects.filter(pk=campaign.pk).update(ends_on=end)
+    Phase.objects.filter(campaign=campaign, number=3).update(ends_on=end)
+    campaign_changed(campaign.pk)  # update() sends no signal
+    campaign.refresh_from_db()
+    return campaign
+
+
 def force_deadline(item: ProblemItem, deadline: dt.date) -> None:
     ProblemItem.objects.filter(pk=item.pk).update(deadline=deadline)
     mark_changed([item.problem_list.organization_id])

@@ -30,6 +30,7 @@ from tests.rectification.problems_factories import (
     force_item_status,
     force_list_status,
     item_fields,
+    keep_running,
     make_item,
     make_list,
 )
@@ -156,6 +157,7 @@ def test_a_stale_instance_cannot_move_the_item(world: Any) -> None:
 
 def test_overdue_is_past_the_deadline_and_not_closed(world: Any) -> None:
     plist = approved_list(world, items=4)
+    keep_running(plist.campaign)  # a finished campaign is judged as of its end
     late, today, closed_late, future = plist.items.order_by("number")
     force_deadline(late, TODAY - dt.timedelta(days=3))
     force_deadline(today, TODAY)

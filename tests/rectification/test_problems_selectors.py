@@ -25,6 +25,7 @@ from tests.rectification.problems_factories import (
     campaign_for,
     force_deadline,
     force_item_status,
+    keep_running,
     make_item,
     make_list,
 )
@@ -91,14 +92,14 @@ def test_list_states_per_organization(
 def test_overdue_counts_per_organization(
     world: Any, scene: dict[str, Any], django_assert_num_queries: Any
 ) -> None:
-    campaign = campaign_for(world)
+    campaign = keep_running(campaign_for(world))  # judged as of today, not its 2014 end
     with django_assert_num_queries(1):
         counts = overdue_item_counts_in(campaign, _subtree(world), TODAY)
     # The closed item and the draft's item do not count; the far county is another scope.
     assert counts == {world.own.pk: 1, world.child.pk: 1}
     with django_assert_num_queries(1):
         assert overdue_item_counts_in(campaign, [world.child.pk], TODAY) == {world.child.pk: 1}
-    far = campaign_for(world, world.far)
+    far = keep_running(campaign_for(world, world.far))
     assert overdue_item_counts_in(far, [world.far.pk], TODAY) == {world.far.pk: 1}
     # Tomorrow, nothing new: the third item is due in 60 days.
     assert overdue_item_counts_in(campaign, _subtree(world), TODAY + dt.timedelta(days=1)) == counts
@@ -123,6 +124,7 @@ def test_item_counts_by_list(
     world: Any, scene: dict[str, Any], django_assert_num_queries: Any
 ) -> None:
     own = scene["own"]
+    keep_running(campaign_for(world))  # judged as of today, not its 2014 end
     with django_assert_num_queries(1):
         counts = item_counts_by_list([own.pk], TODAY)
     assert counts == {own.pk: {"total": 3, "closed": 1, "overdue": 1}}

@@ -32,6 +32,7 @@ from tests.rectification.problems_factories import (
     decider,
     force_deadline,
     item_fields,
+    keep_running,
     make_item,
     make_list,
     photo,
@@ -591,6 +592,7 @@ def test_print_page_shows_the_notice_with_a_signature(world: Any) -> None:
 
 def test_overdue_item_is_marked_for_the_secretary_and_the_reviewer(world: Any) -> None:
     item = approved_list(world).items.get()
+    keep_running(item.problem_list.campaign)  # judged as of today, not its 2014 end
     force_deadline(item, timezone.localdate() - dt.timedelta(days=5))
     for persona in ("secretary", "reviewer"):
         client = english(world, persona)
@@ -739,6 +741,7 @@ def test_overdue_list_query_count_is_constant(world: Any) -> None:
             force_deadline(item, timezone.localdate() - dt.timedelta(days=3))
 
     overdue_item(world.own)
+    keep_running(campaign_for(world))  # judged as of today, not its 2014 end
 
     def grow() -> None:
         for org in (world.child, world.sibling):
@@ -748,10 +751,11 @@ def test_overdue_list_query_count_is_constant(world: Any) -> None:
         for item in plist.items.all():
             force_deadline(item, timezone.localdate() - dt.timedelta(days=1))
 
-    # session, user, grants, COUNT, the page of items (list, organization, category),
+    # session, user, grants, the campaigns of the user's scope (the picker, added with
+    # the as-of day), COUNT, the page of items (list, organization, campaign, category),
     # roles (nav), unread count.
     url = reverse("rectification:overdue_items")
-    assert_constant_queries(client_for(world, "reviewer"), url, grow, expected=7)
+    assert_constant_queries(client_for(world, "reviewer"), url, grow, expected=8)
 
 
 def test_public_and_print_query_counts_are_constant(world: Any, client: Any) -> None:

@@ -1,8 +1,12 @@
 """`manage.py seed_demo`: the fictional county of organizations/demo.py, one login per
 role, and the 2014 campaign with its phase 1-2 records (activities/demo) and its phase 3
-records (rectification/demo). Idempotent: when the county (code QS) exists, only the
-logins, their roles and passwords are checked and restored; the campaign records are
-written only when there are none."""
+records (rectification/demo), finished; then a running campaign of the same shape whose
+dates are relative to today (activities.seed.ensure_current_campaign: phases 1 and 2
+over, phase 3 under way), with the same story replayed to end yesterday, which the
+pages open on. Idempotent: when the county (code QS) exists, only the logins, their
+roles and passwords are checked and restored; the campaign records are written only
+when there are none; the running campaign is kept while it runs, and a new one is
+built once it has ended."""
 
 from __future__ import annotations
 
@@ -28,6 +32,13 @@ DEFAULT_DEMO_PASSWORD = "demo-Portal-2014"  # noqa: S105 - a published demo pass
 class Command(BaseCommand):
     help = "Create the demo county 青山县 with one login per role (safe to run again)."
 
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--without-running-campaign",
+            action="store_true",
+            help="Only the finished 2014 campaign (the tests of the 2014 story).",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
         plan = demo_plan()
@@ -45,34 +56,37 @@ class Command(BaseCommand):
         password = settings.DEMO_PASSWORD or DEFAULT_DEMO_PASSWORD
         rows = ensure_logins(plan, password)
         if apps.is_installed("activities"):
-            self._seed_campaign(plan, county)
+            self._seed_campaign(plan, county, running=not options["without_running_campaign"])
         self._print_logins(rows, password)
         self.stdout.write(f"Done in {time.monotonic() - started:.1f} s.")
 
-    def _seed_campaign(self, plan: DemoPlan, county: Organization) -> None:
+    def _seed_campaign(self, plan: DemoPlan, county: Organization, running: bool) -> None:
         # The entry point may reach every app; the organizations app itself does not
         # depend on activities.
         from activities.demo import build_campaign_demo
-        from activities.seed import ensure_campaign_2014
+        from activities.seed import ensure_campaign_2014, ensure_current_campaign
         from portal.progress import rollup
 
         # The requirement roll-up is built once at the end, not record by record.
         with rollup.paused():
-            campaign = ensure_campaign_2014(county)
-            # The campaign's phase 1-2 records, built once (skipped when they exist).
+            finished = ensure_campaign_2014(county)
+            campaigns = [finished, ensure_current_campaign(county)] if running else [finished]
             logins = User.objects.filter(username__in=[lg.username for lg in plan.logins])
             users = {u.username: u for u in logins}
-            report = build_campaign_demo(county, users)
-            for line in report.lines():
-                self.stdout.write(line)
-            if apps.is_installed("rectification"):
-                from rectification.demo import build_rectification_demo
-                from rectification.seed import ensure_standard_templates
+            for current in [None, *campaigns[1:]]:
+                # The campaign's phase 1-2 records, built once (skipped when they exist).
+                report = build_campaign_demo(county, users, current)
+                for line in report.lines():
+                    self.stdout.write(line)
+                if apps.is_installed("rectification"):
+                    from rectification.demo import build_rectification_demo
+                    from rectification.seed import ensure_standard_templates
 
-                ensure_standard_templates(campaign)
-                # Phase 3 records, built once (skipped when they exist); silent.
-                build_rectification_demo(county, users)
-        rollup.rebuild(campaign)
+                    ensure_standard_templates(current or finished)
+                    # Phase 3 records, built once (skipped when they exist); silent.
+                    build_rectification_demo(county, users, current)
+        for campaign in campaigns:
+            rollup.rebuild(campaign)
 
     def _print_logins(self, rows: list[tuple[str, str, str]], password: str) -> None:
         header = ("username", "role", "organization", "password")

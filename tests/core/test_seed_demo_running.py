@@ -1,0 +1,170 @@
+"""`manage.py seed_demo`'s running campaign (activities.seed.ensure_current_campaign):
+the 2014 story replayed in a campaign of the same shape whose dates are relative to
+today (phases 1 and 2 over, phase 3 under way), with waits of a few days that stay
+under two months whatever day the demo is looked at, and the pages opening on it.
+
+The county is seeded once for the module (both campaigns) inside a transaction rolled
+back at the end; each test runs in its own savepoint within it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import reverse
+
+from activities.models import ActivityPlan, Campaign
+from organizations.demo import SECRETARY_ORG
+from organizations.models import Organization
+from portal.accounts.models import User
+from portal.reviews.models import ReviewTask
+from tests.seeding import seed_demo_as_tests_run
+
+ENGLISH = {"Accept-Language": "en"}
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup: Any, django_db_blocker: Any) -> Iterator[str]:
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield seed_demo_as_tests_run()
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def county(demo: str, db: Any) -> Organization:
+    return Organization.objects.get(code="QS")
+
+
+def client(username: str) -> Client:
+    c = Client()
+    c.force_login(User.objects.get(username=username))
+    return c
+
+
+def secretary_org() -> Organization:
+    return Organization.objects.get(code=SECRETARY_ORG)
+
+
+def test_console_reports_both_campaigns(demo: str) -> None:
+    assert "Campaign demo (2014, phases 1-2)" in demo
+    assert "Campaign demo (running, phases 1-2)" in demo
+
+
+# --- the running campaign (dates relative to today) ----------------------------------------
+
+
+def _running(county: Organization) -> Campaign:
+    from activities.seed import running_demo_campaign
+
+    campaign = running_demo_campaign(county)
+    assert campaign is not None
+    return campaign
+
+
+def test_a_running_campaign_with_phase_three_under_way(county: Organization) -> None:
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    campaign = _running(county)
+    phases = {p.number: p for p in campaign.phases.all()}
+    assert phases[1].ends_on < today and phases[2].ends_on < today
+    assert phases[3].starts_on <= today <= phases[3].ends_on == campaign.ends_on
+    # The same story replayed: records in every state, all dated before today.
+    statuses = set(
+        ActivityPlan.objects.filter(campaign=campaign).values_list("review_status", flat=True)
+    )
+    assert statuses == {"draft", "submitted", "approved", "returned"}
+    from rectification.models import ItemStatus, ProblemItem, ProblemList
+
+    lists = ProblemList.objects.filter(campaign=campaign)
+    assert set(lists.values_list("review_status", flat=True)) == {
+        "draft",
+        "submitted",
+        "approved",
+        "returned",
+    }
+    items = ProblemItem.objects.filter(problem_list__campaign=campaign)
+    assert set(items.values_list("status", flat=True)) == set(ItemStatus.values)
+    assert not ActivityPlan.objects.filter(campaign=campaign, created_at__date__gte=today).exists()
+    # A few items overdue by days, not years.
+    overdue = [
+        i.days_overdue() for i in items.select_related("problem_list__campaign") if i.days_overdue()
+    ]
+    assert 1 <= len(overdue) <= 5 and max(overdue) < 30
+
+
+@pytest.mark.parametrize("days_later", [0, 10, 29, 45, 400, 4000])
+def test_waits_of_the_running_campaign_stay_under_sixty_days(
+    county: Organization, days_later: int
+) -> None:
+    """Whatever day the demo is looked at: while the campaign runs the waits are a few
+    days; once it has ended they stop at its end."""
+    from django.utils import timezone
+
+    from portal.reviews.models import days_waiting
+
+    campaign = _running(county)
+    day = timezone.localdate() + dt.timedelta(days=days_later)
+    tasks = ReviewTask.objects.waiting().filter(wait_ends_on=campaign.ends_on)
+    assert tasks.count() >= 8
+    waits = [days_waiting(t.submitted_at, t.wait_ends_on, day) for t in tasks]
+    assert max(waits) < 60
+    if days_later == 0:
+        assert max(waits) <= 21 and min(waits) >= 1
+
+
+def test_waits_are_short_in_the_inbox_today(county: Organization) -> None:
+    response = client("reviewer").get(reverse("reviews:inbox"), headers=ENGLISH)
+    days = [row.days_waiting for row in response.context["rows"]]
+    assert days and max(days) < 200  # the 2014 ones stop at 2014-09-30: never thousands
+
+
+def test_pages_open_on_the_running_campaign(county: Organization) -> None:
+    campaign = _running(county)
+    org = secretary_org()
+    secretary = client("secretary")
+    [panel] = secretary.get("/", headers=ENGLISH).context["campaign_panels"]
+    assert panel.campaign == campaign
+    checklist = secretary.get(reverse("progress:checklist", args=[org.pk]))
+    assert checklist.context["campaign"] == campaign
+    reviewer = client("reviewer")
+    assert reviewer.get(reverse("progress:dashboard")).context["campaign"] == campaign
+    park = Organization.objects.get(code="QS-KFQ")
+    assert reviewer.get(reverse("progress:grid", args=[park.pk])).context["campaign"] == campaign
+    overdue = reviewer.get(reverse("rectification:overdue_items"))
+    assert overdue.context["campaign"] == campaign
+    assert 1 <= overdue.context["page"].paginator.count <= 5
+
+
+@pytest.mark.parametrize(
+    "today",
+    [dt.date(2026, 1, 1), dt.date(2026, 3, 1), dt.date(2027, 7, 15), dt.date(2030, 12, 31)],
+)
+def test_the_running_campaign_is_placed_around_any_today(
+    county: Organization, today: dt.date
+) -> None:
+    """The campaign seed_demo builds on any day: phases 1 and 2 over, phase 3 under
+    way, and the story's last records and waiting submissions in the fortnight before."""
+    from activities.demo.story import CURRENT_SUBMITTED_ON
+    from activities.seed import CURRENT_STORY_TODAY, current_shift, ensure_current_campaign
+    from rectification.demo.story import CURRENT_SUBMITTED_ON as PHASE3_SUBMITTED_ON
+
+    campaign = ensure_current_campaign(county, today)
+    assert campaign.starts_on <= today < campaign.ends_on
+    phases = {p.number: p for p in campaign.phases.all()}
+    assert phases[2].ends_on < phases[3].starts_on <= today <= phases[3].ends_on
+    moved = dt.timedelta(days=current_shift(today))
+    assert CURRENT_STORY_TODAY + moved == today
+    # The submissions of the records left waiting (the story's September dates).
+    waiting = {**CURRENT_SUBMITTED_ON, **PHASE3_SUBMITTED_ON}
+    recent = {key: day for key, day in waiting.items() if day >= "2014-09-01"}
+    assert len(recent) >= 10
+    for key, story_day in recent.items():
+        real = dt.date.fromisoformat(story_day) + moved
+        assert today - dt.timedelta(days=21) <= real < today, key
+    # Kept while it runs: asking again the next day finds the same campaign.
+    assert ensure_current_campaign(county, today + dt.timedelta(days=1)) == campaign
