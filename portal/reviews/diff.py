@@ -125,7 +125,8 @@ def inline_diff(old: str, new: str) -> SafeString:
 #
 # A snapshot value may also be a list of items (the rows of a record: a problem list's
 # items, a meeting's criticism entries and attendees, a standards assessment's items):
-#     [{"key": "<stable identity>", "n": <number shown>, "fields": {name: text}}, ...]
+#     [{"key": "<stable identity>", "n": <number shown>, "fields": {name: text},
+#       "title": "<optional: who or what the item is, shown beside its number>"}, ...]
 # Items are matched by "key" (a primary key or another stable key the record chooses),
 # never by position, so renumbering or inserting one does not make the rest "changed".
 # Snapshots stored before a record listed its items kept them as one text value (one
@@ -144,6 +145,7 @@ class ItemChange:
     old_number: str  # "" for an added item
     state: str  # ADDED, REMOVED, CHANGED or UNCHANGED
     fields: tuple[FieldChange, ...]
+    title: str = ""
 
     @property
     def changed_fields(self) -> list[FieldChange]:
@@ -207,7 +209,7 @@ def compare_items(
     label_for: Callable[[str], object],
 ) -> ItemsChange:
     """Match items by key: in `new` only → added, in `old` only → removed, in both →
-    changed when a field differs (each field old → new), else unchanged."""
+    changed when a field differs (each field old → new), else unchanged. No query."""
     old_by_key = {str(i["key"]): i for i in old}
     new_keys = {str(i["key"]) for i in new}
     shown: list[ItemChange] = []
@@ -247,6 +249,7 @@ def compare_items(
                 old_number=str(item.get("n", "")),
                 state=REMOVED,
                 fields=field_changes(fields_of(item), {}),
+                title=str(item.get("title", "")),
             )
         )
     trailing = pending
@@ -264,18 +267,21 @@ def compare_items(
                     old_number="",
                     state=ADDED,
                     fields=field_changes({}, fields_of(item)),
+                    title=str(item.get("title", "")),
                 )
             )
             continue
         fields = field_changes(fields_of(before), fields_of(item))
-        old_number = str(before.get("n", ""))
-        changed = any(f.changed for f in fields) or old_number != number
+        # A new number alone (items renumbered around an added or removed one) is not
+        # a change of the item; a changed item says which number it had.
+        changed = any(f.changed for f in fields)
         change = ItemChange(
             key=k,
             number=number,
-            old_number=old_number,
+            old_number=str(before.get("n", "")),
             state=CHANGED if changed else UNCHANGED,
             fields=fields,
+            title=str(item.get("title", "")),
         )
         (shown if changed else unchanged).append(change)
     shown.extend(trailing)
