@@ -385,9 +385,12 @@ def _get_batch_for_user(request: HttpRequest, pk: int) -> ReviewBatch:
     return batch
 
 
-def _batch_context(batch: ReviewBatch) -> dict[str, Any]:
+def _batch_context(request: HttpRequest, batch: ReviewBatch) -> dict[str, Any]:
     model = batch.content_type.model_class()
+    # Back to the inbox as the reviewer filtered it last (no query: the session's dict).
+    query = urlencode(request.session.get(FILTER_SESSION_KEY) or {})
     return {
+        "inbox_url": reverse("reviews:inbox") + (f"?{query}" if query else ""),
         "batch": batch,
         "kind": model._meta.verbose_name_plural if model else batch.content_type.model,
         "action_label": ReviewAction(batch.action).label,
@@ -400,7 +403,9 @@ def batch(request: HttpRequest, pk: int) -> HttpResponse:
     """A bulk decision's progress, then its outcome: how many were decided and which were
     skipped, with the reason. Only its author sees it (404 for anyone else). Queries:
     session, user, the batch, the bell."""
-    return render(request, "reviews/batch.html", _batch_context(_get_batch_for_user(request, pk)))
+    return render(
+        request, "reviews/batch.html", _batch_context(request, _get_batch_for_user(request, pk))
+    )
 
 
 @login_required
@@ -408,7 +413,9 @@ def batch(request: HttpRequest, pk: int) -> HttpResponse:
 def batch_status(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress panel alone, polled by htmx every second while the batch runs."""
     return render(
-        request, "reviews/batch.html#status", _batch_context(_get_batch_for_user(request, pk))
+        request,
+        "reviews/batch.html#status",
+        _batch_context(request, _get_batch_for_user(request, pk)),
     )
 
 
