@@ -25,6 +25,7 @@ from portal.accounts.permissions import (
     users_with_action,
 )
 from portal.notifications.services import notify
+from portal.progress.rollup import coalesced
 
 from .models import (
     REVIEWER_ACTIONS,
@@ -265,6 +266,24 @@ def review_batch_run(*, batch_id: int) -> ReviewBatch | None:
     handled = set(batch.decided) | {entry["task"] for entry in batch.skipped}
     todo = [pk for pk in batch.task_ids if pk not in handled]
     tasks = ReviewTask.objects.select_related("organization").in_bulk(todo)
+    # The requirement roll-up: every decision marks its organization's rows in its own
+    # transaction, as a single decision does; they are recomputed once, at the end.
+    with coalesced():
+        _decide_all(batch, actor, model, todo, tasks)
+    batch.status = BatchStatus.DONE
+    batch.finished_at = timezone.now()
+    ReviewBatch.objects.filter(pk=batch.pk).update(
+        decided=batch.decided,
+        skipped=batch.skipped,
+        status=batch.status,
+        finished_at=batch.finished_at,
+    )
+    return batch
+
+
+def _decide_all(
+    batch: ReviewBatch, actor: Any, model: Any, todo: list[int], tasks: dict[int, ReviewTask]
+) -> None:
     since_save = 0
     for task_pk in todo:
         task = tasks.get(task_pk)
@@ -300,15 +319,6 @@ def review_batch_run(*, batch_id: int) -> ReviewBatch | None:
                 decided=batch.decided, skipped=batch.skipped
             )
             since_save = 0
-    batch.status = BatchStatus.DONE
-    batch.finished_at = timezone.now()
-    ReviewBatch.objects.filter(pk=batch.pk).update(
-        decided=batch.decided,
-        skipped=batch.skipped,
-        status=batch.status,
-        finished_at=batch.finished_at,
-    )
-    return batch
 
 
 def review_batch_start(batch: ReviewBatch) -> None:
