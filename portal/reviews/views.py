@@ -101,7 +101,7 @@ class InboxFilter:
         code = str(data.get("org", "") or "").strip()
         org = None
         if code:
-            org = visible_organizations(user).filter(code__iexact=code).first()
+            org = visible_organizations(user).filter(code=code).first()
         return cls(type=chosen, org_code=code, org=org, unknown_org=bool(code) and org is None)
 
     def apply(self, qs: Any) -> Any:
