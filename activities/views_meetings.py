@@ -204,6 +204,8 @@ def _detail_context(
         .select_related("member")
         .order_by("-present", "member__name", "member__pk")
     )
+    # The review panel's snapshot (changes since the last return) reads these rows.
+    meeting.snapshot_attendances = rows
     participations = list(
         MeetingParticipation.objects.filter(meeting=meeting)
         .select_related("organization")

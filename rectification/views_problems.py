@@ -214,6 +214,8 @@ def problem_list_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "plist": plist,
             "org": org,
             "items": items,
+            # The list and its items are one document: editing an item saves it too.
+            "last_saved": max([plist.updated_at, *(item.updated_at for item in items)]),
             "today": timezone.localdate(),
             "review": review_panel(request.user, plist),
             "can_edit": editable and user_can(request.user, Action.RECORD, org),

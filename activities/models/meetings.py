@@ -20,7 +20,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import pgettext, pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from portal.reviews.models import Reviewable, is_editable
@@ -477,6 +477,13 @@ class SpecialMeetingReview(Reviewable):
         "criticism": _("criticism and self-criticism"),
         "improvement_measures": _("improvement measures agreed"),
         "attendance": _("attendance"),
+        "attendees": _("the organization's own members"),
+        # The fields of criticism entries and attendees (see _snapshot).
+        "who": _("who, about whom"),
+        "points": _("points raised"),
+        "member": _("member"),
+        "present": _("present or absent"),
+        "reason": _("reason for absence"),
     }
 
     review_campaign_path = "meeting__campaign"
@@ -520,15 +527,29 @@ class SpecialMeetingReview(Reviewable):
         if errors:
             raise ValidationError(errors)
 
-    def review_snapshot(self) -> dict[str, str]:
-        """The meeting as the reviewer judges it. Reads the meeting, its guide's
-        organization and its criticism entries with their members (three queries at
-        most; none for what the caller already loaded or prefetched). Rendered in the
-        site's language whoever acts, so that snapshots compare equal across users."""
+    def review_snapshot(self) -> dict[str, Any]:
+        """The meeting as the reviewer judges it, its criticism entries (keyed by their
+        primary key) and its own members' attendance (keyed by member) as items. Reads
+        the meeting, its guide's organization, its criticism entries and its own
+        attendance list with their members (four queries at most; none for what the
+        caller already loaded: prefetched criticisms, `snapshot_attendances`). Rendered
+        in the site's language whoever acts, so that snapshots compare equal across
+        users."""
         with translation.override(settings.LANGUAGE_CODE):
             return self._snapshot()
 
-    def _snapshot(self) -> dict[str, str]:
+    @classmethod
+    def review_items_text(cls, key: str, items: list[dict[str, Any]]) -> str:
+        """Criticism entries as snapshots stored them before they were listed one by
+        one ("who: points", a line each)."""
+        if key == "criticism":
+            return "\n".join(
+                f"{item['fields'].get('who', '')}: {item['fields'].get('points', '')}"
+                for item in items
+            )
+        return super().review_items_text(key, items)
+
+    def _snapshot(self) -> dict[str, Any]:
         meeting = self.meeting
         guide = meeting.guide_name.strip()
         if guide and meeting.guide_organization_id:
@@ -540,7 +561,11 @@ class SpecialMeetingReview(Reviewable):
             "date": f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}",
             "guide": guide,
             "secretary_report": meeting.secretary_report,
-            "criticism": "\n".join(_criticism_line(e) for e in meeting_criticisms(meeting)),
+            "criticism": [
+                {"key": e.pk, "n": n, "title": who, "fields": {"who": who, "points": points}}
+                for n, e in enumerate(meeting_criticisms(meeting), start=1)
+                for who, points in [_criticism_parts(e)]
+            ],
             "improvement_measures": meeting.improvement_measures,
             "attendance": str(
                 _("present %(present)d of %(expected)d expected; %(absent)d absent")
@@ -550,6 +575,22 @@ class SpecialMeetingReview(Reviewable):
                     "absent": meeting.absent_count,
                 }
             ),
+            "attendees": [
+                {
+                    "key": row.member_id,
+                    "n": n,
+                    "title": row.member.name,
+                    "fields": {
+                        "present": str(
+                            pgettext("attendee", "present")
+                            if row.present
+                            else pgettext("attendee", "absent")
+                        ),
+                        "reason": row.absence_reason,
+                    },
+                }
+                for n, row in enumerate(meeting_own_attendance(meeting), start=1)
+            ],
         }
 
 
@@ -561,10 +602,25 @@ def meeting_criticisms(meeting: Meeting) -> list[CriticismEntry]:
     return list(meeting.criticisms.select_related("by_member", "about_member"))
 
 
-def _criticism_line(entry: CriticismEntry) -> str:
+def meeting_own_attendance(meeting: Meeting) -> list[Attendance]:
+    """The holder's own attendance list (not the attending organizations'), by member
+    name: the rows a page already loaded (`meeting.snapshot_attendances`), else one
+    query."""
+    rows = getattr(meeting, "snapshot_attendances", None)
+    if rows is not None:
+        return list(rows)
+    return list(
+        meeting.attendances.filter(participation__isnull=True)
+        .select_related("member")
+        .order_by("-present", "member__name", "member__pk")
+    )
+
+
+def _criticism_parts(entry: CriticismEntry) -> tuple[str, str]:
+    """(who criticized whom, the points on one line) for the review snapshot."""
     if entry.kind == CriticismKind.SELF_CRITICISM:
         who = _("%(by)s (self-criticism)") % {"by": entry.by_member.name}
     else:
         about = entry.about_member.name if entry.about_member_id else _("the team")
         who = _("%(by)s → %(about)s") % {"by": entry.by_member.name, "about": about}
-    return f"{who}: {' '.join(entry.points.split())}"
+    return str(who), " ".join(entry.points.split())

@@ -329,9 +329,24 @@ def paused() -> Iterator[None]:
         _local.paused = before
 
 
+@contextmanager
+def coalesced() -> Iterator[None]:
+    """Many short transactions in a row (a reviewer's bulk decision: one transaction per
+    record): each marks its rows as usual, but the organizations are sent to the refresh
+    task once, together, when the block ends, instead of one task per transaction."""
+    before = getattr(_local, "coalesce", False)
+    _local.coalesce = True
+    try:
+        yield
+    finally:
+        _local.coalesce = before
+        if not before:
+            _pending().flush()
+
+
 class _Pending:
     """Organization ids changed in the current transaction, sent to the refresh task
-    once it commits (one task per transaction)."""
+    once it commits (one task per transaction; per coalesced() block)."""
 
     def __init__(self) -> None:
         self.ids: set[int] = set()  # to send
@@ -342,6 +357,8 @@ class _Pending:
 
         from .tasks import refresh_standings
 
+        if getattr(_local, "coalesce", False):
+            return  # kept for the end of the coalesced() block
         ids, self.ids = sorted(self.ids), set()
         if ids:
             enqueue(refresh_standings, kwargs={"organization_ids": ids})

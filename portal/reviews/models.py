@@ -75,7 +75,7 @@ def is_editable(record: Reviewable) -> bool:
     return record.review_status in EDITABLE_STATUSES
 
 
-def site_language_snapshot(record: Reviewable) -> dict[str, str]:
+def site_language_snapshot(record: Reviewable) -> dict[str, Any]:
     """record.review_snapshot() written in the site's language (settings.LANGUAGE_CODE)
     whoever takes it: a snapshot stored by a user reading English and one taken by a
     reviewer reading Chinese then compare equal when the content did not change (choice
@@ -109,9 +109,15 @@ class Reviewable(models.Model):
       * `review_fields`: the names of the fields the reviewer judges (for the default
         `review_snapshot`), or an override of `review_snapshot()`;
     and may override `review_title()` (default: str(self)), `review_labels` (labels
-    for snapshot keys that are not model fields) and `review_validate_submission()`,
-    and define `after_review_transition(event)` for side effects of a transition (see
-    services.review_transition).
+    for snapshot keys that are not model fields, and for the fields of its items) and
+    `review_validate_submission()`, and define `after_review_transition(event)` for side
+    effects of a transition (see services.review_transition).
+
+    A record with rows of its own (items, entries, attendees) lists them in its
+    snapshot as items, so the reviewer sees which were added, removed or changed
+    (diff.compare_items): {"key": stable identity, "n": number shown, "fields": {...}}.
+    Snapshots stored before it did so are read through `review_upgrade_snapshot()` and
+    `review_items_text()` (see their docstrings).
 
     Never assign the review_* fields directly: review_transition() does, with an event.
     """
@@ -160,11 +166,12 @@ class Reviewable(models.Model):
         """One line naming the record in the inbox and in notifications."""
         return str(self)
 
-    def review_snapshot(self) -> dict[str, str]:
-        """The content as the reviewer judges it: stable key -> text. Stored with every
-        event and compared on resubmission, so keys must not change between versions.
-        Keys are field names (labelled by their verbose_name) or keys of review_labels."""
-        snapshot: dict[str, str] = {}
+    def review_snapshot(self) -> dict[str, Any]:
+        """The content as the reviewer judges it: stable key -> text (or a list of
+        items, see the class docstring). Stored with every event and compared on
+        resubmission, so keys must not change between versions. Keys are field names
+        (labelled by their verbose_name) or keys of review_labels."""
+        snapshot: dict[str, Any] = {}
         for name in self.review_fields:
             field = self._meta.get_field(name)
             value = getattr(self, name)
@@ -192,6 +199,21 @@ class Reviewable(models.Model):
     def review_validate_submission(self) -> None:
         """Raise ValidationError when the record is not complete enough to go up for
         review (called on submit and resubmit). Default: anything goes."""
+
+    @classmethod
+    def review_upgrade_snapshot(cls, snapshot: dict[str, Any]) -> dict[str, Any]:
+        """A stored snapshot in the current format (called on old events before they
+        are compared with the content now). Default: as stored."""
+        return snapshot
+
+    @classmethod
+    def review_items_text(cls, key: str, items: list[dict[str, Any]]) -> str:
+        """The items of snapshot key `key` as one text, the way snapshots stored them
+        before they listed items one by one: compared with such an old snapshot.
+        Default: "N. field | field | …", one line per item."""
+        from .diff import default_items_text
+
+        return default_items_text(items)
 
     @classmethod
     def review_label(cls, key: str) -> str:
@@ -348,3 +370,74 @@ class ReviewTask(models.Model):
     @property
     def days_waiting(self) -> int:
         return days_waiting(self.submitted_at, self.wait_ends_on, timezone.localdate())
+
+
+class BatchStatus(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    RUNNING = "running", _("running")
+    DONE = "done", pgettext_lazy("batch", "done")
+
+
+class ReviewBatch(models.Model):
+    """A bulk decision: one reviewer approves, or returns with one comment, several
+    waiting records of one kind. Each record is decided by
+    services.review_transition exactly as a single decision (its own event,
+    notification and roll-up mark, authority checked per record); what could not be
+    decided is listed in `skipped` with the reason. Written by services.review_batch_*
+    only; `decided` and `skipped` grow as the batch runs (the progress page reads them)."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=pgettext_lazy("event actor", "by"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    action = models.CharField(_("action"), max_length=20, choices=ReviewAction.choices)
+    comment = models.TextField(_("comment"), blank=True)
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    # The inbox rows (ReviewTask ids) chosen, in inbox order.
+    task_ids = models.JSONField(_("records"), default=list)
+    status = models.CharField(
+        _("status"), max_length=20, choices=BatchStatus.choices, default=BatchStatus.QUEUED
+    )
+    # Inbox rows decided, and [{"task": id, "title": ..., "reason": ...}] skipped.
+    decided = models.JSONField(_("decided"), default=list, blank=True)
+    skipped = models.JSONField(_("skipped"), default=list, blank=True)
+    # False when the worker could not be reached (the batch then ran in the request).
+    sent_to_worker = models.BooleanField(default=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("bulk decision")
+        verbose_name_plural = _("bulk decisions")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(action__in=["approve", "return"]),
+                name="review_batch_decisions_only",
+            ),
+            models.CheckConstraint(
+                condition=~Q(action="return") | ~Q(comment=""),
+                name="review_batch_return_has_comment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} × {len(self.task_ids)}"
+
+    @property
+    def total(self) -> int:
+        return len(self.task_ids)
+
+    @property
+    def handled(self) -> int:
+        return len(self.decided) + len(self.skipped)
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else round(100 * self.handled / self.total)
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status != BatchStatus.DONE

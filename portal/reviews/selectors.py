@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 
 from portal.accounts.permissions import Action, filter_by_review_scope, filter_by_scope
 
-from .diff import FieldChange, compare
+from .diff import FieldChange, ItemsChange, compare
 from .models import (
     REVIEWER_ACTIONS,
     Reviewable,
@@ -66,6 +66,7 @@ class InboxRow:
     """One line of the inbox, worked out once in Python: the template prints it as it
     is (per-row properties, date filters and plural lookups cost ~0.1 ms a row)."""
 
+    pk: int  # the ReviewTask's, chosen for bulk decisions
     url: str
     title: str
     record_type: str
@@ -107,6 +108,7 @@ def inbox_rows(tasks: Iterable[ReviewTask]) -> list[InboxRow]:
             }
         rows.append(
             InboxRow(
+                pk=task.pk,
                 url=task.url,
                 title=task.title,
                 record_type=record_type,
@@ -147,13 +149,20 @@ def last_return(events: list[ReviewEvent]) -> ReviewEvent | None:
 
 def changes_since_last_return(
     record: Reviewable, events: list[ReviewEvent]
-) -> list[FieldChange] | None:
-    """Per labelled field: the content when the reviewer last returned the record
-    against the content now. None when it was never returned."""
+) -> list[FieldChange | ItemsChange] | None:
+    """Per labelled field, and item by item for lists of items: the content when the
+    reviewer last returned the record against the content now. None when it was never
+    returned. Old snapshots are read through the record's review_upgrade_snapshot()."""
     returned = last_return(events)
     if returned is None:
         return None
-    return compare(returned.snapshot, site_language_snapshot(record), type(record).review_label)
+    model = type(record)
+    return compare(
+        model.review_upgrade_snapshot(dict(returned.snapshot or {})),
+        site_language_snapshot(record),
+        model.review_label,
+        model.review_items_text,
+    )
 
 
 @dataclass
@@ -163,14 +172,22 @@ class ReviewPanel:
     status_label: str
     actions: list[tuple[str, str]]
     events: list[ReviewEvent]
-    changes: list[FieldChange] | None
+    changes: list[FieldChange | ItemsChange] | None
     transition_url: str
     editable: bool
     needs_comment: bool = field(default=False)
+    # The reviewers' last return (its comment is shown above the comparison).
+    returned: ReviewEvent | None = None
+    # The user may decide it: offer "approve / return and open the next".
+    can_decide: bool = False
 
     @property
-    def changed(self) -> list[FieldChange]:
+    def changed(self) -> list[FieldChange | ItemsChange]:
         return [c for c in self.changes or [] if c.changed]
+
+    @property
+    def unchanged(self) -> list[FieldChange | ItemsChange]:
+        return [c for c in self.changes or [] if not c.changed]
 
     @property
     def badge(self) -> str:
@@ -188,8 +205,10 @@ def review_panel(user: Any, record: Reviewable) -> ReviewPanel:
     events = timeline(record)
     actions = available_actions(user, record)
     changes = None
+    returned = None
     if record.review_status == ReviewStatus.SUBMITTED:
         changes = changes_since_last_return(record, events)
+        returned = last_return(events)
     return ReviewPanel(
         record=record,
         status=record.review_status,
@@ -200,4 +219,6 @@ def review_panel(user: Any, record: Reviewable) -> ReviewPanel:
         transition_url=reverse("reviews:transition", args=[model_label(record), record.pk]),
         editable=is_editable(record),
         needs_comment=any(a in REVIEWER_ACTIONS for a in actions),
+        returned=returned,
+        can_decide=ReviewAction.APPROVE in actions,
     )

@@ -25,14 +25,17 @@ from portal.accounts.permissions import (
     users_with_action,
 )
 from portal.notifications.services import notify
+from portal.progress.rollup import coalesced
 
 from .models import (
     REVIEWER_ACTIONS,
     SUBMITTER_ACTIONS,
     TRANSITIONS,
+    BatchStatus,
     IllegalTransition,
     Reviewable,
     ReviewAction,
+    ReviewBatch,
     ReviewEvent,
     ReviewStatus,
     ReviewTask,
@@ -190,3 +193,152 @@ def _notify(record: Reviewable, *, action: str, actor: Any, comment: str, url: s
             url=url,
             exclude=actor,
         )
+
+
+# --- bulk decisions ------------------------------------------------------------------------
+
+# A batch up to this size is decided in the request; a larger one on the Celery worker,
+# with a progress page (a decision costs ~10 queries: 500 take a few seconds).
+INLINE_BATCH_LIMIT = 200
+# The progress page's figures are written every this many records.
+PROGRESS_EVERY = 25
+
+
+@transaction.atomic
+def review_batch_create(
+    *, actor: Any, action: str, comment: str, tasks: list[ReviewTask]
+) -> ReviewBatch:
+    """A bulk decision over the inbox rows `tasks` (all of one record kind), to be run by
+    review_batch_run. Raises ValidationError for another action than approve or return,
+    a return without comment, no rows, or rows of several kinds. Authority is not
+    checked here: review_batch_run checks it record by record, as a single decision
+    does. Queries: one insert."""
+    if action not in REVIEWER_ACTIONS:
+        raise ValidationError(_("Only approving and returning can be done in bulk."))
+    comment = (comment or "").strip()
+    if action == ReviewAction.RETURN and not comment:
+        raise ValidationError({"comment": _("Say what needs to change when returning.")})
+    if not tasks:
+        raise ValidationError(_("Choose at least one record."))
+    kinds = {task.content_type_id for task in tasks}
+    if len(kinds) > 1:
+        raise ValidationError(_("Choose records of one kind: filter the inbox by type first."))
+    batch = ReviewBatch(
+        actor=actor,
+        action=action,
+        comment=comment,
+        content_type_id=kinds.pop(),
+        task_ids=[task.pk for task in tasks],
+    )
+    batch.full_clean()
+    batch.save()
+    return batch
+
+
+def _skip_reason(exc: Exception) -> str:
+    if isinstance(exc, IllegalTransition):
+        return str(
+            format_lazy(
+                _("It no longer waits for review: it is “{status}” now."),
+                status=ReviewStatus(exc.from_status).label,
+            )
+        )
+    if isinstance(exc, PermissionDenied):
+        return str(_("You may not decide it."))
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(_("It could not be decided."))
+
+
+def review_batch_run(*, batch_id: int) -> ReviewBatch | None:
+    """Decide every record of the batch not handled yet, each by review_transition in
+    its own transaction (a failure skips that record only), writing the progress every
+    PROGRESS_EVERY records and at the end. Idempotent: a batch run again (a worker
+    restarted) goes on where it stopped; a finished one is left alone. Records that
+    changed state meanwhile, that the actor may not decide or that are gone are listed
+    in `skipped` with the reason; titles of records the actor cannot see are not
+    written there. Queries: per record, its inbox row and review_transition's."""
+    batch = ReviewBatch.objects.select_related("actor", "content_type").filter(pk=batch_id).first()
+    if batch is None or batch.status == BatchStatus.DONE:
+        return batch
+    actor = batch.actor
+    model = batch.content_type.model_class()
+    ReviewBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.RUNNING)
+    handled = set(batch.decided) | {entry["task"] for entry in batch.skipped}
+    todo = [pk for pk in batch.task_ids if pk not in handled]
+    tasks = ReviewTask.objects.select_related("organization").in_bulk(todo)
+    # The requirement roll-up: every decision marks its organization's rows in its own
+    # transaction, as a single decision does; they are recomputed once, at the end.
+    with coalesced():
+        _decide_all(batch, actor, model, todo, tasks)
+    batch.status = BatchStatus.DONE
+    batch.finished_at = timezone.now()
+    ReviewBatch.objects.filter(pk=batch.pk).update(
+        decided=batch.decided,
+        skipped=batch.skipped,
+        status=batch.status,
+        finished_at=batch.finished_at,
+    )
+    return batch
+
+
+def _decide_all(
+    batch: ReviewBatch, actor: Any, model: Any, todo: list[int], tasks: dict[int, ReviewTask]
+) -> None:
+    since_save = 0
+    for task_pk in todo:
+        task = tasks.get(task_pk)
+        record = None
+        if task is not None and model is not None and task.content_type_id == batch.content_type_id:
+            record = (
+                model._default_manager.select_related("organization")
+                .filter(pk=task.object_id)
+                .first()
+            )
+        if record is None:
+            batch.skipped.append(
+                {"task": task_pk, "title": "", "reason": str(_("It no longer exists."))}
+            )
+        else:
+            try:
+                review_transition(record, action=batch.action, actor=actor, comment=batch.comment)
+            except (IllegalTransition, PermissionDenied, ValidationError) as exc:
+                visible = user_can(actor, Action.VIEW, task.organization)
+                batch.skipped.append(
+                    {
+                        "task": task_pk,
+                        "title": task.title if visible else "",
+                        "url": task.url if visible else "",
+                        "reason": _skip_reason(exc),
+                    }
+                )
+            else:
+                batch.decided.append(task_pk)
+        since_save += 1
+        if since_save >= PROGRESS_EVERY:
+            ReviewBatch.objects.filter(pk=batch.pk).update(
+                decided=batch.decided, skipped=batch.skipped
+            )
+            since_save = 0
+
+
+def review_batch_start(batch: ReviewBatch) -> None:
+    """Run the batch: here and now up to INLINE_BATCH_LIMIT records, else on the Celery
+    worker once the transaction commits (portal.core.queue.enqueue; in the embedded
+    default it runs in-process). When the worker cannot be reached the batch runs here
+    rather than waiting: decisions are short and nothing is lost."""
+    if batch.total <= INLINE_BATCH_LIMIT:
+        review_batch_run(batch_id=batch.pk)
+        batch.refresh_from_db()
+        return
+    from portal.core.queue import enqueue
+
+    from .tasks import run_review_batch
+
+    def sent() -> None:
+        ReviewBatch.objects.filter(pk=batch.pk).update(sent_to_worker=True)
+
+    def failed() -> None:
+        review_batch_run(batch_id=batch.pk)
+
+    enqueue(run_review_batch, args=[batch.pk], on_sent=sent, on_failed=failed)

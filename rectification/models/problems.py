@@ -127,7 +127,15 @@ class ProblemList(Reviewable):
     history = HistoricalRecords(excluded_fields=[*REVIEW_FIELDS_EXCLUDED, "public_token"])
     objects = ProblemListQuerySet.as_manager()
 
-    review_labels = {"items": _("items")}
+    review_labels = {
+        "items": _("items"),
+        # The fields of each item in the snapshot (ProblemItem.snapshot_fields).
+        "description": _("problem"),
+        "category": _("category"),
+        "measures": _("measures"),
+        "responsible": _("responsible person"),
+        "deadline": _("deadline"),
+    }
 
     class Meta:
         verbose_name = _("problem list")
@@ -171,15 +179,33 @@ class ProblemList(Reviewable):
     def review_title(self) -> str:
         return self.title
 
-    def review_snapshot(self) -> dict[str, str]:
-        """Title, introduction and every item on one line each (one query for the items),
-        so the reviewer sees which items changed on resubmission."""
-        items = self.items.select_related("category").order_by("number")
+    def review_snapshot(self) -> dict[str, Any]:
+        """Title, introduction and the items one by one, keyed by their primary key (one
+        query for the items), so the reviewer sees which items were added, removed or
+        changed, and how, on resubmission."""
+        items = self.items.select_related("category", "responsible_member").order_by("number")
         return {
             "title": self.title,
             "intro": self.intro,
-            "items": "\n".join(item.snapshot_line() for item in items),
+            "items": [
+                {"key": item.pk, "n": item.number, "fields": item.snapshot_fields()}
+                for item in items
+            ],
         }
+
+    @classmethod
+    def review_items_text(cls, key: str, items: list[dict[str, Any]]) -> str:
+        """The items as snapshots stored them before they were listed one by one: a
+        line each, as ProblemItem.snapshot_line writes it."""
+        return "\n".join(
+            (
+                f"{item.get('n', '')}. "
+                + " | ".join(str(v) for v in (item.get("fields") or {}).values())
+            )
+            .replace("\r", " ")
+            .replace("\n", " ")
+            for item in items
+        )
 
     def review_validate_submission(self) -> None:
         """A list goes up for review only with at least one item."""
@@ -455,9 +481,21 @@ class ProblemItem(models.Model):
     def overdue_days(self) -> int:
         return self.days_overdue()
 
+    def snapshot_fields(self) -> dict[str, str]:
+        """The item in the list's review snapshot, field by field (stable keys, labelled
+        by ProblemList.review_labels; in this order they make the line of snapshot_line,
+        see ProblemList.review_items_text). Needs `category` loaded."""
+        return {
+            "description": self.description.strip(),
+            "category": str(self.category),
+            "measures": self.measures.strip(),
+            "responsible": self.responsible_display,
+            "deadline": self.deadline.isoformat(),
+        }
+
     def snapshot_line(self) -> str:
-        """One line of the list's review snapshot (stable format: compared on
-        resubmission). Needs `category` loaded."""
+        """One line of the list's review snapshot as stored before items were listed
+        one by one (the old events compare against it). Needs `category` loaded."""
         who = self.responsible_display
         return (
             (

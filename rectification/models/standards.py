@@ -292,12 +292,31 @@ class StandardAssessment(Reviewable):
     def review_title(self) -> str:
         return str(_("%(standard)s self-assessment") % {"standard": self.template.name})
 
+    review_labels = {"items": _("items"), "self": _("self-assessment")}
+
     @classmethod
     def review_label(cls, key: str) -> str:
         match = ITEM_KEY.match(key)
         if match:
             return str(_("Item %(n)s") % {"n": int(match.group(1))})
         return super().review_label(key)
+
+    @classmethod
+    def review_upgrade_snapshot(cls, snapshot: dict[str, Any]) -> dict[str, Any]:
+        """Snapshots stored before the items were listed had one key per item
+        ("item-<order>": the self-assessment line): read them as items."""
+        if "items" in snapshot:
+            return snapshot
+        items = []
+        rest: dict[str, Any] = {}
+        for key, text in snapshot.items():
+            match = ITEM_KEY.match(key)
+            if match:
+                n = int(match.group(1))
+                items.append({"key": n, "n": n, "fields": {"self": text}})
+            else:
+                rest[key] = text
+        return {**rest, "items": sorted(items, key=lambda i: i["n"])}
 
     def snapshot_entries(self) -> list[AssessmentEntry]:
         """The entries with their items and evidence counts, in item order: the
@@ -311,16 +330,24 @@ class StandardAssessment(Reviewable):
             .order_by("item__order", "pk")
         )
 
-    def review_snapshot(self) -> dict[str, str]:
-        """The self-assessment per item, as the reviewer judges it. Written in the
-        site's default language so that snapshots taken in different UI languages
-        compare equal. One query (see snapshot_entries)."""
-        snapshot: dict[str, str] = {}
+    def review_snapshot(self) -> dict[str, Any]:
+        """The self-assessment per item, as the reviewer judges it: the items keyed by
+        their order in the standard (fixed by the template), each with its
+        self-assessment line. Written in the site's default language so that snapshots
+        taken in different UI languages compare equal. One query (see
+        snapshot_entries)."""
         with translation.override(settings.LANGUAGE_CODE):
             scored = self.template.is_scored
-            for entry in self.snapshot_entries():
-                snapshot[f"item-{entry.item.order}"] = entry.self_summary(scored=scored)
-        return snapshot
+            return {
+                "items": [
+                    {
+                        "key": entry.item.order,
+                        "n": entry.item.order,
+                        "fields": {"self": entry.self_summary(scored=scored)},
+                    }
+                    for entry in self.snapshot_entries()
+                ]
+            }
 
     def review_validate_submission(self) -> None:
         """Goes up for review only with every item self-assessed, and with at least one

@@ -164,8 +164,11 @@ def test_submit_return_edit_resubmit_approve_through_the_engine(
     snapshot = ReviewEvent.objects.for_record(review).get().snapshot
     assert snapshot["topic"] == "专题组织生活会"
     assert snapshot["guide"] == "赵指导"
-    assert "工作作风不够扎实" in snapshot["criticism"]
-    assert people[0].name in snapshot["criticism"] and people[1].name in snapshot["criticism"]
+    [entry] = snapshot["criticism"]
+    assert "工作作风不够扎实" in entry["fields"]["points"]
+    assert people[0].name in entry["title"] and people[1].name in entry["title"]
+    # Its own members' attendance, one item per member, keyed by the member.
+    assert {a["key"] for a in snapshot["attendees"]} >= {p.pk for p in people}
     assert snapshot["improvement_measures"] == "建立学习制度"
     # The roster: the two members and the member with a login (all present).
     assert re.findall(r"\d+", snapshot["attendance"]) == ["3", "3", "0"]

@@ -166,7 +166,7 @@ def test_statement_goes_up_comes_back_with_a_comment_and_is_approved(
     changed = reviewer.locator(".review-diff-field.changed")
     assert changed.count() == 1
     assert "三是食堂、培训等职工反映的问题解决不及时" in changed.inner_text()
-    assert reviewer.locator(".review-comment", has_text=comment).is_visible()
+    assert reviewer.locator(".review-comment", has_text=comment).first.is_visible()
     screenshot(reviewer, "statement-resubmitted-with-diff")
     reviewer.get_by_role("button", name="Approve").click()
     reviewer.wait_for_load_state("domcontentloaded")

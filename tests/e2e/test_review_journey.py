@@ -50,7 +50,10 @@ def test_plan_goes_up_comes_back_and_is_approved(
     reviewer.goto(f"{live_server.url}{plan.get_absolute_url()}")
     assert reviewer.get_by_text("What changed since it was returned").is_visible()
     assert reviewer.locator(".review-diff-field.changed").count() == 1
-    assert reviewer.get_by_text("工作措施要具体到每月。").is_visible()
+    # Shown above the comparison and in the timeline.
+    assert (
+        reviewer.locator(".review-last-return").get_by_text("工作措施要具体到每月。").is_visible()
+    )
     assert_fits_phone(reviewer)
     assert axe_violations(reviewer) == []
     screenshot(reviewer, "review-resubmitted-plan-phone")

@@ -287,10 +287,14 @@ def test_items_not_met_need_no_evidence(world: Any) -> None:
 def test_snapshot_is_the_self_assessment_per_item(world: Any, media_root: Any) -> None:
     assessment = submitted(world)
     event = ReviewEvent.objects.for_record(assessment).get()
-    assert list(event.snapshot) == [f"item-{n}" for n in range(1, 9)]
-    assert event.snapshot["item-1"].startswith("有场所 · ")
+    items = event.snapshot["items"]
+    assert [(i["key"], i["n"]) for i in items] == [(n, n) for n in range(1, 9)]
+    assert items[0]["fields"]["self"].startswith("有场所 · ")
     with translation.override("en"):
         assert StandardAssessment.review_label("item-3") == "Item 3"
+    # A snapshot stored in the earlier format (one key per item) reads as the same items.
+    old = {f"item-{i['n']}": i["fields"]["self"] for i in items}
+    assert StandardAssessment.review_upgrade_snapshot(old) == {"items": items}
 
 
 def test_submitted_checklist_is_locked(world: Any, media_root: Any) -> None:
@@ -379,7 +383,8 @@ def test_returned_checklist_can_be_changed_and_resubmitted(world: Any, media_roo
     )
     review_transition(assessment, action="resubmit", actor=world.secretary)
     event = ReviewEvent.objects.for_record(assessment).order_by("-at", "-pk").first()
-    assert "党旗已悬挂" in event.snapshot["item-7"]
+    [seventh] = [i for i in event.snapshot["items"] if i["key"] == 7]
+    assert "党旗已悬挂" in seventh["fields"]["self"]
 
 
 # --- the live checklist's batch selector ------------------------------------------------------
