@@ -192,7 +192,7 @@ class EnterpriseQuerySet(models.QuerySet):
 
 
 class Enterprise(models.Model):
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(pgettext_lazy("enterprise", "name"), max_length=200)
     credit_code = models.CharField(
         _("unified social credit code"),
         max_length=18,
@@ -294,7 +294,7 @@ class MemberQuerySet(models.QuerySet):
 
 
 class Member(models.Model):
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     ethnicity = models.CharField(_("ethnicity"), max_length=20, default="汉族")
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
