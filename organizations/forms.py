@@ -129,6 +129,7 @@ class MemberForm(SeenVersionMixin, forms.ModelForm):
         fields = MEMBER_FIELDS
         widgets = {
             "birth_date": DateInput(),
+            "started_work_on": DateInput(),
             "joined_on": DateInput(),
             "full_member_on": DateInput(),
         }

@@ -7,6 +7,8 @@ every scope query relies on.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, Q
@@ -271,6 +273,20 @@ class MobileDirection(models.TextChoices):
     INFLOW = "inflow", _("inflow")
 
 
+class LostContactKind(models.TextChoices):
+    """The standard codes of how a member lost contact with the organization (the
+    national roster check's 失去联系情形); "other" is explained in words."""
+
+    NONE = "", "—"
+    MIGRANT_WORK = "migrant_work", _("went away for work or business")
+    RESTRUCTURED = "restructured", _("employer restructured or bankrupt")
+    AFTER_GRADUATION = "graduated", _("whereabouts unknown after graduation")
+    CHANGED_EMPLOYER = "changed_employer", _("changed employer")
+    ABROAD = "abroad", _("went abroad")
+    MOVED = "moved", _("moved house")
+    OTHER = "other", pgettext_lazy("lost contact", "other")
+
+
 class MemberQuerySet(models.QuerySet):
     def under_paths(self, paths: list[str] | set[str]) -> MemberQuerySet:
         if not paths:
@@ -304,6 +320,10 @@ class Member(models.Model):
     education = models.CharField(
         _("education"), max_length=20, choices=Education.choices, blank=True
     )
+    native_place = models.CharField(
+        _("native place"), max_length=60, blank=True, help_text=_("For example 江苏南京.")
+    )
+    started_work_on = models.DateField(_("started work on"), null=True, blank=True)
     joined_on = models.DateField(_("joined the Party on"), null=True, blank=True)
     full_member_on = models.DateField(_("made full member on"), null=True, blank=True)
     status = models.CharField(
@@ -338,7 +358,19 @@ class Member(models.Model):
         _("outflow / inflow organization"), max_length=200, blank=True
     )
     lost_contact = models.BooleanField(_("lost contact"), default=False)
-    lost_contact_reason = models.CharField(_("reason for lost contact"), max_length=200, blank=True)
+    lost_contact_kind = models.CharField(
+        _("how contact was lost"),
+        max_length=20,
+        choices=LostContactKind.choices,
+        blank=True,
+        default="",
+    )
+    lost_contact_reason = models.CharField(
+        _("reason for lost contact"),
+        max_length=200,
+        blank=True,
+        help_text=_("Required when the reason is “other”."),
+    )
     is_active = models.BooleanField(_("on the roster"), default=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -371,9 +403,14 @@ class Member(models.Model):
                 ),
             ),
             models.CheckConstraint(
-                condition=Q(lost_contact=False) | ~Q(lost_contact_reason=""),
-                name="member_lost_contact_needs_reason",
+                condition=Q(lost_contact=False) | ~Q(lost_contact_kind=""),
+                name="member_lost_contact_needs_kind",
                 violation_error_message=_("Give the reason for lost contact."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(lost_contact_kind=LostContactKind.OTHER) | ~Q(lost_contact_reason=""),
+                name="member_lost_contact_other_needs_text",
+                violation_error_message=_("Say in words why contact was lost."),
             ),
         ]
 
@@ -400,12 +437,22 @@ class Member(models.Model):
             errors["mobile_organization"] = _(
                 "A mobile member needs the outflow or inflow organization."
             )
-        if self.lost_contact and not self.lost_contact_reason:
-            errors["lost_contact_reason"] = _("Give the reason for lost contact.")
+        if not self.lost_contact:
+            self.lost_contact_kind = LostContactKind.NONE
+        elif not self.lost_contact_kind:
+            errors["lost_contact_kind"] = _("Give the reason for lost contact.")
+        elif self.lost_contact_kind == LostContactKind.OTHER and not self.lost_contact_reason:
+            errors["lost_contact_reason"] = _("Say in words why contact was lost.")
+        if self.birth_date and self.joined_on and age_on(self.birth_date, self.joined_on) < 18:
+            errors["joined_on"] = _("A member joins the Party at 18 or older.")
         if self.joined_on and self.full_member_on and self.full_member_on < self.joined_on:
             errors["full_member_on"] = _("A member cannot become a full member before joining.")
         if errors:
             raise ValidationError(errors)
+
+
+def age_on(born: dt.date, day: dt.date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 class MemberTransfer(models.Model):

@@ -54,6 +54,8 @@ MEMBER_FIELDS = (
     "birth_date",
     "id_number",
     "education",
+    "native_place",
+    "started_work_on",
     "joined_on",
     "full_member_on",
     "status",
@@ -66,6 +68,7 @@ MEMBER_FIELDS = (
     "mobile",
     "mobile_organization",
     "lost_contact",
+    "lost_contact_kind",
     "lost_contact_reason",
 )
 
