@@ -11,7 +11,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -611,3 +611,113 @@ class ImportJob(models.Model):
         if not moved:
             raise ValidationError(_("This import changed meanwhile; reload the page."))
         self.status = to
+
+
+class CommitteeRole(models.TextChoices):
+    """Posts of a branch (general branch, committee) committee."""
+
+    SECRETARY = "secretary", _("secretary")
+    DEPUTY = "deputy", _("deputy secretary")
+    ORGANIZATION = "organization", _("organization committee member")
+    PROPAGANDA = "propaganda", _("propaganda committee member")
+    DISCIPLINE = "discipline", _("discipline inspection committee member")
+    YOUTH = "youth", _("youth committee member")
+    OTHER = "other", _("committee member")
+
+
+class DatedQuerySet(models.QuerySet):
+    def current_on(self, day: dt.date) -> DatedQuerySet:
+        """Rows in force on `day`: begun by then and not ended before it."""
+        return self.filter(starts_on__lte=day).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day))
+
+
+class CommitteePost(models.Model):
+    """A member's post on the organization's committee from `starts_on` to `ends_on`
+    (open: still holding it). Who is expected at a branch committee meeting."""
+
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.CASCADE,
+        related_name="committee_posts",
+    )
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), on_delete=models.PROTECT, related_name="committee_posts"
+    )
+    role = models.CharField(_("post"), max_length=20, choices=CommitteeRole.choices)
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("to"), null=True, blank=True, help_text=_("Empty: still held."))
+
+    objects = DatedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("committee post")
+        verbose_name_plural = _("committee posts")
+        ordering = ["organization", "role", "starts_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
+                name="committee_post_dates_ordered",
+            )
+        ]
+        indexes = [
+            # The committee of one organization on a day (meeting_create, the page).
+            models.Index(fields=["organization", "starts_on"], name="committee_post_org_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.get_role_display()}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.ends_on and self.starts_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": _("A post cannot end before it starts.")})
+        if (
+            self.member_id
+            and self.organization_id
+            and self.member.organization_id != (self.organization_id)
+        ):
+            raise ValidationError({"member": _("Pick a member of this organization.")})
+
+
+class PartyGroup(models.Model):
+    """A Party group (党小组) of the organization, from `starts_on` to `ends_on`, with its
+    members: who is expected at its Party group meetings."""
+
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.CASCADE,
+        related_name="party_groups",
+    )
+    name = models.CharField(pgettext_lazy("party group", "name"), max_length=60)
+    leader = models.ForeignKey(
+        Member,
+        verbose_name=_("group leader"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    members = models.ManyToManyField(
+        Member, verbose_name=_("members"), related_name="party_groups", blank=True
+    )
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("to"), null=True, blank=True, help_text=_("Empty: still held."))
+
+    objects = DatedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Party group")
+        verbose_name_plural = _("Party groups")
+        ordering = ["organization", "name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
+                name="party_group_dates_ordered",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
