@@ -353,14 +353,13 @@ def test_list_runs_a_fixed_number_of_queries(world):
             make_model_org(world, world.child, title=f"表彰{i}")
             make_investor(world, investor(world.child, f"出资人{i}"))
 
-    # session, user, organization, grants, campaigns, COUNT, one page with
-    # organization, campaign and member, the navigation's unread count (one fewer than
-    # before: proposing needs RECORD only, so no role lookup for review authority)
+    # session, user, organization, grants, campaigns, roles, COUNT, one page with
+    # organization, campaign and member, the navigation's unread count
     assert_constant_queries(
         client_for(world, "reviewer"),
         reverse("rectification:commendation_list", args=[world.own.pk]),
         grow,
-        expected=8,
+        expected=9,
     )
 
 
@@ -373,12 +372,12 @@ def test_scope_list_runs_a_fixed_number_of_queries(world):
             make_investor(world, investor(world.child, f"出资人{i}"))
 
     # session, user, grants, COUNT, one page with organization, campaign and member,
-    # the navigation's unread count (no role lookup now: proposing needs RECORD only)
+    # roles (may commend), the navigation's unread count
     assert_constant_queries(
         client_for(world, "office"),
         reverse("rectification:commendation_scope_list"),
         grow,
-        expected=6,
+        expected=7,
     )
 
 
