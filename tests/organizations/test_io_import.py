@@ -41,6 +41,12 @@ def roster(world: World, n: int, org: Organization | None = None, **overrides) -
     return xlsx_bytes(table([member_values(i, org or world.own, **overrides) for i in range(n)]))
 
 
+def _as_in_the_id(member: Member) -> dict[str, str]:
+    """The sex and birth date a row must give for `member`'s ID number (a row that
+    contradicts its ID number is an error)."""
+    return {"性别": "男" if member.sex == "M" else "女", "出生日期": member.birth_date.isoformat()}
+
+
 def exported(resource, queryset, user, fmt: str = "xlsx") -> bytes:
     response = export_response(resource, queryset, user=user, fmt=fmt, filename="x")
     return body(response)
@@ -294,7 +300,8 @@ def test_existing_members_are_matched_by_id_number_and_only_given_columns_change
 
 def test_a_new_organization_for_an_existing_member_records_a_transfer(world: World) -> None:
     member = MemberFactory(organization=world.own)
-    row = member_values(0, world.child, 身份证号=member.id_number, 姓名=member.name)
+    row = member_values(0, world.child, 身份证号=member.id_number, 姓名=member.name,
+                        **_as_in_the_id(member))  # fmt: skip
     report = run_import("members", world.secretary, xlsx_bytes(table([row])), commit=True)
     assert (report.updated, report.transfers) == (1, 1), report.errors
     transfer = MemberTransfer.objects.get(member=member)
@@ -306,7 +313,9 @@ def test_imported_changes_are_in_the_history_under_the_importing_user(world: Wor
     member = MemberFactory(organization=world.own)
     rows = [
         member_values(0, world.own),
-        member_values(1, world.own, 身份证号=member.id_number, 姓名="改过的名字"),
+        member_values(
+            1, world.own, 身份证号=member.id_number, 姓名="改过的名字", **_as_in_the_id(member)
+        ),
     ]
     run_import("members", world.clerk, xlsx_bytes(table(rows)), commit=True)
     created = Member.objects.get(id_number=citizen_id(0))

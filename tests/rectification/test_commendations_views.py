@@ -394,11 +394,11 @@ def test_detail_runs_a_fixed_number_of_queries(world):
             review_transition(commendation, action=action, actor=actor, comment="补充事迹")
 
     # session, user, the commendation with organization, campaign and member, grants,
-    # roles, the review events with their actors, the last return (changes), the
+    # the review events with their actors, roles (the reviewer's buttons), the
     # navigation's unread count
     assert_constant_queries(
         client_for(world, "reviewer"),
         reverse("rectification:commendation_detail", args=[commendation.pk]),
         grow,
-        expected=8,
+        expected=7,
     )
