@@ -31,7 +31,7 @@
     var group = document.querySelector("[data-party-group]");
     if (!kind) { return; }
     var groupField = group ? group.closest(".field") : null;
-    if (groupField) { groupField.hidden = kind.value !== "party_group"; }
+    if (groupField) { groupField.classList.toggle("is-hidden", kind.value !== "party_group"); }
     Array.prototype.forEach.call(document.querySelectorAll(".roll-row[data-committee]"), function (row) {
       var expected = true;
       if (kind.value === "branch_committee") {
@@ -40,7 +40,7 @@
         var groups = (row.getAttribute("data-groups") || "").split(" ");
         expected = !!(group && group.value) && groups.indexOf(group.value) !== -1;
       }
-      row.hidden = !expected;
+      row.classList.toggle("is-hidden", !expected);
       Array.prototype.forEach.call(row.querySelectorAll("input"), function (input) {
         input.disabled = !expected;
       });
