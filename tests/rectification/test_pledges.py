@@ -383,7 +383,10 @@ def test_board_query_count_is_constant(world: Any) -> None:
             member = member_of(world.own)
             pledge_of(world, member, public=True)
             pledge = pledge_create(
-                actor=None, member=member, campaign=later, fields={"commitments": f"承诺{i}"}
+                actor=None,
+                member=member,
+                campaign=later,
+                fields={"identity": "亮明身份", "commitments": f"承诺{i}", "example": "带头"},
             )
             pledge_set_public(actor=None, pledge=pledge, public=True)
 
