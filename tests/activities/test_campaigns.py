@@ -182,6 +182,7 @@ def test_edit_changes_settings_and_deletes_a_category(world: Any) -> None:
         "min_counseling_per_member": "1",
         "min_study_exchanges": "3",
         "funding_standard": "50.00",
+        "grade_scale": "2014",
         "is_active": "on",
     }
     for prefix, formset in formsets.items():
