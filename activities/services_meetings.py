@@ -278,8 +278,8 @@ def meeting_create(
     """Record a meeting held by `organization` with its attendance list, taken from
     those the meeting's kind expects now (expected_roster; its size is stored as the
     expected count), and any files uploaded with it. Members without a mark count as
-    present; marks of members not expected are left out. Raises ValidationError;
-    nothing is written then."""
+    present; marks of roster members the kind does not expect are left out, marks of
+    anyone else refused. Raises ValidationError; nothing is written then."""
     meeting = Meeting(organization=organization, created_by=actor)
     for field in MEETING_FIELDS:
         if field in values:
@@ -288,7 +288,11 @@ def meeting_create(
     _check_meeting(meeting)
     _infer_phase(meeting)
     members = [m.pk for m in expected_roster(organization, meeting)]
-    attendance = {pk: mark for pk, mark in attendance.items() if pk in set(members)}
+    if meeting.kind in (MeetingKind.BRANCH_COMMITTEE, MeetingKind.PARTY_GROUP):
+        # Marks of the organization's members the kind does not expect are left out
+        # (the form lists the roster); anyone off the roster is still refused.
+        _check_marks(attendance, {m.pk for m in roster(organization)})
+        attendance = {pk: mark for pk, mark in attendance.items() if pk in set(members)}
     _check_marks(attendance, set(members))
     _set_counts(meeting, _counts(members, attendance, {}))
     meeting.save()
