@@ -382,7 +382,12 @@ def test_scope_list_runs_a_fixed_number_of_queries(world):
 
 
 def test_detail_runs_a_fixed_number_of_queries(world):
+    from django.contrib.contenttypes.models import ContentType
+
     commendation = make_model_org(world, world.own)
+    # The review timeline names the record's content type: cached for the process
+    # after its first lookup, as on a running server.
+    ContentType.objects.get_for_model(Commendation)
 
     def grow() -> None:
         from portal.reviews.models import ReviewAction
