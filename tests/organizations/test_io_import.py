@@ -577,7 +577,9 @@ def test_native_place_date_started_work_and_the_lost_contact_code_are_imported(
     assert (other.lost_contact_kind, other.lost_contact_reason) == ("other", "家属称去向不明")
     # and they go out again under the same headings
     content = exported(
-        MemberResource(user=world.secretary), Member.objects.filter(pk=first.pk), world.secretary
+        MemberResource(user=world.secretary, language="zh-hans"),
+        Member.objects.filter(pk=first.pk),
+        world.secretary,
     )
     sheet = openpyxl.load_workbook(io.BytesIO(content)).worksheets[0]
     heads = [c.value for c in sheet[1]]
