@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('activities', '0007_grade_scale_presets'),
-        ('organizations', '0006_committee_and_party_groups'),
+        ('organizations', '0007_committee_and_party_groups'),
     ]
 
     operations = [

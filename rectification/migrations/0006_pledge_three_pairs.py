@@ -24,7 +24,7 @@ def to_three_pairs(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('rectification', '0004_notice_period'),
+        ('rectification', '0005_notice_period'),
     ]
 
     operations = [

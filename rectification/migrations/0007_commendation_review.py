@@ -15,7 +15,7 @@ def confirm_recorded(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('rectification', '0005_pledge_three_pairs'),
+        ('rectification', '0006_pledge_three_pairs'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

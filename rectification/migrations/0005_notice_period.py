@@ -17,7 +17,7 @@ def set_notice_period(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('rectification', '0003_mechanisms_funding_commendations_reminders'),
+        ('rectification', '0004_review_wait_ends_on_backfill'),
     ]
 
     operations = [

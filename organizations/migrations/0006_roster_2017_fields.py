@@ -29,7 +29,7 @@ def code_lost_contact(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('organizations', '0004_transfer_recorded_by_blank'),
+        ('organizations', '0005_import_job_resend'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('organizations', '0005_roster_2017_fields'),
+        ('organizations', '0006_roster_2017_fields'),
     ]
 
     operations = [
