@@ -10,7 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from organizations.models import Member, Organization
+from organizations.models import Member, Organization, PartyGroup
 from portal.accounts.models import Role, User
 from portal.attachments.models import AttachmentKind
 
@@ -89,6 +89,7 @@ class MeetingForm(forms.ModelForm):
         model = Meeting
         fields = [
             "kind",
+            "party_group",
             "subkind",
             "topic",
             "campaign",
@@ -135,10 +136,16 @@ class MeetingForm(forms.ModelForm):
         organization: Organization,
         campaigns: Sequence[Campaign],
         roster: Sequence[Member],
+        groups: Sequence[Any] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["kind"].widget.attrs["data-meeting-kind"] = ""
+        # The organization's Party groups, loaded by the view (no query to render).
+        group_field = self.fields["party_group"]
+        group_field.queryset = PartyGroup.objects.filter(organization=organization)
+        group_field.choices = [("", "—")] + [(g.pk, g.name) for g in groups]
+        group_field.widget.attrs["data-party-group"] = ""
         self.fields["subkind"].choices = subkind_choices()
         self.fields["subkind"].help_text = _("Only for study sessions and study exchanges.")
         # Choices from the lists the view already loaded: no query to render them. The

@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from .models import AppraisalGrade, Campaign, Phase, ProblemCategory
+from .models import AppraisalGrade, Campaign, GradeScale, Phase, ProblemCategory
 
 CAMPAIGN_2014 = {
     "name_zh": "党的群众路线教育实践活动",
@@ -42,19 +42,40 @@ PHASES_2014 = [
     ),
 ]
 
+# The 2014 ballot: 好 / 一般 / 差; the top and the bottom grade go up for approval.
 GRADES_2014 = [
     ("good", "好", "good", 1, None, True),
-    ("fair", "较好", "fair", 2, None, False),
-    ("poor", "一般", "poor", 3, None, True),
+    ("fair", "一般", "fair", 2, None, False),
+    ("poor", "差", "poor", 3, None, True),
 ]
 
-# The later four-grade scale, for campaigns built after 2014.
+# The standing rules' four grades, 优秀 capped at one third of those appraised.
 GRADES_LATER = [
     ("excellent", "优秀", "excellent", 1, Decimal("0.333"), True),
     ("qualified", "合格", "qualified", 2, None, False),
     ("basic", "基本合格", "basically qualified", 3, None, True),
     ("unqualified", "不合格", "unqualified", 4, None, True),
 ]
+
+# What each preset scale of GradeScale puts in the campaign's grades.
+GRADE_PRESETS = {GradeScale.BALLOT_2014: GRADES_2014, GradeScale.STANDING: GRADES_LATER}
+
+
+def preset_grades(campaign: Campaign, scale: str) -> list[AppraisalGrade]:
+    """The unsaved grade rows of a preset scale for `campaign`."""
+    return [
+        AppraisalGrade(
+            campaign=campaign,
+            code=code,
+            name_zh=zh,
+            name_en=en,
+            order=order,
+            max_share=cap,
+            needs_approval=approval,
+        )
+        for code, zh, en, order, cap, approval in GRADE_PRESETS[scale]
+    ]
+
 
 CATEGORIES_2014 = [
     ("cohesion", "领导班子凝聚力", "leading-body cohesion"),
@@ -117,6 +138,7 @@ def ensure_current_campaign(lead_organization: object, today: dt.date | None = N
         starts_on=starts,
         ends_on=ends,
         funding_standard=Decimal("50.00"),
+        grade_scale=GradeScale.BALLOT_2014,
     )
     Phase.objects.bulk_create(
         Phase(
@@ -134,18 +156,7 @@ def ensure_current_campaign(lead_organization: object, today: dt.date | None = N
 
 
 def _grades_and_categories(campaign: Campaign) -> None:
-    AppraisalGrade.objects.bulk_create(
-        AppraisalGrade(
-            campaign=campaign,
-            code=code,
-            name_zh=zh,
-            name_en=en,
-            order=order,
-            max_share=cap,
-            needs_approval=approval,
-        )
-        for code, zh, en, order, cap, approval in GRADES_2014
-    )
+    AppraisalGrade.objects.bulk_create(preset_grades(campaign, GradeScale.BALLOT_2014))
     ProblemCategory.objects.bulk_create(
         ProblemCategory(campaign=campaign, code=code, name_zh=zh, name_en=en, order=i)
         for i, (code, zh, en) in enumerate(CATEGORIES_2014)
@@ -158,7 +169,11 @@ def ensure_campaign_2014(lead_organization: object) -> Campaign:
     campaign, created = Campaign.objects.get_or_create(
         lead_organization=lead_organization,
         name_zh=CAMPAIGN_2014["name_zh"],
-        defaults={**CAMPAIGN_2014, "funding_standard": Decimal("50.00")},
+        defaults={
+            **CAMPAIGN_2014,
+            "funding_standard": Decimal("50.00"),
+            "grade_scale": GradeScale.BALLOT_2014,
+        },
     )
     if created:
         Phase.objects.bulk_create(

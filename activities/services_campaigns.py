@@ -14,7 +14,29 @@ from django.utils.translation import gettext as _
 from portal.accounts.models import AuditEvent
 from portal.reviews.models import ReviewTask
 
-from .models import Campaign
+from .models import AppraisalGrade, Campaign, GradeScale
+from .seed import GRADE_PRESETS, preset_grades
+
+
+def _grade_rows(grades: Sequence[AppraisalGrade]) -> list[tuple]:
+    return [(g.code, g.name_zh, g.name_en, g.order, g.max_share, g.needs_approval) for g in grades]
+
+
+def _apply_grade_preset(campaign: Campaign) -> None:
+    """Make the campaign's grades those of its preset scale (nothing to do for a custom
+    scale, or when they already are). Raises ProtectedError when a grade to replace is
+    used by a determination."""
+    if campaign.grade_scale == GradeScale.CUSTOM:
+        return
+    wanted = preset_grades(campaign, campaign.grade_scale)
+    current = list(AppraisalGrade.objects.filter(campaign=campaign).order_by("order"))
+    if [tuple(r) for r in _grade_rows(current)] == [
+        (code, zh, en, order, cap, approval)
+        for code, zh, en, order, cap, approval in GRADE_PRESETS[campaign.grade_scale]
+    ]:
+        return
+    AppraisalGrade.objects.filter(campaign=campaign).delete()
+    AppraisalGrade.objects.bulk_create(wanted)
 
 
 def campaign_save(*, actor: Any, form: Any, formsets: Sequence[Any]) -> Campaign:
@@ -22,7 +44,8 @@ def campaign_save(*, actor: Any, form: Any, formsets: Sequence[Any]) -> Campaign
     write an AuditEvent. Only a site administrator may. Rows still used by other records
     (a phase with meetings, a grade with determinations) cannot be deleted, and rows
     that collide on a unique key cannot be saved: then nothing is saved and a
-    ValidationError says why."""
+    ValidationError says why. A preset grade scale (GradeScale) replaces the grades
+    with its own; the caller leaves the grade rows out of `formsets` then."""
     if actor is None or not actor.is_superuser:
         raise PermissionDenied
     created = form.instance.pk is None
@@ -47,6 +70,7 @@ def campaign_save(*, actor: Any, form: Any, formsets: Sequence[Any]) -> Campaign
             for formset in formsets:
                 formset.instance = campaign
                 formset.save()
+            _apply_grade_preset(campaign)
             AuditEvent.objects.create(
                 actor=actor,
                 action="campaign.create" if created else "campaign.update",
@@ -57,7 +81,10 @@ def campaign_save(*, actor: Any, form: Any, formsets: Sequence[Any]) -> Campaign
         if created:
             form.instance.pk = None
         if isinstance(exc, ProtectedError):
-            message = _("A phase, grade or category you removed is still used by records; keep it.")
+            message = _(
+                "A phase, grade or category you removed or replaced is still used by "
+                "records; keep it."
+            )
         else:
             message = _("Two rows have the same number, order or code; make them different.")
         raise ValidationError(message) from None

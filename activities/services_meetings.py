@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from organizations.models import Member, Organization
+from organizations.selectors import committee_members, party_group_members
 from portal.accounts.permissions import Action, user_can
 from portal.attachments.models import AttachmentKind
 from portal.attachments.services import attachment_add, attachments_delete_for
@@ -46,6 +47,7 @@ from .models.meetings import SpecialMeetingReview
 MEETING_FIELDS = (
     "campaign",
     "kind",
+    "party_group",
     "subkind",
     "topic",
     "starts_at",
@@ -80,6 +82,18 @@ def roster(org: Organization) -> list[Member]:
     from. Its own roster only: members of organizations below it attend through their
     own MeetingParticipation. One query."""
     return list(Member.objects.filter(organization=org, is_active=True).order_by("name", "pk"))
+
+
+def expected_roster(org: Organization, meeting: Meeting) -> list[Member]:
+    """Who is expected, from the meeting's kind: a branch committee meeting expects the
+    committee (posts held on the meeting's day), a Party group meeting the members of
+    its group, every other kind (general meeting, Party lecture, …) the whole roster.
+    Two queries at most."""
+    if meeting.kind == MeetingKind.BRANCH_COMMITTEE:
+        return committee_members(org, timezone.localtime(meeting.starts_at).date())
+    if meeting.kind == MeetingKind.PARTY_GROUP and meeting.party_group is not None:
+        return party_group_members(meeting.party_group)
+    return roster(org)
 
 
 def attendable_roster(org: Organization, meeting: Meeting) -> list[Member]:
@@ -217,6 +231,13 @@ def _check_meeting(meeting: Meeting) -> None:
         member = getattr(meeting, field)
         if member is not None and member.organization_id != org.pk:
             errors[field] = _("Pick a member of the organization holding the meeting.")
+    group = meeting.party_group
+    if meeting.kind == MeetingKind.PARTY_GROUP and group is None:
+        errors["party_group"] = _("Pick the Party group whose meeting this is.")
+    elif group is not None and meeting.kind != MeetingKind.PARTY_GROUP:
+        meeting.party_group = None
+    elif group is not None and group.organization_id != org.pk:
+        errors["party_group"] = _("Pick a Party group of the organization holding the meeting.")
     guide_org = meeting.guide_organization
     if guide_org is not None and (
         guide_org.pk == org.pk or not org.path.startswith(guide_org.path)
@@ -254,10 +275,11 @@ def meeting_create(
     uploads: Sequence[UploadedFile] = (),
     upload_kind: str = AttachmentKind.OTHER,
 ) -> Meeting:
-    """Record a meeting held by `organization` with its attendance list, taken from the
-    organization's active roster now (its size is stored as the expected count), and
-    any files uploaded with it. Members without a mark count as present. Raises
-    ValidationError; nothing is written then."""
+    """Record a meeting held by `organization` with its attendance list, taken from
+    those the meeting's kind expects now (expected_roster; its size is stored as the
+    expected count), and any files uploaded with it. Members without a mark count as
+    present; marks of roster members the kind does not expect are left out, marks of
+    anyone else refused. Raises ValidationError; nothing is written then."""
     meeting = Meeting(organization=organization, created_by=actor)
     for field in MEETING_FIELDS:
         if field in values:
@@ -265,7 +287,12 @@ def meeting_create(
     meeting.full_clean(exclude=["phase"])
     _check_meeting(meeting)
     _infer_phase(meeting)
-    members = [m.pk for m in roster(organization)]
+    members = [m.pk for m in expected_roster(organization, meeting)]
+    if meeting.kind in (MeetingKind.BRANCH_COMMITTEE, MeetingKind.PARTY_GROUP):
+        # Marks of the organization's members the kind does not expect are left out
+        # (the form lists the roster); anyone off the roster is still refused.
+        _check_marks(attendance, {m.pk for m in roster(organization)})
+        attendance = {pk: mark for pk, mark in attendance.items() if pk in set(members)}
     _check_marks(attendance, set(members))
     _set_counts(meeting, _counts(members, attendance, {}))
     meeting.save()

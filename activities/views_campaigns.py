@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods
 from portal.accounts.permissions import Action, require
 
 from .forms_campaigns import FORMSETS, CampaignForm
-from .models import Campaign
+from .models import Campaign, GradeScale
 from .services_campaigns import campaign_save
 
 PAGE_SIZE = 50
@@ -82,9 +82,15 @@ def _edit(request: HttpRequest, campaign: Campaign | None) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     form = CampaignForm(data, instance=instance)
     formsets = [cls(data, instance=instance, prefix=prefix) for prefix, cls in FORMSETS]
-    if data is not None and form.is_valid() and all(fs.is_valid() for fs in formsets):
+    # A preset scale brings its own grades: the grade rows posted are not used then.
+    used = [
+        fs
+        for (prefix, _cls), fs in zip(FORMSETS, formsets, strict=True)
+        if prefix != "grades" or form.data.get("grade_scale") == GradeScale.CUSTOM
+    ]
+    if data is not None and form.is_valid() and all(fs.is_valid() for fs in used):
         try:
-            saved = campaign_save(actor=request.user, form=form, formsets=formsets)
+            saved = campaign_save(actor=request.user, form=form, formsets=used)
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:

@@ -23,10 +23,12 @@ from django.db.models import OuterRef, Prefetch, Subquery, prefetch_related_obje
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from organizations.models import Organization
+from organizations.models import Member, Organization, PartyGroup
+from organizations.selectors import committee_members
 from portal.accounts.permissions import Action, get_organization_for_user, require, user_can
 from portal.attachments.forms import AttachmentForm
 from portal.attachments.models import Attachment
@@ -258,6 +260,24 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "activities/meetings/detail.html", _detail_context(request, meeting))
 
 
+def _mark_expectations(org: Organization, members: list[Member], groups: list[Any]) -> None:
+    """Tell each line of a new attendance list which kinds expect the member (the page
+    shows only those, static/portal/js/attendance.js; the service decides on save):
+    `roll_committee` (holds a committee post today), `roll_groups` (ids of the Party
+    groups they are in). Two or three queries."""
+    committee = {m.pk for m in committee_members(org, timezone.localdate())}
+    pairs = PartyGroup.members.through.objects.filter(
+        partygroup_id__in=[g.pk for g in groups]
+    ).values_list("member_id", "partygroup_id")
+    by_member: dict[int, list[str]] = {}
+    for member_id, group_id in pairs if groups else ():
+        by_member.setdefault(member_id, []).append(str(group_id))
+    for member in members:
+        member.roll_marked = True  # type: ignore[attr-defined]
+        member.roll_committee = member.pk in committee  # type: ignore[attr-defined]
+        member.roll_groups = " ".join(by_member.get(member.pk, []))  # type: ignore[attr-defined]
+
+
 def _meeting_form_page(
     request: HttpRequest,
     org: Organization,
@@ -266,8 +286,11 @@ def _meeting_form_page(
     """Create (meeting None) or edit: the meeting form, the attendance checklist and
     optional files, saved by one service call."""
     campaigns = _campaigns_for(org, meeting.campaign if meeting else None)
+    # The Party groups to pick from (one query).
+    groups = list(PartyGroup.objects.filter(organization=org).order_by("name", "pk"))
     if meeting is None:
         members = services.roster(org)
+        _mark_expectations(org, members, groups)
         rows: list[Attendance] = []
     else:
         rows = list(
@@ -278,7 +301,12 @@ def _meeting_form_page(
         members = [row.member for row in rows]
     data = request.POST if request.method == "POST" else None
     form = MeetingForm(
-        data, instance=meeting, organization=org, campaigns=campaigns, roster=members
+        data,
+        instance=meeting,
+        organization=org,
+        campaigns=campaigns,
+        roster=members,
+        groups=groups,
     )
     roll = AttendanceForm(data, members=members, rows=rows)
     files = _attachment_form(request if data is not None else None, required=False)

@@ -105,6 +105,7 @@ class MemberPlan:
     mobile: str = ""
     mobile_organization: str = ""
     lost_contact: bool = False
+    lost_contact_kind: str = ""
     lost_contact_reason: str = ""
     login: str = ""  # username of the demo login linked to this member, if any
 
@@ -565,9 +566,10 @@ OUTFLOW_PLACES = [
     "中共浙江省义乌市稠城街道流动党员党支部",
     "中共江苏省苏州工业园区流动党员服务站党支部",
 ]
+# (standard code, words): how the two demo members lost contact.
 LOST_CONTACT_REASONS = [
-    "外出务工多年，原联系电话已停机，多方联系未果",
-    "2012年起未参加组织生活，家属称其去向不明",
+    ("migrant_work", "外出务工多年，原联系电话已停机，多方联系未果"),
+    ("other", "2012年起未参加组织生活，家属称其去向不明"),
 ]
 
 
@@ -758,8 +760,8 @@ def _add_special_cases(rng: random.Random, members: list[MemberPlan]) -> None:
         m.mobile, m.mobile_organization = MobileDirection.OUTFLOW, place
     picks[3].mobile = MobileDirection.INFLOW
     picks[3].mobile_organization = "中共安徽省六安市某镇委员会（原组织关系所在地）"
-    for m, reason in zip(picks[4:], LOST_CONTACT_REASONS, strict=True):
-        m.lost_contact, m.lost_contact_reason = True, reason
+    for m, (kind, reason) in zip(picks[4:], LOST_CONTACT_REASONS, strict=True):
+        m.lost_contact, m.lost_contact_kind, m.lost_contact_reason = True, kind, reason
 
 
 # --- writing -----------------------------------------------------------------------------
@@ -843,6 +845,7 @@ def write_plan(plan: DemoPlan) -> Organization:
             mobile=spec.mobile,
             mobile_organization=spec.mobile_organization,
             lost_contact=spec.lost_contact,
+            lost_contact_kind=spec.lost_contact_kind,
             lost_contact_reason=spec.lost_contact_reason,
         )
         # Foreign keys are ours and just written: skip their per-row existence queries.

@@ -10,8 +10,10 @@ from django import forms
 from django.db import models
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import (
+    CommitteeRole,
     Enterprise,
     EnterpriseType,
     Member,
@@ -129,6 +131,7 @@ class MemberForm(SeenVersionMixin, forms.ModelForm):
         fields = MEMBER_FIELDS
         widgets = {
             "birth_date": DateInput(),
+            "started_work_on": DateInput(),
             "joined_on": DateInput(),
             "full_member_on": DateInput(),
         }
@@ -315,3 +318,41 @@ class EnterpriseFilterForm(forms.Form):
     def filters(self) -> dict[str, Any]:
         self.is_valid()
         return getattr(self, "cleaned_data", {})
+
+
+class CommitteePostForm(forms.Form):
+    member = forms.ModelChoiceField(label=_("member"), queryset=Member.objects.none())
+    role = forms.ChoiceField(label=_("post"), choices=CommitteeRole.choices)
+    starts_on = forms.DateField(label=pgettext_lazy("date range", "from"), widget=DateInput())
+
+    def __init__(self, *args: Any, roster: list[Member], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["member"]
+        field.queryset = Member.objects.filter(pk__in=[m.pk for m in roster])
+        field.choices = [("", "—")] + [(m.pk, m.name) for m in roster]
+
+
+class PartyGroupForm(forms.Form):
+    name = forms.CharField(label=pgettext_lazy("party group", "name"), max_length=60)
+    leader = forms.ModelChoiceField(
+        label=_("group leader"), queryset=Member.objects.none(), required=False
+    )
+    members = forms.ModelMultipleChoiceField(
+        label=_("members"), queryset=Member.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+    starts_on = forms.DateField(label=pgettext_lazy("date range", "from"), widget=DateInput())
+
+    def __init__(self, *args: Any, roster: list[Member], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        ids = [m.pk for m in roster]
+        for name in ("leader", "members"):
+            self.fields[name].queryset = Member.objects.filter(pk__in=ids)
+        self.fields["leader"].choices = [("", "—")] + [(m.pk, m.name) for m in roster]
+        self.fields["members"].choices = [(m.pk, m.name) for m in roster]
+
+
+class EndForm(forms.Form):
+    """Ends a post or a group on a day."""
+
+    pk = forms.IntegerField(widget=forms.HiddenInput)
+    ends_on = forms.DateField(label=pgettext_lazy("date range", "to"), widget=DateInput())

@@ -7,9 +7,11 @@ every scope query relies on.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -192,7 +194,7 @@ class EnterpriseQuerySet(models.QuerySet):
 
 
 class Enterprise(models.Model):
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(pgettext_lazy("enterprise", "name"), max_length=200)
     credit_code = models.CharField(
         _("unified social credit code"),
         max_length=18,
@@ -271,6 +273,20 @@ class MobileDirection(models.TextChoices):
     INFLOW = "inflow", _("inflow")
 
 
+class LostContactKind(models.TextChoices):
+    """The standard codes of how a member lost contact with the organization (the
+    national roster check's 失去联系情形); "other" is explained in words."""
+
+    NONE = "", "—"
+    MIGRANT_WORK = "migrant_work", _("went away for work or business")
+    RESTRUCTURED = "restructured", _("employer restructured or bankrupt")
+    AFTER_GRADUATION = "graduated", _("whereabouts unknown after graduation")
+    CHANGED_EMPLOYER = "changed_employer", _("changed employer")
+    ABROAD = "abroad", _("went abroad")
+    MOVED = "moved", _("moved house")
+    OTHER = "other", pgettext_lazy("lost contact", "other")
+
+
 class MemberQuerySet(models.QuerySet):
     def under_paths(self, paths: list[str] | set[str]) -> MemberQuerySet:
         if not paths:
@@ -294,7 +310,7 @@ class MemberQuerySet(models.QuerySet):
 
 
 class Member(models.Model):
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     ethnicity = models.CharField(_("ethnicity"), max_length=20, default="汉族")
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
@@ -304,6 +320,10 @@ class Member(models.Model):
     education = models.CharField(
         _("education"), max_length=20, choices=Education.choices, blank=True
     )
+    native_place = models.CharField(
+        _("native place"), max_length=60, blank=True, help_text=_("For example 江苏南京.")
+    )
+    started_work_on = models.DateField(_("started work on"), null=True, blank=True)
     joined_on = models.DateField(_("joined the Party on"), null=True, blank=True)
     full_member_on = models.DateField(_("made full member on"), null=True, blank=True)
     status = models.CharField(
@@ -338,7 +358,19 @@ class Member(models.Model):
         _("outflow / inflow organization"), max_length=200, blank=True
     )
     lost_contact = models.BooleanField(_("lost contact"), default=False)
-    lost_contact_reason = models.CharField(_("reason for lost contact"), max_length=200, blank=True)
+    lost_contact_kind = models.CharField(
+        _("how contact was lost"),
+        max_length=20,
+        choices=LostContactKind.choices,
+        blank=True,
+        default="",
+    )
+    lost_contact_reason = models.CharField(
+        _("reason for lost contact"),
+        max_length=200,
+        blank=True,
+        help_text=_("Required when the reason is “other”."),
+    )
     is_active = models.BooleanField(_("on the roster"), default=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -371,9 +403,14 @@ class Member(models.Model):
                 ),
             ),
             models.CheckConstraint(
-                condition=Q(lost_contact=False) | ~Q(lost_contact_reason=""),
-                name="member_lost_contact_needs_reason",
+                condition=Q(lost_contact=False) | ~Q(lost_contact_kind=""),
+                name="member_lost_contact_needs_kind",
                 violation_error_message=_("Give the reason for lost contact."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(lost_contact_kind=LostContactKind.OTHER) | ~Q(lost_contact_reason=""),
+                name="member_lost_contact_other_needs_text",
+                violation_error_message=_("Say in words why contact was lost."),
             ),
         ]
 
@@ -400,12 +437,22 @@ class Member(models.Model):
             errors["mobile_organization"] = _(
                 "A mobile member needs the outflow or inflow organization."
             )
-        if self.lost_contact and not self.lost_contact_reason:
-            errors["lost_contact_reason"] = _("Give the reason for lost contact.")
+        if not self.lost_contact:
+            self.lost_contact_kind = LostContactKind.NONE
+        elif not self.lost_contact_kind:
+            errors["lost_contact_kind"] = _("Give the reason for lost contact.")
+        elif self.lost_contact_kind == LostContactKind.OTHER and not self.lost_contact_reason:
+            errors["lost_contact_reason"] = _("Say in words why contact was lost.")
+        if self.birth_date and self.joined_on and age_on(self.birth_date, self.joined_on) < 18:
+            errors["joined_on"] = _("A member joins the Party at 18 or older.")
         if self.joined_on and self.full_member_on and self.full_member_on < self.joined_on:
             errors["full_member_on"] = _("A member cannot become a full member before joining.")
         if errors:
             raise ValidationError(errors)
+
+
+def age_on(born: dt.date, day: dt.date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 class MemberTransfer(models.Model):
@@ -564,3 +611,113 @@ class ImportJob(models.Model):
         if not moved:
             raise ValidationError(_("This import changed meanwhile; reload the page."))
         self.status = to
+
+
+class CommitteeRole(models.TextChoices):
+    """Posts of a branch (general branch, committee) committee."""
+
+    SECRETARY = "secretary", _("secretary")
+    DEPUTY = "deputy", _("deputy secretary")
+    ORGANIZATION = "organization", _("organization committee member")
+    PROPAGANDA = "propaganda", _("propaganda committee member")
+    DISCIPLINE = "discipline", _("discipline inspection committee member")
+    YOUTH = "youth", _("youth committee member")
+    OTHER = "other", _("committee member")
+
+
+class DatedQuerySet(models.QuerySet):
+    def current_on(self, day: dt.date) -> DatedQuerySet:
+        """Rows in force on `day`: begun by then and not ended before it."""
+        return self.filter(starts_on__lte=day).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day))
+
+
+class CommitteePost(models.Model):
+    """A member's post on the organization's committee from `starts_on` to `ends_on`
+    (open: still holding it). Who is expected at a branch committee meeting."""
+
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.CASCADE,
+        related_name="committee_posts",
+    )
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), on_delete=models.PROTECT, related_name="committee_posts"
+    )
+    role = models.CharField(_("post"), max_length=20, choices=CommitteeRole.choices)
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("to"), null=True, blank=True, help_text=_("Empty: still held."))
+
+    objects = DatedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("committee post")
+        verbose_name_plural = _("committee posts")
+        ordering = ["organization", "role", "starts_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
+                name="committee_post_dates_ordered",
+            )
+        ]
+        indexes = [
+            # The committee of one organization on a day (meeting_create, the page).
+            models.Index(fields=["organization", "starts_on"], name="committee_post_org_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.get_role_display()}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.ends_on and self.starts_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": _("A post cannot end before it starts.")})
+        if (
+            self.member_id
+            and self.organization_id
+            and self.member.organization_id != (self.organization_id)
+        ):
+            raise ValidationError({"member": _("Pick a member of this organization.")})
+
+
+class PartyGroup(models.Model):
+    """A Party group (党小组) of the organization, from `starts_on` to `ends_on`, with its
+    members: who is expected at its Party group meetings."""
+
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.CASCADE,
+        related_name="party_groups",
+    )
+    name = models.CharField(pgettext_lazy("party group", "name"), max_length=60)
+    leader = models.ForeignKey(
+        Member,
+        verbose_name=_("group leader"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    members = models.ManyToManyField(
+        Member, verbose_name=_("members"), related_name="party_groups", blank=True
+    )
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("to"), null=True, blank=True, help_text=_("Empty: still held."))
+
+    objects = DatedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Party group")
+        verbose_name_plural = _("Party groups")
+        ordering = ["organization", "name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
+                name="party_group_dates_ordered",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name

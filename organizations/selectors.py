@@ -8,6 +8,7 @@ portal.accounts.permissions.grants_for and cached on the user object.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -267,3 +268,33 @@ def _readable(f: models.Field, record: Any, show_personal: bool) -> str:
     if f.name in MASKED_FIELDS and not show_personal:
         return MASKED_FIELDS[f.name](str(value))
     return str(value)
+
+
+def committee_members(org: Organization, day: dt.date) -> list[Member]:
+    """The organization's active members holding a committee post on `day`; while no
+    post is recorded, those whose roster entry names a Party post (secretary, deputy,
+    committee member). Two queries at most."""
+    from .models import CommitteePost
+
+    holders = CommitteePost.objects.current_on(day).filter(organization=org).values("member_id")
+    members = list(
+        Member.objects.filter(organization=org, is_active=True, pk__in=holders).order_by(
+            "name", "pk"
+        )
+    )
+    if members or CommitteePost.objects.filter(organization=org).exists():
+        return members
+    return list(
+        Member.objects.filter(organization=org, is_active=True)
+        .exclude(party_post="")
+        .order_by("name", "pk")
+    )
+
+
+def party_group_members(group: Any) -> list[Member]:
+    """The group's members still on its organization's roster, by name. One query."""
+    return list(
+        group.members.filter(organization_id=group.organization_id, is_active=True).order_by(
+            "name", "pk"
+        )
+    )

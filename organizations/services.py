@@ -24,7 +24,15 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.permissions import Action, user_can
 
-from .models import HOSTING_KINDS, Enterprise, Member, MemberTransfer, Organization
+from .models import (
+    HOSTING_KINDS,
+    CommitteePost,
+    Enterprise,
+    Member,
+    MemberTransfer,
+    Organization,
+    PartyGroup,
+)
 from .selectors import enterprise_links, enterprises_linked_to
 
 STALE_MESSAGE = _(
@@ -54,6 +62,8 @@ MEMBER_FIELDS = (
     "birth_date",
     "id_number",
     "education",
+    "native_place",
+    "started_work_on",
     "joined_on",
     "full_member_on",
     "status",
@@ -66,6 +76,7 @@ MEMBER_FIELDS = (
     "mobile",
     "mobile_organization",
     "lost_contact",
+    "lost_contact_kind",
     "lost_contact_reason",
 )
 
@@ -339,3 +350,68 @@ def enterprise_update(
     _attribute(current, actor)
     current.save()
     return current
+
+
+# --- the committee and the Party groups ------------------------------------------------------
+
+
+def _require_record(actor: Any | None, organization: Organization) -> None:
+    _check(actor, actor is not None and user_can(actor, Action.RECORD, organization))
+
+
+@transaction.atomic
+def committee_post_add(
+    *,
+    actor: Any | None,
+    organization: Organization,
+    member: Member,
+    role: str,
+    starts_on: dt.date,
+) -> CommitteePost:
+    """Give a member of `organization` a committee post from `starts_on` (RECORD)."""
+    _require_record(actor, organization)
+    post = CommitteePost(organization=organization, member=member, role=role, starts_on=starts_on)
+    post.full_clean()
+    post.save()
+    return post
+
+
+@transaction.atomic
+def committee_post_end(*, actor: Any | None, post: CommitteePost, ends_on: dt.date) -> None:
+    """The post is held until `ends_on` (RECORD)."""
+    _require_record(actor, post.organization)
+    post.ends_on = ends_on
+    post.full_clean()
+    post.save(update_fields=["ends_on"])
+
+
+@transaction.atomic
+def party_group_create(
+    *,
+    actor: Any | None,
+    organization: Organization,
+    name: str,
+    starts_on: dt.date,
+    members: list[Member],
+    leader: Member | None = None,
+) -> PartyGroup:
+    """Form a Party group of members of `organization` (RECORD)."""
+    _require_record(actor, organization)
+    if any(m.organization_id != organization.pk for m in [*members, *([leader] if leader else [])]):
+        raise ValidationError({"members": _("Pick members of this organization.")})
+    group = PartyGroup(
+        organization=organization, name=(name or "").strip(), starts_on=starts_on, leader=leader
+    )
+    group.full_clean()
+    group.save()
+    group.members.set(members)
+    return group
+
+
+@transaction.atomic
+def party_group_end(*, actor: Any | None, group: PartyGroup, ends_on: dt.date) -> None:
+    """The group is dissolved after `ends_on` (RECORD)."""
+    _require_record(actor, group.organization)
+    group.ends_on = ends_on
+    group.full_clean()
+    group.save(update_fields=["ends_on"])

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/new/", views.organization_create, name="create"),
     path("<int:pk>/edit/", views.organization_edit, name="edit"),
     path("<int:pk>/history/", views.organization_history, name="history"),
+    path("<int:pk>/committee/", views.committee, name="committee"),
     # Members
     path("members/", views.member_list, name="member_list"),
     path("<int:pk>/members/new/", views.member_create, name="member_create"),

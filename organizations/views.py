@@ -14,12 +14,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.accounts.permissions import (
     Action,
@@ -34,15 +35,18 @@ from portal.core.orgmenu import org_links
 
 from . import selectors, services
 from .forms import (
+    CommitteePostForm,
+    EndForm,
     EnterpriseCreateForm,
     EnterpriseFilterForm,
     EnterpriseForm,
     MemberFilterForm,
     MemberForm,
     OrganizationForm,
+    PartyGroupForm,
     TransferForm,
 )
-from .models import Member
+from .models import CommitteePost, Member, PartyGroup
 from .validators import mask_phone
 from .views_io import EXPORT_FORMATS, KIND_LABELS, ORGANIZATION_EXPORTS, import_kinds_for
 
@@ -512,4 +516,96 @@ def enterprise_history(request: HttpRequest, pk: int) -> HttpResponse:
         title=str(enterprise),
         back=enterprise.get_absolute_url(),
         show_personal=False,
+    )
+
+
+# --- the committee and the Party groups --------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def committee(request: HttpRequest, pk: int) -> HttpResponse:
+    """The organization's committee posts and Party groups, each with its dates (VIEW);
+    the secretary or clerk adds a post or a group and ends one (POST, RECORD: 403
+    without). Who is expected at a branch committee or Party group meeting comes from
+    here. Queries (GET): organization, grants, the posts with their members, the groups,
+    their members, and the roster for the forms when the user may record."""
+    user = request.user
+    org = get_organization_for_user(user, pk)
+    can_record = user_can(user, Action.RECORD, org)
+    if request.method == "POST" and not can_record:
+        raise PermissionDenied
+    roster = (
+        list(Member.objects.filter(organization=org, is_active=True).order_by("name", "pk"))
+        if can_record
+        else []
+    )
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    data = request.POST if action else None
+    post_form = CommitteePostForm(data if action == "add_post" else None, roster=roster)
+    group_form = PartyGroupForm(
+        data if action == "add_group" else None, roster=roster, prefix="group"
+    )
+    end_form = EndForm(data if action in ("end_post", "end_group") else None)
+    if action:
+        try:
+            if action == "add_post" and post_form.is_valid():
+                services.committee_post_add(actor=user, organization=org, **post_form.cleaned_data)
+            elif action == "add_group" and group_form.is_valid():
+                services.party_group_create(
+                    actor=user,
+                    organization=org,
+                    name=group_form.cleaned_data["name"],
+                    leader=group_form.cleaned_data["leader"],
+                    members=list(group_form.cleaned_data["members"]),
+                    starts_on=group_form.cleaned_data["starts_on"],
+                )
+            elif action in ("end_post", "end_group") and end_form.is_valid():
+                model = CommitteePost if action == "end_post" else PartyGroup
+                record = (
+                    model.objects.select_related("organization")
+                    .filter(organization=org, pk=end_form.cleaned_data["pk"])
+                    .first()
+                )
+                if record is None:
+                    raise Http404
+                end = services.committee_post_end if action == "end_post" else None
+                if end is not None:
+                    end(actor=user, post=record, ends_on=end_form.cleaned_data["ends_on"])
+                else:
+                    services.party_group_end(
+                        actor=user, group=record, ends_on=end_form.cleaned_data["ends_on"]
+                    )
+            else:
+                raise ValidationError(_("Check the entries below."))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("organizations:committee", pk=org.pk)
+    today = timezone.localdate()
+    posts = list(
+        CommitteePost.objects.filter(organization=org)
+        .select_related("member")
+        .order_by("ends_on", "role", "starts_on", "pk")
+    )
+    groups = list(
+        PartyGroup.objects.filter(organization=org)
+        .select_related("leader")
+        .prefetch_related(Prefetch("members", queryset=Member.objects.order_by("name", "pk")))
+        .order_by("ends_on", "name", "pk")
+    )
+    return render(
+        request,
+        "organizations/committee.html",
+        {
+            "org": org,
+            "today": today,
+            "current_posts": [p for p in posts if p.ends_on is None or p.ends_on >= today],
+            "past_posts": [p for p in posts if p.ends_on is not None and p.ends_on < today],
+            "groups": groups,
+            "can_record": can_record,
+            "post_form": post_form,
+            "group_form": group_form,
+        },
     )

@@ -5,14 +5,9 @@ from __future__ import annotations
 from django import forms
 
 from .models import Pledge
+from .models.pledges import PAIR_FIELDS
 
-TEXT_FIELDS = (
-    "compare_skills",
-    "compare_conduct",
-    "compare_contribution",
-    "commitments",
-    "results",
-)
+TEXT_FIELDS = PAIR_FIELDS
 
 
 class PledgeForm(forms.ModelForm):
@@ -23,8 +18,9 @@ class PledgeForm(forms.ModelForm):
         model = Pledge
         fields = list(TEXT_FIELDS)
         widgets = {
+            "identity": forms.Textarea(attrs={"rows": 4}),
             "commitments": forms.Textarea(attrs={"rows": 6}),
-            "results": forms.Textarea(attrs={"rows": 4}),
+            "example": forms.Textarea(attrs={"rows": 4}),
         }
 
     def clean(self) -> dict:

@@ -4,6 +4,7 @@ refuse an edit made on a stale copy."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
@@ -22,6 +23,7 @@ from organizations.models import Member
 from portal.attachments.forms import MultipleFileField
 
 from .models import ProblemItem, ProblemList, SourceKind
+from .models.problems import NOTICE_DAYS
 
 
 class DateInput(forms.DateInput):
@@ -185,7 +187,14 @@ class ProblemItemForm(forms.ModelForm):
 
 
 class PublishForm(forms.Form):
-    published_on = forms.DateField(label=_("Date of publication"), widget=DateInput())
+    published_on = forms.DateField(
+        label=_("Notice period from"), widget=DateInput(), help_text=_("The day it is posted.")
+    )
+    notice_ends_on = forms.DateField(
+        label=_("Notice period to"),
+        widget=DateInput(),
+        help_text=_("The last day of the notice period, for example a week later."),
+    )
     audience = forms.CharField(
         label=_("Audience"),
         max_length=200,
@@ -193,14 +202,24 @@ class PublishForm(forms.Form):
     )
 
     def __init__(self, *args: Any, problem_list: ProblemList, **kwargs: Any) -> None:
+        start = problem_list.published_on or timezone.localdate()
         kwargs.setdefault(
             "initial",
             {
-                "published_on": problem_list.published_on or timezone.localdate(),
+                "published_on": start,
+                "notice_ends_on": problem_list.notice_ends_on
+                or start + dt.timedelta(days=NOTICE_DAYS - 1),
                 "audience": problem_list.audience or _("all Party members and employees"),
             },
         )
         super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("published_on"), data.get("notice_ends_on")
+        if start and end and end < start:
+            self.add_error("notice_ends_on", _("The notice period cannot end before it starts."))
+        return data
 
 
 class ClosureRequestForm(forms.Form):

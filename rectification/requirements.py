@@ -193,11 +193,12 @@ def mechanisms(scope: Scope) -> dict[int, Result]:
     applies_to=participates,
 )
 def funding(scope: Scope) -> dict[int, Result]:
-    """Two grouped queries."""
+    """Counts receipts from county finance or retained dues with their evidence
+    attached (selectors_funding.funding_in). Two grouped queries."""
     fix = url_maker("rectification:funding_overview")
     money = funding_in(scope.campaign, list(scope.orgs))
-    enough = _("¥%(received)s received, ¥%(required)s required")
-    short = _("Shortfall ¥%(short)s: ¥%(received)s of ¥%(required)s")
+    enough = _("¥%(received)s counted (with evidence), ¥%(required)s required")
+    short = _("Shortfall ¥%(short)s: ¥%(received)s counted (with evidence) of ¥%(required)s")
     pending = scope.pending(PHASE)
     results = {}
     for org_id in scope.orgs:

@@ -2,7 +2,9 @@
 evaluates a whole scope with (SPEC §8 "funding at least the standard").
 
 Required minimum = active members on the organization's own roster × the campaign's
-funding standard, computed live (models/funding.required_funding).
+funding standard, computed live (models/funding.required_funding). Only receipts from
+county finance or retained dues with their evidence attached count toward it
+(FundingReceiptQuerySet.counting).
 """
 
 from __future__ import annotations
@@ -23,9 +25,8 @@ ZERO = Decimal("0.00")
 
 
 def funding_in(campaign: Any, org_ids: Iterable[int]) -> dict[int, tuple[Decimal, Decimal]]:
-    """{organization id: (received total, required minimum)} for every id given.
-    Receipts count whether or not their evidence is uploaded yet (the funding page flags
-    those without).
+    """{organization id: (total that counts, required minimum)} for every id given:
+    receipts from county finance or retained dues with their evidence attached.
 
     Cost: TWO grouped queries whatever the number of organizations: the receipts summed
     per organization (index funding_campaign_org_idx) and the active members counted
@@ -35,6 +36,7 @@ def funding_in(campaign: Any, org_ids: Iterable[int]) -> dict[int, tuple[Decimal
         return {}
     received = dict(
         FundingReceipt.objects.filter(campaign=campaign, organization_id__in=ids)
+        .counting()
         .order_by()
         .values_list("organization_id")
         .annotate(total=Sum("amount"))
@@ -60,6 +62,8 @@ class FundingSummary:
     standard: Decimal
     by_source: dict[str, Decimal] = field(default_factory=dict)
     without_evidence: int = 0
+    # Receipts from county finance or retained dues with evidence: what meets the norm.
+    counted: Decimal = ZERO
 
     @property
     def required(self) -> Decimal:
@@ -71,11 +75,15 @@ class FundingSummary:
 
     @property
     def shortfall(self) -> Decimal:
-        return shortfall(self.received, self.required)
+        return shortfall(self.counted, self.required)
 
     @property
     def reached(self) -> bool:
-        return self.received >= self.required
+        return self.counted >= self.required
+
+    @property
+    def not_counted(self) -> Decimal:
+        return self.received - self.counted
 
     @property
     def sources(self) -> list[tuple[str, str, Decimal]]:
@@ -90,12 +98,16 @@ def funding_summary(organization: Any, campaign: Any, receipts: list[Any]) -> Fu
     """The summary of the organization's funding in the campaign, from its receipts
     (already loaded, each with `evidence_count`) and one COUNT of the active members."""
     by_source = {value: ZERO for value in FundingSource.values}
+    counted = ZERO
     for receipt in receipts:
         by_source[receipt.source] = by_source.get(receipt.source, ZERO) + receipt.amount
+        if receipt.counts:
+            counted += receipt.amount
     members = Member.objects.filter(organization=organization, is_active=True).count()
     return FundingSummary(
         members=members,
         standard=campaign.funding_standard,
         by_source=by_source,
         without_evidence=sum(1 for r in receipts if not getattr(r, "evidence_count", 0)),
+        counted=counted,
     )

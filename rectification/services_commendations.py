@@ -1,13 +1,11 @@
 """Writes for commendations (SPEC §6.3): typical investors and model organizations.
 
-Who may record (decided here, documented in models/commendations.py):
-* a typical investor: RECORD at the investor member's organization (its secretary and
-  clerk, or those of an organization above it);
-* a model organization: RECORD at that organization (or above), or review authority
-  over it (permissions.can_review: a reviewer strictly above it, its instructor), since
-  the higher level often names model organizations.
-Editing and deleting follow the same rule for the commendation's kind and subject;
-the subject and kind of a recorded commendation do not change.
+Who may propose (decided here, documented in models/commendations.py): RECORD at the
+subject's organization (the model organization, or the investor member's) or above.
+Commendations are conferred by a higher level: the proposal is submitted and confirmed
+through portal.reviews (review_transition), not here. Editing and deleting follow the
+same rule, and only while the proposal is a draft or returned (RecordLocked else); the
+subject and kind of a recorded commendation do not change.
 
 Every function takes keyword-only arguments and the acting user (None = the system),
 validates with full_clean() and writes in one transaction; edits carry the
@@ -24,7 +22,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from portal.accounts.permissions import Action, can_review, user_can
+from portal.accounts.permissions import Action, user_can
+from portal.reviews.models import RecordLocked, is_editable
 
 from .models import Commendation, CommendationKind
 
@@ -38,14 +37,19 @@ STALE_MESSAGE = _(
 
 
 def may_commend(user: Any, kind: str, organization: Any) -> bool:
-    """May `user` record (edit, delete) a commendation of `kind` about `organization`
-    (the model organization, or the investor member's organization)? Cost: the user's
-    cached grants and roles (at most two queries per request)."""
+    """May `user` propose (edit, delete the proposal of) a commendation of `kind` about
+    `organization` (the model organization, or the investor member's organization)?
+    The RECORD holders of that organization or one above it; the higher level confirms
+    through the review workflow, it does not record. Cost: the user's cached grants."""
     if user is None:
         return True  # the system
-    if user_can(user, Action.RECORD, organization):
-        return True
-    return kind == CommendationKind.MODEL_ORGANIZATION and can_review(user, organization)
+    return user_can(user, Action.RECORD, organization)
+
+
+def _check_editable(commendation: Commendation) -> None:
+    """A proposal waiting for confirmation, or confirmed, is locked for its authors."""
+    if not is_editable(commendation):
+        raise RecordLocked
 
 
 def _check(allowed: bool) -> None:
@@ -125,6 +129,7 @@ def commendation_update(
         .get(pk=commendation.pk)
     )
     _check(may_commend(actor, current.kind, current.organization))
+    _check_editable(current)
     if seen_updated_at is not None and current.updated_at != seen_updated_at:
         raise ValidationError(STALE_MESSAGE, code="stale")
     _assign(current, fields)
@@ -136,7 +141,8 @@ def commendation_update(
 
 @transaction.atomic
 def commendation_delete(*, actor: Any, commendation: Commendation) -> None:
-    """Delete a commendation (see may_commend)."""
+    """Delete a proposal (see may_commend) while it is a draft or returned."""
     _check(may_commend(actor, commendation.kind, commendation.organization))
+    _check_editable(commendation)
     _attribute(commendation, actor)
     commendation.delete()

@@ -18,16 +18,12 @@ from django.utils.translation import gettext as _
 from activities.models import Campaign
 from organizations.models import Member, Organization
 from portal.accounts.permissions import Action, user_can
+from portal.core.text import join_list
 
 from .models import Pledge, PledgeBoard, PledgeStatus
+from .models.pledges import PAIR_FIELDS
 
-PLEDGE_INPUT_FIELDS = (
-    "compare_skills",
-    "compare_conduct",
-    "compare_contribution",
-    "commitments",
-    "results",
-)
+PLEDGE_INPUT_FIELDS = PAIR_FIELDS
 
 
 class EditConflict(ValidationError):
@@ -116,13 +112,17 @@ def pledge_update(*, actor: Any, pledge: Pledge, fields: dict[str, Any], version
 
 @transaction.atomic
 def pledge_set_public(*, actor: Any, pledge: Pledge, public: bool) -> Pledge:
-    """Make the pledge public (dated today) or take it off the public board. Queries:
-    one UPDATE."""
+    """Make the pledge public (dated today) or take it off the public board. A pledge
+    goes public with all three pairs written. Queries: one UPDATE."""
     if actor is not None and not may_write_pledge(actor, pledge.member, pledge.organization):
         raise PermissionDenied
     if public:
-        if not pledge.commitments.strip():
-            raise ValidationError(_("Write the commitments before making the pledge public."))
+        missing = [label for label, text in pledge.pairs if not text.strip()]
+        if missing:
+            raise ValidationError(
+                _("Write all three pairs before making the pledge public; missing: %(pairs)s.")
+                % {"pairs": join_list(missing)}
+            )
         changes: dict[str, Any] = {
             "status": PledgeStatus.PUBLIC,
             "made_public_on": timezone.localdate(),

@@ -45,7 +45,7 @@ from .models import (
     ProblemList,
     SourceKind,
 )
-from .models.problems import new_notice_token
+from .models.problems import NOTICE_DAYS, new_notice_token
 
 LIST_INPUT_FIELDS = ("title", "intro")
 ITEM_INPUT_FIELDS = (
@@ -169,10 +169,16 @@ def problem_list_update(
 
 @transaction.atomic
 def problem_list_publish(
-    *, actor: Any, problem_list: ProblemList, published_on: dt.date, audience: str
+    *,
+    actor: Any,
+    problem_list: ProblemList,
+    published_on: dt.date,
+    audience: str,
+    notice_ends_on: dt.date | None = None,
 ) -> ProblemList:
-    """Publish (公示) an approved list with the date and the audience named on the
-    notice (SUBMIT). The first publication creates the public token (the address of
+    """Publish (公示) an approved list with the notice period (published_on to
+    notice_ends_on, both days included; a week when the end is not given) and the
+    audience named on the notice (SUBMIT). The first publication creates the public token (the address of
     the public notice page); publishing again corrects the date and the audience and
     keeps the address. Raises ValidationError for a list that is not approved.
     Queries: lock, update, history row."""
@@ -186,9 +192,14 @@ def problem_list_publish(
         errors["published_on"] = _("Give the date of publication.")
     if not audience:
         errors["audience"] = _("Say whom the notice is for.")
+    if published_on and notice_ends_on is None:
+        notice_ends_on = published_on + dt.timedelta(days=NOTICE_DAYS - 1)
+    if published_on and notice_ends_on and notice_ends_on < published_on:
+        errors["notice_ends_on"] = _("The notice period cannot end before it starts.")
     if errors:
         raise ValidationError(errors)
     current.published_on = published_on
+    current.notice_ends_on = notice_ends_on
     current.audience = audience
     if current.published_at is None:
         current.published_at = timezone.now()
@@ -197,7 +208,14 @@ def problem_list_publish(
     current.full_clean()
     current._history_user = _user(actor)  # type: ignore[attr-defined]
     current.save()
-    for name in ("published_on", "audience", "published_at", "published_by", "public_token"):
+    for name in (
+        "published_on",
+        "notice_ends_on",
+        "audience",
+        "published_at",
+        "published_by",
+        "public_token",
+    ):
         setattr(problem_list, name, getattr(current, name))
     return current
 

@@ -14,6 +14,7 @@ urlpatterns = [
         name="commendation_create",
     ),
     path("commendations/", views.commendation_scope_list, name="commendation_scope_list"),
+    path("commendations/<int:pk>/", views.commendation_detail, name="commendation_detail"),
     path("commendations/<int:pk>/edit/", views.commendation_edit, name="commendation_edit"),
     path("commendations/<int:pk>/delete/", views.commendation_delete, name="commendation_delete"),
 ]

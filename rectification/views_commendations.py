@@ -4,11 +4,12 @@
   a campaign (paginated);
 * the list across the user's whole scope, for reviewers, instructors and the campaign
   office (paginated, filterable by kind);
-* record (one form per kind), edit and delete.
+* one commendation, with its review panel: the secretary submits the proposal, a
+  reviewer above confirms or returns it (portal.reviews);
+* propose (one form per kind), edit and delete (while a draft or returned).
 
-VIEW reads. Recording follows services_commendations.may_commend: RECORD at the
-subject's organization, or — for model organizations only — review authority over it
-(a reviewer above it, its instructor). Anonymous → login; cannot see the organization
+VIEW reads. Proposing follows services_commendations.may_commend: RECORD at the
+subject's organization or above. Anonymous → login; cannot see the organization
 → 404; can see but may not commend → 403. Every page runs a fixed number of queries
 (see tests/rectification/test_commendations_views.py).
 """
@@ -30,13 +31,15 @@ from django.views.decorators.http import require_http_methods
 from organizations.models import Member, Organization
 from portal.accounts.permissions import (
     Action,
-    can_review,
     filter_by_scope,
     get_organization_for_user,
     grants_for,
     require,
     user_can,
 )
+from portal.reviews.models import is_editable
+from portal.reviews.selectors import review_panel
+from portal.reviews.views import locked_response
 
 from . import services_commendations as services
 from .forms_commendations import CommendationForm
@@ -59,16 +62,12 @@ def _list_url(org_id: int, campaign_id: int) -> str:
 
 
 def _may_commend_here(user: Any, org: Organization) -> dict[str, bool]:
-    """Which record links to offer on `org`'s page (no query beyond the cached grants
-    and roles): investors with RECORD; model organizations with RECORD, review
-    authority over `org`, or a REVIEW grant at `org` with organizations below it."""
+    """Which propose links to offer on `org`'s page: both kinds with RECORD (no query
+    beyond the cached grants)."""
     record = user_can(user, Action.RECORD, org)
-    model_org = (
-        record or can_review(user, org) or (user_can(user, Action.REVIEW, org) and org.numchild > 0)
-    )
     return {
         CommendationKind.TYPICAL_INVESTOR: record,
-        CommendationKind.MODEL_ORGANIZATION: model_org,
+        CommendationKind.MODEL_ORGANIZATION: record,
     }
 
 
@@ -92,7 +91,27 @@ def _get_commendation_for_user(
 
 
 def _rows(user: Any, page: Any) -> list[tuple[Commendation, bool]]:
-    return [(c, may_commend(user, c.kind, c.organization)) for c in page.object_list]
+    return [
+        (c, may_commend(user, c.kind, c.organization) and is_editable(c)) for c in page.object_list
+    ]
+
+
+@login_required
+def commendation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One commendation with its review panel (submit; confirm or return). Queries: the
+    commendation, grants, roles, the review events."""
+    commendation = _get_commendation_for_user(request, pk)
+    return render(
+        request,
+        "rectification/commendations/detail.html",
+        {
+            "org": commendation.organization,
+            "commendation": commendation,
+            "may_edit": may_commend(request.user, commendation.kind, commendation.organization)
+            and is_editable(commendation),
+            "review": review_panel(request.user, commendation),
+        },
+    )
 
 
 @login_required
@@ -177,7 +196,7 @@ def commendation_create(request: HttpRequest, org_pk: int, kind: str) -> HttpRes
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.commendation_create(
+            made = services.commendation_create(
                 actor=request.user,
                 organization=org,
                 campaign=campaign,
@@ -188,8 +207,11 @@ def commendation_create(request: HttpRequest, org_pk: int, kind: str) -> HttpRes
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            messages.success(request, _("The commendation was recorded."))
-            return redirect(_list_url(org.pk, campaign.pk))
+            messages.success(
+                request,
+                _("The proposal is recorded. Submit it for the higher level to confirm."),
+            )
+            return redirect(made)
     return render(
         request,
         "rectification/commendations/form.html",
@@ -207,6 +229,8 @@ def commendation_create(request: HttpRequest, org_pk: int, kind: str) -> HttpRes
 @require_http_methods(["GET", "POST"])
 def commendation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     commendation = _get_commendation_for_user(request, pk, write=True)
+    if not is_editable(commendation):
+        return locked_response(request, commendation)
     form = CommendationForm(
         request.POST or None, instance=commendation, kind=commendation.kind, editing=True
     )
@@ -224,7 +248,7 @@ def commendation_edit(request: HttpRequest, pk: int) -> HttpResponse:
             status = conflict_status(exc)
         else:
             messages.success(request, _("The commendation was saved."))
-            return redirect(_list_url(commendation.organization_id, commendation.campaign_id))
+            return redirect(commendation)
     return render(
         request,
         "rectification/commendations/form.html",
@@ -243,6 +267,8 @@ def commendation_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def commendation_delete(request: HttpRequest, pk: int) -> HttpResponse:
     commendation = _get_commendation_for_user(request, pk, write=True)
+    if not is_editable(commendation):
+        return locked_response(request, commendation)
     if request.method == "POST":
         services.commendation_delete(actor=request.user, commendation=commendation)
         messages.success(request, _("The commendation was deleted."))

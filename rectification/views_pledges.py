@@ -195,7 +195,7 @@ def pledge_create_view(request: HttpRequest, member_pk: int, campaign_pk: int) -
 @login_required
 @require_GET
 def pledge_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """One pledge: the three "compare" points, the commitments, the results, whether it
+    """One pledge: the three pairs (比思想、亮身份; 比作风、亮承诺; 比奉献、亮形象), whether it
     is public. Queries: pledge, grants."""
     pledge = _get_pledge_for_user(request, pk)
     return render(
@@ -328,11 +328,9 @@ def board(request: HttpRequest, token: str) -> HttpResponse:
             "campaign__name_zh",
             "campaign__name_en",
             "campaign__starts_on",
-            "compare_skills",
-            "compare_conduct",
-            "compare_contribution",
+            "identity",
             "commitments",
-            "results",
+            "example",
             "made_public_on",
             "status",
             "member__name",

@@ -280,6 +280,7 @@ def problem_list_publish(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user,
                 problem_list=plist,
                 published_on=form.cleaned_data["published_on"],
+                notice_ends_on=form.cleaned_data["notice_ends_on"],
                 audience=form.cleaned_data["audience"],
             )
         except ValidationError as exc:

@@ -179,3 +179,33 @@ def test_lists_of_names_use_the_enumeration_comma_in_chinese() -> None:
         assert join_list(names) == "张三, 李四"
     assert join_list([]) == ""
     assert join_list(["张三"]) == "张三"
+
+
+def test_a_persons_name_and_an_enterprises_name_are_translated_apart(world: Any) -> None:
+    """One msgid served both: the member form said 名称 (an organization's name) and
+    the enterprise list 姓名 (a person's name)."""
+    from django.urls import reverse
+
+    from organizations.models import Enterprise, Member
+    from tests.factories import EnterpriseFactory
+    from tests.utils import client_for
+
+    EnterpriseFactory(attached_to=world.own)
+    with translation.override("zh-hans"):
+        assert str(Member._meta.get_field("name").verbose_name) == "姓名"
+        assert str(Enterprise._meta.get_field("name").verbose_name) == "名称"
+    client = client_for(world, "secretary")
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get(
+        reverse("organizations:enterprise_list"), HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).content.decode()
+    assert '<th scope="col">名称</th>' in page
+    assert '<th scope="col">姓名</th>' not in page
+
+
+def test_funds_received_and_an_opinion_received_are_translated_apart() -> None:
+    with translation.override("zh-hans"):
+        assert translation.pgettext("funds", "Received on") == "到账日期"
+        assert translation.gettext("Received on") == "收到日期"
+        assert translation.pgettext("verb", "Record") == "登记"
+        assert translation.gettext("Record") == "记录"

@@ -9,6 +9,7 @@ from .campaigns import (
     BilingualName,
     Campaign,
     CampaignQuerySet,
+    GradeScale,
     Phase,
     ProblemCategory,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "BilingualName",
     "Campaign",
     "CampaignQuerySet",
+    "GradeScale",
     "Phase",
     "ProblemCategory",
 ]

@@ -90,6 +90,18 @@ def pick_campaign(campaigns: list[Campaign], raw: str | None) -> Campaign | None
     return preferred_campaign(campaigns)
 
 
+class GradeScale(models.TextChoices):
+    """The appraisal scales a campaign picks from (activities.seed.GRADE_PRESETS), or
+    its own rows."""
+
+    BALLOT_2014 = "2014", _("2014 ballot: good / fair / poor")
+    STANDING = (
+        "standing",
+        _("standing rules: excellent / qualified / basically qualified / unqualified"),
+    )
+    CUSTOM = "custom", _("custom: the grades below")
+
+
 class Campaign(BilingualName):
     lead_organization = models.ForeignKey(
         "organizations.Organization",
@@ -111,6 +123,16 @@ class Campaign(BilingualName):
         max_digits=8,
         decimal_places=2,
         default=Decimal("50.00"),
+    )
+    grade_scale = models.CharField(
+        _("appraisal grade scale"),
+        max_length=10,
+        choices=GradeScale.choices,
+        default=GradeScale.CUSTOM,
+        help_text=_(
+            "A preset replaces the grades with its own (the top and bottom grades go up "
+            "for approval); pick custom to edit the grades below."
+        ),
     )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -108,6 +108,15 @@ class Meeting(models.Model):
     subkind = models.CharField(
         _("form"), max_length=20, choices=MeetingSubkind.choices, blank=True, default=""
     )
+    party_group = models.ForeignKey(
+        "organizations.PartyGroup",
+        verbose_name=_("Party group"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="meetings",
+        help_text=_("For a Party group meeting: the group whose members are expected."),
+    )
     topic = models.CharField(_("topic"), max_length=200)
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))

@@ -95,8 +95,13 @@ class ImportReport:
 
     def add_error(self, row: int, column: str, message: str) -> None:
         self.error_count += 1
-        if len(self.errors) < MAX_ERRORS:
-            self.errors.append({"row": row, "column": column, "message": str(message)})
+        self.errors.append({"row": row, "column": column, "message": str(message)})
+
+    def sort_errors(self) -> None:
+        """Errors in row order (file-level ones, row 0, first), as a person reads the
+        file, whichever check found them; then only the first MAX_ERRORS are kept."""
+        self.errors.sort(key=lambda e: e["row"])  # stable: a row keeps its column order
+        del self.errors[MAX_ERRORS:]
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -212,6 +217,7 @@ class Importer(ABC):
             name: {} for name, c in self.columns.items() if c.kind not in UNIQUE_KINDS
         }
         self.report = ImportReport(kind=self.kind)
+        self._examples: dict[str, Any] | None = None  # the template's example row, parsed
         self.reason = (_("Imported from %(file)s") % {"file": file_name or "?"})[:100]
 
     # -- reading ----------------------------------------------------------------
@@ -280,8 +286,38 @@ class Importer(ABC):
         self.report.total_rows = len(rows)
         return rows
 
+    def is_example_row(self, raw: dict[str, Any]) -> bool:
+        """Is this the template's example row, uploaded unchanged? Every column that
+        has an example value holds exactly it (compared as parsed)."""
+        if self._examples is None:
+            self._examples = {}
+            for name, column in self.columns.items():
+                if column.example not in (None, ""):
+                    try:
+                        self._examples[name] = parse_cell(column, column.example)
+                    except CellError:
+                        continue
+        compared = 0
+        for name, example in self._examples.items():
+            if name not in raw:
+                continue
+            try:
+                if parse_cell(self.columns[name], raw[name]) != example:
+                    return False  # most rows stop at the first column
+            except CellError:
+                return False
+            compared += 1
+        return compared >= 3
+
     def parse_row(self, number: int, raw: dict[str, Any]) -> Row:
         row = Row(number, {})
+        if self.is_example_row(raw):
+            self.error(
+                row,
+                "",
+                _("This is the template's example row; replace it with real data or delete it."),
+            )
+            return row
         for name, value in raw.items():
             column = self.columns[name]
             if column.required and is_blank(value):
@@ -360,6 +396,7 @@ class Importer(ABC):
         self.lock = commit
         with transaction.atomic():
             self.prepare(rows)
+            self.report.sort_errors()
             if progress:
                 progress(75)
             if not self.report.error_count:

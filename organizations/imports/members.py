@@ -12,6 +12,7 @@ from ..models import (
     MemberStatus,
     MemberTransfer,
     Sex,
+    age_on,
 )
 from ..resources import (
     MemberResource,
@@ -51,6 +52,8 @@ MEMBER_PLAIN = [
     "ethnicity",
     "birth_date",
     "education",
+    "native_place",
+    "started_work_on",
     "joined_on",
     "full_member_on",
     "status",
@@ -62,6 +65,7 @@ MEMBER_PLAIN = [
     "mobile",
     "mobile_organization",
     "lost_contact",
+    "lost_contact_kind",
     "lost_contact_reason",
 ]
 
@@ -126,6 +130,7 @@ class MemberImporter(Importer):
                 self.error(row, "enterprise", exc.message)
         elif "enterprise" in self.present:
             enterprise_id = None
+        self.check_contradictions(row, member)
         if row.bad:
             return
         is_new = member is None
@@ -180,6 +185,65 @@ class MemberImporter(Importer):
             self.report.transfers += 1
         names = [_attname_column(c) for c in changed]
         self.preview(row, "update", label, org.full_name, names)
+
+    def check_contradictions(self, row: Row, member: Member | None) -> None:
+        """Fields of one row that contradict each other or the ID number: the sex and
+        the birth date the ID number encodes, joining before 18, full membership before
+        joining. Each is an error of the row naming both values."""
+        values = row.values
+        id_number = values.get("id_number") or ""
+        if len(id_number) != 18:
+            return
+        head = self.headings
+        id_sex = Sex.MALE if int(id_number[16]) % 2 else Sex.FEMALE
+        if values.get("sex") and values["sex"] != id_sex:
+            self.error(
+                row,
+                "sex",
+                _("%(column)s says %(given)s, but the ID number says %(id)s.")
+                % {
+                    "column": head.get("sex", "sex"),
+                    "given": Sex(values["sex"]).label,
+                    "id": Sex(id_sex).label,
+                },
+            )
+        born = birth_date_from_id(id_number)
+        if values.get("birth_date") and born and values["birth_date"] != born:
+            self.error(
+                row,
+                "birth_date",
+                _("%(column)s says %(given)s, but the ID number says %(id)s.")
+                % {
+                    "column": head.get("birth_date", "birth date"),
+                    "given": values["birth_date"].isoformat(),
+                    "id": born.isoformat(),
+                },
+            )
+        joined = values.get("joined_on", member.joined_on if member else None)
+        if born and joined and age_on(born, joined) < 18:
+            self.error(
+                row,
+                "joined_on",
+                _("%(column)s %(joined)s is before the member turned 18 (born %(born)s).")
+                % {
+                    "column": head.get("joined_on", "joined on"),
+                    "joined": joined.isoformat(),
+                    "born": born.isoformat(),
+                },
+            )
+        full = values.get("full_member_on", member.full_member_on if member else None)
+        if joined and full and full < joined:
+            self.error(
+                row,
+                "full_member_on",
+                _("%(full_column)s %(full)s is before %(joined_column)s %(joined)s.")
+                % {
+                    "full_column": head.get("full_member_on", "full member on"),
+                    "full": full.isoformat(),
+                    "joined_column": head.get("joined_on", "joined on"),
+                    "joined": joined.isoformat(),
+                },
+            )
 
     def apply(self) -> None:
         if self.to_create:

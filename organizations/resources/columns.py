@@ -17,6 +17,7 @@ from portal.accounts.permissions import Action, filter_by_scope, grants_for
 from ..models import (
     Education,
     EnterpriseType,
+    LostContactKind,
     MemberStatus,
     MobileDirection,
     OrgKind,
@@ -64,6 +65,26 @@ MOBILE_CHOICES: list[Choice] = [
     (MobileDirection.NONE, "否", "no", ("无", "不是", "not mobile", "n")),
     (MobileDirection.OUTFLOW, "流出", "outflow", ("流出党员",)),
     (MobileDirection.INFLOW, "流入", "inflow", ("流入党员",)),
+]
+LOST_CONTACT_CHOICES: list[Choice] = [
+    (LostContactKind.NONE, "", "", ("无", "none", "-")),
+    (LostContactKind.MIGRANT_WORK, "外出务工经商", "went away for work or business", ("1", "①")),
+    (
+        LostContactKind.RESTRUCTURED,
+        "单位改制或破产",
+        "employer restructured or bankrupt",
+        ("2", "②", "企业改制", "单位改制", "破产"),
+    ),
+    (
+        LostContactKind.AFTER_GRADUATION,
+        "毕业后去向不明",
+        "whereabouts unknown after graduation",
+        ("3", "③"),
+    ),
+    (LostContactKind.CHANGED_EMPLOYER, "工作单位改变", "changed employer", ("4", "④")),
+    (LostContactKind.ABROAD, "出国（境）", "went abroad", ("5", "⑤", "出国", "出境", "出国(境)")),
+    (LostContactKind.MOVED, "居住地改变", "moved house", ("6", "⑥", "搬迁")),
+    (LostContactKind.OTHER, "其他", "other", ("7", "⑦", "其它")),
 ]
 KIND_CHOICES: list[Choice] = [
     (OrgKind.COUNTY_COMMITTEE, "县(区)委", "county (district) Party committee", ("县委", "区委")),

@@ -13,6 +13,7 @@ from ..models import (
 from ..validators import make_citizen_id, mask_id, mask_phone
 from .columns import (
     EDUCATION_CHOICES,
+    LOST_CONTACT_CHOICES,
     MOBILE_CHOICES,
     PARTY_POST_CHOICES,
     SEX_CHOICES,
@@ -72,6 +73,17 @@ class MemberResource(PortalResource):
         choices=EDUCATION_CHOICES,
         aliases=("文化程度", "全日制学历", "最高学历"),
         example="大学本科",
+    )
+    native_place = Column(
+        "native_place", "籍贯", "native place", aliases=("native place",), example="江苏南京"
+    )
+    started_work_on = Column(
+        "started_work_on",
+        "参加工作时间",
+        "started work on",
+        kind="date",
+        aliases=("参加工作日期", "参加工作年月", "工作时间", "started work"),
+        example=dt.date(2007, 7, 1),
     )
     joined_on = Column(
         "joined_on",
@@ -189,11 +201,21 @@ class MemberResource(PortalResource):
         aliases=("是否失联", "失去联系"),
         example="否",
     )
+    lost_contact_kind = Column(
+        "lost_contact_kind",
+        "失联情形",
+        "how contact was lost",
+        kind="choice",
+        choices=LOST_CONTACT_CHOICES,
+        aliases=("失去联系情形", "失联类型"),
+        example="",
+        note=_("one of the standard codes; 其他 needs the reason in words"),
+    )
     lost_contact_reason = Column(
         "lost_contact_reason",
         "失联原因",
         "reason for lost contact",
-        aliases=("失去联系原因",),
+        aliases=("失去联系原因", "失联原因说明"),
         example="",
     )
 
@@ -209,6 +231,8 @@ class MemberResource(PortalResource):
             "birth_date",
             "id_number",
             "education",
+            "native_place",
+            "started_work_on",
             "joined_on",
             "full_member_on",
             "status",
@@ -223,6 +247,7 @@ class MemberResource(PortalResource):
             "mobile",
             "mobile_organization",
             "lost_contact",
+            "lost_contact_kind",
             "lost_contact_reason",
         )
         import_id_fields = ("id_number",)

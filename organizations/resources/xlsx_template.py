@@ -23,6 +23,7 @@ def build_template(resource: PortalResource, *, example: Mapping[str, Any] | Non
     lists on coded columns, text format on ID/code/phone columns (so Excel does not
     round 18 digits), and a second sheet explaining every column."""
     from openpyxl import Workbook
+    from openpyxl.comments import Comment
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -33,6 +34,10 @@ def build_template(resource: PortalResource, *, example: Mapping[str, Any] | Non
     sheet.title = resource.title()[:31]
     columns = list(resource.columns.items())
     fill = PatternFill("solid", fgColor="F2DCDB")
+    # The example row is grey and italic, with a note on its first cell; the import
+    # refuses it if it comes back unchanged.
+    example_fill = PatternFill("solid", fgColor="EDEDED")
+    example_font = Font(italic=True, color="595959")
     values = dict(example or {})
     for index, (name, column) in enumerate(columns, start=1):
         letter = get_column_letter(index)
@@ -46,6 +51,14 @@ def build_template(resource: PortalResource, *, example: Mapping[str, Any] | Non
         elif column.kind == "bool" and english and sample:
             sample = YES[1] if sample == YES[0] else NO[1]
         cell = sheet.cell(row=2, column=index, value=sample)
+        cell.fill, cell.font = example_fill, example_font
+        if index == 1:
+            cell.comment = Comment(
+                "Example row: replace it with real data or delete it before uploading."
+                if english
+                else "示例行：上传前请替换为实际数据或删除本行。",
+                "portal",
+            )
         if column.kind == "date":
             cell.number_format = "yyyy-mm-dd"
         if column.kind in ("id_number", "credit_code", "phone", "code", "org_code"):

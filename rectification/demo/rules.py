@@ -11,6 +11,7 @@ from activities.demo.kit import Demo, date, shift
 from activities.demo.story import NONE
 from organizations.models import Organization
 from portal.accounts.models import User
+from portal.reviews.models import ReviewAction
 
 from ..models import CommendationKind, FundingSource, MechanismKind, Pledge, PledgeStatus
 from ..seed_mechanisms import SEEDED_KIND_CODES, ensure_mechanism_kinds
@@ -59,11 +60,10 @@ def pledges(demo: Demo, org: Organization, story: Story) -> None:
                 member=member,
                 campaign=demo.campaign,
                 fields={
-                    "compare_skills": rng.choice(texts.PLEDGE_SKILLS),
-                    "compare_conduct": rng.choice(texts.PLEDGE_CONDUCT),
-                    "compare_contribution": rng.choice(texts.PLEDGE_CONTRIBUTION),
+                    "identity": rng.choice(texts.PLEDGE_IDENTITY),
                     "commitments": rng.choice(texts.PLEDGE_COMMITMENTS),
-                    "results": texts.PLEDGE_RESULTS if rng.random() < 0.5 else "",
+                    "example": rng.choice(texts.PLEDGE_EXAMPLE)
+                    + (texts.PLEDGE_RESULTS if rng.random() < 0.5 else ""),
                 },
             )
             if member.pk not in private:
@@ -153,16 +153,18 @@ def funding(demo: Demo, org: Organization, story: Story) -> None:
 
 
 def commendations(demo: Demo) -> None:
-    """Model organizations named by their reviewers; a typical investor recorded by
-    the secretary of the investor's branch."""
+    """Model organizations and a typical investor proposed by the secretaries, submitted
+    and confirmed by the reviewers above them (commendations are conferred by a higher
+    level)."""
     cast = demo.cast
     fields = {"commended_on": date(COMMENDED_ON), "commended_by": texts.COMMENDED_BY}
+    proposals = []
     with demo.step(COMMENDED_ON, hour=16):
         for code in MODEL_ORGANIZATIONS:
             org = cast.orgs[code]
-            commendation_create(
-                actor=cast.reviewers[code],
-                organization=cast.parent(org),
+            made = commendation_create(
+                actor=cast.secretaries[code],
+                organization=org,
                 campaign=demo.campaign,
                 kind=CommendationKind.MODEL_ORGANIZATION,
                 subject=org,
@@ -172,9 +174,10 @@ def commendations(demo: Demo) -> None:
                     "citation": texts.MODEL_ORG_CITATION,
                 },
             )
+            proposals.append((made, code))
         for code in TYPICAL_INVESTORS:
             investor = next(m for m in cast.roster(code) if m.is_investor)
-            commendation_create(
+            made = commendation_create(
                 actor=cast.secretaries[code],
                 organization=cast.orgs[code],
                 campaign=demo.campaign,
@@ -186,3 +189,7 @@ def commendations(demo: Demo) -> None:
                     "citation": texts.INVESTOR_CITATION,
                 },
             )
+            proposals.append((made, code))
+    for made, code in proposals:
+        demo.review(made, ReviewAction.SUBMIT, cast.secretaries[code], COMMENDED_ON)
+        demo.review(made, ReviewAction.APPROVE, cast.reviewers[code], shift(COMMENDED_ON, 1))

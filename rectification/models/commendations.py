@@ -5,13 +5,13 @@
 for permissions: for a model organization it is the commended organization itself;
 for a typical investor it is the organization whose roster the investor member is on.
 
-Who records them (services_commendations.py, `may_commend`):
-* the RECORD holders (secretary, clerk) of an organization record the commendations
-  its members and the organization itself, or an organization below it, received;
-* reviewers above an organization and its instructors (permissions.can_review) may
-  record, edit and delete model-organization commendations of the organizations they
-  review: it is often the higher level that names model organizations. They do not
-  record typical investors, which are facts of an organization's roster.
+A commendation is conferred by a higher level, so it goes through the review workflow
+(portal.reviews): the RECORD holders (secretary, clerk) of an organization propose one
+for the organization itself, an organization below it, or one of their investor
+members (services_commendations.py, `may_commend`); the secretary submits it; a
+reviewer above the organization (or its instructor) confirms it (approves) or returns
+it. Only confirmed commendations are shown as conferred; a proposal is locked while
+it waits and once confirmed.
 """
 
 from __future__ import annotations
@@ -22,9 +22,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from portal.reviews.models import Reviewable, ReviewStatus
 
 
 class CommendationKind(models.TextChoices):
@@ -38,13 +41,17 @@ class CommendationQuerySet(models.QuerySet):
         indexed path prefix)."""
         return self.filter(organization__path__startswith=organization.path)
 
+    def confirmed(self) -> CommendationQuerySet:
+        """Conferred: confirmed by the higher level."""
+        return self.filter(review_status=ReviewStatus.APPROVED)
+
     def for_list(self) -> CommendationQuerySet:
         return self.select_related("organization", "campaign", "member").order_by(
             "-commended_on", "-pk"
         )
 
 
-class Commendation(models.Model):
+class Commendation(Reviewable):
     organization = models.ForeignKey(
         "organizations.Organization",
         verbose_name=_("organization"),
@@ -118,8 +125,21 @@ class Commendation(models.Model):
             ),
         ]
 
+    review_fields = ("kind", "title", "citation", "commended_on", "commended_by")
+    review_labels = {"subject": _("commended")}
+
     def __str__(self) -> str:
         return f"{self.subject_name}: {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("rectification:commendation_detail", args=[self.pk])
+
+    def review_snapshot(self) -> dict[str, str]:
+        return {"subject": self.subject_name, **super().review_snapshot()}
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.review_status == ReviewStatus.APPROVED
 
     @property
     def subject_name(self) -> str:

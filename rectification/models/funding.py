@@ -6,8 +6,11 @@ The required minimum is not stored: it is computed live as the members on the ro
 yuan in 2014), so a roster change or a corrected standard shows at once
 (`required_funding`; the batch form is selectors_funding.funding_in). Each
 `FundingReceipt` records money received from one source with its evidence (a receipt,
-a transfer slip: portal.attachments rows of kind "evidence"). The shortfall is the
-required minimum less the receipts, when positive.
+a transfer slip: portal.attachments rows of kind "evidence"). The norm is met by county
+finance or by retained Party dues (COUNTING_SOURCES), and a receipt counts toward it
+only once its evidence is attached; money from the enterprise or elsewhere is recorded
+and shown but does not count. The shortfall is the required minimum less the receipts
+that count, when positive.
 """
 
 from __future__ import annotations
@@ -37,6 +40,10 @@ class FundingSource(models.TextChoices):
     OTHER = "other", _("other")
 
 
+# The sources that meet the funding norm (county finance, retained Party dues).
+COUNTING_SOURCES = (FundingSource.COUNTY_FINANCE, FundingSource.RETAINED_DUES)
+
+
 def required_funding(members: int, standard: Decimal) -> Decimal:
     """The required minimum: members on the roster × the campaign's standard."""
     return (Decimal(members) * standard).quantize(Decimal("0.01"))
@@ -60,6 +67,20 @@ class FundingReceiptQuerySet(models.QuerySet):
         for source, total in rows:
             totals[source] = total or Decimal("0.00")
         return totals
+
+    def counting(self) -> FundingReceiptQuerySet:
+        """Receipts that count toward the norm: from a counting source, with at least
+        one evidence file attached (an EXISTS in the same query)."""
+        from django.contrib.contenttypes.models import ContentType
+
+        from portal.attachments.models import Attachment
+
+        evidence = Attachment.objects.filter(
+            content_type=ContentType.objects.get_for_model(FundingReceipt),
+            object_id=models.OuterRef("pk"),
+            kind=EVIDENCE_KIND,
+        )
+        return self.filter(models.Exists(evidence), source__in=COUNTING_SOURCES)
 
     def with_evidence_count(self) -> FundingReceiptQuerySet:
         """Annotate `evidence_count` in the same query."""
@@ -142,3 +163,9 @@ class FundingReceipt(models.Model):
             raise ValidationError(
                 {"received_on": _("Money cannot be received in the future: check the date.")}
             )
+
+    @property
+    def counts(self) -> bool:
+        """Counts toward the norm: from a counting source, with evidence. Reads
+        `evidence_count` (FundingReceiptQuerySet.with_evidence_count)."""
+        return self.source in COUNTING_SOURCES and bool(getattr(self, "evidence_count", 0))

@@ -1,10 +1,11 @@
 """Member pledges of the "compare three, show three" action (三比三亮, SPEC §6.3).
 
-Each member writes, once per campaign, what they compare themselves on (比技能、比作风、
-比贡献: skills, conduct, contribution) and what they promise (亮承诺), later what they
-achieved (亮实绩); the organization makes pledges public (公开), and a public page
-per organization (`PledgeBoard`, /pledges/<token>/, no login) shows the public ones
-with the member's name and Party post (亮身份) and nothing else about them.
+The plan names three pairs, and each member writes, once per campaign, one text for
+each: 比思想、亮身份 (compare thinking, show one's identity as a member), 比作风、亮承诺
+(compare work style, show a commitment to serve the masses) and 比奉献、亮形象 (compare
+dedication, show the vanguard's example). The organization makes pledges public (公开),
+and a public page per organization (`PledgeBoard`, /pledges/<token>/, no login) shows
+the public ones with the member's name and Party post and nothing else about them.
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from activities.models import Campaign
+
+# The three pairs of the action, in the plan's order: 比思想、亮身份; 比作风、亮承诺;
+# 比奉献、亮形象. Every one is written before a pledge is made public.
+PAIR_FIELDS = ("identity", "commitments", "example")
 
 
 class PledgeStatus(models.TextChoices):
@@ -48,34 +53,31 @@ class Pledge(models.Model):
     campaign = models.ForeignKey(
         Campaign, verbose_name=_("campaign"), on_delete=models.PROTECT, related_name="pledges"
     )
-    compare_skills = models.CharField(
-        _("compare skills"),
-        max_length=300,
+    identity = models.TextField(
+        _("compare thinking, show identity"),
+        max_length=1000,
         blank=True,
-        help_text=_("比技能: the skills you mean to improve and measure yourself on."),
-    )
-    compare_conduct = models.CharField(
-        _("compare conduct"),
-        max_length=300,
-        blank=True,
-        help_text=_("比作风: the way of working you hold yourself to."),
-    )
-    compare_contribution = models.CharField(
-        _("compare contribution"),
-        max_length=300,
-        blank=True,
-        help_text=_("比贡献: what you mean to contribute to the enterprise and the people."),
+        help_text=_(
+            "比思想、亮身份: how you hold to the Party's ideals and make it known at work "
+            "that you are a member."
+        ),
     )
     commitments = models.TextField(
-        _("commitments"),
+        _("compare work style, show commitments"),
         max_length=3000,
-        help_text=_("亮承诺: what you promise, in a few concrete points."),
+        help_text=_(
+            "比作风、亮承诺: your commitment to serve the workers and the masses, in a few "
+            "concrete points."
+        ),
     )
-    results = models.TextField(
-        _("results"),
-        max_length=3000,
+    example = models.TextField(
+        _("compare dedication, show the example"),
+        max_length=1000,
         blank=True,
-        help_text=_("亮实绩: what you have achieved so far (may be added later)."),
+        help_text=_(
+            "比奉献、亮形象: what you give to the enterprise and the people, setting the "
+            "vanguard's example (and, later, what you have done)."
+        ),
     )
     status = models.CharField(
         _("status"),
@@ -132,12 +134,11 @@ class Pledge(models.Model):
         return self.status == PledgeStatus.PUBLIC
 
     @property
-    def compare_items(self) -> list[tuple[str, str]]:
-        """[(label, text)] of the three "compare" points that are written."""
+    def pairs(self) -> list[tuple[str, str]]:
+        """[(label, text)] of the three pairs, in the plan's order, written or not."""
         return [
             (str(self._meta.get_field(name).verbose_name), getattr(self, name))
-            for name in ("compare_skills", "compare_conduct", "compare_contribution")
-            if getattr(self, name).strip()
+            for name in PAIR_FIELDS
         ]
 
 

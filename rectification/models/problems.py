@@ -55,6 +55,10 @@ REVIEW_FIELDS_EXCLUDED = [
 ]
 
 
+# The notice period (公示期) when none is given: a week, the publication day included.
+NOTICE_DAYS = 7
+
+
 def new_notice_token() -> str:
     """22 URL-safe characters, 128 bits: the public notice's address cannot be guessed."""
     return secrets.token_urlsafe(16)
@@ -92,6 +96,8 @@ class ProblemList(Reviewable):
     )
     # Publishing (公示): set by services_problems.problem_list_publish, approved lists only.
     published_on = models.DateField(_("published on"), null=True, blank=True)
+    # The notice period (公示期) runs from published_on to notice_ends_on, both days in.
+    notice_ends_on = models.DateField(_("notice period ends on"), null=True, blank=True)
     audience = models.CharField(
         _("audience"),
         max_length=200,

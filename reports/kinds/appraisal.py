@@ -4,8 +4,9 @@ and which determinations need the higher level's approval, the count per grade a
 its cap, every member's votes per grade, determination, written feedback and handling,
 and the state of the higher-level approval.
 
-ID numbers are shown masked unless the requester may see personal data
-(personal_data=True: params["unmasked"], docs/reports.md). Queries: the session, the
+No ID numbers, not even masked: the sheet names the members, which is all its
+purpose needs (it is read out and may be posted), so it carries no personal data
+(personal_data=False). Queries: the session, the
 grades, the roster, the results, the approvals, the events: six whatever the numbers.
 """
 
@@ -52,7 +53,6 @@ def appraisal_context(params: Params, language: str) -> dict[str, Any]:
     session = AppraisalSession.objects.select_related("organization", "campaign").get(
         pk=params["appraisal"]
     )
-    unmasked = bool(params.get("unmasked"))
     grades = list(AppraisalGrade.objects.filter(campaign_id=session.campaign_id).order_by("order"))
     roster = appraisal_roster(session)
     results = {
@@ -67,7 +67,6 @@ def appraisal_context(params: Params, language: str) -> dict[str, Any]:
             {
                 "name": member.name,
                 "left": not member.is_active,
-                "id_number": member.id_number if unmasked else member.masked_id,
                 "votes": [votes.get(g.code, 0) for g in grades],
                 "total": sum(int(v) for v in votes.values()),
                 "result": result,
@@ -119,7 +118,6 @@ def appraisal_context(params: Params, language: str) -> dict[str, Any]:
         # Stored as closed, grouped by grade; the grade's name follows the language.
         "approval_groups": _approval_groups(approval, names),
         "redo": redo,
-        "unmasked": unmasked,
     }
 
 
@@ -143,7 +141,7 @@ register(
         params=("appraisal",),
         check=check_appraisal,
         build_context=appraisal_context,
-        personal_data=True,
+        personal_data=False,
         description=gettext_lazy(
             "The grade scale with its caps, the count per grade, every member's votes and "
             "determination, and the state of the higher level's approval."

@@ -90,7 +90,6 @@ def organization_dossier(org: Organization, *, unmasked: bool) -> dict[str, Any]
             "status": m.get_status_display(),
             "party_post": m.get_party_post_display() if m.party_post else "",
             "post": m.post,
-            "id_number": m.id_number if unmasked else m.masked_id,
             "phone": m.phone if unmasked else m.masked_phone,
         }
         for m in members
@@ -283,9 +282,10 @@ def _rectification(org: Organization, campaign: Campaign, member_count: int) -> 
         .select_related("kind")
         .order_by("established_on", "pk")
     )
-    received = FundingReceipt.objects.filter(organization=org, campaign=campaign).aggregate(
-        total=Sum("amount")
-    )["total"] or Decimal("0.00")
+    # What meets the norm: county finance or retained dues, with evidence attached.
+    received = FundingReceipt.objects.filter(
+        organization=org, campaign=campaign
+    ).counting().aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
     required = required_funding(member_count, campaign.funding_standard)
     return {
         "problem_lists": [(pl, by_list.get(pl.pk, [])) for pl in lists],

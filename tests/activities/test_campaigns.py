@@ -47,6 +47,7 @@ def _new_campaign_data(world: Any, **overrides: str) -> dict[str, str]:
         "min_counseling_per_member": "2",
         "min_study_exchanges": "1",
         "funding_standard": "60.00",
+        "grade_scale": "custom",
         "is_active": "on",
         **_management("phases", 2),
         "phases-0-number": "1",
@@ -181,6 +182,7 @@ def test_edit_changes_settings_and_deletes_a_category(world: Any) -> None:
         "min_counseling_per_member": "1",
         "min_study_exchanges": "3",
         "funding_standard": "50.00",
+        "grade_scale": "2014",
         "is_active": "on",
     }
     for prefix, formset in formsets.items():
@@ -241,3 +243,55 @@ def test_detail_query_count_is_constant(world: Any) -> None:
     # navigation roles, unread count (an administrator's grants need no query).
     url = reverse("activities:campaign_detail", args=[campaign.pk])
     assert_constant_queries(client_for(world, "admin"), url, grow, expected=8)
+
+
+@pytest.mark.parametrize(
+    ("scale", "grades"),
+    [
+        ("2014", [("好", True), ("一般", False), ("差", True)]),
+        ("standing", [("优秀", True), ("合格", False), ("基本合格", True), ("不合格", True)]),
+    ],
+)
+def test_a_campaign_picks_a_preset_grade_scale(world: Any, scale: str, grades: list) -> None:
+    """A preset brings its own grades (the grade rows posted are not used) with the top
+    and the bottom grade going up for approval; the standing rules cap 优秀 at a third."""
+    data = _new_campaign_data(world, grade_scale=scale, **{"grades-1-code": "excellent"})
+    response = client_for(world, "admin").post(reverse("activities:campaign_create"), data)
+    assert response.status_code == 302
+    campaign = Campaign.objects.get(name_zh="新活动")
+    assert campaign.grade_scale == scale
+    assert [(g.name_zh, g.needs_approval) for g in campaign.grades.order_by("order")] == grades
+    if scale == "standing":
+        assert str(campaign.grades.get(code="excellent").max_share) == "0.333"
+
+
+def test_the_2014_campaign_grades_good_fair_poor_with_top_and_bottom_for_approval(
+    world: Any,
+) -> None:
+    campaign = ensure_campaign_2014(world.county)
+    assert campaign.grade_scale == "2014"
+    assert [(g.name_zh, g.needs_approval) for g in campaign.grades.order_by("order")] == [
+        ("好", True),
+        ("一般", False),
+        ("差", True),
+    ]
+
+
+def test_switching_to_a_preset_keeps_grades_used_by_determinations(world: Any) -> None:
+    from django.core.exceptions import ValidationError
+    from django.forms.models import model_to_dict
+
+    from activities.forms_campaigns import CampaignForm
+    from activities.services_campaigns import campaign_save
+    from tests.activities.phase2_factories import closed_session
+
+    campaign = ensure_campaign_2014(world.county)
+    closed_session(world.own, campaign, ["fair"])
+    data = {k: v for k, v in model_to_dict(campaign).items() if v is not None}
+    form = CampaignForm({**data, "grade_scale": "standing"}, instance=campaign)
+    assert form.is_valid(), form.errors
+    with pytest.raises(ValidationError):
+        campaign_save(actor=world.admin, form=form, formsets=[])
+    campaign.refresh_from_db()
+    assert campaign.grade_scale == "2014"
+    assert [g.name_zh for g in campaign.grades.order_by("order")] == ["好", "一般", "差"]

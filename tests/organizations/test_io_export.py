@@ -92,6 +92,7 @@ def test_cells_that_look_like_formulas_are_neutralized(world: World) -> None:
         mobile="outflow",
         mobile_organization="@SUM(A1)",
         lost_contact=True,
+        lost_contact_kind="other",
         lost_contact_reason="-2",
     )
     client = client_for(world, "secretary")

@@ -4,7 +4,9 @@ error class by row and column, scope, all-or-nothing, history and round trips.""
 from __future__ import annotations
 
 import datetime as dt
+import io
 
+import openpyxl
 import pytest
 
 from organizations.models import Enterprise, Member, MemberTransfer, Organization, OrgKind
@@ -37,6 +39,12 @@ UNKNOWN_ORG = "Unknown organization, or one outside your scope"
 
 def roster(world: World, n: int, org: Organization | None = None, **overrides) -> bytes:
     return xlsx_bytes(table([member_values(i, org or world.own, **overrides) for i in range(n)]))
+
+
+def _as_in_the_id(member: Member) -> dict[str, str]:
+    """The sex and birth date a row must give for `member`'s ID number (a row that
+    contradicts its ID number is an error)."""
+    return {"性别": "男" if member.sex == "M" else "女", "出生日期": member.birth_date.isoformat()}
 
 
 def exported(resource, queryset, user, fmt: str = "xlsx") -> bytes:
@@ -186,7 +194,7 @@ def test_each_error_is_reported_at_its_row_and_column(world: World) -> None:
     assert "also appears in row 2" in errors[(8, "身份证号")]
     assert errors[(9, "姓名")] == "A value is required here."
     assert "is not one of" in errors[(10, "学历")]
-    assert "before joining" in errors[(11, "转正时间")]
+    assert errors[(11, "转正时间")] == "转正时间 2011-01-01 is before 入党时间 2012-01-01."
     assert report.error_count == 9
     assert not Member.objects.filter(id_number=citizen_id(1)).exists()  # nothing written
 
@@ -292,7 +300,8 @@ def test_existing_members_are_matched_by_id_number_and_only_given_columns_change
 
 def test_a_new_organization_for_an_existing_member_records_a_transfer(world: World) -> None:
     member = MemberFactory(organization=world.own)
-    row = member_values(0, world.child, 身份证号=member.id_number, 姓名=member.name)
+    row = member_values(0, world.child, 身份证号=member.id_number, 姓名=member.name,
+                        **_as_in_the_id(member))  # fmt: skip
     report = run_import("members", world.secretary, xlsx_bytes(table([row])), commit=True)
     assert (report.updated, report.transfers) == (1, 1), report.errors
     transfer = MemberTransfer.objects.get(member=member)
@@ -304,7 +313,9 @@ def test_imported_changes_are_in_the_history_under_the_importing_user(world: Wor
     member = MemberFactory(organization=world.own)
     rows = [
         member_values(0, world.own),
-        member_values(1, world.own, 身份证号=member.id_number, 姓名="改过的名字"),
+        member_values(
+            1, world.own, 身份证号=member.id_number, 姓名="改过的名字", **_as_in_the_id(member)
+        ),
     ]
     run_import("members", world.clerk, xlsx_bytes(table(rows)), commit=True)
     created = Member.objects.get(id_number=citizen_id(0))
@@ -342,7 +353,10 @@ def test_export_then_import_of_the_same_file_changes_nothing(world: World) -> No
         mobile="outflow",
         mobile_organization="=中共外地支部",  # a formula-looking value survives the trip
         lost_contact=True,
+        lost_contact_kind="other",
         lost_contact_reason="+外出务工",
+        native_place="江苏南京",
+        started_work_on=dt.date(2008, 7, 1),
         phone="+86 139 0000 0000",
         is_pocket=True,
     )
@@ -536,3 +550,88 @@ def test_members_name_their_enterprise_by_name_or_credit_code(world: World) -> N
     ]
     report = run_import("members", world.secretary, xlsx_bytes(table(rows)), commit=False)
     assert list(errors_by_cell(report)) == [(4, "工作单位")]
+
+
+# --- the 2017 roster fields, contradictions, the example row -------------------------------
+
+
+def test_native_place_date_started_work_and_the_lost_contact_code_are_imported(
+    world: World,
+) -> None:
+    headings = [*MEMBER_HEADINGS, "籍贯", "参加工作时间", "失联党员", "失联情形", "失联原因"]
+    rows = [
+        member_values(1, world.own, 籍贯="江苏南京", 参加工作时间="2003年7月1日", 失联党员="否"),
+        member_values(2, world.own, 失联党员="是", 失联情形="⑤", 失联原因=""),
+        member_values(3, world.own, 失联党员="是", 失联情形="其他", 失联原因="家属称去向不明"),
+        member_values(4, world.own, 失联党员="是", 失联情形="其他", 失联原因=""),
+    ]
+    report = run_import("members", world.secretary, xlsx_bytes(table(rows, headings)), commit=True)
+    assert errors_by_cell(report) == {(5, "失联原因"): "Say in words why contact was lost."}
+    rows.pop()
+    report = run_import("members", world.secretary, xlsx_bytes(table(rows, headings)), commit=True)
+    assert report.error_count == 0, report.errors
+    first = Member.objects.get(id_number=citizen_id(1))
+    assert (first.native_place, first.started_work_on) == ("江苏南京", dt.date(2003, 7, 1))
+    assert Member.objects.get(id_number=citizen_id(2)).lost_contact_kind == "abroad"
+    other = Member.objects.get(id_number=citizen_id(3))
+    assert (other.lost_contact_kind, other.lost_contact_reason) == ("other", "家属称去向不明")
+    # and they go out again under the same headings
+    content = exported(
+        MemberResource(user=world.secretary, language="zh-hans"),
+        Member.objects.filter(pk=first.pk),
+        world.secretary,
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).worksheets[0]
+    heads = [c.value for c in sheet[1]]
+    values = dict(zip(heads, [c.value for c in sheet[2]], strict=False))
+    assert values["籍贯"] == "江苏南京" and "参加工作时间" in heads and "失联情形" in heads
+
+
+def test_rows_that_contradict_themselves_or_the_id_number_name_both_values(world: World) -> None:
+    born = dt.date(1980, 1, 1)
+    rows = [
+        member_values(1, world.own, 性别="女"),  # odd sequence: the ID number says male
+        member_values(2, world.own, 出生日期="1980-01-02"),
+        member_values(3, world.own, 入党时间="1997-12-31", 转正时间="1998-12-31"),  # aged 17
+        member_values(4, world.own, 入党时间="2012-01-01", 转正时间="2011-06-30"),
+        member_values(5, world.own),
+    ]
+    report = run_import("members", world.secretary, xlsx_bytes(table(rows)), commit=False)
+    errors = errors_by_cell(report)
+    assert errors[(2, "性别")] == "性别 says female, but the ID number says male."
+    assert errors[(3, "出生日期")] == "出生日期 says 1980-01-02, but the ID number says 1980-01-01."
+    assert errors[(4, "入党时间")] == (
+        f"入党时间 1997-12-31 is before the member turned 18 (born {born.isoformat()})."
+    )
+    assert errors[(5, "转正时间")] == "转正时间 2011-06-30 is before 入党时间 2012-01-01."
+    assert report.error_count == 4
+
+
+def test_errors_are_listed_in_row_order_whichever_check_found_them(world: World) -> None:
+    rows = [
+        member_values(1, world.own, 性别="女"),  # found when the rows are checked together
+        member_values(2, world.own, 入党时间="去年七一"),  # found while reading the cell
+        member_values(3, world.own, 所在党支部="中共不存在的支部委员会"),
+        member_values(4, world.own, 学历="扫盲班"),
+    ]
+    report = run_import("members", world.secretary, xlsx_bytes(table(rows)), commit=False)
+    assert [e["row"] for e in report.errors] == [2, 3, 4, 5]
+
+
+def test_the_templates_example_row_is_marked_and_refused_when_uploaded_unchanged(
+    world: World,
+) -> None:
+    from organizations.resources.xlsx_template import build_template
+
+    template = build_template(MemberResource(user=world.secretary, language="zh-hans"))
+    sheet = openpyxl.load_workbook(io.BytesIO(template)).worksheets[0]
+    assert sheet["A2"].comment is not None and "示例" in sheet["A2"].comment.text
+    assert sheet["A2"].font.italic
+    report = run_import("members", world.secretary, template, commit=False)
+    assert report.errors[0]["row"] == 2
+    assert "example row" in report.errors[0]["message"]
+    sheet["A2"] = "李真"  # the same row with a real name is an ordinary row
+    out = io.BytesIO()
+    sheet.parent.save(out)
+    report = run_import("members", world.secretary, out.getvalue(), commit=False)
+    assert all("example row" not in e["message"] for e in report.errors)

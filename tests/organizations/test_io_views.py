@@ -222,20 +222,31 @@ def test_the_template_has_headings_an_example_row_and_drop_down_lists(world: Wor
     assert sheet.column_dimensions["E"].number_format == "@"  # ID numbers stay text
 
 
-def test_the_template_example_row_imports_cleanly(world: World) -> None:
+def test_the_template_example_row_is_refused_when_uploaded_unchanged(world: World) -> None:
+    """The example row is fictional: uploaded as it is, it is refused (it would add a
+    member named 张伟 to the roster); with real data in its place the file imports."""
     client = client_for(world, "secretary")
     content = client.get(f"/io/template/members.xlsx?org={world.own.pk}").content
     job = job_of(upload(client, content))
+    assert job.status == ImportJob.Status.REJECTED
+    assert [e["row"] for e in job.errors] == [2]
+    assert "example row" in job.errors[0]["message"]
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    book.worksheets[0]["A2"] = "李真"
+    out = io.BytesIO()
+    book.save(out)
+    job = job_of(upload(client, out.getvalue()))
     assert job.status == ImportJob.Status.CHECKED, job.errors
     assert job.summary["created"] == 1
 
 
 @pytest.mark.parametrize("kind", ["organizations", "enterprises"])
-def test_other_templates_import_cleanly_for_the_reviewer(world: World, kind: str) -> None:
+def test_other_templates_refuse_their_example_row_too(world: World, kind: str) -> None:
     client = client_for(world, "reviewer")
     content = client.get(f"/io/template/{kind}.xlsx?org={world.park_a.pk}").content
     job = job_of(upload(client, content, kind=kind, query=f"?org={world.park_a.pk}"))
-    assert job.status == ImportJob.Status.CHECKED, job.errors
+    assert job.status == ImportJob.Status.REJECTED
+    assert "example row" in job.errors[0]["message"]
 
 
 def test_the_chinese_ui_gets_chinese_messages_headings_and_template(world: World, settings) -> None:

@@ -185,7 +185,11 @@ def test_member_list_filters(world: World) -> None:
         organization=world.child, name="流动戊", mobile="outflow", mobile_organization="外地"
     )
     MemberFactory(
-        organization=world.child, name="失联己", lost_contact=True, lost_contact_reason="出国"
+        organization=world.child,
+        name="失联己",
+        lost_contact=True,
+        lost_contact_kind="abroad",
+        lost_contact_reason="出国",
     )
     MemberFactory(organization=world.child, name="离开庚", is_active=False)
     url = reverse("organizations:member_list")
@@ -329,7 +333,13 @@ def test_member_form_takes_the_birth_date_from_the_id_number_when_left_empty(wor
             "mobile_organization",
             "A mobile member needs the outflow or inflow organization.",
         ),
-        ({"lost_contact": "on"}, "lost_contact_reason", "Give the reason for lost contact."),
+        ({"lost_contact": "on"}, "lost_contact_kind", "Give the reason for lost contact."),
+        (
+            {"lost_contact": "on", "lost_contact_kind": "other"},
+            "lost_contact_reason",
+            "Say in words why contact was lost.",
+        ),
+        ({"joined_on": "2007-07-01"}, "joined_on", "A member joins the Party at 18 or older."),
         (
             {"full_member_on": "2011-01-01"},
             "full_member_on",

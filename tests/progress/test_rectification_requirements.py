@@ -69,15 +69,21 @@ def test_an_overdue_item_is_red_at_once(world: World) -> None:
     assert got["no_overdue"].reason == "1 items past their deadline and not closed"
 
 
-def test_mechanisms_and_funding(world: World) -> None:
+def test_mechanisms_and_funding(world: World, media_root) -> None:
     for kind in rf.kinds():
         rf.make_mechanism(world, world.own, kind=kind, documents=1)
     MemberFactory.create_batch(2, organization=world.own)  # 3 members with the persona's
     got = results(world, world.own)
     assert got["mechanisms"].level == Level.GREEN
-    assert got["funding"].reason == "Shortfall ¥150.00: ¥0.00 of ¥150.00"
-    rf.make_receipt(world, world.own, amount="150.00")
-    assert results(world, world.own)["funding"].level == Level.GREEN
+    assert got["funding"].reason == "Shortfall ¥150.00: ¥0.00 counted (with evidence) of ¥150.00"
+    rf.make_receipt(world, world.own, amount="150.00")  # no evidence yet: does not count
+    assert results(world, world.own)["funding"].level == Level.AMBER
+    rf.make_receipt(world, world.own, source="enterprise", amount="150.00", evidence=1)
+    assert results(world, world.own)["funding"].level == Level.AMBER  # not a counting source
+    rf.make_receipt(world, world.own, source="county_finance", amount="150.00", evidence=1)
+    got = results(world, world.own)["funding"]
+    assert got.level == Level.GREEN
+    assert got.reason == "¥150.00 counted (with evidence), ¥150.00 required"
 
 
 def test_eight_haves_waiting_for_review_is_amber(world: World) -> None:
@@ -87,9 +93,10 @@ def test_eight_haves_waiting_for_review_is_amber(world: World) -> None:
     assert "waiting for review" in got["eight_haves"].reason
 
 
-def test_subtree_evaluation_matches_one_by_one(world: World) -> None:
+def test_subtree_evaluation_matches_one_by_one(world: World, media_root) -> None:
     pf.approved_list(world, world.child, items=1)
     rf.make_receipt(world, world.sibling, amount="500.00")
+    rf.make_receipt(world, world.child, amount="500.00", evidence=1)
     campaign = pf.campaign_for(world)
     whole = engine.evaluate(scope_for_subtree(world.park_a, campaign, today=DURING), only=PHASE_3)
     for org in (world.own, world.child, world.sibling):

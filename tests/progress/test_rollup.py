@@ -319,3 +319,29 @@ def test_a_review_decision_marks_the_row_though_the_status_is_set_by_update(
     review_transition(plan, action="approve", actor=world.reviewer)
     assert _row(campaign, world.own).stale_from == DIRTY
     assert _grid_levels(world, campaign)[world.own.pk]["plan_approved"] == Level.GREEN
+
+
+def test_attaching_a_receipts_evidence_turns_the_funding_cell_green(
+    world: World, media_root
+) -> None:
+    """A receipt counts toward the funding norm only with its evidence: the roll-up
+    follows the upload (an attachment row names its organization), not only the
+    receipt's own save."""
+    from rectification import services_funding
+    from tests.factories import MemberFactory
+    from tests.rectification import records_factories as rf
+
+    campaign = rf.campaign_for(world, world.sibling)
+    MemberFactory.create_batch(2, organization=world.sibling)  # ¥100 required
+    rollup.rebuild(campaign)
+    made = []
+    committed(lambda: made.append(rf.make_receipt(world, world.sibling, amount="500.00")))()
+    assert _grid_levels(world, campaign)[world.sibling.pk]["funding"] != Level.GREEN
+    committed(
+        lambda: services_funding.funding_receipt_add_evidence(
+            actor=None, receipt=made[0], uploads=[rf.pdf("凭证.pdf")]
+        )
+    )()
+    assert _row(campaign, world.sibling).stale_from is None
+    assert _grid_levels(world, campaign)[world.sibling.pk]["funding"] == Level.GREEN
+    assert _grid_levels(world, campaign) == _live_levels(world, campaign)

@@ -122,11 +122,9 @@ def member_of(org: Any, **kwargs: Any) -> Member:
 def pledge_of(world: World, member: Member, *, public: bool = False, **fields: Any) -> Pledge:
     campaign = campaign_for(world, member.organization)
     data = {
-        "compare_skills": "学精数控编程",
-        "compare_conduct": "按时参加组织生活",
-        "compare_contribution": "带好两名徒弟",
+        "identity": "佩戴党徽上岗，亮明党员身份。",
         "commitments": "一、每月读一本书。\n二、带头完成攻坚任务。",
-        "results": "",
+        "example": "带好两名徒弟。",
     }
     data.update(fields)
     pledge = pledge_create(actor=None, member=member, campaign=campaign, fields=data)

@@ -1,5 +1,5 @@
-"""Commendations (typical investors and model organizations): who may record them
-(RECORD holders; reviewers and instructors for model organizations they review), the
+"""Commendations (typical investors and model organizations): who may propose them
+(RECORD holders), how a reviewer above confirms them (portal.reviews), the
 permission matrix of every view for own / child / parent / sibling / other /
 other-county organizations, the scoped list, pinned query counts and bad input."""
 
@@ -42,18 +42,9 @@ def investor(org: object, name: str = "王出资") -> Member:
 
 
 def expect_model_org(target: str, *, page: bool = False) -> dict[str, int]:
-    """Recording a model organization: RECORD holders, plus reviewers strictly above
-    and the instructor of the organization (403 for other viewers). With `page`, the
-    record page of a node where a reviewer sits: they commend the nodes below it."""
-    result = expect_view(target)
-    for persona, code in result.items():
-        if code == 200 and persona not in ("admin", "secretary", "clerk", "outsider"):
-            result[persona] = 403
-    if target in ("own", "child"):
-        result.update(reviewer=200, instructor=200)
-    elif target == "sibling" or (target == "parent" and page):
-        result.update(reviewer=200)
-    return result
+    """Proposing a model organization: the RECORD holders, as for a typical investor
+    (the higher level confirms through the review workflow, it does not record)."""
+    return expect_record(target)
 
 
 def _commended(world: object, target: str) -> tuple[Commendation, Commendation]:
@@ -82,6 +73,11 @@ def test_every_page_matrix(world):
             (model_org, expect_model_org(target)),
             (typical_investor, expect_record(target)),
         ):
+            check_matrix(
+                world,
+                reverse("rectification:commendation_detail", args=[commendation.pk]),
+                expect_view(target),
+            )
             for name in ("commendation_edit", "commendation_delete"):
                 check_matrix(
                     world, reverse(f"rectification:{name}", args=[commendation.pk]), expected
@@ -120,9 +116,9 @@ def test_delete_posts_matrix(world):
                 method="post",
             )
             assert Commendation.objects.filter(pk=commendation.pk).exists()
-    # Allowed: the reviewer deletes a model organization below them.
-    model_org = Commendation.objects.get(organization=world.sibling, kind=MODEL_ORG)
-    response = client_for(world, "reviewer").post(
+    # Allowed: the clerk deletes a proposal of her organization.
+    model_org = Commendation.objects.get(organization=world.own, kind=MODEL_ORG)
+    response = client_for(world, "clerk").post(
         reverse("rectification:commendation_delete", args=[model_org.pk])
     )
     assert response.status_code == 302
@@ -163,21 +159,21 @@ def test_list_shows_the_subtree_with_edit_links_where_allowed(world):
     text = response.content.decode()
     assert "五好党组织" in text and "李出资" in text and "兄弟支部表彰" not in text
     assert f"?campaign={campaign.pk}" in text
-    assert "Record a typical investor" in text and "Record a model organization" in text
+    assert "Propose a typical investor" in text and "Propose a model organization" in text
     assert all(can for _, can in response.context["rows"])
     # The office reads only.
     response = client_for(world, "office").get(
         reverse("rectification:commendation_list", args=[world.own.pk])
     )
     assert not any(can for _, can in response.context["rows"])
-    assert "Record a" not in response.content.decode()
-    # The reviewer may edit model organizations below them, not typical investors.
+    assert "Propose a" not in response.content.decode()
+    # The reviewer confirms; they do not edit.
     rows = (
         client_for(world, "reviewer")
         .get(reverse("rectification:commendation_list", args=[world.own.pk]))
         .context["rows"]
     )
-    assert {c.kind: can for c, can in rows} == {MODEL_ORG: True, INVESTOR: False}
+    assert not any(can for _, can in rows)
 
 
 def test_investor_form_offers_investor_members_of_the_subtree(world):
@@ -196,26 +192,50 @@ def test_investor_form_offers_investor_members_of_the_subtree(world):
     assert commendation.member == chosen and commendation.organization == world.child
 
 
-def test_reviewer_form_offers_only_organizations_below_them(world):
+def test_a_secretary_proposes_and_a_reviewer_above_confirms(world):
+    """Commendations are conferred by a higher level: the proposal is locked once
+    submitted, shown as waiting, then confirmed by the reviewer through the one review
+    engine (the generic transition view and the inbox)."""
     campaign_for(world)
-    response = client_for(world, "reviewer").get(
-        reverse("rectification:commendation_create", args=[world.park_a.pk, MODEL_ORG])
+    secretary = client_for(world, "secretary")
+    url = reverse("rectification:commendation_create", args=[world.own.pk, MODEL_ORG])
+    response = secretary.post(url, {"subject": world.own.pk, "title": "先进基层党组织",
+                                    "commended_on": "2014-07-01", "commended_by": "县委"})  # fmt: skip
+    made = Commendation.objects.get()
+    assert response["Location"] == made.get_absolute_url()
+    assert made.review_status == "draft" and not made.is_confirmed
+    assert "proposed" in secretary.get(made.get_absolute_url()).content.decode()
+    assert (
+        client_for(world, "reviewer")
+        .get(reverse("rectification:commendation_create", args=[world.park_a.pk, MODEL_ORG]))
+        .status_code
+        == 403
+    )  # the higher level confirms, it does not record
+    transition = reverse("reviews:transition", args=["rectification.commendation", made.pk])
+    secretary.post(transition, {"action": "submit"})
+    made.refresh_from_db()
+    assert made.review_status == "submitted"
+    edit = reverse("rectification:commendation_edit", args=[made.pk])
+    assert secretary.get(edit).status_code == 403  # locked while it waits
+    reviewer = client_for(world, "reviewer")
+    inbox = reviewer.get(reverse("reviews:inbox")).content.decode()
+    assert "先进基层党组织" in inbox
+    assert client_for(world, "clerk").post(transition, {"action": "approve"}).status_code == 403
+    reviewer.post(transition, {"action": "approve"})
+    made.refresh_from_db()
+    assert made.is_confirmed and made.decided_by == world.reviewer
+    page = secretary.get(made.get_absolute_url()).content.decode()
+    assert "confirmed" in page
+    assert list(Commendation.objects.confirmed()) == [made]
+    assert (
+        secretary.post(reverse("rectification:commendation_delete", args=[made.pk])).status_code
+        == 403
     )
-    choices = dict(response.context["form"].fields["subject"].choices)
-    assert str(world.park_a.pk) not in choices
-    assert {str(world.own.pk), str(world.child.pk), str(world.sibling.pk)} <= set(choices)
-    # A forged choice is refused by the form.
-    response = client_for(world, "reviewer").post(
-        reverse("rectification:commendation_create", args=[world.park_a.pk, MODEL_ORG]),
-        {"subject": world.park_a.pk, "title": "x", "commended_on": "2014-07-01",
-         "commended_by": "x"},
-    )  # fmt: skip
-    assert response.status_code == 200 and not Commendation.objects.exists()
 
 
 def test_edit_changes_the_honour_not_the_subject(world):
     commendation = make_model_org(world, world.own)
-    client = client_for(world, "reviewer")
+    client = client_for(world, "secretary")
     url = reverse("rectification:commendation_edit", args=[commendation.pk])
     response = client.post(url, {"title": "先进党组织（更正）", "commended_on": "2014-07-02",
                                  "commended_by": "中共测试县委", "citation": "a\r\nb",
@@ -248,18 +268,19 @@ def test_services_enforce_who_may_commend(world):
         services.commendation_create(actor=world.office, organization=world.own,
                                      campaign=campaign, kind=MODEL_ORG, subject=world.own,
                                      fields=values)  # fmt: skip
-    with pytest.raises(PermissionDenied):  # a reviewer does not commend their own level
-        services.commendation_create(actor=world.reviewer, organization=world.park_a,
-                                     campaign=campaign, kind=MODEL_ORG, subject=world.park_a,
-                                     fields=values)  # fmt: skip
+    for higher in (world.reviewer, world.instructor):  # they confirm, they do not record
+        with pytest.raises(PermissionDenied):
+            services.commendation_create(actor=higher, organization=world.own,
+                                         campaign=campaign, kind=MODEL_ORG, subject=world.child,
+                                         fields=values)  # fmt: skip
     with pytest.raises(ValidationError):  # the subject must lie below the page's organization
-        services.commendation_create(actor=world.reviewer, organization=world.own,
+        services.commendation_create(actor=world.admin, organization=world.own,
                                      campaign=campaign, kind=MODEL_ORG, subject=world.sibling,
                                      fields=values)  # fmt: skip
-    made = services.commendation_create(actor=world.instructor, organization=world.own,
+    made = services.commendation_create(actor=world.secretary, organization=world.own,
                                         campaign=campaign, kind=MODEL_ORG, subject=world.child,
                                         fields=values)  # fmt: skip
-    assert made.organization == world.child and made.created_by == world.instructor
+    assert made.organization == world.child and made.created_by == world.secretary
 
 
 def test_a_typical_investor_must_be_an_investor_member(world):
@@ -332,8 +353,8 @@ def test_list_runs_a_fixed_number_of_queries(world):
             make_model_org(world, world.child, title=f"表彰{i}")
             make_investor(world, investor(world.child, f"出资人{i}"))
 
-    # session, user, organization, grants, campaigns, roles (may commend), COUNT, one
-    # page with organization, campaign and member, the navigation's unread count
+    # session, user, organization, grants, campaigns, roles, COUNT, one page with
+    # organization, campaign and member, the navigation's unread count
     assert_constant_queries(
         client_for(world, "reviewer"),
         reverse("rectification:commendation_list", args=[world.own.pk]),
@@ -355,6 +376,34 @@ def test_scope_list_runs_a_fixed_number_of_queries(world):
     assert_constant_queries(
         client_for(world, "office"),
         reverse("rectification:commendation_scope_list"),
+        grow,
+        expected=7,
+    )
+
+
+def test_detail_runs_a_fixed_number_of_queries(world):
+    from django.contrib.contenttypes.models import ContentType
+
+    commendation = make_model_org(world, world.own)
+    # The review timeline names the record's content type: cached for the process
+    # after its first lookup, as on a running server.
+    ContentType.objects.get_for_model(Commendation)
+
+    def grow() -> None:
+        from portal.reviews.models import ReviewAction
+        from portal.reviews.services import review_transition
+
+        for action, actor in ((ReviewAction.SUBMIT, world.secretary),
+                              (ReviewAction.RETURN, world.reviewer),
+                              (ReviewAction.RESUBMIT, world.secretary)):  # fmt: skip
+            review_transition(commendation, action=action, actor=actor, comment="补充事迹")
+
+    # session, user, the commendation with organization, campaign and member, grants,
+    # the review events with their actors, roles (the reviewer's buttons), the
+    # navigation's unread count
+    assert_constant_queries(
+        client_for(world, "reviewer"),
+        reverse("rectification:commendation_detail", args=[commendation.pk]),
         grow,
         expected=7,
     )

@@ -32,16 +32,20 @@ def test_shortfall_is_never_negative():
     assert shortfall(Decimal("800.00"), Decimal("600.00")) == Decimal("0.00")
 
 
-def test_funding_in_counts_active_members_and_sums_receipts(world):
+def test_funding_in_counts_active_members_and_sums_receipts_that_count(world, media_root):
+    """Only county finance and retained dues meet the norm, and a receipt counts only
+    with its evidence attached."""
     campaign = campaign_for(world)
     MemberFactory.create_batch(4, organization=world.own)  # + the member_user's record = 5
     MemberFactory(organization=world.own, is_active=False)  # left the roster: not counted
     MemberFactory.create_batch(2, organization=world.child)  # another organization
-    make_receipt(world, world.own, source=FundingSource.COUNTY_FINANCE, amount="100.00")
-    make_receipt(world, world.own, source=FundingSource.ENTERPRISE, amount="50.50")
-    make_receipt(world, world.child, amount="200.00")
+    make_receipt(world, world.own, source=FundingSource.COUNTY_FINANCE, amount="100.00", evidence=2)
+    make_receipt(world, world.own, source=FundingSource.RETAINED_DUES, amount="20.00", evidence=1)
+    make_receipt(world, world.own, source=FundingSource.RETAINED_DUES, amount="7.00")  # no evidence
+    make_receipt(world, world.own, source=FundingSource.ENTERPRISE, amount="50.50", evidence=1)
+    make_receipt(world, world.child, amount="200.00", evidence=1)
     result = funding_in(campaign, [world.own.pk, world.child.pk, world.sibling.pk])
-    assert result[world.own.pk] == (Decimal("150.50"), Decimal("250.00"))
+    assert result[world.own.pk] == (Decimal("120.00"), Decimal("250.00"))
     assert result[world.child.pk] == (Decimal("200.00"), Decimal("100.00"))
     assert result[world.sibling.pk] == (Decimal("0.00"), Decimal("0.00"))
 
@@ -56,16 +60,16 @@ def test_funding_in_reads_the_campaign_standard_live(world):
 
 def test_funding_in_ignores_other_campaigns(world):
     campaign = campaign_for(world)
-    make_receipt(world, world.far, amount="999.00")  # the other county's campaign
+    make_receipt(world, world.far, amount="999.00", evidence=1)  # the other county's campaign
     assert funding_in(campaign, [world.far.pk])[world.far.pk][0] == Decimal("0.00")
 
 
-def test_funding_in_costs_two_queries_whatever_the_number_of_organizations(world):
+def test_funding_in_costs_two_queries_whatever_the_number_of_organizations(world, media_root):
     campaign = campaign_for(world)
     orgs = [add_org(world.park_a) for _ in range(15)]
     for org in orgs:
         MemberFactory.create_batch(2, organization=org)
-        make_receipt(world, org, amount="10.00")
+        make_receipt(world, org, amount="10.00", evidence=1)
     with CaptureQueriesContext(connection) as ctx:
         result = funding_in(campaign, [o.pk for o in orgs])
     assert len(ctx.captured_queries) == 2
@@ -84,7 +88,8 @@ def test_summary_totals_per_source_and_flags_the_shortfall(world, media_root):
     assert summary.members == 10
     assert summary.required == Decimal("500.00")
     assert summary.received == Decimal("350.00")
-    assert summary.shortfall == Decimal("150.00")
+    assert summary.counted == Decimal("200.00")  # the dues have no evidence yet
+    assert summary.shortfall == Decimal("300.00")
     assert not summary.reached
     assert summary.without_evidence == 2
     assert dict((v, t) for v, _label, t in summary.sources) == {
@@ -93,8 +98,13 @@ def test_summary_totals_per_source_and_flags_the_shortfall(world, media_root):
         "enterprise": Decimal("0.00"),
         "other": Decimal("0.00"),
     }
-    make_receipt(world, source=FundingSource.ENTERPRISE, amount="150.00")
-    receipts = list(FundingReceipt.objects.for_campaign(world.own, campaign))
+    make_receipt(world, source=FundingSource.ENTERPRISE, amount="400.00", evidence=1)
+    receipts = list(FundingReceipt.objects.for_campaign(world.own, campaign).with_evidence_count())
+    summary = funding_summary(world.own, campaign, receipts)
+    assert not summary.reached  # the enterprise's money does not meet the norm
+    assert summary.counted == Decimal("200.00")
+    make_receipt(world, source=FundingSource.RETAINED_DUES, amount="300.00", evidence=1)
+    receipts = list(FundingReceipt.objects.for_campaign(world.own, campaign).with_evidence_count())
     summary = funding_summary(world.own, campaign, receipts)
     assert summary.reached and summary.shortfall == Decimal("0.00")
 

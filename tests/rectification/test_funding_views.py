@@ -96,11 +96,19 @@ def test_overview_shows_the_formula_totals_and_the_shortfall(world, media_root):
     )
     text = page.content.decode()
     assert "12 members on the roster × 50.00 yuan = 600.00 yuan" in text
-    assert "shortfall 150.00 yuan" in text
+    # the enterprise's 150 is received but does not count toward the norm
+    assert "shortfall 300.00 yuan" in text
     assert "450.00" in text
     assert "1 without evidence" in text
     assert "Record a receipt" not in text  # the office only reads
     make_receipt(world, source=FundingSource.OTHER, amount="150.00", evidence=1)
+    text = (
+        client_for(world, "secretary")
+        .get(reverse("rectification:funding_overview", args=[world.own.pk]))
+        .content.decode()
+    )
+    assert "shortfall 300.00 yuan" in text  # nor does money from elsewhere
+    make_receipt(world, source=FundingSource.RETAINED_DUES, amount="300.00", evidence=1)
     text = (
         client_for(world, "secretary")
         .get(reverse("rectification:funding_overview", args=[world.own.pk]))

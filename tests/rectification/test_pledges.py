@@ -107,7 +107,12 @@ def test_the_member_writes_and_publishes_only_their_own_pledge(world: Any) -> No
     url = reverse("rectification:pledge_create", args=[me.pk, campaign.pk])
     assert client.get(url).status_code == 200
     response = client.post(
-        url, {"commitments": "带头学习，每月一篇心得。", "compare_skills": "学好新工艺"}
+        url,
+        {
+            "identity": "佩戴党徽上岗",
+            "commitments": "带头学习，每月一篇心得。",
+            "example": "带头攻坚",
+        },
     )
     mine = Pledge.objects.get(member=me)
     assert response["Location"] == mine.get_absolute_url()
@@ -192,16 +197,15 @@ def test_secretary_writes_a_pledge_for_a_member(world: Any) -> None:
     response = client.post(
         url,
         {
-            "compare_skills": " 考取高级工证书 ",
-            "compare_conduct": "",
-            "compare_contribution": "节能降耗10%",
+            "identity": " 佩戴党徽，亮明身份 ",
             "commitments": "一、带头遵守安全规程。\r\n二、每季度提一条合理化建议。",
+            "example": "",
         },
     )
     pledge = Pledge.objects.get()
     assert response["Location"] == pledge.get_absolute_url()
     assert (pledge.organization, pledge.campaign, pledge.status) == (world.own, campaign, "draft")
-    assert pledge.compare_skills == "考取高级工证书"
+    assert pledge.identity == "佩戴党徽，亮明身份"
     assert "\r" not in pledge.commitments
     assert client.get(url)["Location"] == reverse("rectification:pledge_edit", args=[pledge.pk])
     with pytest.raises(ValidationError):
@@ -218,9 +222,9 @@ def test_commitments_are_required_and_lengths_checked(world: Any) -> None:
     response = client.post(url, {"commitments": "   "})
     assert response.status_code == 200
     assert response.context["form"].errors["commitments"]
-    response = client.post(url, {"commitments": "x", "compare_skills": "长" * 301})
+    response = client.post(url, {"commitments": "x", "identity": "长" * 1001})
     assert response.status_code == 200
-    assert response.context["form"].errors["compare_skills"]
+    assert response.context["form"].errors["identity"]
     response = client.post(url, {"commitments": "x" * 3001})
     assert response.status_code == 200
     assert not Pledge.objects.exists()
@@ -379,7 +383,10 @@ def test_board_query_count_is_constant(world: Any) -> None:
             member = member_of(world.own)
             pledge_of(world, member, public=True)
             pledge = pledge_create(
-                actor=None, member=member, campaign=later, fields={"commitments": f"承诺{i}"}
+                actor=None,
+                member=member,
+                campaign=later,
+                fields={"identity": "亮明身份", "commitments": f"承诺{i}", "example": "带头"},
             )
             pledge_set_public(actor=None, pledge=pledge, public=True)
 
@@ -412,3 +419,36 @@ def test_detail_and_my_pledges_query_counts_are_constant(world: Any) -> None:
     # session, user, pledge (member, organization, campaign joined), grants, navigation
     # roles, unread count.
     assert_constant_queries(client, pledge.get_absolute_url(), lambda: None, expected=6)
+
+
+def test_the_three_pairs_are_the_plans_each_with_its_own_text(world: Any) -> None:
+    """比思想、亮身份; 比作风、亮承诺; 比奉献、亮形象: three texts, shown under their
+    own headings, and all three are written before the pledge goes public."""
+    from rectification.services_pledges import pledge_set_public
+
+    pledge = pledge_of(
+        world,
+        member_of(world.own),
+        identity="认真学习党章，亮明党员身份",
+        commitments="热情为职工群众服务",
+        example="",
+    )
+    with pytest.raises(ValidationError) as exc:
+        pledge_set_public(actor=None, pledge=pledge, public=True)
+    assert "compare dedication, show the example" in str(exc.value)
+    pledge_update(
+        actor=None, pledge=pledge, fields={"example": "带头攻坚克难"}, version=version_token(pledge)
+    )
+    pledge_set_public(actor=None, pledge=pledge, public=True)
+    client = client_for(world, "secretary")
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get(pledge.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    for heading, text in (
+        ("比思想、亮身份", "认真学习党章，亮明党员身份"),
+        ("比作风、亮承诺", "热情为职工群众服务"),
+        ("比奉献、亮形象", "带头攻坚克难"),
+    ):
+        assert heading in page and text in page
+        assert page.index(heading) < page.index(text)
+    assert page.index("比思想") < page.index("比作风") < page.index("比奉献")
+    assert "比技能" not in page and "亮实绩" not in page

@@ -490,3 +490,32 @@ def test_publishing_needs_submit_a_date_and_an_audience(world: Any) -> None:
             actor=world.secretary, problem_list=plist, published_on=None, audience=" "
         )
     assert set(exc.value.message_dict) == {"published_on", "audience"}
+
+
+def test_the_notice_period_runs_a_week_unless_given_and_cannot_end_before_it_starts(
+    world: Any,
+) -> None:
+    plist = approved_list(world)
+    services.problem_list_publish(
+        actor=world.secretary, problem_list=plist, published_on=dt.date(2014, 8, 1), audience="x"
+    )
+    plist.refresh_from_db()
+    assert plist.notice_ends_on == dt.date(2014, 8, 7)  # seven days, the first included
+    with pytest.raises(ValidationError) as exc:
+        services.problem_list_publish(
+            actor=world.secretary,
+            problem_list=plist,
+            published_on=dt.date(2014, 8, 1),
+            notice_ends_on=dt.date(2014, 7, 31),
+            audience="x",
+        )
+    assert set(exc.value.message_dict) == {"notice_ends_on"}
+    services.problem_list_publish(
+        actor=world.secretary,
+        problem_list=plist,
+        published_on=dt.date(2014, 8, 1),
+        notice_ends_on=dt.date(2014, 8, 15),
+        audience="x",
+    )
+    plist.refresh_from_db()
+    assert plist.notice_ends_on == dt.date(2014, 8, 15)

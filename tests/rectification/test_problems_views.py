@@ -509,12 +509,23 @@ def test_publish_page_publishes_only_an_approved_list(world: Any) -> None:
     response = client.get(url)
     assert response["Location"] == plist.get_absolute_url()
     approve(world, plist)
-    response = client.post(url, {"published_on": "2014-08-01", "audience": "全体党员和职工"})
+    response = client.post(
+        url,
+        {"published_on": "2014-08-01", "notice_ends_on": "2014-07-30", "audience": "全体党员"},
+    )
+    assert response.status_code == 200  # the period ends before it starts
+    assert response.context["form"].errors["notice_ends_on"]
+    response = client.post(
+        url,
+        {"published_on": "2014-08-01", "notice_ends_on": "2014-08-07", "audience": "全体党员"},
+    )
     assert response.status_code == 302
     plist.refresh_from_db()
     assert plist.published_on == dt.date(2014, 8, 1)
+    assert plist.notice_ends_on == dt.date(2014, 8, 7)
     page = client.get(plist.get_absolute_url()).content.decode()
     assert plist.get_public_path() in page
+    assert "2014-08-01 – 2014-08-07" in page
 
 
 # --- the public notice ---------------------------------------------------------------------------
@@ -534,6 +545,7 @@ def _published(world: Any) -> ProblemList:
         actor=world.secretary,
         problem_list=plist,
         published_on=dt.date(2014, 8, 1),
+        notice_ends_on=dt.date(2014, 8, 10),
         audience="全体党员和职工",
     )
     plist.refresh_from_db()
@@ -554,7 +566,7 @@ def test_public_notice_needs_no_login_and_shows_no_personal_data(world: Any, cli
         "王芳",
         "党支部书记",
         "制度不健全",
-        "2014-08-01",
+        "Notice period: 2014-08-01 to 2014-08-10",
         "全体党员和职工",
     ):
         assert shown in html, shown

@@ -176,6 +176,8 @@ def test_sign_in_sheet_lists_the_attending_organizations_members(
     assert guests[0].name in text and guests[1].name in text
     assert "甲公司党委" in text  # their organization's short name
     assert "病假" in text  # the absentee's reason, under the attending organizations
+    header = text[text.index("签到表") :]
+    assert "签字" in header and "签到时间" in header  # a column to write the time in
 
 
 def _embedded_images(data: bytes, tmp_path: Path) -> list[Image.Image]:

@@ -56,6 +56,7 @@ def published_list(world: World, **item: Any) -> ProblemList:
         actor=world.secretary,
         problem_list=plist,
         published_on=dt.date(2014, 8, 8),
+        notice_ends_on=dt.date(2014, 8, 14),
         audience="全体党员和职工",
     )
 
@@ -108,7 +109,7 @@ def test_notice_reads_right_in_chinese_with_names_and_posts_only(
     assert "公示" in text
     assert plist.title in text
     assert "公示范围：全体党员和职工" in flat
-    assert "公示日期：2014-08-08" in flat
+    assert "公示期：2014-08-08至2014-08-14" in flat  # the notice period, from and to
     assert "理论学习不够深入" in text
     assert "每月集中学习一次" in text
     assert "张建国" in text and "党委书记" in text
@@ -127,7 +128,7 @@ def test_notice_reads_right_in_english(world: World, media_root: Any, tmp_path: 
     text = pdf_text(file_bytes(make(world, plist, "en")), tmp_path)
     assert "Public notice" in text
     assert "Measures" in text and "Responsible" in text and "Deadline" in text
-    assert "Published on 2014-08-08" in text
+    assert "Notice period: 2014-08-08 to 2014-08-14" in text
     assert "Page 1 of 1" in text
 
 

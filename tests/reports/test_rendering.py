@@ -96,22 +96,28 @@ def test_dossier_reads_right_in_english(campaign_world: World, tmp_path: Path) -
     assert f"Content hash {report.content_hash[:16]}" in text
 
 
-def test_dossier_masks_personal_data_without_the_right(
+def test_dossier_prints_no_id_numbers_and_masks_phones_without_the_right(
     campaign_world: World, tmp_path: Path
 ) -> None:
+    """The instructor's dossier lists the members with their phones (to reach them) but
+    no ID numbers, which its purpose does not need, whoever prints it."""
     world = campaign_world
-    member = world.own.members.filter(is_active=True).exclude(id_number="").first()
+    member = (
+        world.own.members.filter(is_active=True).exclude(id_number="").exclude(phone="").first()
+    )
     assert member is not None
     masked = pdf_text(
         file_bytes(make(world, "org-dossier", actor=world.instructor, organization=world.own.pk)),
         tmp_path,
     )
-    assert member.id_number not in masked and member.masked_id in masked
+    assert member.id_number not in masked and member.masked_id not in masked
+    assert member.phone not in masked and member.masked_phone in masked
     clear = pdf_text(
         file_bytes(make(world, "org-dossier", actor=world.secretary, organization=world.own.pk)),
         tmp_path,
     )
-    assert member.id_number in clear
+    assert member.id_number not in clear and member.masked_id not in clear
+    assert member.phone in clear
 
 
 def test_every_report_embeds_a_cjk_font(campaign_world: World, tmp_path: Path) -> None:

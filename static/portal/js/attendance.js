@@ -4,9 +4,12 @@
   "use strict";
 
   function updateRoll(roll) {
-    var boxes = roll.querySelectorAll("input[data-present]");
+    var boxes = Array.prototype.filter.call(
+      roll.querySelectorAll("input[data-present]"),
+      function (box) { return !box.disabled; }
+    );
     var present = 0;
-    Array.prototype.forEach.call(boxes, function (box) {
+    boxes.forEach(function (box) {
       if (box.checked) { present += 1; }
       var row = box.closest(".roll-row");
       var reason = row ? row.querySelector("[data-reason-box]") : null;
@@ -14,8 +17,35 @@
     });
     var count = roll.querySelector("[data-present-count]");
     if (count) { count.textContent = String(present); }
+    var expected = roll.querySelector("[data-expected-count]");
+    if (expected) { expected.textContent = String(boxes.length); }
     var warning = roll.querySelector("[data-quorum-warning]");
     if (warning) { warning.classList.toggle("is-hidden", present * 2 > boxes.length); }
+  }
+
+  // Who the meeting's kind expects (the server decides on save): the committee for a
+  // branch committee meeting, the picked group's members for a Party group meeting,
+  // everyone else. Lines of members not expected are hidden and not sent.
+  function updateExpected() {
+    var kind = document.querySelector("[data-meeting-kind]");
+    var group = document.querySelector("[data-party-group]");
+    if (!kind) { return; }
+    var groupField = group ? group.closest(".field") : null;
+    if (groupField) { groupField.classList.toggle("is-hidden", kind.value !== "party_group"); }
+    Array.prototype.forEach.call(document.querySelectorAll(".roll-row[data-committee]"), function (row) {
+      var expected = true;
+      if (kind.value === "branch_committee") {
+        expected = row.getAttribute("data-committee") === "1";
+      } else if (kind.value === "party_group") {
+        var groups = (row.getAttribute("data-groups") || "").split(" ");
+        expected = !!(group && group.value) && groups.indexOf(group.value) !== -1;
+      }
+      row.classList.toggle("is-hidden", !expected);
+      Array.prototype.forEach.call(row.querySelectorAll("input"), function (input) {
+        input.disabled = !expected;
+      });
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("[data-roll]"), updateRoll);
   }
 
   function updateKind(select) {
@@ -23,6 +53,7 @@
     Array.prototype.forEach.call(document.querySelectorAll("[data-special-only]"), function (el) {
       el.hidden = !special;
     });
+    updateExpected();
   }
 
   function init() {
@@ -38,6 +69,8 @@
       if (roll) { updateRoll(roll); }
     } else if (el.matches("[data-meeting-kind]")) {
       updateKind(el);
+    } else if (el.matches("[data-party-group]")) {
+      updateExpected();
     }
   });
 
