@@ -38,7 +38,9 @@
           for (var i = 0; i < (th.colSpan || 1); i += 1) { labels.push(text); }
         });
       }
-      Array.prototype.forEach.call(table.tBodies, function (body) {
+      var bodies = Array.prototype.slice.call(table.tBodies);
+      if (table.tFoot) { bodies.push(table.tFoot); }
+      bodies.forEach(function (body) {
         Array.prototype.forEach.call(body.rows, function (row) {
           var column = 0;
           var titled = row.querySelector(".card-title");
