@@ -69,7 +69,7 @@ def _check(page: Any, url: str, problems: list[str]) -> None:
         problems.append(f"{url}: axe {violation['id']} {violation['nodes']}")
 
 
-def _visit_all(page: Any, live_server: Any, username: str) -> list[str]:
+def _visit_all(page: Any, live_server: Any, username: str, problems: list[str]) -> list[str]:
     """Log in, then check the home page, every menu and tile link, and the pages one
     level further that list records: returns the paths checked."""
     _login(page, live_server, username)
@@ -77,7 +77,6 @@ def _visit_all(page: Any, live_server: Any, username: str) -> list[str]:
     page.goto(f"{base}/")
     links = list(dict.fromkeys(page.evaluate(MENU_LINKS)))
     links.append(page.locator("a.bell").get_attribute("href"))
-    problems: list[str] = []
     seen: list[str] = []
     queue = ["/", *links]
     while queue:
@@ -95,7 +94,6 @@ def _visit_all(page: Any, live_server: Any, username: str) -> list[str]:
             first = page.locator("main table a[href^='/rectification/problems/']").first
             if first.count():
                 queue.append(first.get_attribute("href"))
-    assert problems == [], "\n".join(problems)
     return seen
 
 
@@ -105,22 +103,22 @@ def test_every_list_page_of_the_secretary_and_the_reviewer_fits_a_phone(
     settings.MEDIA_ROOT = tmp_path / "media"
     seed_demo_as_tests_run()
 
+    problems: list[str] = []
     page = new_page(**PHONE)
-    secretary = _visit_all(page, live_server, "secretary")
+    secretary = _visit_all(page, live_server, "secretary", problems)
     # The organization page of their own branch comes from the home page's button.
     page.goto(f"{live_server.url}/")
     own_org = page.locator("a.button", has_text="党组织页面").first.get_attribute("href")
-    problems: list[str] = []
     _check(page, live_server.url + own_org, problems)
-    assert problems == [], problems
+    secretary.append(own_org)
     for href in page.evaluate(WORK_LINKS):
         if href not in secretary:
             _check(page, live_server.url + href, problems)
             secretary.append(href)
-    assert problems == [], "\n".join(problems)
 
     reviewer_page = new_page(**PHONE)
-    reviewer = _visit_all(reviewer_page, live_server, "reviewer")
+    reviewer = _visit_all(reviewer_page, live_server, "reviewer", problems)
+    assert problems == [], "\n".join(problems)
 
     pages = set(secretary) | set(reviewer)
     print(
@@ -140,7 +138,6 @@ def test_every_list_page_of_the_secretary_and_the_reviewer_fits_a_phone(
         assert any(must in path for path in pages), must
     assert len(pages) >= 25
 
-    # Lists are cards: the problem list's items show the Edit link within the screen.
     page.goto(f"{live_server.url}/")
     screenshot(page, "phone-secretary-home-375")
 
