@@ -234,7 +234,13 @@ def special_meeting(scope: Scope) -> dict[int, Result]:
     """One query: the scope's special meetings with a guide, with the review status of
     their record. Held with a guide is the rule (green); while the record waits for
     review the result is amber, and the reason says when it was approved."""
-    fix = url_maker("activities:meeting_list")
+    meetings = url_maker("activities:meeting_list")
+
+    def fix(org_id: int) -> str:
+        # The meeting list filtered to special meetings (the phase-2 link of the
+        # organization page, activities/orgmenu.py).
+        return f"{meetings(org_id)}?kind=special"
+
     statuses: dict[int, set[str | None]] = {}
     rows = (
         Meeting.objects.filter(scope.q("organization"), campaign=scope.campaign)

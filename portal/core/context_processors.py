@@ -6,10 +6,49 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal.accounts.models import Role
 from portal.accounts.permissions import Action, grants_for, roles_for
 from portal.notifications.models import Notification
+
+# One tap to every record (issue #12): the pages a branch secretary or clerk keeps
+# records on, for their own organization, in the menu and as tiles on their home page
+# (templates/core/_record_tiles.html). Each page opens on the newest campaign the
+# organization takes part in; the home tiles name the campaign explicitly.
+RECORD_PAGES: list[tuple[str, Any, bool]] = [
+    # (url name taking the organization's pk, label, takes ?campaign=<pk>)
+    ("activities:meeting_list", pgettext_lazy("menu", "Meetings"), False),
+    ("activities:counseling_list", pgettext_lazy("menu", "Study"), True),
+    ("activities:opinion_list", pgettext_lazy("menu", "Opinions"), True),
+    ("activities:talk_list", pgettext_lazy("menu", "One-to-one talks"), True),
+    ("rectification:problem_lists", pgettext_lazy("menu", "Problem lists"), False),
+    ("progress:checklist", pgettext_lazy("menu", "Checklist"), False),
+]
+
+
+def record_organization(user: Any) -> Any:
+    """The organization whose record pages the menu links to: the first (in tree order)
+    where the user is a secretary or clerk, else None. No query (roles are cached)."""
+    for ra in roles_for(user):
+        if ra.role in (Role.SECRETARY, Role.CLERK):
+            return ra.organization
+    return None
+
+
+def record_links(org: Any, campaign: Any = None) -> list[dict[str, Any]]:
+    """[{url, label, name}] of RECORD_PAGES for one organization; with a campaign, each
+    page opens on that campaign (the checklist through its own URL). No query."""
+    links = []
+    for name, label, takes_campaign in RECORD_PAGES:
+        if campaign is not None and name == "progress:checklist":
+            url = reverse("progress:checklist_campaign", args=[org.pk, campaign.pk])
+        else:
+            url = reverse(name, args=[org.pk])
+            if campaign is not None and takes_campaign:
+                url += f"?campaign={campaign.pk}"
+        links.append({"url": url, "label": label, "name": name})
+    return links
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -55,6 +94,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         url = reverse(name)
         active = path == url if name == "core:home" else path.startswith(url)
         nav.append({"url": url, "label": label, "active": active})
+    # Secretaries and clerks: their own organization's record pages, after Home.
+    own = record_organization(user)
+    if own is not None:
+        nav[1:1] = [{**link, "active": path.startswith(link["url"])} for link in record_links(own)]
     primary = (
         roles[0].get_role_display()
         if roles

@@ -20,6 +20,9 @@ class OrgLink:
     url_name: str
     order: int
     action: str = Action.VIEW
+    # Appended to the URL, e.g. "kind=special": a page of the list filtered to what
+    # the section is about (the phase-2 special meeting among all meetings).
+    query: str = ""
 
 
 _LINKS: list[OrgLink] = []
@@ -32,10 +35,17 @@ def register(
     *,
     order: int,
     action: str = Action.VIEW,
+    query: str = "",
 ) -> None:
-    if any(link.url_name == url_name for link in _LINKS):
+    """Add a link; the same page (URL name and query) in the same section once only (a
+    module imported twice registers again). One page may appear in several sections:
+    each phase lists every record kind its requirements need."""
+    if any(
+        (link.url_name, link.query, str(link.section)) == (url_name, query, str(section))
+        for link in _LINKS
+    ):
         return
-    _LINKS.append(OrgLink(section, label, url_name, order, action))
+    _LINKS.append(OrgLink(section, label, url_name, order, action, query))
 
 
 def org_links(user: Any, org: Any) -> list[tuple[str | Promise, list[tuple[str | Promise, str]]]]:
@@ -49,5 +59,7 @@ def org_links(user: Any, org: Any) -> list[tuple[str | Promise, list[tuple[str |
             url = reverse(link.url_name, args=[org.pk])
         except NoReverseMatch:
             continue
+        if link.query:
+            url = f"{url}?{link.query}"
         sections.setdefault(str(link.section), (link.section, []))[1].append((link.label, url))
     return list(sections.values())
