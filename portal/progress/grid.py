@@ -31,7 +31,9 @@ from .engine import Level, OrgInfo, Requirement, Result, Scope, evaluate, requir
 from .models import Standing
 from .rollup import Freshness, ensure_fresh, level_maps
 
-SORTS = ("path", "red", "met")
+# "done" ranks by the share of requirements done (met, or submitted and waiting for
+# review): "done" least done first, "-done" most done first.
+SORTS = ("path", "red", "met", "done", "-done")
 
 
 @dataclass
@@ -45,10 +47,24 @@ class GridRow:
     red: int
     amber: int
     green: int
+    waiting: int = 0
+    applicable: int = 0  # requirements shown that apply
+
+    @property
+    def done(self) -> int:
+        """Met, or submitted and waiting for review (engine.DONE_LEVELS)."""
+        return self.green + self.waiting
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.applicable) if self.applicable else 0
+
     # Filled for the rows shown (attach_details / attach_organizations).
     cells: list[Result | None] = field(default_factory=list)
     cells_html: str = ""
+    details_html: str = ""
     organization: Organization | None = None
+    urged_at: dt.datetime | None = None  # the latest reminder (urging.py), when asked
 
 
 @dataclass
@@ -93,18 +109,28 @@ def build_grid(
     if freshness.building:  # rows of another layout, or none: nothing to read yet
         standings = standings.none()
     # Organizations share few distinct rows of letters: read each one once.
-    seen: dict[str, tuple[list[Level | None], int, int, int] | None] = {}
+    seen: dict[str, tuple[list[Level | None], int, int, int, int, int] | None] = {}
 
-    def read(states: str) -> tuple[list[Level | None], int, int, int] | None:
+    def read(states: str) -> tuple[list[Level | None], int, int, int, int, int] | None:
         levels = [maps[i][states[i]] for i in picked]
         if all(level is None for level in levels):
             return None  # none of the requirements shown applies
+        # Failing: not met (a record waiting for review is not failing: the
+        # organization has done its part).
         if failing and (
-            failing_at is None or maps[failing_at][states[failing_at]] in (None, Level.GREEN)
+            failing_at is None
+            or maps[failing_at][states[failing_at]] in (None, Level.GREEN, Level.WAITING)
         ):
             return None
         counts = Counter(levels)
-        return levels, counts[Level.RED], counts[Level.AMBER], counts[Level.GREEN]
+        return (
+            levels,
+            counts[Level.RED],
+            counts[Level.AMBER],
+            counts[Level.GREEN],
+            counts[Level.WAITING],
+            len(levels) - counts[None],
+        )
 
     rows: list[GridRow] = []
     for org_id, path, org_kind, is_weak, members, states in standings.values_list(
@@ -120,7 +146,7 @@ def build_grid(
         found = seen[states]
         if found is None:
             continue
-        levels, red, amber, green = found
+        levels, red, amber, green, waiting, applicable = found
         rows.append(
             GridRow(
                 org_id=org_id,
@@ -132,12 +158,18 @@ def build_grid(
                 red=red,
                 amber=amber,
                 green=green,
+                waiting=waiting,
+                applicable=applicable,
             )
         )
     if sort == "red":
         rows.sort(key=lambda r: (-r.red, -r.amber, r.path))
     elif sort == "met":
         rows.sort(key=lambda r: (r.green, -r.red, r.path))
+    elif sort == "done":
+        rows.sort(key=lambda r: (r.done * 1.0 / r.applicable, r.done, r.path))
+    elif sort == "-done":
+        rows.sort(key=lambda r: (-r.done * 1.0 / r.applicable, -r.done, r.path))
     else:
         rows.sort(key=lambda r: r.path)
     totals: list[Counter[str]] = [Counter() for _ in columns]
@@ -181,37 +213,89 @@ def attach_details(grid: Grid, rows: list[GridRow]) -> None:
     }
     scope = Scope(campaign=grid.campaign, orgs=infos, today=grid.today)
     results = evaluate(scope, only=[c.code for c in grid.columns])
-    render = cell_renderer()
     for row in rows:
         row.organization = orgs.get(row.org_id)
         found = results.get(row.org_id, {})
         row.cells = [found.get(c.code) for c in grid.columns]
+
+
+def render_rows(grid: Grid, rows: list[GridRow]) -> None:
+    """Each row's cells (`cells_html`) and its expanded list (`details_html`)."""
+    render = cell_renderer()
+    detail = detail_renderer()
+    for row in rows:
         row.cells_html = mark_safe("".join(render(cell) for cell in row.cells))  # noqa: S308
+        row.details_html = mark_safe(  # noqa: S308
+            "".join(
+                detail(column, cell) for column, cell in zip(grid.columns, row.cells, strict=True)
+            )
+        )
+
+
+def level_words() -> dict[Any, tuple[str, str]]:
+    """{level: (symbol, words)}: one symbol per state, so that no state is told by
+    its colour alone, and the words a screen reader says for it (escaped)."""
+    return {
+        Level.GREEN: ("✓", escape(_("Met"))),
+        Level.WAITING: ("◔", escape(_("Submitted, waiting for review"))),
+        Level.AMBER: ("○", escape(_("In progress"))),
+        Level.RED: ("✗", escape(_("Not met"))),
+        None: ("—", escape(_("does not apply"))),
+    }
 
 
 def cell_renderer() -> Callable[[Result | None], str]:
-    """The markup of one grid cell: colour class, a symbol (hidden from screen
-    readers), the level in words (for them) and the reason (shown on hover or tap).
-    Built here rather than in the template: a page has 700 cells, and the template
-    language's tags cost about as much as the rest of the page. Reasons are escaped;
-    everything else is constant."""
-    words = {
-        Level.GREEN: ("✓", escape(_("Met"))),
-        Level.AMBER: ("…", escape(_("In progress"))),
-        Level.RED: ("✗", escape(_("Not met"))),
-    }
+    """The markup of one grid cell: one symbol (hidden from screen readers), the state
+    in words and the reason in a tip that is read by screen readers and shown on hover
+    or keyboard focus. Built here rather than in the template: a page has 700 cells,
+    and the template language's tags cost about as much as the rest of the page.
+    Reasons are escaped; everything else is constant."""
+    words = level_words()
     separator = escape(pgettext("label separator", ": "))
+    na_symbol, na_word = words[None]
+    not_applicable = (
+        f'<td class="cell cell-na"><span aria-hidden="true">{na_symbol}</span>'
+        f'<span class="sr-only">{na_word}</span></td>'
+    )
 
     def render(cell: Result | None) -> str:
         if cell is None:
-            return '<td class="cell">—</td>'
+            return not_applicable
         symbol, word = words.get(cell.level, words[Level.RED])
-        reason = escape(cell.reason)
         return (
-            f'<td class="cell cell-{cell.level}" title="{reason}">'
+            f'<td class="cell cell-{cell.level}" tabindex="0">'
             f'<span aria-hidden="true">{symbol}</span>'
-            f'<span class="sr-only">{word}{separator}</span>'
-            f'<span class="cell-reason">{reason}</span></td>'
+            f'<span class="cell-tip"><b>{word}</b>{separator}{escape(cell.reason)}</span></td>'
+        )
+
+    return render
+
+
+def detail_renderer() -> Callable[[Requirement, Result | None], str]:
+    """One requirement of a row's expanded list: symbol, state in words, label, reason
+    and the link to the page that fixes it."""
+    words = level_words()
+    separator = escape(pgettext("label separator", ": "))
+    open_word = escape(_("Open"))
+
+    def render(column: Requirement, cell: Result | None) -> str:
+        label = escape(column.label)
+        if cell is None:
+            symbol, word = words[None]
+            return (
+                f'<li class="detail detail-na"><span aria-hidden="true">{symbol}</span> '
+                f"{label}{separator}<span>{word}</span></li>"
+            )
+        symbol, word = words.get(cell.level, words[Level.RED])
+        link = (
+            f' <a href="{escape(cell.fix_url)}">{open_word}</a>'
+            if cell.fix_url and cell.level != Level.GREEN
+            else ""
+        )
+        return (
+            f'<li class="detail detail-{cell.level}"><span class="sym" aria-hidden="true">'
+            f"{symbol}</span> <b>{word}</b>{separator}{label} "
+            f'<span class="muted">({escape(cell.reason)})</span>{link}</li>'
         )
 
     return render
