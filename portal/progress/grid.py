@@ -15,15 +15,19 @@ grouped queries over the page's organizations — whatever the subtree's size.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.cache import cache
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.timesince import timesince
+from django.utils.translation import get_language, ngettext, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from organizations.models import Organization
 
@@ -49,6 +53,7 @@ class GridRow:
     green: int
     waiting: int = 0
     applicable: int = 0  # requirements shown that apply
+    computed_at: dt.datetime | None = None  # of its roll-up row (attach_details)
 
     @property
     def done(self) -> int:
@@ -61,10 +66,14 @@ class GridRow:
 
     # Filled for the rows shown (attach_details / attach_organizations).
     cells: list[Result | None] = field(default_factory=list)
-    cells_html: str = ""
-    details_html: str = ""
+    html: str = ""  # render_rows
     organization: Organization | None = None
     urged_at: dt.datetime | None = None  # the latest reminder (urging.py), when asked
+
+    @property
+    def urged_ago(self) -> str:
+        """ "2 days" (the largest unit only), for "urged 2 days ago"."""
+        return timesince(self.urged_at, depth=1) if self.urged_at else ""
 
 
 @dataclass
@@ -122,14 +131,14 @@ def build_grid(
             or maps[failing_at][states[failing_at]] in (None, Level.GREEN, Level.WAITING)
         ):
             return None
-        counts = Counter(levels)
+        count = levels.count  # list.count: a Counter per row costs more than the query
         return (
             levels,
-            counts[Level.RED],
-            counts[Level.AMBER],
-            counts[Level.GREEN],
-            counts[Level.WAITING],
-            len(levels) - counts[None],
+            count(Level.RED),
+            count(Level.AMBER),
+            count(Level.GREEN),
+            count(Level.WAITING),
+            len(levels) - count(None),
         )
 
     rows: list[GridRow] = []
@@ -199,37 +208,126 @@ def attach_organizations(rows: list[GridRow]) -> None:
         row.organization = orgs.get(row.org_id)
 
 
+# Seconds the live cells of a page of rows stay cached; they are keyed by the rows'
+# state (computed_at), so this only bounds memory.
+CELLS_TTL = 3600
+# A page of rows bigger than this (an export) is evaluated, not cached.
+CELLS_CACHE_MAX = 200
+
+
+def _cells_key(grid: Grid, rows: list[GridRow]) -> str | None:
+    """The cache key of these rows' live cells, or None when they must be evaluated:
+    some row of the subtree is being recomputed (the roll-up is not current), a row has
+    never been computed, or the rows are too many. The key holds everything the cells
+    depend on: the rows' state, the day, the language, the phases' dates, the columns."""
+    if grid.freshness.token is None or len(rows) > CELLS_CACHE_MAX:
+        return None
+    if any(row.computed_at is None for row in rows):
+        return None
+    campaign = grid.campaign
+    day = grid.today or timezone.localdate()
+    phases = ",".join(f"{p.number}:{p.ends_on}" for p in campaign.phases.all())
+    parts = [
+        "progress:cells",
+        str(campaign.pk),
+        str(campaign.ends_on),
+        phases,
+        get_language() or "",
+        day.isoformat(),
+        ",".join(c.code for c in grid.columns),
+        ",".join(f"{row.org_id}@{row.computed_at.timestamp()}" for row in rows),
+    ]
+    return hashlib.sha256(":".join(parts).encode()).hexdigest()
+
+
 def attach_details(grid: Grid, rows: list[GridRow]) -> None:
     """The organizations of these rows and their cells with reason and link, evaluated
     live (one query for the organizations, then the requirements' grouped queries over
     these organizations only; what the evaluation knows of each organization comes
-    from its roll-up row)."""
+    from its roll-up row) — or, while the rows are unchanged since the same page was
+    last evaluated, read from the cache (_cells_key): one query for the organizations.
+    """
     if not rows:
         return
-    orgs = Organization.objects.in_bulk([row.org_id for row in rows])
-    infos = {
-        row.org_id: OrgInfo(row.org_id, row.path, row.kind, row.is_weak, row.members)
-        for row in rows
-    }
-    scope = Scope(campaign=grid.campaign, orgs=infos, today=grid.today)
-    results = evaluate(scope, only=[c.code for c in grid.columns])
+    # The organizations with the time their roll-up rows were computed (one query).
+    standings = Standing.objects.filter(
+        campaign=grid.campaign, organization_id__in=[row.org_id for row in rows]
+    ).select_related("organization")
+    orgs = {}
+    computed = {}
+    for standing in standings:
+        orgs[standing.organization_id] = standing.organization
+        computed[standing.organization_id] = standing.computed_at
+    for row in rows:
+        row.computed_at = computed.get(row.org_id)
+    key = _cells_key(grid, rows)
+    results = cache.get(f"progress:cells:{key}") if key else None
+    if results is None:
+        infos = {
+            row.org_id: OrgInfo(row.org_id, row.path, row.kind, row.is_weak, row.members)
+            for row in rows
+        }
+        scope = Scope(campaign=grid.campaign, orgs=infos, today=grid.today)
+        results = evaluate(scope, only=[c.code for c in grid.columns])
+        if key:
+            cache.set(f"progress:cells:{key}", results, CELLS_TTL)
     for row in rows:
         row.organization = orgs.get(row.org_id)
         found = results.get(row.org_id, {})
         row.cells = [found.get(c.code) for c in grid.columns]
 
 
-def render_rows(grid: Grid, rows: list[GridRow]) -> None:
-    """Each row's cells (`cells_html`) and its expanded list (`details_html`)."""
+def render_rows(grid: Grid, rows: list[GridRow], *, can_urge: bool = False) -> None:
+    """Each row's markup (`html`): the organization's heading cell (a box to tick for
+    urging, the link to its checklist, badges, the button expanding its list), done /
+    total, one cell per requirement, and the hidden row listing every requirement in
+    words. Built here: 50 rows of template tags cost more than the rest of the page."""
+    from django.urls import reverse
+
     render = cell_renderer()
     detail = detail_renderer()
+    placeholder = "987654321"
+    checklist = reverse("progress:checklist_campaign", args=[placeholder, grid.campaign.pk])
+    weak = f'<span class="badge badge-warn">{escape(_("weak and lax"))}</span>'
+    urged = escape(_("Urged %(time)s ago"))
+    details_of = escape(_("Details of %(name)s"))
+    urge_label = escape(_("Urge %(name)s"))
+    width = len(grid.columns) + 2
     for row in rows:
-        row.cells_html = mark_safe("".join(render(cell) for cell in row.cells))  # noqa: S308
-        row.details_html = mark_safe(  # noqa: S308
-            "".join(
-                detail(column, cell) for column, cell in zip(grid.columns, row.cells, strict=True)
+        org = row.organization
+        name = escape(org.short_name or str(org)) if org else ""
+        pk = row.org_id
+        parts = ['<tr><th scope="row">']
+        if can_urge:
+            parts.append(
+                f'<input type="checkbox" name="organizations" value="{pk}" form="urge-form" '
+                f'id="u-{pk}" aria-label="{urge_label % {"name": name}}"> '
             )
+        parts.append(f'<a href="{checklist.replace(placeholder, str(pk))}">{name}</a>')
+        if row.is_weak:
+            parts.append(f" {weak}")
+        if row.urged_at:
+            parts.append(
+                f' <span class="badge badge-urged">{urged % {"time": row.urged_ago}}</span>'
+            )
+        parts.append(
+            f' <button type="button" class="row-toggle" aria-expanded="false" '
+            f'aria-controls="d-{pk}"><span aria-hidden="true">▸</span>'
+            f'<span class="sr-only">{details_of % {"name": name}}</span></button></th>'
+            f'<td class="done">{row.done}/{row.applicable}</td>'
         )
+        parts.extend(render(cell) for cell in row.cells)
+        members = ngettext("%(n)s member", "%(n)s members", row.members) % {"n": row.members}
+        kind = escape(org.get_kind_display()) if org else ""
+        parts.append(
+            f'</tr><tr class="grid-detail" id="d-{pk}" hidden><td colspan="{width}">'
+            f'<p class="muted small">{kind} · {escape(members)}</p><ul class="detail-list">'
+        )
+        parts.extend(
+            detail(column, cell) for column, cell in zip(grid.columns, row.cells, strict=True)
+        )
+        parts.append("</ul></td></tr>")
+        row.html = mark_safe("".join(parts))  # noqa: S308 - escaped names, constant markup
 
 
 def level_words() -> dict[Any, tuple[str, str]]:
@@ -258,15 +356,21 @@ def cell_renderer() -> Callable[[Result | None], str]:
         f'<span class="sr-only">{na_word}</span></td>'
     )
 
+    done: dict[tuple[str, str], str] = {}  # a page repeats few (level, reason) pairs
+
     def render(cell: Result | None) -> str:
         if cell is None:
             return not_applicable
-        symbol, word = words.get(cell.level, words[Level.RED])
-        return (
-            f'<td class="cell cell-{cell.level}" tabindex="0">'
-            f'<span aria-hidden="true">{symbol}</span>'
-            f'<span class="cell-tip"><b>{word}</b>{separator}{escape(cell.reason)}</span></td>'
-        )
+        key = (cell.level, cell.reason)
+        markup = done.get(key)
+        if markup is None:
+            symbol, word = words.get(cell.level, words[Level.RED])
+            markup = done[key] = (
+                f'<td class="cell cell-{cell.level}" tabindex="0">'
+                f'<span aria-hidden="true">{symbol}</span>'
+                f'<span class="cell-tip"><b>{word}</b>{separator}{escape(cell.reason)}</span></td>'
+            )
+        return markup
 
     return render
 
@@ -277,9 +381,12 @@ def detail_renderer() -> Callable[[Requirement, Result | None], str]:
     words = level_words()
     separator = escape(pgettext("label separator", ": "))
     open_word = escape(_("Open"))
+    labels: dict[str, str] = {}
 
     def render(column: Requirement, cell: Result | None) -> str:
-        label = escape(column.label)
+        label = labels.get(column.code)
+        if label is None:
+            label = labels[column.code] = escape(column.label)
         if cell is None:
             symbol, word = words[None]
             return (

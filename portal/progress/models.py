@@ -116,3 +116,10 @@ class Urge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization_id}/{self.requirement} @ {self.urged_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def ago(self) -> str:
+        """ "2 days" (the largest unit only), for "urged 2 days ago"."""
+        from django.utils.timesince import timesince
+
+        return timesince(self.urged_at, depth=1)

@@ -213,6 +213,16 @@ def rebuild(campaign: Any, today: dt.date | None = None, log: Any = None) -> int
     return done
 
 
+def analyze_sqlite() -> None:
+    """SQLite (the embedded set-up) plans its joins without statistics until ANALYZE
+    has run: the grid's live cells then read every meeting of the campaign to count
+    the page's 50 organizations' attendance (0.3 s instead of 1 ms at county scale).
+    Run with the nightly rebuild and after seeding; PostgreSQL analyzes by itself."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
 @dataclass
 class Freshness:
     """What ensure_fresh() found. `token` names the rows' state when every row of the

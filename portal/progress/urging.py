@@ -36,6 +36,7 @@ from portal.notifications.services import Message, notify_batch
 
 from .engine import requirements
 from .models import Standing, Urge
+from .rollup import ensure_fresh
 
 URGE_INTERVAL = dt.timedelta(hours=24)
 URGING_ROLES = frozenset({Role.REVIEWER, Role.OFFICE})
@@ -85,10 +86,12 @@ def urge_send(
     now: dt.datetime | None = None,
 ) -> UrgeOutcome:
     """Urge the organizations (ids) under `root` failing `requirement` in `campaign`.
-    Queries: the organizations (1), their roll-up rows (1), the reminders of the last
+    Queries: the roll-up's freshness check (2, more when rows are stale: the levels read
+    are current), the organizations (1), their roll-up rows (1), the reminders of the last
     day (1, locked), the recipients (1), then one INSERT of reminders and one of
     notifications — whatever the number of organizations."""
     label = _requirement_label(requirement)
+    ensure_fresh(root, campaign)
     codes = [r.code for r in requirements()]
     position = codes.index(requirement)
     now = now or timezone.now()

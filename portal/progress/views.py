@@ -94,11 +94,12 @@ def grid(request: HttpRequest, org_pk: int) -> HttpResponse:
     page = Paginator(table.rows, GRID_PAGE_SIZE).get_page(request.GET.get("page"))
     shown = list(page.object_list)
     attach_details(table, shown)
-    render_rows(table, shown)
     # "Urged 2 days ago": for the failing requirement filtered on, else for any.
     urged = latest_urges(campaign, [row.org_id for row in shown], failing or None)
     for row in shown:
         row.urged_at = urged.get(row.org_id)
+    can_urge = bool(failing) and may_urge(request.user, org)
+    render_rows(table, shown, can_urge=can_urge)
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("format", None)
@@ -114,7 +115,7 @@ def grid(request: HttpRequest, org_pk: int) -> HttpResponse:
             "page": page,
             "query": query.urlencode(),
             "sort_query": sort_query.urlencode(),
-            "can_urge": bool(failing) and may_urge(request.user, org),
+            "can_urge": can_urge,
             "failing_requirement": next((r for r in requirements() if r.code == failing), None),
             "filters": {
                 "kind": kind,

@@ -2,15 +2,14 @@
 
 import django.db.models.deletion
 from django.conf import settings
-import datetime
-
 from django.db import migrations, models
 
 
-def mark_every_row(apps, schema_editor):
-    # Rows computed before the "waiting" letter (w) and the done count: recomputed on
-    # their next read (or by the worker / the nightly rebuild).
-    apps.get_model("progress", "Standing").objects.update(stale_from=datetime.date(1, 1, 1))
+def forget_rollups(apps, schema_editor):
+    # Rows computed before the "waiting" letter (w) and the done count are rebuilt: by
+    # the deploy's `rebuild_standings --if-needed` (a campaign without a Rollup row is
+    # rolled up again), else by the first page that reads them.
+    apps.get_model("progress", "Rollup").objects.all().delete()
 
 
 
@@ -47,5 +46,5 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['campaign', 'organization', 'requirement', 'urged_at'], name='urge_org_req_idx')],
             },
         ),
-        migrations.RunPython(mark_every_row, migrations.RunPython.noop),
+        migrations.RunPython(forget_rollups, migrations.RunPython.noop),
     ]
