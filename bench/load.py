@@ -468,8 +468,8 @@ def print_run(run: Run) -> None:
     print(header)
     print("-" * len(header))
     for row in run.rows:
-        if row.error and row.p95_ms is None:
-            print(f"{row.page:<36} {row.user:<22} ERROR {row.error}")
+        if row.p95_ms is None:
+            print(f"{row.page:<36} {row.user:<22} ERROR {row.error or 'no request completed'}")
             continue
         target = f"p95 <= {row.target_ms} ms: {row.verdict}" if row.target_ms else "—"
         print(

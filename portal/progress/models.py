@@ -120,6 +120,6 @@ class Urge(models.Model):
     @property
     def ago(self) -> str:
         """ "2 days" (the largest unit only), for "urged 2 days ago"."""
-        from django.utils.timesince import timesince
+        from .urging import ago
 
-        return timesince(self.urged_at, depth=1)
+        return ago(self.urged_at)

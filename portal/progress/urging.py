@@ -28,6 +28,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from organizations.models import Organization
 from portal.accounts.models import Role, RoleAssignment
@@ -179,6 +180,20 @@ def urge_send(
         messages.append(Message(recipient=ra.user, verb=VERB, title=title, body=body, url=url))
     notify_batch(messages)
     return outcome
+
+
+def ago(when: dt.datetime, now: dt.datetime | None = None) -> str:
+    """How long ago, in its largest unit only ("2 days"; 天 in Chinese, as the
+    secretaries say it): "urged 2 days ago"."""
+    seconds = max(0, ((now or timezone.now()) - when).total_seconds())
+    if seconds < 3600:
+        n = max(1, int(seconds // 60))
+        return ngettext("%(n)d minute", "%(n)d minutes", n) % {"n": n}
+    if seconds < 86400:
+        n = int(seconds // 3600)
+        return ngettext("%(n)d hour", "%(n)d hours", n) % {"n": n}
+    n = int(seconds // 86400)
+    return ngettext("%(n)d day", "%(n)d days", n) % {"n": n}
 
 
 def latest_urges(

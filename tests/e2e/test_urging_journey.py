@@ -40,7 +40,11 @@ def test_office_urges_the_organizations_failing_a_requirement_and_sees_urged(
     assert first.locator(".cell-tip").is_visible()
     # The expanded row lists every requirement in words.
     page.locator(".row-toggle").first.click()
-    assert page.locator("tr.grid-detail").first.is_visible()
+    detail = page.locator("tr.grid-detail").first
+    assert detail.is_visible()
+    items = detail.locator("li")
+    assert items.count() == page.locator("thead th.req-head").count()
+    assert "：" in items.first.inner_text()
     page.locator("#f-failing").select_option("mobilization")
     page.get_by_role("button", name="应用").click()
     page.wait_for_load_state("domcontentloaded")
