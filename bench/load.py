@@ -474,7 +474,9 @@ def print_run(run: Run) -> None:
         target = f"p95 <= {row.target_ms} ms: {row.verdict}" if row.target_ms else "—"
         print(
             f"{row.page:<36} {row.user:<22} {row.requests:>5} {row.p50_ms:>8.0f} "
-            f"{row.p95_ms:>8.0f} {row.max_ms:>8.0f} {row.per_second:>7.1f}  {target}"
+            f"{row.p95_ms:>8.0f} {row.max_ms:>8.0f} "
+            + (f"{row.per_second:>7.1f}" if row.per_second is not None else f"{'—':>7}")
+            + f"  {target}"
             + (f"  ({row.error})" if row.error else "")
         )
 
