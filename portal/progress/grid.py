@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.cache import cache
 from django.db.models import CharField
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -31,6 +30,7 @@ from django.utils.translation import get_language, ngettext, pgettext
 from django.utils.translation import gettext as _
 
 from organizations.models import Organization
+from portal.core.cache import cache_get, cache_set
 
 from .engine import Level, OrgInfo, Requirement, Result, Scope, evaluate, requirements
 from .models import Standing
@@ -189,13 +189,13 @@ def build_grid(
         key = "progress:grid:" + hashlib.sha256(key.encode()).hexdigest()
     data = _recent.get(key) if key else None
     if data is None and key:
-        data = cache.get(key)
+        data = cache_get(key)
     if data is None:
         data = _compute_rows(
             root, campaign, reqs, columns, kind, weak, failing, sort, today, freshness
         )
         if key:
-            cache.set(key, data, ROWS_TTL)
+            cache_set(key, data, ROWS_TTL)
     if key:
         _recent[key] = data
         _recent.move_to_end(key)
@@ -376,7 +376,7 @@ def attach_details(grid: Grid, rows: list[GridRow]) -> None:
     for row in rows:
         row.computed_at = computed.get(row.org_id)
     key = _cells_key(grid, rows)
-    cached = cache.get(f"progress:cells:{key}") if key else None
+    cached = cache_get(f"progress:cells:{key}") if key else None
     if cached is not None:
         # Cached as plain tuples (unpickling 700 frozen dataclasses costs more).
         results = {
@@ -395,7 +395,7 @@ def attach_details(grid: Grid, rows: list[GridRow]) -> None:
                 org_id: [(code, str(r.level), r.reason, r.fix_url) for code, r in found.items()]
                 for org_id, found in results.items()
             }
-            cache.set(f"progress:cells:{key}", plain, CELLS_TTL)
+            cache_set(f"progress:cells:{key}", plain, CELLS_TTL)
     for row in rows:
         row.organization = orgs.get(row.org_id)
         found = results.get(row.org_id, {})
