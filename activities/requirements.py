@@ -45,7 +45,8 @@ def url_maker(name: str) -> Callable[[int], str]:
 
 def _review_reasons(what: str) -> dict[str | None, tuple[bool, str]]:
     """{review status: (approved, reason)}, translated once per requirement (a grid asks
-    for thousands); statuses missing from it read as "none yet" (see _review_reason)."""
+    for thousands); statuses missing from it read as "none yet" (see _review_reason).
+    A submitted record is "waiting" (Level.WAITING), not "not met": see _level."""
     return {
         ReviewStatus.APPROVED: (True, _("%(what)s approved") % {"what": what}),
         ReviewStatus.SUBMITTED: (
@@ -62,6 +63,13 @@ def _review_reason(
     reasons: dict[str | None, tuple[bool, str]], status: str | None
 ) -> tuple[bool, str]:
     return reasons.get(status) or reasons[None]
+
+
+def _level(ok: bool, status: str | None, pending: Level) -> Level:
+    """Met; else submitted and waiting for review; else not met (`pending`)."""
+    if ok:
+        return Level.GREEN
+    return Level.WAITING if status == ReviewStatus.SUBMITTED else pending
 
 
 @register(
@@ -83,8 +91,9 @@ def plan_approved(scope: Scope) -> dict[int, Result]:
     pending = scope.pending(1)
     results = {}
     for org_id in scope.orgs:
-        ok, reason = _review_reason(reasons, statuses.get(org_id))
-        results[org_id] = Result(Level.GREEN if ok else pending, reason, fix(org_id))
+        status = statuses.get(org_id)
+        ok, reason = _review_reason(reasons, status)
+        results[org_id] = Result(_level(ok, status, pending), reason, fix(org_id))
     return results
 
 
@@ -214,11 +223,14 @@ def statements_approved(scope: Scope) -> dict[int, Result]:
     for org_id in scope.orgs:
         reasons = []
         all_ok = True
+        all_in = True  # every statement approved or submitted
         for subject, subject_reasons in labels.items():
-            ok, reason = _review_reason(subject_reasons, statuses[org_id].get(subject))
+            status = statuses[org_id].get(subject)
+            ok, reason = _review_reason(subject_reasons, status)
             all_ok &= ok
+            all_in &= ok or status == ReviewStatus.SUBMITTED
             reasons.append(reason)
-        level = Level.GREEN if all_ok else pending
+        level = Level.GREEN if all_ok else Level.WAITING if all_in else pending
         results[org_id] = Result(level, separator.join(reasons), fix(org_id))
     return results
 
@@ -232,8 +244,9 @@ def statements_approved(scope: Scope) -> dict[int, Result]:
 )
 def special_meeting(scope: Scope) -> dict[int, Result]:
     """One query: the scope's special meetings with a guide, with the review status of
-    their record. Held with a guide is the rule (green); while the record waits for
-    review the result is amber, and the reason says when it was approved."""
+    their record. Held with a guide is the rule (met); while the record waits for
+    review the result is "waiting" (still done: submitting never lowers the
+    organization's done count), and the reason says when it was approved."""
     meetings = url_maker("activities:meeting_list")
 
     def fix(org_id: int) -> str:
@@ -263,7 +276,7 @@ def special_meeting(scope: Scope) -> dict[int, Result]:
         elif ReviewStatus.APPROVED in held:
             results[org_id] = Result(Level.GREEN, approved, fix(org_id))
         elif ReviewStatus.SUBMITTED in held:
-            results[org_id] = Result(Level.AMBER, waiting, fix(org_id))
+            results[org_id] = Result(Level.WAITING, waiting, fix(org_id))
         else:
             results[org_id] = Result(Level.GREEN, held_only, fix(org_id))
     return results

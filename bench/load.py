@@ -115,6 +115,12 @@ def parse_args() -> argparse.Namespace:
         help="comma-separated: sqlite-county, pg-county, pg-province (default: all)",
     )
     parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument(
+        "--pg-name",
+        default="portal_bench",
+        help="PostgreSQL database name of the county (the province's: NAME_province); "
+        "use one of your own on a shared server (default portal_bench)",
+    )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--concurrency", type=int, default=4, help="ab clients (default 4)")
     parser.add_argument("--requests", type=int, default=200, help="requests per page")
@@ -142,9 +148,9 @@ def targets(args: argparse.Namespace) -> list[Target]:
         "sqlite-county": Target(
             "sqlite-county", f"sqlite:///{OUT / 'load-county.sqlite3'}", *COUNTY
         ),
-        "pg-county": Target("pg-county", f"{pg}/portal_bench", *COUNTY),
+        "pg-county": Target("pg-county", f"{pg}/{args.pg_name}", *COUNTY),
         "pg-province": Target(
-            "pg-province", f"{pg}/portal_bench_province", *PROVINCE, province=True
+            "pg-province", f"{pg}/{args.pg_name}_province", *PROVINCE, province=True
         ),
     }
     wanted = [name.strip() for name in args.targets.split(",") if name.strip()]
@@ -462,13 +468,15 @@ def print_run(run: Run) -> None:
     print(header)
     print("-" * len(header))
     for row in run.rows:
-        if row.error and row.p95_ms is None:
-            print(f"{row.page:<36} {row.user:<22} ERROR {row.error}")
+        if row.p95_ms is None:
+            print(f"{row.page:<36} {row.user:<22} ERROR {row.error or 'no request completed'}")
             continue
         target = f"p95 <= {row.target_ms} ms: {row.verdict}" if row.target_ms else "—"
         print(
             f"{row.page:<36} {row.user:<22} {row.requests:>5} {row.p50_ms:>8.0f} "
-            f"{row.p95_ms:>8.0f} {row.max_ms:>8.0f} {row.per_second:>7.1f}  {target}"
+            f"{row.p95_ms:>8.0f} {row.max_ms:>8.0f} "
+            + (f"{row.per_second:>7.1f}" if row.per_second is not None else f"{'—':>7}")
+            + f"  {target}"
             + (f"  ({row.error})" if row.error else "")
         )
 

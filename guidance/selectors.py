@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from activities.models import Campaign
 from organizations.models import Organization
-from portal.progress.engine import Level, Requirement, Result, evaluate, requirements
+from portal.progress.engine import DONE_LEVELS, Level, Requirement, Result, evaluate, requirements
 from portal.progress.scopes import scope_for_orgs
 
 from .models import GuidanceVisit
@@ -86,13 +86,26 @@ def assigned_status(orgs: list[Organization], today: dt.date | None = None) -> l
             row = rows[org.pk]
             row.total = len(results)
             row.failing = sorted(
-                ((reqs[code], r) for code, r in results.items() if r.level != Level.GREEN),
+                ((reqs[code], r) for code, r in results.items() if r.level not in DONE_LEVELS),
                 key=lambda pair: (pair[1].level != Level.RED, pair[0].phase, pair[0].order),
             )
             row.met = row.total - len(row.failing)
+    for org_id, (last, next_due, overdue) in visit_figures(list(rows), today).items():
+        row = rows[org_id]
+        row.last_visit, row.next_follow_up, row.overdue_follow_ups = last, next_due, overdue
+    return [rows[org.pk] for org in orgs]
+
+
+def visit_figures(
+    org_ids: list[int], today: dt.date | None = None
+) -> dict[int, tuple[dt.date | None, dt.date | None, int]]:
+    """{organization id: (last visit, next follow-up not yet due, overdue follow-ups)}
+    for visits by any instructor to the organization itself; organizations never
+    visited are absent. One grouped query."""
+    today = today or timezone.localdate()
     open_q = Q(follow_up_due__isnull=False, follow_up_done_on__isnull=True)
     figures = (
-        GuidanceVisit.objects.filter(organization_id__in=list(rows))
+        GuidanceVisit.objects.filter(organization_id__in=org_ids)
         .order_by()
         .values_list("organization_id")
         .annotate(
@@ -101,7 +114,4 @@ def assigned_status(orgs: list[Organization], today: dt.date | None = None) -> l
             overdue=Count("pk", filter=open_q & Q(follow_up_due__lt=today)),
         )
     )
-    for org_id, last, next_due, overdue in figures:
-        row = rows[org_id]
-        row.last_visit, row.next_follow_up, row.overdue_follow_ups = last, next_due, overdue
-    return [rows[org.pk] for org in orgs]
+    return {org_id: (last, next_due, overdue) for org_id, last, next_due, overdue in figures}

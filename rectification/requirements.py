@@ -66,8 +66,10 @@ def problem_list_published(scope: Scope) -> dict[int, Result]:
         elif state is not None and state.approved:
             results[org_id] = Result(pending, not_published, fix(org_id))
         else:
-            reason = _review_reason(reasons, state.review_status if state else None)
-            results[org_id] = Result(pending, reason, fix(org_id))
+            status = state.review_status if state else None
+            reason = _review_reason(reasons, status)
+            level = Level.WAITING if status == ReviewStatus.SUBMITTED else pending
+            results[org_id] = Result(level, reason, fix(org_id))
     return results
 
 
@@ -158,7 +160,8 @@ def eight_haves(scope: Scope) -> dict[int, Result]:
             results[org_id] = Result(pending, reason, fix(org_id))
         else:
             reason = _review_reason(reasons, status.status)
-            results[org_id] = Result(pending, reason, fix(org_id))
+            level = Level.WAITING if status.status == ReviewStatus.SUBMITTED else pending
+            results[org_id] = Result(level, reason, fix(org_id))
     return results
 
 

@@ -4,21 +4,23 @@ what came back from review.
 
 Cost: campaigns with their phases (2 queries), the checklist of all the user's
 organizations at once (1 + the requirements' grouped queries), the latest review
-decisions (1) — whatever the number of records.
+decisions (1), the latest reminders from above (1) — whatever the number of records.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.utils import timezone
 
 from activities.models import Campaign, Phase
 from activities.models.campaigns import preferred_campaign
 from organizations.models import Organization
-from portal.progress.engine import Level, Requirement, Result, requirements
+from portal.progress.engine import DONE_LEVELS, Level, Requirement, Result, requirements
 from portal.progress.rollup import checklists
+from portal.progress.urging import latest_urges_by_requirement
 from portal.reviews.models import ReviewTask
 
 RECENT_DECISIONS = 5
@@ -37,10 +39,18 @@ class CampaignPanel:
     campaign: Campaign
     phases: list[PhaseRow]
     todo: list[tuple[Requirement, Result]]
-    met: int
+    met: int  # done: met, or submitted and waiting for review (a submit never lowers it)
     total: int
     as_of: dt.date | None = None  # the day the checklist is judged on (Campaign.as_of)
     decisions: list[ReviewTask] = field(default_factory=list)
+    waiting: list[tuple[Requirement, Result]] = field(default_factory=list)
+    # {requirement code: the latest reminder (催办) from above}
+    urges: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def todo_shown(self) -> list[tuple[Requirement, Result, Any]]:
+        """The first open requirements with their latest reminder (or None)."""
+        return [(req, result, self.urges.get(req.code)) for req, result in self.todo[:6]]
 
 
 def _latest_campaign(
@@ -85,8 +95,14 @@ def campaign_panels(orgs: list[Organization], today: dt.date | None = None) -> l
             todo = [
                 (reqs[code], result)
                 for code, result in results.items()
-                if result.level != Level.GREEN
+                if result.level not in DONE_LEVELS
             ]
+            waiting = [
+                (reqs[code], result)
+                for code, result in results.items()
+                if result.level == Level.WAITING
+            ]
+            waiting.sort(key=lambda pair: (pair[0].phase, pair[0].order))
             # Red before amber, then in the campaign's order.
             todo.sort(key=lambda pair: (pair[1].level != Level.RED, pair[0].phase, pair[0].order))
             panels.append(
@@ -98,6 +114,7 @@ def campaign_panels(orgs: list[Organization], today: dt.date | None = None) -> l
                     met=len(results) - len(todo),
                     total=len(results),
                     as_of=campaign.as_of(today),
+                    waiting=waiting,
                 )
             )
     decisions = list(
@@ -107,7 +124,11 @@ def campaign_panels(orgs: list[Organization], today: dt.date | None = None) -> l
         .select_related("content_type", "decided_by")
         .order_by("-decided_at", "-pk")[: RECENT_DECISIONS * max(len(panels), 1)]
     )
+    urges = latest_urges_by_requirement([(p.campaign, p.organization.pk) for p in panels])
     for panel in panels:
+        panel.urges = {
+            code: urge for (org_id, code), urge in urges.items() if org_id == panel.organization.pk
+        }
         panel.decisions = [d for d in decisions if d.organization_id == panel.organization.pk][
             :RECENT_DECISIONS
         ]

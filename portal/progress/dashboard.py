@@ -101,6 +101,7 @@ class Share:
     requirement: Requirement
     applicable: int = 0
     green: int = 0
+    waiting: int = 0  # submitted, waiting for review: neither met nor failing
     amber: int = 0
     red: int = 0
 
@@ -133,11 +134,13 @@ class ChildRow:
     complete: int = 0
     cells: int = 0  # requirement results in the child's subtree
     green: int = 0
+    done: int = 0  # ... met, or submitted and waiting for review
     weak: int = 0
+    rank: int | None = None  # by share done, 1 = most done (rank_children)
 
     @property
     def percent(self) -> int | None:
-        return round(100 * self.green / self.cells) if self.cells else None
+        return round(100 * self.done / self.cells) if self.cells else None
 
 
 @dataclass
@@ -208,7 +211,7 @@ class Figures:
     overdue_items: int = 0
     overdue_organizations: int = 0
     weak_shown: list[tuple[int, int, int]] = field(default_factory=list)  # (id, green, cells)
-    children: list[tuple[str, int, int, int, int, int]] = field(default_factory=list)
+    children: list[tuple[str, int, int, int, int, int, int]] = field(default_factory=list)
 
 
 def _compute_figures(org: Organization, campaign: Any, as_of: dt.date) -> Figures:
@@ -237,7 +240,7 @@ def _compute_figures(org: Organization, campaign: Any, as_of: dt.date) -> Figure
         figures.weak_total += weak
         for i, letter in enumerate(states):
             letters[i][letter] = letters[i].get(letter, 0) + n
-        if "a" not in states and "r" not in states and "p" not in states:
+        if "a" not in states and "r" not in states and "p" not in states and "w" not in states:
             figures.complete += n
         for number, at in positions.items():
             part = [states[i] for i in at if states[i] != "-"]
@@ -271,11 +274,12 @@ def _compute_figures(org: Organization, campaign: Any, as_of: dt.date) -> Figure
             n=Count("pk"),
             cells_sum=Sum("cells"),
             green_sum=Sum("green"),
+            done_sum=Sum("done"),
             complete_sum=Sum(complete_one),
             weak_sum=Sum(weak_one),
         )
         .order_by()
-        .values_list("child", "n", "cells_sum", "green_sum", "complete_sum", "weak_sum")
+        .values_list("child", "n", "cells_sum", "green_sum", "complete_sum", "weak_sum", "done_sum")
     )
     return figures
 
@@ -374,13 +378,29 @@ def build_dashboard(
     for o in names:
         if o.depth == org.depth + 1 and o.is_active and o.path.startswith(org.path):
             children[o.path] = ChildRow(o, has_children=o.path in has_below)
-    for path, n, cells, green, complete_n, weak_n in child_figures:
+    for path, n, cells, green, complete_n, weak_n, done in child_figures:
         row = children.get(path)
         if row is not None:
             row.organizations, row.cells, row.green = n, cells, green
-            row.complete, row.weak = complete_n, weak_n
-    board.children = list(children.values())
+            row.complete, row.weak, row.done = complete_n, weak_n, done or 0
+    board.children = rank_children(list(children.values()))
     return board
+
+
+def rank_children(rows: list[ChildRow]) -> list[ChildRow]:
+    """The children by completion (share of requirements done in their subtree), most
+    done first; equal shares share a rank; children without requirements come last,
+    unranked, in tree order."""
+    ranked = sorted(
+        (r for r in rows if r.cells),
+        key=lambda r: (-r.done / r.cells, -r.cells, r.organization.path),
+    )
+    previous = None
+    for i, row in enumerate(ranked, start=1):
+        share = row.done * 1.0 / row.cells
+        row.rank = previous[1] if previous and previous[0] == share else i
+        previous = (share, row.rank)
+    return ranked + [r for r in rows if not r.cells]
 
 
 # --- the bar chart -----------------------------------------------------------------------

@@ -22,8 +22,18 @@ from django.utils.functional import Promise
 
 class Level(StrEnum):
     GREEN = "green"
+    # The record that meets the requirement is submitted and waits for the higher
+    # level's review: a step forward from "not met" (the organization has done its
+    # part), never a step back from "met"; shown amber, counted as done in the
+    # organization's own figures (DONE_LEVELS), not as met.
+    WAITING = "waiting"
     AMBER = "amber"
     RED = "red"
+
+
+# Levels counted in an organization's "done" figure ("6 of 14 done, 1 of them waiting
+# for review"): a submit never lowers it.
+DONE_LEVELS = frozenset({Level.GREEN, Level.WAITING})
 
 
 # What Scope.pending() answers when the roll-up evaluates (Scope.defer_pending): "not

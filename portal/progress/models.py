@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -45,7 +46,7 @@ class Standing(models.Model):
     """The levels of one organization's requirements in one campaign.
 
     `states` has one letter per requirement of the campaign's Rollup.layout: g (met),
-    a (amber whatever the date), r (red whatever the date), p (not met: amber while its
+    w (submitted, waiting for review), a (amber whatever the date), r (red whatever the date), p (not met: amber while its
     phase is open, red after, decided when read), - (does not apply)."""
 
     campaign = models.ForeignKey("activities.Campaign", on_delete=models.CASCADE, related_name="+")
@@ -56,6 +57,7 @@ class Standing(models.Model):
     members = models.PositiveIntegerField(default=0)
     cells = models.PositiveSmallIntegerField(default=0)  # requirements that apply
     green = models.PositiveSmallIntegerField(default=0)  # ... and are met
+    done = models.PositiveSmallIntegerField(default=0)  # ... met or submitted and waiting
     # Recompute on or after this date: DIRTY when the organization's records changed,
     # the day an open item passes its deadline, None when only records can change it.
     stale_from = models.DateField(null=True, blank=True)
@@ -71,3 +73,53 @@ class Standing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization_id}/{self.campaign_id}: {self.states}"
+
+
+class Urge(models.Model):
+    """A reminder (催办) sent to an organization failing a requirement, by a reviewer or
+    the campaign office above it: who, when, which requirement, and their note. An
+    organization is urged at most once per requirement in URGE_INTERVAL
+    (portal/progress/urging.py)."""
+
+    campaign = models.ForeignKey(
+        "activities.Campaign",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("campaign"),
+    )
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("organization"),
+    )
+    requirement = models.CharField(_("requirement"), max_length=64)
+    note = models.TextField(_("note"), max_length=500, blank=True)
+    urged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("urged by"),
+    )
+    urged_at = models.DateTimeField(_("urged at"))
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        ordering = ["-urged_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["campaign", "organization", "requirement", "urged_at"],
+                name="urge_org_req_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}/{self.requirement} @ {self.urged_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def ago(self) -> str:
+        """ "2 days" (the largest unit only), for "urged 2 days ago"."""
+        from .urging import ago
+
+        return ago(self.urged_at)

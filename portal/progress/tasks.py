@@ -37,4 +37,7 @@ def rebuild_standings(campaign_id: int | None = None) -> int:
     campaigns = Campaign.objects.select_related("lead_organization").prefetch_related("phases")
     if campaign_id is not None:
         campaigns = campaigns.filter(pk=campaign_id)
-    return sum(rollup.rebuild(campaign) for campaign in campaigns)
+    done = sum(rollup.rebuild(campaign) for campaign in campaigns)
+    if campaign_id is None:
+        rollup.analyze_sqlite()
+    return done

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_dashboard
+from . import views, views_dashboard, views_urge
 
 app_name = "progress"
 
@@ -10,6 +10,7 @@ urlpatterns = [
         "org/<int:org_pk>/campaign/<int:campaign_pk>/", views.checklist, name="checklist_campaign"
     ),
     path("grid/<int:org_pk>/", views.grid, name="grid"),
+    path("urge/<int:org_pk>/", views_urge.urge, name="urge"),
     path("dashboard/", views_dashboard.dashboard, name="dashboard"),
     path("dashboard/<int:org_pk>/", views_dashboard.dashboard, name="dashboard_org"),
 ]

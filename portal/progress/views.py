@@ -28,8 +28,8 @@ def campaign_for(org, campaign_pk: int | None) -> Campaign:
 
 @login_required
 def checklist(request: HttpRequest, org_pk: int, campaign_pk: int | None = None) -> HttpResponse:
-    """Every requirement of one organization in one campaign, green / amber / red, with
-    the reason and a link to the page that fixes it. Queries: grants, organization,
+    """Every requirement of one organization in one campaign, met / submitted and
+    waiting for review / in progress / not met, with the reason and a link to the page that fixes it. Queries: grants, organization,
     campaign + phases, scope, then one or two per requirement."""
     org = get_organization_for_user(request.user, org_pk)
     campaign = campaign_for(org, campaign_pk)
@@ -42,6 +42,7 @@ def checklist(request: HttpRequest, org_pk: int, campaign_pk: int | None = None)
         if phase_rows:
             phases.append((phase, phase_rows))
     counts = {level: sum(1 for _, r in rows if r.level == level) for level in Level}
+    done = counts[Level.GREEN] + counts[Level.WAITING]
     return render(
         request,
         "progress/checklist.html",
@@ -50,6 +51,8 @@ def checklist(request: HttpRequest, org_pk: int, campaign_pk: int | None = None)
             "campaign": campaign,
             "phases": phases,
             "counts": counts,
+            "done": done,
+            "total": len(rows),
             "as_of": scope.as_of,
             "can_record": user_can(request.user, Action.RECORD, org),
         },
@@ -69,7 +72,8 @@ def grid(request: HttpRequest, org_pk: int) -> HttpResponse:
 
     from organizations.models import OrgKind
 
-    from .grid import SORTS, attach_details, build_grid
+    from .grid import SORTS, attach_details, build_grid, render_rows
+    from .urging import latest_urges, may_urge
 
     org = get_organization_for_user(request.user, org_pk)
     campaign = campaign_for(org, _int(request.GET.get("campaign")))
@@ -88,10 +92,19 @@ def grid(request: HttpRequest, org_pk: int) -> HttpResponse:
     if fmt in {"csv", "xlsx"}:
         return _grid_download(table, org, fmt)
     page = Paginator(table.rows, GRID_PAGE_SIZE).get_page(request.GET.get("page"))
-    attach_details(table, list(page.object_list))
+    shown = list(page.object_list)
+    attach_details(table, shown)
+    # "Urged 2 days ago": for the failing requirement filtered on, else for any.
+    urged = latest_urges(campaign, [row.org_id for row in shown], failing or None)
+    for row in shown:
+        row.urged_at = urged.get(row.org_id)
+    can_urge = bool(failing) and may_urge(request.user, org)
+    render_rows(table, shown, can_urge=can_urge)
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("format", None)
+    sort_query = query.copy()
+    sort_query.pop("sort", None)
     return render(
         request,
         "progress/grid.html",
@@ -101,6 +114,9 @@ def grid(request: HttpRequest, org_pk: int) -> HttpResponse:
             "table": table,
             "page": page,
             "query": query.urlencode(),
+            "sort_query": sort_query.urlencode(),
+            "can_urge": can_urge,
+            "failing_requirement": next((r for r in requirements() if r.code == failing), None),
             "filters": {
                 "kind": kind,
                 "weak": weak,
@@ -124,16 +140,38 @@ def _int(value: str | None) -> int | None:
 
 def _grid_download(table, org, fmt: str) -> HttpResponse:
     """The whole filtered grid (not one page) as a spreadsheet: one row per
-    organization, the level and the reason of each requirement."""
+    organization with its parent organization, requirements done of those that apply,
+    then the level and the reason of each requirement."""
     from django.utils.translation import gettext as _
+    from django.utils.translation import pgettext
 
+    from organizations.models import Organization
     from organizations.resources import table_response
 
     from .grid import attach_details
 
     attach_details(table, table.rows)
-    labels = {Level.GREEN: _("Met"), Level.AMBER: _("In progress"), Level.RED: _("Not met")}
-    headers = [_("Organization"), _("Code"), _("Kind"), _("Members")]
+    labels = {
+        Level.GREEN: _("Met"),
+        Level.WAITING: _("Submitted, waiting for review"),
+        Level.AMBER: _("In progress"),
+        Level.RED: _("Not met"),
+    }
+    step = Organization.steplen
+    parents = dict(
+        Organization.objects.filter(
+            path__in={row.path[:-step] for row in table.rows if len(row.path) > step}
+        ).values_list("path", "full_name")
+    )
+    headers = [
+        _("Organization"),
+        _("Code"),
+        _("Parent organization"),
+        _("Kind"),
+        _("Members"),
+        pgettext("done of total", "Done"),
+        _("Requirements"),
+    ]
     for column in table.columns:
         headers += [str(column.label), _("Reason")]
     rows = []
@@ -142,8 +180,11 @@ def _grid_download(table, org, fmt: str) -> HttpResponse:
         line = [
             o.full_name if o else "",
             o.code if o else "",
+            parents.get(row.path[:-step], ""),
             o.get_kind_display() if o else "",
             row.members,
+            row.done,
+            row.applicable,
         ]
         for cell in row.cells:
             line += [labels[cell.level], cell.reason] if cell else ["", ""]

@@ -21,6 +21,7 @@ from organizations.models import Organization
 from portal.accounts.permissions import get_organization_for_user
 
 from .dashboard import build_dashboard, dashboard_nodes, may_open_dashboard, share_chart
+from .urging import may_urge
 
 
 def _default_node(user) -> Organization:
@@ -55,6 +56,9 @@ def dashboard(request: HttpRequest, org_pk: int | None = None) -> HttpResponse:
     overdue items, two review COUNTs, names), then the navigation's unread count."""
     user = request.user
     if org_pk is None:
+        nodes = dashboard_nodes(user)
+        if len(nodes) > 1 and request.GET.get("campaign") is None:
+            return _overview(request, nodes)
         org = _default_node(user)
     else:
         org = get_organization_for_user(user, org_pk)
@@ -73,5 +77,15 @@ def dashboard(request: HttpRequest, org_pk: int | None = None) -> HttpResponse:
             "chart": share_chart(board.shares),
             "other_nodes": others,
             "campaign_query": f"campaign={campaign.pk}" if campaign else "",
+            "can_urge": may_urge(user, org),
         },
     )
+
+
+def _overview(request: HttpRequest, nodes: list[Organization]) -> HttpResponse:
+    """A user with several nodes (an instructor guiding several organizations): every
+    one side by side (portal/progress/overview.py), each linking to its own
+    dashboard."""
+    from .overview import build_overview
+
+    return render(request, "progress/overview.html", {"summaries": build_overview(nodes)})

@@ -10,7 +10,8 @@ its direct children). WeasyPrint's time grows with the number of boxes, and a co
 grid has 2,000 rows × 14 requirements: one table cell per requirement cost about 2.5 ms
 each (layout, cascade, collapsed borders, drawing), 100 s for a county. So a row's
 requirements are one cell of monospaced text, three characters per requirement (the
-symbol ●/◐/○/— in the middle, under the requirement's number in the heading), coloured
+symbol ●/◔/◐/○/— (met, submitted and waiting for review, in progress, not met, does not
+apply) in the middle, under the requirement's number in the heading), coloured
 green by the cell, with a span only for the requirements not met, in progress or not
 applying; the counts met and not met end the same string, and the member count follows
 the organization's name: a row is two cells (bench/README.md).
@@ -55,6 +56,7 @@ def rollup_context(params: Params, language: str) -> dict[str, Any]:
             "label": column.label,
             "phase": column.phase,
             "green": grid.totals[i].get(Level.GREEN.value, 0),
+            "waiting": grid.totals[i].get(Level.WAITING.value, 0),
             "amber": grid.totals[i].get(Level.AMBER.value, 0),
             "red": grid.totals[i].get(Level.RED.value, 0),
             "rate": _rate(grid.totals[i].get(Level.GREEN.value, 0), sum(grid.totals[i].values())),
@@ -73,9 +75,10 @@ def rollup_context(params: Params, language: str) -> dict[str, Any]:
                 "organizations": len(rows),
                 "weak": sum(1 for r in rows if r.is_weak),
                 "members": sum(r.members for r in rows),
-                "all_green": sum(1 for r in rows if not r.red and not r.amber),
+                "all_green": sum(1 for r in rows if not r.red and not r.amber and not r.waiting),
                 "with_red": sum(1 for r in rows if r.red),
                 "cells_green": sum(c["green"] for c in columns),
+                "cells_waiting": sum(c["waiting"] for c in columns),
                 "cells_amber": sum(c["amber"] for c in columns),
                 "cells_red": sum(c["red"] for c in columns),
             },
@@ -88,6 +91,7 @@ def rollup_context(params: Params, language: str) -> dict[str, Any]:
 # cell's own colour (green), so it needs no span. A run of equal symbols shares a span.
 _SYMBOLS = {
     Level.GREEN.value: ("●", ""),
+    Level.WAITING.value: ("◔", "w"),
     Level.AMBER.value: ("◐", "a"),
     Level.RED.value: ("○", "r"),
     None: ("—", "n"),

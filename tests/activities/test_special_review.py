@@ -319,7 +319,7 @@ def _special_result(world: World, org: Organization) -> engine.Result:
     return grid[org.pk]["special_meeting"]
 
 
-def test_checklist_is_green_when_held_amber_while_waiting_and_says_approved(
+def test_checklist_is_green_when_held_waiting_while_submitted_and_says_approved(
     world: World,
 ) -> None:
     m, _people = special_meeting_of(world)
@@ -329,7 +329,8 @@ def test_checklist_is_green_when_held_amber_while_waiting_and_says_approved(
 
     review = special_meeting_submit(actor=world.secretary, meeting=m)
     result = _special_result(world, world.own)
-    assert result.level == Level.AMBER
+    # Submitted, waiting for review: still done, never a step back to "in progress".
+    assert result.level == Level.WAITING
     assert "waiting for review" in result.reason
 
     review_transition(review, action="return", actor=world.reviewer, comment="改")

@@ -422,6 +422,10 @@ def brute_force(county: Organization, campaign: Campaign, today: dt.date) -> dic
     def level(ok: bool, phase: int) -> Level:
         return Level.GREEN if ok else unmet(phase)
 
+    def reviewed(ok: bool, submitted: bool, phase: int) -> Level:
+        """Met; else the record submitted and waiting for review; else not met."""
+        return Level.GREEN if ok else Level.WAITING if submitted else unmet(phase)
+
     def nums(*values: Any) -> tuple[Decimal, ...]:
         return tuple(Decimal(str(v)) for v in values)
 
@@ -435,7 +439,11 @@ def brute_force(county: Organization, campaign: Campaign, today: dt.date) -> dic
 
         plan = ActivityPlan.objects.filter(organization=org, campaign=campaign).first()
         cells["plan_approved"] = Expected(
-            level(plan is not None and plan.review_status == "approved", 1)
+            reviewed(
+                plan is not None and plan.review_status == "approved",
+                plan is not None and plan.review_status == "submitted",
+                1,
+            )
         )
 
         def held_or_attended(kind: str, org: Organization = org, meetings: Any = meetings) -> int:
@@ -475,12 +483,16 @@ def brute_force(county: Organization, campaign: Campaign, today: dt.date) -> dic
         else:
             cells["opinions"] = Expected(Level.GREEN, nums(len(opinions)))
 
-        approved = {
-            s.subject
-            for s in SelfExamination.objects.filter(organization=org, campaign=campaign)
-            if s.review_status == "approved"
-        }
-        cells["statements_approved"] = Expected(level(approved == set(StatementSubject.values), 2))
+        statements = list(SelfExamination.objects.filter(organization=org, campaign=campaign))
+        approved = {s.subject for s in statements if s.review_status == "approved"}
+        handed_in = {s.subject for s in statements if s.review_status in ("approved", "submitted")}
+        cells["statements_approved"] = Expected(
+            reviewed(
+                approved == set(StatementSubject.values),
+                handed_in == set(StatementSubject.values),
+                2,
+            )
+        )
 
         specials = [
             m for m in meetings.filter(organization=org, kind="special") if m.guide_name.strip()
@@ -493,7 +505,7 @@ def brute_force(county: Organization, campaign: Campaign, today: dt.date) -> dic
         elif "approved" in reviews:
             cells["special_meeting"] = Expected(Level.GREEN)
         elif "submitted" in reviews:
-            cells["special_meeting"] = Expected(Level.AMBER)  # held; the record waits
+            cells["special_meeting"] = Expected(Level.WAITING)  # held; the record waits
         else:
             cells["special_meeting"] = Expected(Level.GREEN)
 
@@ -517,7 +529,11 @@ def brute_force(county: Organization, campaign: Campaign, today: dt.date) -> dic
         plist = ProblemList.objects.filter(organization=org, campaign=campaign).first()
         list_approved = plist is not None and plist.review_status == "approved"
         cells["problem_list_published"] = Expected(
-            level(list_approved and plist.published_on is not None, 3)
+            reviewed(
+                list_approved and plist.published_on is not None,
+                plist is not None and plist.review_status == "submitted",
+                3,
+            )
         )
         items = list(ProblemItem.objects.filter(problem_list=plist)) if plist else []
         overdue = [
@@ -547,7 +563,11 @@ def brute_force(county: Organization, campaign: Campaign, today: dt.date) -> dic
             and assessment.review_status == "approved"
             and assessment.result_met
         )
-        cells["eight_haves"] = Expected(level(accepted, 3))
+        cells["eight_haves"] = Expected(
+            reviewed(
+                accepted, assessment is not None and assessment.review_status == "submitted", 3
+            )
+        )
 
         kinds = MechanismKind.objects.count()
         in_place = {
@@ -670,9 +690,15 @@ def test_grid_equals_brute_force_cell_by_cell(db: Any, world: World) -> None:
                 if want.numbers is not None:
                     assert numbers_in(cell.reason) == want.numbers, (code, cell.reason)
             levels = [c.level for c in row.cells if c is not None]
-            assert (row.red, row.amber, row.green) == (
+            assert (row.red, row.amber, row.green, row.waiting) == (
                 levels.count(Level.RED),
                 levels.count(Level.AMBER),
                 levels.count(Level.GREEN),
+                levels.count(Level.WAITING),
+            )
+            # Done (met, or submitted and waiting) of those that apply.
+            assert (row.done, row.applicable) == (
+                levels.count(Level.GREEN) + levels.count(Level.WAITING),
+                len(levels),
             )
         transaction.set_rollback(True)

@@ -86,10 +86,10 @@ def test_mechanisms_and_funding(world: World, media_root) -> None:
     assert got.reason == "¥150.00 counted (with evidence), ¥150.00 required"
 
 
-def test_eight_haves_waiting_for_review_is_amber(world: World) -> None:
+def test_eight_haves_waiting_for_review_is_waiting_not_failing(world: World) -> None:
     sf.submitted(world, world.own)
     got = results(world, world.own)
-    assert got["eight_haves"].level == Level.AMBER
+    assert got["eight_haves"].level == Level.WAITING
     assert "waiting for review" in got["eight_haves"].reason
 
 

@@ -42,3 +42,4 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{campaign}: {n} organizations in {time.monotonic() - started:.1f} s"
             )
+        rollup.analyze_sqlite()
