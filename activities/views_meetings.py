@@ -30,6 +30,7 @@ from organizations.models import Organization
 from portal.accounts.permissions import Action, get_organization_for_user, require, user_can
 from portal.attachments.forms import AttachmentForm
 from portal.attachments.models import Attachment
+from portal.attachments.pending import PendingFiles
 from portal.attachments.services import attachment_add
 from portal.reviews.models import IllegalTransition, RecordLocked
 from portal.reviews.selectors import review_panel
@@ -282,6 +283,7 @@ def _meeting_form_page(
     )
     roll = AttendanceForm(data, members=members, rows=rows)
     files = _attachment_form(request if data is not None else None, required=False)
+    pending = PendingFiles(request, files)
     # `&`, not `and`: every form is validated, so all errors show at once.
     if data is not None and form.is_valid() & roll.is_valid() & files.is_valid():
         try:
@@ -291,7 +293,7 @@ def _meeting_form_page(
                     organization=org,
                     values=form.values(),
                     attendance=roll.marks(),
-                    uploads=files.cleaned_data["files"],
+                    uploads=pending.uploads(),
                     upload_kind=files.cleaned_data["kind"],
                 )
                 messages.success(request, _("The meeting was recorded."))
@@ -302,14 +304,16 @@ def _meeting_form_page(
                     values=form.values(),
                     attendance=roll.marks(),
                     version=form.cleaned_data["version"],
-                    uploads=files.cleaned_data["files"],
+                    uploads=pending.uploads(),
                     upload_kind=files.cleaned_data["kind"],
                 )
                 messages.success(request, _("The meeting was saved."))
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
+            pending.done()
             return redirect(saved)
+    pending.keep()
     return render(
         request,
         "activities/meetings/form.html",
