@@ -31,7 +31,7 @@ from portal.accounts.permissions import Action, get_organization_for_user, requi
 from portal.attachments.forms import AttachmentForm
 from portal.attachments.models import Attachment
 from portal.attachments.pending import PendingFiles
-from portal.attachments.services import attachment_add
+from portal.attachments.services import attachments_add_all
 from portal.reviews.models import IllegalTransition, RecordLocked
 from portal.reviews.selectors import review_panel
 from portal.reviews.views import locked_response
@@ -423,22 +423,23 @@ def meeting_attachments(request: HttpRequest, pk: int) -> HttpResponse:
     if locked is not None:
         return locked
     form = _attachment_form(request)
+    pending = PendingFiles(request, form)
     if form.is_valid():
         try:
-            for upload in form.cleaned_data["files"]:
-                attachment_add(
-                    actor=request.user,
-                    record=meeting,
-                    organization=meeting.organization,
-                    kind=form.cleaned_data["kind"],
-                    upload=upload,
-                    name=upload.name or "",
-                )
+            attachments_add_all(
+                actor=request.user,
+                record=meeting,
+                organization=meeting.organization,
+                kind=form.cleaned_data["kind"],
+                uploads=pending.uploads(),
+            )
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
+            pending.done()
             messages.success(request, _("The files were added."))
             return redirect(meeting)
+    pending.keep()
     return render(
         request,
         "activities/meetings/detail.html",

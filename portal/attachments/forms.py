@@ -84,6 +84,9 @@ class MultipleFileField(forms.FileField):
                 errors.append(exc)
             else:
                 cleaned.append(upload)
+        # The files that passed, even when others did not: a rejected form keeps them
+        # (portal/attachments/pending.py), so only the refused ones are chosen again.
+        self.accepted = cleaned
         if errors:
             raise ValidationError(errors)
         return cleaned

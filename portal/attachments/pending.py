@@ -103,7 +103,10 @@ class PendingFiles:
         if self._kept or not self.form.is_bound or not self.request.user.is_authenticated:
             return
         self._kept = True
-        cleaned = getattr(self.form, "cleaned_data", {}).get(self.field) or []
+        cleaned = getattr(self.form, "cleaned_data", {}).get(self.field)
+        if cleaned is None:  # the field refused some files: keep those it accepted
+            cleaned = getattr(self.form.fields[self.field], "accepted", None)
+        cleaned = cleaned or []
         if not isinstance(cleaned, list | tuple):
             cleaned = [cleaned]
         for upload in cleaned:

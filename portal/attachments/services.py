@@ -196,3 +196,27 @@ def pending_uploads_expire(*, now: Any = None) -> int:
     settings.PENDING_UPLOAD_HOURS). Returns how many."""
     rows = list(PendingUpload.objects.expired(now))
     return pending_uploads_delete(rows=rows)
+
+
+@transaction.atomic
+def attachments_add_all(
+    *,
+    actor: Any,
+    record: models.Model,
+    organization: models.Model,
+    uploads: list[Any],
+    kind: str = "",
+) -> list[Attachment]:
+    """Store several files for `record`, all or none (attachment_add for each; each
+    file's own `attachment_kind` wins over `kind`)."""
+    return [
+        attachment_add(
+            actor=actor,
+            record=record,
+            organization=organization,
+            kind=kind,
+            upload=upload,
+            name=upload.name or "",
+        )
+        for upload in uploads
+    ]

@@ -5,7 +5,8 @@
 // - Files kept from a rejected form (portal/attachments/pending.py) can be removed (✕).
 // - Buttons marked data-busy-label show a working state once their form is sent.
 // - Buttons marked data-copy copy a text to the clipboard.
-// - A select marked data-fills="<id>" writes its option's data-fill value into <id>.
+// - A member picked as responsible person (data-fills-name / data-fills-post) fills
+//   in the name and post from its option at once.
 (function () {
   "use strict";
 
@@ -99,5 +100,77 @@
   document.addEventListener("change", function (event) {
     var el = event.target;
     if (el.matches && el.matches("input[type=file][multiple]")) { listChoices(el); }
+  });
+
+  // A member picked as responsible person: name (and post, unless typed) at once.
+  document.addEventListener("change", function (event) {
+    var sel = event.target;
+    if (!sel.matches || !sel.matches("select[data-fills-name]")) { return; }
+    var opt = sel.options[sel.selectedIndex];
+    if (!opt || !opt.hasAttribute("data-fill-name")) { return; }
+    var name = document.getElementById(sel.getAttribute("data-fills-name"));
+    var post = document.getElementById(sel.getAttribute("data-fills-post"));
+    if (name) { name.value = opt.getAttribute("data-fill-name"); }
+    if (post && (!post.value.trim() || post.hasAttribute("data-filled"))) {
+      post.value = opt.getAttribute("data-fill-post");
+      post.setAttribute("data-filled", "");
+    }
+  });
+  document.addEventListener("input", function (event) {
+    if (event.target.removeAttribute) { event.target.removeAttribute("data-filled"); }
+  });
+
+  // Copy buttons (data-copy="<id of the element holding the text>"): shown only when
+  // this script runs; the clipboard API where allowed, else a selection and copy.
+  function showCopyButtons(root) {
+    Array.prototype.forEach.call((root || document).querySelectorAll("[data-copy][hidden]"), function (btn) {
+      btn.hidden = false;
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { showCopyButtons(document); });
+  document.addEventListener("click", function (event) {
+    var btn = event.target.closest ? event.target.closest("[data-copy]") : null;
+    if (!btn) { return; }
+    var source = document.getElementById(btn.getAttribute("data-copy"));
+    if (!source) { return; }
+    var text = source.textContent.trim();
+    var status = btn.parentNode.querySelector("[data-copy-status]");
+    function done() { if (status) { status.textContent = btn.getAttribute("data-copied-label") || ""; } }
+    function fallback() {
+      var range = document.createRange();
+      range.selectNodeContents(source);
+      var selection = window.getSelection();
+      selection.removeAllRanges();
+      selection.addRange(range);
+      try { if (document.execCommand("copy")) { done(); } } catch (e) { /* selected: the user copies */ }
+    }
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done, fallback);
+    } else {
+      fallback();
+    }
+  });
+
+  // A button marked data-busy-label: once its form is sent, disabled and saying so
+  // (a PDF made in-process keeps the request open for seconds). Restored when the
+  // page comes back from the browser's cache (Back button).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var btn = event.submitter || form.querySelector("button[data-busy-label]");
+    if (!btn || !btn.hasAttribute("data-busy-label") || event.defaultPrevented) { return; }
+    if (btn.getAttribute("aria-disabled") === "true") { event.preventDefault(); return; }
+    btn.setAttribute("data-idle-label", btn.textContent);
+    btn.textContent = btn.getAttribute("data-busy-label");
+    btn.setAttribute("aria-disabled", "true");
+    btn.classList.add("is-busy");
+    form.setAttribute("aria-busy", "true");
+  });
+  window.addEventListener("pageshow", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("button.is-busy"), function (btn) {
+      btn.textContent = btn.getAttribute("data-idle-label");
+      btn.removeAttribute("aria-disabled");
+      btn.classList.remove("is-busy");
+      if (btn.form) { btn.form.removeAttribute("aria-busy"); }
+    });
   });
 })();
