@@ -84,10 +84,11 @@
           label.htmlFor = id;
           label.textContent = (kindSelect.labels && kindSelect.labels[0] ? kindSelect.labels[0].textContent.replace("*", "").trim() : "") + " " + file.name;
           Array.prototype.forEach.call(kindSelect.options, function (opt) {
-            if (opt.value) { sel.appendChild(new Option(opt.text, opt.value)); }
+            sel.appendChild(new Option(opt.text, opt.value));
           });
+          // An image is a photo; anything else is left to the server ("by content").
           var wanted = keep[key] || kindSelect.value || (file.type.indexOf("image/") === 0 ? "photo" : "");
-          if (wanted && sel.querySelector("option[value='" + wanted + "']")) { sel.value = wanted; }
+          sel.value = sel.querySelector("option[value='" + wanted + "']") ? wanted : "";
           li.appendChild(label);
           li.appendChild(sel);
         }
