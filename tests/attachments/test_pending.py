@@ -217,3 +217,31 @@ def test_each_new_file_takes_its_own_kind_or_its_content_kind(
     assert response.status_code == 302
     kinds = {a.original_name: a.kind for a in Attachment.objects.all()}
     assert kinds == {"photo.png": "photo", "notice.pdf": "notice", "scan.png": "sign_in"}
+
+
+def test_an_upload_with_one_refused_file_keeps_the_accepted_ones(
+    world: World, media_root: Path
+) -> None:
+    from tests.activities.factories import meeting
+
+    held = meeting(world.child, campaign_for(world))
+    url = reverse("activities:meeting_attachments", args=[held.pk])
+    client = client_for(world, "secretary")
+    response = client.post(
+        url,
+        {
+            "att-kind": "",
+            "att-files": [upload("会场.png", png_bytes()), upload("坏.jpg", b"not an image")],
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["attachment_form"].errors["files"]
+    kept = PendingUpload.objects.get()
+    assert kept.original_name == "会场.png"
+    assert "会场.png" in response.content.decode()
+    # Sent again without choosing anything: the kept photo is stored, as a photo.
+    response = client.post(url, {"att-kind": "", "att-files_pending": str(kept.pk)})
+    assert response.status_code == 302
+    saved = Attachment.objects.for_record(held).get()
+    assert (saved.original_name, saved.kind) == ("会场.png", AttachmentKind.PHOTO)
+    assert not PendingUpload.objects.exists()

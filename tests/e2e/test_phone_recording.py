@@ -14,7 +14,7 @@ from activities.models import Meeting, MeetingKind
 from portal.attachments.models import Attachment, PendingUpload
 from tests.activities.factories import campaign_for, members
 from tests.attachments.files import jpeg_bytes
-from tests.e2e.conftest import assert_fits_phone, axe_violations, login, screenshot
+from tests.e2e.conftest import ARTIFACTS, assert_fits_phone, axe_violations, login, screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -72,6 +72,9 @@ def test_a_rejected_meeting_shows_its_error_at_the_top_and_keeps_the_photo(
     screenshot(page, "phone-meeting-error-summary")
     page.screenshot(path=str(screenshot(page, "phone-meeting-error-summary-viewport")))
 
+    chip.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "phone-pending-chip.png"))
+
     # The summary's link takes the secretary to the missing reason.
     summary.get_by_role("link").first.click()
     reason = page.locator(f"#id_roll-reason_{absent.pk}")
@@ -121,3 +124,39 @@ def test_refreshing_the_suggestion_box_receipt_files_no_second_opinion(
     page.wait_for_load_state("domcontentloaded")
     assert page.locator(".receipt-code").inner_text().strip() == code
     assert Opinion.objects.count() == 1
+
+
+def test_print_asks_for_the_pdf_at_once_and_a_returned_plan_shows_why(
+    world: Any, live_server: Any, new_page: Any, media_root: Path
+) -> None:
+    from activities.models import MeetingKind as Kind
+    from portal.reviews.services import review_transition
+    from tests.activities.factories import meeting
+    from tests.activities.plans_factories import plan_at
+
+    held = meeting(world.own, campaign_for(world), kind=Kind.BRANCH_GENERAL)
+    page = new_page(**PHONE)
+    login(page, live_server, "secretary")
+    page.goto(live_server.url + held.get_absolute_url())
+    # What the button says while the request is sent, kept across the navigation.
+    page.evaluate(
+        """() => document.addEventListener('submit', (e) => setTimeout(() => {
+             const b = e.submitter;
+             sessionStorage.setItem('busy', b.textContent + '|' + b.getAttribute('aria-disabled'));
+           }, 0))"""
+    )
+    page.get_by_role("button", name="打印（PDF）").click()
+    page.wait_for_url("**/reports/*/")
+    assert page.evaluate("() => sessionStorage.getItem('busy')") == "正在生成…|true"
+    assert page.locator("h1").count() == 1  # the request's progress page, no second button
+
+    plan = plan_at(world, world.own, title="甲公司党委活动实施方案")
+    review_transition(plan, action="submit", actor=world.secretary)
+    review_transition(plan, action="return", actor=world.reviewer, comment="工作措施要具体到每月。")
+    page.goto(live_server.url + reverse("activities:plan_edit", args=[plan.pk]))
+    reason = page.locator(".return-reason")
+    assert "工作措施要具体到每月。" in reason.inner_text()
+    assert _in_viewport(page, ".return-reason")
+    assert_fits_phone(page)
+    assert axe_violations(page) == []
+    screenshot(page, "phone-returned-plan-edit")
