@@ -70,6 +70,7 @@ class PendingFiles:
         self.key = f"{request.path}#{form.add_prefix(field)}"[:300]
         self.rows: list[PendingUpload] = []
         self._kept = False
+        self._opened: list[File] = []
         user = request.user
         kind_field = form.fields.get("kind")
         self.kinds: list[tuple[str, str]] = (
@@ -125,6 +126,7 @@ class PendingFiles:
         its kind (`attachment_kind`, "" when none was picked)."""
         self.keep()
         files: list[File] = []
+        self._opened = files
         for row in self.rows:
             try:
                 handle = row.file.open("rb")
@@ -139,6 +141,8 @@ class PendingFiles:
     @transaction.atomic
     def done(self) -> None:
         """The form succeeded: the kept files are stored with the record."""
+        for upload in self._opened:
+            upload.close()
         if self.rows:
             pending_uploads_delete(rows=self.rows)
             self.rows = []
