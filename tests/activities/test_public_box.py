@@ -420,8 +420,8 @@ def test_a_lookup_reads_exactly_one_opinion_by_box_and_code(world, campaign, box
 def test_a_double_submission_of_one_form_files_one_opinion_and_shows_the_same_code(box):
     data = form_data(box)
     client = Client()
-    first = receipt_code_from(client.post(box_url(box), data))
-    second = receipt_code_from(client.post(box_url(box), data))
+    first = receipt_code_from(client.post(box_url(box), data, follow=True))
+    second = receipt_code_from(client.post(box_url(box), data, follow=True))
     assert first == second
     assert Opinion.objects.count() == 1
 
