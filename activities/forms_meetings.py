@@ -235,6 +235,13 @@ class AttendanceForm(forms.Form):
                 self.add_error(f"reason_{member.pk}", _("Give the reason for the absence."))
         return data
 
+    def error_label(self, name: str) -> str:
+        """The error summary's label: which member's reason is missing."""
+        for member in self.members:
+            if name == f"reason_{member.pk}":
+                return _("Reason %(name)s was absent") % {"name": member.name}
+        return ""
+
     def marks(self) -> dict[int, Mark]:
         return {
             m.pk: Mark(

@@ -26,6 +26,28 @@ def _category_choices(categories: Sequence[ProblemCategory], blank: str) -> list
     return [("", blank)] + [(str(c.pk), c.name) for c in categories]
 
 
+# What each campaign category means, in the words of an employee who is not a Party
+# member (the public box only; secretaries sort opinions into the categories
+# themselves). Keyed by ProblemCategory.code; other codes show the category's name.
+PUBLIC_CATEGORY_LABELS = {
+    "cohesion": _("How the Party leaders here work together"),
+    "two_roles": _("Whether the Party organization and its members help the company and staff"),
+    "mechanisms": _("How Party work here is organized (meetings, rules)"),
+    "consciousness": _("Whether Party members set an example at work"),
+    "discipline": _("Whether Party members keep to the rules"),
+    "dedication": _("Whether Party members are willing to help and take on hard tasks"),
+    "secretary": _("The Party secretary"),
+    "investor": _("The owner or investor, if a Party member"),
+    "other": _("Something else"),
+}
+
+
+def _public_category_choices(categories: Sequence[ProblemCategory]) -> list[tuple[str, str]]:
+    return [("", "—")] + [
+        (str(c.pk), str(PUBLIC_CATEGORY_LABELS.get(c.code, c.name))) for c in categories
+    ]
+
+
 def _pick(categories: Sequence[ProblemCategory], value: str) -> ProblemCategory | None:
     for category in categories:
         if str(category.pk) == value:
@@ -248,7 +270,7 @@ class PublicOpinionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self._box_id = box_id
         self._categories = categories
-        self.fields["category"].choices = _category_choices(categories, "—")
+        self.fields["category"].choices = _public_category_choices(categories)
         self.fields[self.HONEYPOT].widget.attrs.update({"autocomplete": "off", "tabindex": "-1"})
         self.stale_stamp = False
         if not self.is_bound:

@@ -31,7 +31,7 @@ from .models import (
     ProblemCategory,
     SuggestionBox,
 )
-from .models.opinions import new_box_token, new_receipt_code
+from .models.opinions import new_box_token, new_receipt_code, new_short_code
 
 # Fields a clerk may type in for an opinion received offline.
 OPINION_INPUT_FIELDS = (
@@ -267,6 +267,7 @@ def box_set_open(box: SuggestionBox, *, actor: Any, is_open: bool) -> Suggestion
 def box_rotate_token(box: SuggestionBox, *, actor: Any) -> SuggestionBox:
     """A new public address; the old link and printed QR codes stop working."""
     box.token = new_box_token()
+    box.short_code = new_short_code()
     box.token_rotated_at = timezone.now()
-    box.save(update_fields=["token", "token_rotated_at"])
+    box.save(update_fields=["token", "short_code", "token_rotated_at"])
     return box

@@ -12,4 +12,5 @@ urlpatterns = [
     # Tokens are secrets.token_urlsafe(): letters, digits, "-" and "_", i.e. a slug.
     path("<slug:token>/", views_public.box, name="box"),
     path("<slug:token>/receipt/", views_public.receipt, name="receipt"),
+    path("<slug:token>/thanks/", views_public.thanks, name="thanks"),
 ]

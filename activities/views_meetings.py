@@ -32,7 +32,8 @@ from organizations.selectors import committee_members
 from portal.accounts.permissions import Action, get_organization_for_user, require, user_can
 from portal.attachments.forms import AttachmentForm
 from portal.attachments.models import Attachment
-from portal.attachments.services import attachment_add
+from portal.attachments.pending import PendingFiles
+from portal.attachments.services import attachments_add_all
 from portal.reviews.models import IllegalTransition, RecordLocked
 from portal.reviews.selectors import review_panel
 from portal.reviews.views import locked_response
@@ -310,6 +311,7 @@ def _meeting_form_page(
     )
     roll = AttendanceForm(data, members=members, rows=rows)
     files = _attachment_form(request if data is not None else None, required=False)
+    pending = PendingFiles(request, files)
     # `&`, not `and`: every form is validated, so all errors show at once.
     if data is not None and form.is_valid() & roll.is_valid() & files.is_valid():
         try:
@@ -319,7 +321,7 @@ def _meeting_form_page(
                     organization=org,
                     values=form.values(),
                     attendance=roll.marks(),
-                    uploads=files.cleaned_data["files"],
+                    uploads=pending.uploads(),
                     upload_kind=files.cleaned_data["kind"],
                 )
                 messages.success(request, _("The meeting was recorded."))
@@ -330,14 +332,16 @@ def _meeting_form_page(
                     values=form.values(),
                     attendance=roll.marks(),
                     version=form.cleaned_data["version"],
-                    uploads=files.cleaned_data["files"],
+                    uploads=pending.uploads(),
                     upload_kind=files.cleaned_data["kind"],
                 )
                 messages.success(request, _("The meeting was saved."))
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
+            pending.done()
             return redirect(saved)
+    pending.keep()
     return render(
         request,
         "activities/meetings/form.html",
@@ -447,22 +451,23 @@ def meeting_attachments(request: HttpRequest, pk: int) -> HttpResponse:
     if locked is not None:
         return locked
     form = _attachment_form(request)
+    pending = PendingFiles(request, form)
     if form.is_valid():
         try:
-            for upload in form.cleaned_data["files"]:
-                attachment_add(
-                    actor=request.user,
-                    record=meeting,
-                    organization=meeting.organization,
-                    kind=form.cleaned_data["kind"],
-                    upload=upload,
-                    name=upload.name or "",
-                )
+            attachments_add_all(
+                actor=request.user,
+                record=meeting,
+                organization=meeting.organization,
+                kind=form.cleaned_data["kind"],
+                uploads=pending.uploads(),
+            )
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
+            pending.done()
             messages.success(request, _("The files were added."))
             return redirect(meeting)
+    pending.keep()
     return render(
         request,
         "activities/meetings/detail.html",

@@ -291,7 +291,13 @@ def box_settings(request: HttpRequest, org_pk: int) -> HttpResponse:
     return render(
         request,
         "activities/opinions/box_settings.html",
-        {"org": org, "box": box, "form": form, "public_url": box.get_public_url()},
+        {
+            "org": org,
+            "box": box,
+            "form": form,
+            "public_url": box.get_public_url(),
+            "short_url": box.get_short_url(),
+        },
     )
 
 
@@ -356,5 +362,11 @@ def box_qr(request: HttpRequest, org_pk: int) -> HttpResponse:
     return render(
         request,
         "activities/opinions/box_qr.html",
-        {"org": org, "box": box, "public_url": url, "qr": mark_safe(qr_svg(url))},  # noqa: S308
+        {
+            "org": org,
+            "box": box,
+            "public_url": url,
+            "short_url": box.get_short_url(),
+            "qr": mark_safe(qr_svg(url)),  # noqa: S308
+        },
     )

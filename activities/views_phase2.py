@@ -31,7 +31,8 @@ from portal.accounts.permissions import (
 )
 from portal.attachments.forms import AttachmentForm
 from portal.attachments.models import Attachment, AttachmentKind
-from portal.attachments.services import attachment_add
+from portal.attachments.pending import PendingFiles
+from portal.attachments.services import attachments_add_all
 from portal.core.text import join_list
 from portal.reviews.diff import compare
 from portal.reviews.models import ReviewStatus, is_editable
@@ -301,22 +302,23 @@ def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if not user_can(request.user, Action.RECORD, org):
                 raise PermissionDenied
             return locked_response(request, statement)
+        pending = PendingFiles(request, upload_form)
         if upload_form.is_valid():
             try:
-                for upload in upload_form.cleaned_data["files"]:
-                    attachment_add(
-                        actor=request.user,
-                        record=statement,
-                        organization=org,
-                        kind=upload_form.cleaned_data["kind"],
-                        upload=upload,
-                        name=upload.name,
-                    )
+                attachments_add_all(
+                    actor=request.user,
+                    record=statement,
+                    organization=org,
+                    kind=upload_form.cleaned_data["kind"],
+                    uploads=pending.uploads(),
+                )
             except ValidationError as exc:
                 apply_errors(upload_form, exc)
             else:
+                pending.done()
                 messages.success(request, _("The files were attached."))
                 return redirect(statement.get_absolute_url())
+        pending.keep()
     return render(
         request,
         "activities/phase2/statement_detail.html",

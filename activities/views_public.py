@@ -1,6 +1,8 @@
 """The public online suggestion box (SPEC §6.1): no login, mounted at /box/.
 
-/box/<token>/          the form; on success the page shows a receipt code
+/box/<token>/          the form; on success it redirects to the receipt code
+/box/<token>/thanks/   the receipt code of the opinion just sent (reloading sends nothing)
+/b/<short code>/       the short address on the poster, leading to the form
 /box/<token>/receipt/  the submitter types the code and reads the status and reply
 
 Rules: nothing personal is required; the pages never list or reveal other submissions
@@ -17,11 +19,11 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from portal.core.cache import cache_add, cache_get, cache_incr, cache_set
 from portal.core.net import client_address
@@ -29,7 +31,7 @@ from portal.core.net import client_address
 from . import services_opinions as services
 from .forms_opinions import FORM_MAX_AGE, PublicOpinionForm, ReceiptLookupForm
 from .models import Opinion, OpinionStatus, ProblemCategory, SuggestionBox
-from .models.opinions import normalize_receipt_code
+from .models.opinions import normalize_receipt_code, normalize_short_code
 from .selectors_opinions import box_campaign
 
 # (limit, window in seconds)
@@ -120,8 +122,7 @@ def box(request: HttpRequest, token: str) -> HttpResponse:
             claimed, earlier_code = _claim_form(form.cleaned_data["started"])
             if not claimed:
                 if earlier_code:
-                    context["receipt_code"] = earlier_code
-                    return render(request, "public/box_thanks.html", context)
+                    return _to_thanks(request, box, earlier_code)
                 form.add_error(
                     None, _("This form was already sent. Reload the page to send another opinion.")
                 )
@@ -140,9 +141,9 @@ def box(request: HttpRequest, token: str) -> HttpResponse:
                 submitter_contact=data["submitter_contact"],
             )
             _box_day_add(box)
-            context["receipt_code"] = opinion.receipt_code_display
-            _remember_form(form.cleaned_data["started"], context["receipt_code"])
-            return render(request, "public/box_thanks.html", context)
+            code = opinion.receipt_code_display
+            _remember_form(form.cleaned_data["started"], code)
+            return _to_thanks(request, box, code)
         if form.stale_stamp:
             # Keep the errors, re-show what was typed, with a new stamp to send it again.
             form.data = form.refreshed_data()
@@ -150,6 +151,46 @@ def box(request: HttpRequest, token: str) -> HttpResponse:
         form = PublicOpinionForm(box_id=box.pk, categories=categories)
     context["form"] = form
     return render(request, "public/box.html", context)
+
+
+def _receipt_session_key(box: SuggestionBox) -> str:
+    return f"publicbox:receipt:{box.pk}"
+
+
+def _to_thanks(request: HttpRequest, box: SuggestionBox, code: str) -> HttpResponse:
+    """Post/redirect/get: the receipt code waits in the visitor's session for the
+    thank-you page, so that reloading that page sends nothing again."""
+    request.session[_receipt_session_key(box)] = code
+    return redirect("public:thanks", token=box.token)
+
+
+@never_cache
+@require_GET
+def thanks(request: HttpRequest, token: str) -> HttpResponse:
+    """The receipt of the opinion this visitor just sent (from their session); without
+    one, the form. Queries: the box (1) and the session (1)."""
+    box = _get_box(token)
+    if box is None:
+        return _not_found(request)
+    code = request.session.get(_receipt_session_key(box), "")
+    if not code:
+        return redirect("public:box", token=box.token)
+    return render(
+        request,
+        "public/box_thanks.html",
+        {"box": box, "org": box.organization, "receipt_code": code},
+    )
+
+
+@never_cache
+@require_GET
+def short_box(request: HttpRequest, code: str) -> HttpResponse:
+    """/b/ABC123/: the short address printed on the poster, typed by hand (any case),
+    leads to the box. Queries: the box (1)."""
+    box = SuggestionBox.objects.filter(short_code=normalize_short_code(code)).only("token").first()
+    if box is None:
+        return _not_found(request)
+    return redirect("public:box", token=box.token)
 
 
 PUBLIC_STATUS = {

@@ -24,7 +24,8 @@ from organizations.models import Member, Organization
 from portal.accounts.permissions import Action, get_organization_for_user, require, user_can
 from portal.attachments.forms import AttachmentForm
 from portal.attachments.models import Attachment
-from portal.attachments.services import attachment_add
+from portal.attachments.pending import PendingFiles
+from portal.attachments.services import attachments_add_all
 
 from . import services_study as services
 from .forms_study import (
@@ -231,22 +232,23 @@ def counseling_attachments(request: HttpRequest, pk: int) -> HttpResponse:
     """Upload study notes or experience essays: RECORD holders, or the member."""
     record = _get_counseling_for_user(request, pk, Action.RECORD, own_ok=True)
     form = _attachment_form(request)
+    pending = PendingFiles(request, form)
     if form.is_valid():
         try:
-            for upload in form.cleaned_data["files"]:
-                attachment_add(
-                    actor=request.user,
-                    record=record,
-                    organization=record.organization,
-                    kind=form.cleaned_data["kind"],
-                    upload=upload,
-                    name=upload.name or "",
-                )
+            attachments_add_all(
+                actor=request.user,
+                record=record,
+                organization=record.organization,
+                kind=form.cleaned_data["kind"],
+                uploads=pending.uploads(),
+            )
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
+            pending.done()
             messages.success(request, _("The files were added."))
             return redirect(record)
+    pending.keep()
     return render(request, "activities/study/detail.html", _record_context(request, record, form))
 
 

@@ -343,6 +343,13 @@ CELERY_BEAT_SCHEDULE["expire-reports"] = {
     "task": "reports.tasks.expire_reports",
     "schedule": _crontab(hour=3, minute=15),
 }
+# Files chosen in a form the server rejected are kept this long for the user to send
+# the form again (portal/attachments/pending.py), then removed; hourly.
+PENDING_UPLOAD_HOURS = env_int("PENDING_UPLOAD_HOURS", 24)
+CELERY_BEAT_SCHEDULE["remove-expired-pending-uploads"] = {
+    "task": "portal.attachments.tasks.remove_expired_pending_uploads",
+    "schedule": _crontab(minute=20),
+}
 # Test hook: seconds each report render sleeps before WeasyPrint runs, so the
 # worker-kill test can kill a worker mid-render. 0 (off) unless set.
 REPORTS_TEST_RENDER_DELAY = env_int("REPORTS_TEST_RENDER_DELAY", 0)

@@ -1,6 +1,7 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
+from activities import views_public
 from portal.core import views as core_views
 
 urlpatterns = [
@@ -13,6 +14,8 @@ urlpatterns = [
     path("rectification/", include("rectification.urls")),
     path("reports/", include("reports.urls")),
     path("box/", include("activities.urls_public")),
+    # The suggestion box's short address, typed from the poster: /b/ABC123 (any case).
+    re_path(r"^b/(?P<code>[A-Za-z0-9]{6})/?$", views_public.short_box, name="short_box"),
     path("pledges/", include("rectification.urls_pledges_public")),
     path("notice/", include("rectification.urls_public")),
     path("reviews/", include("portal.reviews.urls")),

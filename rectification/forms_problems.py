@@ -82,7 +82,22 @@ class CriticismChoiceField(forms.ModelChoiceField):
         )
 
 
+class MemberSelect(forms.Select):
+    """Each member's name and post on its option, so that static/portal/js/forms.js
+    fills in the responsible person as soon as a member is picked."""
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(*args, **kwargs)
+        member = getattr(option["value"], "instance", None)
+        if member is not None:
+            option["attrs"]["data-fill-name"] = member.name
+            option["attrs"]["data-fill-post"] = member.post or member.get_party_post_display() or ""
+        return option
+
+
 class MemberChoiceField(forms.ModelChoiceField):
+    widget = MemberSelect
+
     def label_from_instance(self, obj: Member) -> str:
         return f"{obj.name} ({obj.post})" if obj.post else obj.name
 
@@ -171,6 +186,12 @@ class ProblemItemForm(forms.ModelForm):
         self.fields["responsible_member"].queryset = Member.objects.filter(
             organization=org, is_active=True
         ).order_by("name", "pk")
+        self.fields["responsible_member"].widget.attrs.update(
+            {
+                "data-fills-name": self["responsible_name"].auto_id,
+                "data-fills-post": self["responsible_post"].auto_id,
+            }
+        )
         if current:
             # The adoption cannot be undone: the source stays this opinion.
             for name in ("source_kind", "source_opinion"):

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods
 from portal.accounts.permissions import Action, get_organization_for_user, require, user_can
 from portal.attachments.forms import AttachmentForm
 from portal.attachments.models import Attachment, AttachmentKind
+from portal.attachments.pending import PendingFiles
 
 from . import services_funding as services
 from .forms_funding import FundingReceiptForm
@@ -129,16 +130,19 @@ def funding_receipt_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if upload_form is None:
             raise PermissionDenied
+        pending = PendingFiles(request, upload_form)
         if upload_form.is_valid():
             try:
                 services.funding_receipt_add_evidence(
-                    actor=request.user, receipt=receipt, uploads=upload_form.cleaned_data["files"]
+                    actor=request.user, receipt=receipt, uploads=pending.uploads()
                 )
             except ValidationError as exc:
                 apply_errors(upload_form, exc)
             else:
+                pending.done()
                 messages.success(request, _("The evidence was attached."))
                 return redirect(receipt.get_absolute_url())
+        pending.keep()
     return render(
         request,
         "rectification/funding/detail.html",

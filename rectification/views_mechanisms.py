@@ -28,6 +28,7 @@ from organizations.models import Organization
 from portal.accounts.permissions import Action, get_organization_for_user, require, user_can
 from portal.attachments.forms import AttachmentForm
 from portal.attachments.models import Attachment, AttachmentKind
+from portal.attachments.pending import PendingFiles
 
 from . import services_mechanisms as services
 from .forms_mechanisms import MechanismForm, apply_errors, is_stale
@@ -177,18 +178,21 @@ def mechanism_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if upload_form is None:
             raise PermissionDenied
+        pending = PendingFiles(request, upload_form)
         if upload_form.is_valid():
             try:
                 services.mechanism_add_documents(
                     actor=request.user,
                     mechanism=mechanism,
-                    uploads=upload_form.cleaned_data["files"],
+                    uploads=pending.uploads(),
                 )
             except ValidationError as exc:
                 apply_errors(upload_form, exc)
             else:
+                pending.done()
                 messages.success(request, _("The documents were attached."))
                 return redirect(mechanism.get_absolute_url())
+        pending.keep()
     attachments = list(Attachment.objects.for_record(mechanism))
     documents = sum(1 for a in attachments if a.kind == AttachmentKind.DOCUMENT)
     return render(

@@ -37,6 +37,7 @@ from portal.accounts.permissions import (
     user_can,
 )
 from portal.attachments.models import Attachment
+from portal.attachments.pending import PendingFiles
 from portal.reviews.models import RecordLocked, ReviewStatus, is_editable
 from portal.reviews.selectors import review_panel
 from portal.reviews.views import locked_response
@@ -488,19 +489,22 @@ def closure_request_create(request: HttpRequest, pk: int) -> HttpResponse:
         request.FILES or None,
         initial={"note": existing.note if existing else ""},
     )
+    pending = PendingFiles(request, form)
     if request.method == "POST" and form.is_valid():
         try:
             closure = services.closure_request_submit(
                 actor=request.user,
                 item=item,
                 note=form.cleaned_data["note"],
-                uploads=form.cleaned_data["files"],
+                uploads=pending.uploads(),
             )
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
+            pending.done()
             messages.success(request, _("Closure is requested: the higher level will review it."))
             return redirect(closure)
+    pending.keep()
     return render(
         request,
         "rectification/problems/closure_form.html",
@@ -537,23 +541,26 @@ def closure_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if not user_can(request.user, Action.RECORD, org):
                 raise PermissionDenied
             return locked_response(request, closure)
+        pending = PendingFiles(request, form)
         if form.is_valid():
             try:
                 services.closure_request_add_evidence(
                     actor=request.user,
                     closure_request=closure,
                     note=form.cleaned_data["note"],
-                    uploads=form.cleaned_data["files"],
+                    uploads=pending.uploads(),
                 )
             except RecordLocked:
                 return locked_response(request, closure)
             except ValidationError as exc:
                 apply_errors(form, exc)
             else:
+                pending.done()
                 messages.success(
                     request, _("Saved. Submit the request again when the evidence is complete.")
                 )
                 return redirect(closure)
+        pending.keep()
     return render(
         request,
         "rectification/problems/closure_detail.html",

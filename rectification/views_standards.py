@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from activities.models import Campaign
 from portal.accounts.permissions import Action, get_organization_for_user, require, user_can
 from portal.attachments.models import Attachment
+from portal.attachments.pending import PendingFiles
 from portal.reviews.models import RecordLocked, ReviewAction, ReviewStatus, is_editable
 from portal.reviews.selectors import review_panel
 from portal.reviews.services import may_act
@@ -281,13 +282,14 @@ def assessment_entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
         template=assessment.template,
     )
     status = 200
+    pending = PendingFiles(request, form)
     if request.method == "POST" and form.is_valid():
         try:
             assessment_entry_save(
                 actor=request.user,
                 entry=entry,
                 values=form.item_values(),
-                uploads=form.cleaned_data["files"],
+                uploads=pending.uploads(),
                 # The served form always carries it; a bare POST is not checked.
                 version=form.cleaned_data["version"] or None,
             )
@@ -303,7 +305,9 @@ def assessment_entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 request,
                 _("Item %(n)d is saved.") % {"n": entry.item.order},
             )
+            pending.done()
             return redirect(entry.get_absolute_url())
+    pending.keep()
     return render(
         request,
         "rectification/standards/entry_form.html",

@@ -57,6 +57,21 @@ def new_box_token() -> str:
     return secrets.token_urlsafe(16)
 
 
+# Letters and digits nobody confuses when typing from a poster: no 0/O, no 1/I/L.
+SHORT_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+SHORT_CODE_LENGTH = 6
+
+
+def new_short_code() -> str:
+    """Six characters of SHORT_CODE_ALPHABET (31^6, about 887 million): the short
+    address /b/ABC123 a person can type from the printed poster."""
+    return "".join(secrets.choice(SHORT_CODE_ALPHABET) for _ in range(SHORT_CODE_LENGTH))
+
+
+def normalize_short_code(value: str) -> str:
+    return (value or "").strip().upper()
+
+
 def mask_name(value: str) -> str:
     """王** — the first character only."""
     if not value:
@@ -445,6 +460,9 @@ class SuggestionBox(models.Model):
         related_name="suggestion_box",
     )
     token = models.CharField(_("address token"), max_length=40, unique=True, default=new_box_token)
+    short_code = models.CharField(
+        _("short address"), max_length=SHORT_CODE_LENGTH, unique=True, default=new_short_code
+    )
     is_open = models.BooleanField(pgettext_lazy("suggestion box", "open"), default=True)
     intro = models.TextField(
         _("introduction"),
@@ -479,3 +497,10 @@ class SuggestionBox(models.Model):
 
     def get_public_url(self) -> str:
         return settings.SITE_URL + self.get_public_path()
+
+    def get_short_path(self) -> str:
+        return reverse("short_box", args=[self.short_code])
+
+    def get_short_url(self) -> str:
+        """The address printed on the poster for typing: SITE_URL/b/ABC123/."""
+        return settings.SITE_URL + self.get_short_path()

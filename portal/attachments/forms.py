@@ -19,16 +19,37 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
+from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
 from .models import AttachmentKind
+from .pending import default_kind
 from .validators import ACCEPT, inspect_upload
 
 MAX_FILES_PER_UPLOAD = 20
 
 
 class MultipleFileInput(forms.ClearableFileInput):
+    """Several files at once; after a rejected form, the files kept from it are listed
+    under the input (portal/attachments/pending.py sets `pending`)."""
+
     allow_multiple_selected = True
+    pending: Any = None
+
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> str:
+        html = super().render(name, value, attrs, renderer)
+        chips = self.pending.chips() if self.pending is not None else []
+        input_id = (attrs or {}).get("id") or self.attrs.get("id") or ""
+        return html + render_to_string(
+            "attachments/_file_extras.html",
+            {
+                "chips": chips,
+                "pending_name": self.pending.name if self.pending is not None else "",
+                "kinds": self.pending.kinds if self.pending is not None else [],
+                "name": name,
+                "camera_id": f"{input_id}_camera" if input_id else "",
+            },
+        )
 
 
 class MultipleFileField(forms.FileField):
@@ -58,29 +79,57 @@ class MultipleFileField(forms.FileField):
         for upload in uploads:
             try:
                 upload = single(upload, initial)
-                inspect_upload(upload, upload.name)
+                upload.inspected = inspect_upload(upload, upload.name)
             except ValidationError as exc:
                 errors.append(exc)
             else:
                 cleaned.append(upload)
+        # The files that passed, even when others did not: a rejected form keeps them
+        # (portal/attachments/pending.py), so only the refused ones are chosen again.
+        self.accepted = cleaned
         if errors:
             raise ValidationError(errors)
         return cleaned
 
 
 class AttachmentForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind of file"), choices=AttachmentKind.choices)
+    """Files with a kind each: the kind picked beside a file (`kind_<n>` for the n-th
+    new file, added by static/portal/js/forms.js), else the one picked for the batch,
+    else what the content says (an image is a photo)."""
+
+    kind = forms.ChoiceField(
+        label=_("Kind of file"), choices=AttachmentKind.choices, required=False
+    )
     files = MultipleFileField(label=_("Files"))
 
     def __init__(self, *args: Any, kinds: Iterable[str] | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "att")
         super().__init__(*args, **kwargs)
-        if kinds is not None:
-            allowed = list(kinds)
-            self.fields["kind"].choices = [
-                (value, label) for value, label in AttachmentKind.choices if value in allowed
-            ]
+        self.allowed_kinds = list(kinds) if kinds is not None else list(AttachmentKind.values)
+        self.fields["kind"].choices = [
+            ("", _("By content (images: photo)")),
+            *[
+                (value, label)
+                for value, label in AttachmentKind.choices
+                if value in self.allowed_kinds
+            ],
+        ]
+        self.fields["kind"].widget.attrs["data-kind-choices"] = ""
         self.fields["files"].help_text = _(
             "Images, PDF, Word (.docx), Excel (.xlsx) or plain text; several at once, "
             "up to %(limit)s each."
         ) % {"limit": filesizeformat(settings.UPLOAD_MAX_BYTES)}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        batch = data.get("kind") or ""
+        for index, upload in enumerate(data.get("files") or []):
+            own = self.data.get(self.add_prefix(f"kind_{index}"), "")
+            inspected = getattr(upload, "inspected", None)
+            mime = inspected.mime_type if inspected is not None else ""
+            upload.attachment_kind = (
+                own
+                if own in self.allowed_kinds
+                else batch or default_kind(mime, self.allowed_kinds)
+            )
+        return data

@@ -140,3 +140,57 @@ def owner_opens_to(record: Any, user: Any) -> bool:
     record). Without it, only the organization's VIEW / RECORD grants count."""
     check = getattr(record, "attachments_open_to", None)
     return bool(check(user)) if callable(check) and record is not None else False
+
+
+def pending_upload_to(instance: PendingUpload, filename: str) -> str:
+    return _stored_name("attachments/pending", instance.extension)
+
+
+class PendingUploadQuerySet(models.QuerySet):
+    def expired(self, now: Any = None) -> PendingUploadQuerySet:
+        """Kept longer than PENDING_UPLOAD_HOURS: their form was never sent again."""
+        now = now or timezone.now()
+        return self.filter(
+            created_at__lt=now - timezone.timedelta(hours=settings.PENDING_UPLOAD_HOURS)
+        )
+
+    def for_form(self, owner: Any, form_key: str) -> PendingUploadQuerySet:
+        return self.filter(owner=owner, form_key=form_key)
+
+
+class PendingUpload(models.Model):
+    """A file chosen in a form the server rejected: kept (checked by content, as an
+    attachment is) so the user need not choose it again. Only its owner sees it, only
+    the form it was chosen in (form_key: the page's path and the field) takes it; it
+    becomes an Attachment when that form succeeds, and is removed when left unused
+    (portal.attachments.tasks.remove_expired_pending_uploads)."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    form_key = models.CharField(max_length=300)
+    file = models.FileField(upload_to=pending_upload_to, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveBigIntegerField(_("size"))
+    mime_type = models.CharField(_("type"), max_length=100)
+    extension = models.CharField(max_length=10)
+    sha256 = models.CharField(max_length=64)
+    kind = models.CharField(_("kind"), max_length=20, choices=AttachmentKind.choices, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = PendingUploadQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(fields=["owner", "form_key"], name="pending_upload_form_idx"),
+            models.Index(fields=["created_at"], name="pending_upload_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("attachments:pending", args=[self.pk])
+
+    @property
+    def is_image(self) -> bool:
+        return self.mime_type.startswith("image/")

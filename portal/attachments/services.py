@@ -15,7 +15,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
-from .models import Attachment, AttachmentKind, owner_is_editable
+from .models import Attachment, AttachmentKind, PendingUpload, owner_is_editable
 from .validators import inspect_upload
 
 logger = logging.getLogger(__name__)
@@ -65,7 +65,8 @@ def attachment_add(
 ) -> Attachment:
     """Store one file for `record` (scoped to `organization`).
 
-    Checks the content (portal.attachments.validators.inspect_upload), writes the file
+    `kind` "" lets the content decide; an `attachment_kind` attribute on `upload`
+    overrides it for that file. Checks the content (portal.attachments.validators.inspect_upload), writes the file
     under a random name and, for images, a thumbnail. Raises ValidationError when the
     file is refused or the record is no longer editable. Queries: 1 insert (plus the
     content-type lookup, cached per process). If this call fails, the files it wrote
@@ -74,9 +75,14 @@ def attachment_add(
     """
     if not owner_is_editable(record):
         raise ValidationError(_("This record is locked; files cannot be added."))
+    # A kind picked for this one file (attachment forms, kept files) wins over the
+    # batch's; with none, the content decides (an image is a photo).
+    kind = getattr(upload, "attachment_kind", "") or kind
+    inspected = inspect_upload(upload, name)
+    if not kind:
+        kind = AttachmentKind.PHOTO if inspected.is_image else AttachmentKind.DOCUMENT
     if kind not in AttachmentKind.values:
         raise ValidationError({"kind": _("Choose a valid kind.")})
-    inspected = inspect_upload(upload, name)
     upload.seek(0)
     data = upload.read()
     attachment = Attachment(
@@ -141,3 +147,76 @@ def attachments_delete_for(*, record: models.Model) -> int:
     Attachment.objects.filter(pk__in=[a.pk for a in rows]).delete()
     _delete_files_on_commit(names, storage)
     return len(rows)
+
+
+@transaction.atomic
+def pending_upload_create(
+    *, actor: Any, form_key: str, upload: IO[bytes], name: str, kind: str = ""
+) -> PendingUpload:
+    """Keep one file of a rejected form for `actor` (see portal/attachments/pending.py).
+    Checked by content as attachment_add checks it. Queries: 1 insert."""
+    inspected = inspect_upload(upload, name)
+    upload.seek(0)
+    data = upload.read()
+    row = PendingUpload(
+        owner=actor,
+        form_key=form_key[:300],
+        original_name=(name or "file")[-200:],
+        size=inspected.size,
+        mime_type=inspected.mime_type,
+        extension=inspected.extension,
+        sha256=inspected.sha256,
+        kind=kind if kind in AttachmentKind.values else "",
+    )
+    row.file.save("upload" + inspected.extension, ContentFile(data), save=False)
+    try:
+        row.full_clean()
+        row.save()
+    except Exception:
+        row.file.storage.delete(row.file.name)
+        raise
+    return row
+
+
+def pending_uploads_delete(*, rows: list[PendingUpload]) -> int:
+    """Remove kept files (used, removed by their owner, or expired); the files go once
+    the transaction commits. Queries: 1 delete."""
+    if not rows:
+        return 0
+    names = [row.file.name for row in rows if row.file.name]
+    storage = rows[0].file.storage
+    PendingUpload.objects.filter(pk__in=[row.pk for row in rows]).delete()
+    _delete_files_on_commit(names, storage)
+    return len(rows)
+
+
+@transaction.atomic
+def pending_uploads_expire(*, now: Any = None) -> int:
+    """Remove the kept files nobody came back for (older than
+    settings.PENDING_UPLOAD_HOURS). Returns how many."""
+    rows = list(PendingUpload.objects.expired(now))
+    return pending_uploads_delete(rows=rows)
+
+
+@transaction.atomic
+def attachments_add_all(
+    *,
+    actor: Any,
+    record: models.Model,
+    organization: models.Model,
+    uploads: list[Any],
+    kind: str = "",
+) -> list[Attachment]:
+    """Store several files for `record`, all or none (attachment_add for each; each
+    file's own `attachment_kind` wins over `kind`)."""
+    return [
+        attachment_add(
+            actor=actor,
+            record=record,
+            organization=organization,
+            kind=kind,
+            upload=upload,
+            name=upload.name or "",
+        )
+        for upload in uploads
+    ]

@@ -8,4 +8,5 @@ urlpatterns = [
     path("<int:pk>/", views.download, name="download"),
     path("<int:pk>/view/", views.view, name="view"),
     path("<int:pk>/delete/", views.delete, name="delete"),
+    path("pending/<int:pk>/", views.pending, name="pending"),
 ]

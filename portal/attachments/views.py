@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from portal.accounts.permissions import Action, user_can
 
-from .models import Attachment, owner_opens_to
+from .models import Attachment, PendingUpload, owner_opens_to
 from .services import attachment_delete
 
 
@@ -119,3 +119,17 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
         "attachments/confirm_delete.html",
         {"attachment": attachment, "record": record, "back": back},
     )
+
+
+@login_required
+@require_GET
+def pending(request: HttpRequest, pk: int) -> HttpResponse:
+    """A file kept from a rejected form, for its owner only (anyone else: 404, as if it
+    did not exist). Images inline (the chip's preview), other files as a download.
+    Queries: the row (1)."""
+    row = PendingUpload.objects.filter(pk=pk, owner=request.user).first()
+    if row is None:
+        raise Http404
+    disposition = "inline" if row.is_image else "attachment"
+    stem = row.original_name.rsplit(".", 1)[0] if "." in row.original_name else row.original_name
+    return _file_response(row.file, row.mime_type, f"{stem or 'file'}{row.extension}", disposition)

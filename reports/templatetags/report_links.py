@@ -1,12 +1,14 @@
-"""`{% print_link "meeting-record" org meeting=meeting.pk %}`: a small "Print (PDF)" link
-from a record's page to `reports:request <slug>?<param>=<pk>`, shown only to users with
-DOWNLOAD_REPORTS on the record's organization. No query: the user's grants are cached
+"""`{% print_link "meeting-record" org meeting=meeting.pk %}`: a small "Print (PDF)"
+button on a record's page that asks for the PDF at once (a POST to `reports:request
+<slug>` with the parameters) and lands on the request's progress page; shown only to
+users with DOWNLOAD_REPORTS on the record's organization. While the request is sent
+(in-process rendering can take seconds) static/portal/js/forms.js disables the button
+and says it is working. No query: the user's grants are cached
 by the page's own permission check (portal.accounts.permissions.grants_for)."""
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from django import template
 from django.urls import reverse
@@ -21,5 +23,9 @@ def print_link(context: template.Context, slug: str, org: Any, **params: Any) ->
     request = context.get("request")
     user = getattr(request, "user", None)
     allowed = user is not None and org is not None and user_can(user, Action.DOWNLOAD_REPORTS, org)
-    url = f"{reverse('reports:request', args=[slug])}?{urlencode(params)}" if allowed else ""
-    return {"print_url": url}
+    url = reverse("reports:request", args=[slug]) if allowed else ""
+    return {
+        "print_url": url,
+        "params": [(name, value) for name, value in params.items()],
+        "csrf_token": context.get("csrf_token"),
+    }

@@ -25,7 +25,7 @@ from tests.activities.opinions_factories import (
 from tests.utils import client_for
 
 NOT_FOUND = "No opinion was found with this receipt code in this suggestion box."
-RECEIPT_RE = re.compile(r'<p class="receipt-code">([0-9A-Z]{5}-[0-9A-Z]{5})</p>')
+RECEIPT_RE = re.compile(r'<p class="receipt-code"[^>]*>([0-9A-Z]{5}-[0-9A-Z]{5})</p>')
 
 
 @pytest.fixture(autouse=True)
@@ -71,7 +71,8 @@ def form_data(box, **overrides) -> dict:
 
 
 def submit(client, box, **overrides):
-    return client.post(box_url(box), form_data(box, **overrides))
+    """Send the form and follow the redirect to the receipt (post/redirect/get)."""
+    return client.post(box_url(box), form_data(box, **overrides), follow=True)
 
 
 def receipt_code_from(response) -> str:
@@ -385,7 +386,8 @@ def test_submitting_runs_fixed_queries_and_reads_no_opinion(world, campaign, box
     counts = []
     for i in range(2):
         with CaptureQueriesContext(connection) as ctx:
-            assert submit(Client(REMOTE_ADDR=f"198.51.100.{i}"), box).status_code == 200
+            response = Client(REMOTE_ADDR=f"198.51.100.{i}").post(box_url(box), form_data(box))
+            assert response.status_code == 302
         counts.append(len(ctx.captured_queries))
         assert _opinion_selects(ctx) == []
         _grow(world, campaign)
@@ -394,7 +396,9 @@ def test_submitting_runs_fixed_queries_and_reads_no_opinion(world, campaign, box
     # history row, the release, the event insert, the outer release. (Marking the
     # organization's requirement roll-up row is one UPDATE per transaction and
     # organization; the test's own transaction, which never ends, has done it already.)
-    assert counts == [10, 10]
+    # Then the receipt code kept in the visitor's new session for the redirect: a
+    # check that the new session key is unused, the savepoint, the insert, the release.
+    assert counts == [14, 14]
 
 
 def test_a_lookup_reads_exactly_one_opinion_by_box_and_code(world, campaign, box):
@@ -416,8 +420,8 @@ def test_a_lookup_reads_exactly_one_opinion_by_box_and_code(world, campaign, box
 def test_a_double_submission_of_one_form_files_one_opinion_and_shows_the_same_code(box):
     data = form_data(box)
     client = Client()
-    first = receipt_code_from(client.post(box_url(box), data))
-    second = receipt_code_from(client.post(box_url(box), data))
+    first = receipt_code_from(client.post(box_url(box), data, follow=True))
+    second = receipt_code_from(client.post(box_url(box), data, follow=True))
     assert first == second
     assert Opinion.objects.count() == 1
 
@@ -434,3 +438,74 @@ def test_a_submission_racing_its_twin_is_told_it_was_already_sent(box):
     assert response.status_code == 200
     assert "already sent" in response.content.decode()
     assert not Opinion.objects.exists()
+
+
+# --- post/redirect/get, the short address, plain-language categories -----------------
+
+
+def test_sending_redirects_to_the_receipt_and_reloading_it_sends_nothing(box):
+    client = Client()
+    response = client.post(box_url(box), form_data(box))
+    thanks = reverse("public:thanks", args=[box.token])
+    assert response.status_code == 302 and response["Location"] == thanks
+    first = client.get(thanks)
+    code = receipt_code_from(first)
+    # A reload of the receipt page: the same code, still one opinion.
+    again = client.get(thanks)
+    assert receipt_code_from(again) == code
+    assert Opinion.objects.count() == 1
+    assert "no-store" in again["Cache-Control"] or "max-age=0" in again["Cache-Control"]
+    assert 'data-copy="receipt-code"' in again.content.decode()
+
+
+def test_the_receipt_page_without_a_submission_leads_to_the_form(box):
+    response = Client().get(reverse("public:thanks", args=[box.token]))
+    assert response.status_code == 302 and response["Location"] == box_url(box)
+    assert Client().get(reverse("public:thanks", args=["nosuchbox"])).status_code == 404
+
+
+def test_the_receipt_page_costs_two_queries(box):
+    client = Client()
+    client.post(box_url(box), form_data(box))
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("public:thanks", args=[box.token]))
+    # The session, the box with its organization.
+    assert len(queries) == 2
+
+
+def test_the_short_address_leads_to_the_box_in_any_case(box):
+    code = box.short_code
+    assert len(code) == 6 and not set(code) & set("0O1IL")
+    for typed in (f"/b/{code}", f"/b/{code}/", f"/b/{code.lower()}"):
+        response = Client().get(typed)
+        assert response.status_code == 302 and response["Location"] == box_url(box), typed
+    assert Client().get("/b/ZZZZZZ/").status_code == 404
+    with CaptureQueriesContext(connection) as queries:
+        Client().get(f"/b/{code}/")
+    assert len(queries) == 1  # the box by its short code
+
+
+def test_each_box_has_its_own_short_code_and_a_new_one_with_a_new_address(world, box):
+    other = make_box(world.sibling)
+    assert other.short_code != box.short_code
+    old = box.short_code
+    services.box_rotate_token(box, actor=world.secretary)
+    box.refresh_from_db()
+    assert box.short_code != old
+    assert Client().get(f"/b/{old}/").status_code == 404
+
+
+def test_the_poster_shows_the_short_address(world, box):
+    page = client_for(world, "secretary").get(reverse("activities:box_qr", args=[world.own.pk]))
+    assert f"/b/{box.short_code}<" in page.content.decode()  # SITE_URL/b/ABC123
+
+
+def test_employees_see_categories_in_plain_words_and_the_secretary_the_party_ones(
+    world, box, campaign
+):
+    body = Client().get(box_url(box), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "How the Party leaders here work together" in body
+    assert "leading-body cohesion" not in body
+    category = next(c for c in campaign.problem_categories.all() if c.code == "cohesion")
+    submit(Client(), box, category=str(category.pk))
+    assert Opinion.objects.get().suggested_category == category

@@ -178,8 +178,11 @@ def test_hostile_handling_text_is_printed_as_text(
 
 def test_appraisal_page_links_to_the_sheet_only_for_who_may_print(world: World) -> None:
     session = make_session(world.own, ensure_campaign_2014(world.county))
-    link = f"/reports/new/appraisal-sheet/?appraisal={session.pk}"
+    # The button asks for the PDF at once: a POST with the parameter, to the request view.
+    link = '<form method="post" action="/reports/new/appraisal-sheet/" class="inline print-form">'
+    param = f'<input type="hidden" name="appraisal" value="{session.pk}"><button type="submit"'
     for persona, shown in (("secretary", True), ("instructor", True), ("clerk", False)):
         page = client_for(world, persona).get(session.get_absolute_url())
         assert page.status_code == 200
-        assert (link in page.content.decode()) is shown, persona
+        html = page.content.decode()
+        assert (link in html and param in html) is shown, persona

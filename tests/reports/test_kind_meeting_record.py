@@ -228,8 +228,11 @@ def test_meeting_photos_are_printed(world: World, media_root: Any, tmp_path: Pat
 
 def test_meeting_page_links_to_the_record_only_for_who_may_print(world: World) -> None:
     m = meeting(world.own, campaign_for(world), kind=MeetingKind.BRANCH_GENERAL)
-    link = f"/reports/new/meeting-record/?meeting={m.pk}"
+    # The button asks for the PDF at once: a POST with the parameter, to the request view.
+    link = '<form method="post" action="/reports/new/meeting-record/" class="inline print-form">'
+    param = f'<input type="hidden" name="meeting" value="{m.pk}"><button type="submit"'
     for persona, shown in (("secretary", True), ("office", True), ("clerk", False)):
         page = client_for(world, persona).get(m.get_absolute_url())
         assert page.status_code == 200
-        assert (link in page.content.decode()) is shown, persona
+        html = page.content.decode()
+        assert (link in html and param in html) is shown, persona

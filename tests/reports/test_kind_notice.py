@@ -177,11 +177,14 @@ def test_hostile_item_text_is_printed_as_text(
 
 def test_problem_list_page_links_to_the_notice_only_for_who_may_print(world: World) -> None:
     plist = approved_list(world, world.own)
-    link = f"/reports/new/problem-notice/?problem_list={plist.pk}"
+    # The button asks for the PDF at once: a POST with the parameter, to the request view.
+    link = '<form method="post" action="/reports/new/problem-notice/" class="inline print-form">'
+    param = f'<input type="hidden" name="problem_list" value="{plist.pk}"><button type="submit"'
     for persona, shown in (("secretary", True), ("reviewer", True), ("clerk", False)):
         page = client_for(world, persona).get(plist.get_absolute_url())
         assert page.status_code == 200
-        assert (link in page.content.decode()) is shown, persona
+        html = page.content.decode()
+        assert (link in html and param in html) is shown, persona
     draft = make_list(world, world.child)
     page = client_for(world, "secretary").get(draft.get_absolute_url()).content.decode()
     assert "/reports/new/problem-notice/" not in page
