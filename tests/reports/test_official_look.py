@@ -119,7 +119,8 @@ def test_roll_up_has_a_cover_and_prints_the_totals_row_once(
     assert text.count("All requirements") == 1
     # No report repeats a footer group: a <tfoot> would print the totals on every page.
     templates = Path(settings.BASE_DIR) / "templates" / "reports"
-    assert not [p.name for p in templates.glob("*.html") if "<tfoot" in p.read_text()]
+    footers = [p.name for p in templates.glob("*.html") if re.search(r"<tfoot[\s>]", p.read_text())]
+    assert not footers
 
 
 def test_dossier_ends_with_the_sign_off_on_its_last_page(attended: World, tmp_path: Path) -> None:
@@ -165,7 +166,8 @@ def test_dossier_counts_an_attended_meeting_with_the_attending_organizations_fig
     report = make(world, "org-dossier", "en", world.secretary, organization=world.own.pk)
     text = "\n".join(page_texts(report, tmp_path))
     own_row = next(line for line in text.splitlines() if "支部党员大会" in line)
-    assert re.search(r"\b4\s+3\s+1\b", own_row), own_row
+    roster = world.own.members.filter(is_active=True).count()
+    assert re.search(rf"\s{roster}\s+{roster - 1}\s+1\s", own_row), own_row
     park_line = next(line for line in text.splitlines() if "园区联合主题党日" in line)
     # expected 2, present 1, absent 1: own's members, not the holder's empty 0 / 0 / 0
     assert re.search(r"\b2\s+1\s+1\b", park_line), park_line
@@ -224,3 +226,51 @@ def test_no_report_has_half_width_punctuation_after_chinese(
                 line.strip() for line in page.splitlines() if HALF_WIDTH_AFTER_CHINESE.search(line)
             ]
             assert not wrong, (report.kind, number, wrong)
+
+
+def _signoff_document(paragraphs: int, *, avoid: bool) -> str:
+    from django.template import engines
+
+    template = engines["django"].from_string(
+        '{% extends "reports/base_print.html" %}'
+        "{% block extra_style %}{% if not avoid %}.signoff { break-before: auto; }{% endif %}"
+        "{% endblock %}{% block content %}{% for i in paragraphs %}"
+        "<p>第{{ i }}段：整改措施已经落实到位。</p>{% endfor %}{% endblock %}"
+    )
+    return template.render(
+        {
+            "document_title": "公示",
+            "issuer_name": "中共甲公司委员会",
+            "signoff": True,
+            "signoff_org_name": "中共甲公司委员会",
+            "issuing_org_name": "",
+            "issued_line": False,
+            "cover": False,
+            "signoff_date": timezone.localdate(),
+            "paragraphs": range(1, paragraphs + 1),
+            "avoid": avoid,
+        }
+    )
+
+
+def test_the_sign_off_is_never_alone_at_the_top_of_a_page(tmp_path: Path) -> None:
+    """Whatever the length of the text before it, the sign-off's page also holds the
+    end of that text; without the rule, some lengths would push it alone onto a page."""
+    from reports.rendering import render_pdf
+
+    alone_without_rule = False
+    for n in range(27, 37):
+        for avoid in (True, False):
+            pdf = render_pdf(_signoff_document(n, avoid=avoid), [])
+            path = tmp_path / "signoff.pdf"
+            path.write_bytes(pdf.data)
+            last = [p for p in poppler("pdftotext", str(path), "-").split("\f") if p.strip()][-1]
+            assert "中共甲公司委员会" in last
+            with_text = f"第{n}段" in last
+            if avoid:
+                assert with_text, n
+            elif not with_text:
+                alone_without_rule = True
+        if alone_without_rule:
+            break
+    assert alone_without_rule  # the range does reach the length that would isolate it
