@@ -391,7 +391,11 @@ def instructor_dossier_context(params: Params, language: str) -> dict[str, Any]:
         "cover": True,
         "cover_campaign": "、".join(campaigns),
         "cover_organization": "、".join(org.short_name or org.full_name for org in orgs),
+        # The instructor issues it in person, for no one organization: no issuing
+        # organization, and the sign-off names the instructor.
+        "issuing_org_name": "",
         "signoff": True,
+        "signoff_org_name": f"{Role.INSTRUCTOR.label} {instructor.display_name}",
         "signoff_date": today,
     }
 
