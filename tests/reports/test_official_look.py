@@ -85,7 +85,7 @@ def test_dossier_cover_names_campaign_organization_issuer_and_date(
     cover = flat(pages[0])
     for words in (
         "党组织工作档案",
-        campaign_for(world).name,
+        "党的群众路线教育实践活动",  # the campaign
         world.own.full_name,
         world.park_a.full_name,  # the reviewer's organization issues it
         world.reviewer.display_name,
@@ -169,8 +169,13 @@ def test_dossier_counts_an_attended_meeting_with_the_attending_organizations_fig
     roster = world.own.members.filter(is_active=True).count()
     assert re.search(rf"\s{roster}\s+{roster - 1}\s+1\s", own_row), own_row
     park_line = next(line for line in text.splitlines() if "园区联合主题党日" in line)
-    # expected 2, present 1, absent 1: own's members, not the holder's empty 0 / 0 / 0
-    assert re.search(r"\b2\s+1\s+1\b", park_line), park_line
+    # own's figures at the park meeting (its whole roster expected, one absent), not
+    # the holder's (park_a's own roster, often none at all: 0 / 0 / 0)
+    held = world.park_a.meetings.get()
+    ours = held.participations.get(organization=world.own)
+    assert (ours.expected_count, ours.absent_count) == (roster, 1)
+    assert (held.expected_count, held.present_count) != (ours.expected_count, ours.present_count)
+    assert re.search(rf"\s{roster}\s+{roster - 1}\s+1\s", park_line), park_line
 
 
 # --- Chinese punctuation ----------------------------------------------------------------
