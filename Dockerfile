@@ -9,11 +9,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# Pango for WeasyPrint (PDF reports), a CJK font so Chinese renders in PDFs without
-# missing-glyph boxes, gettext to compile translation catalogues.
+# Pango for WeasyPrint (PDF reports), the CJK fonts of the PDFs (Noto Serif CJK for the
+# body, Noto Sans CJK bold for titles, WenQuanYi as the fallback), gettext to compile
+# translation catalogues.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-        libpango-1.0-0 libpangoft2-1.0-0 fonts-wqy-microhei gettext \
+        libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk fonts-wqy-microhei gettext \
     && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system --gid 10001 portal \

@@ -21,6 +21,7 @@ from activities.models import (
 )
 from organizations.models import Member
 from portal.attachments.forms import MultipleFileField
+from portal.core.text import labelled
 
 from .models import ProblemItem, ProblemList, SourceKind
 from .models.problems import NOTICE_DAYS
@@ -76,9 +77,8 @@ class CriticismChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: CriticismEntry) -> str:
         about = f" → {obj.about_member.name}" if obj.about_member_id else ""
         points = obj.points.strip().replace("\n", " ")
-        return (
-            f"{obj.meeting.starts_at:%Y-%m-%d} · {obj.get_kind_display()} · "
-            f"{obj.by_member.name}{about}: {points[:40]}"
+        return f"{obj.meeting.starts_at:%Y-%m-%d} · {obj.get_kind_display()} · " + labelled(
+            f"{obj.by_member.name}{about}", points[:40]
         )
 
 

@@ -120,15 +120,55 @@ class RenderedHTML:
         return self.html.replace(_AT, at).replace(_HASH, self.content_hash[:16])
 
 
+def issuing_assignment(user: Any, organization: Any) -> Any:
+    """The role assignment under which `user` issues a document about `organization`:
+    the one on the nearest organization at or above it (the user's own level), else
+    the user's first assignment (the instructor's dossier spans several subtrees);
+    None for a user without one (a site administrator)."""
+    from portal.accounts.models import RoleAssignment
+
+    assignments = list(
+        RoleAssignment.objects.filter(user=user)
+        .select_related("organization")
+        .order_by("organization__path", "role")
+    )
+    if organization is not None:
+        above = [a for a in assignments if organization.path.startswith(a.organization.path)]
+        if above:
+            return max(above, key=lambda a: len(a.organization.path))
+    return assignments[0] if assignments else None
+
+
+def _issuing(context: dict[str, Any], requested_by: Any, organization: Any) -> None:
+    """Who issues the document (the cover and the sign-off): the requester's
+    organization, name and role; without a requester, the kind's issuer."""
+    name = role = org_name = ""
+    if requested_by is not None:
+        name = requested_by.display_name
+        assignment = issuing_assignment(requested_by, organization)
+        if assignment is not None:
+            role = assignment.get_role_display()
+            org_name = assignment.organization.full_name
+    context.setdefault("issued_by_name", name)
+    context.setdefault("issued_by_role", role)
+    context.setdefault("issuing_org_name", org_name or context.get("issuer_name", ""))
+
+
 def render_html(
-    kind: ReportKind, params: Params, language: str, organization: Any = None
+    kind: ReportKind,
+    params: Params,
+    language: str,
+    organization: Any = None,
+    requested_by: Any = None,
 ) -> RenderedHTML:
     """The report's HTML in `language`, and the SHA-256 of that HTML with the
-    generation time left out: the content hash that decides reuse (docs/reports.md)."""
+    generation time left out: the content hash that decides reuse (docs/reports.md).
+    `requested_by` (the user who asked) is named on the cover as the issuer."""
     with translation.override(language):
         context = kind.build_context(params, language)
         issuer = context.get("issuer") or organization
         context.setdefault("issuer_name", getattr(issuer, "full_name", issuer or ""))
+        _issuing(context, requested_by, organization)
         context["generated_at"] = _AT
         context["content_hash"] = _HASH
         html = render_to_string(kind.template, context)

@@ -161,7 +161,7 @@ def _claim(request_id: int) -> tuple[ReportRequest, int] | None:
             # of=self: the organization is an outer join (nullable), which PostgreSQL
             # will not lock.
             ReportRequest.objects.select_for_update(of=("self",))
-            .select_related("organization")
+            .select_related("organization", "requested_by")
             .filter(pk=request_id)
             .first()
         )
@@ -298,7 +298,13 @@ def report_render(*, request_id: int) -> None:
         )
         with Heartbeat(beating, HEARTBEAT_SECONDS):
             kind = registry.get(request.kind)
-            rendered = render_html(kind, request.params, request.language, request.organization)
+            rendered = render_html(
+                kind,
+                request.params,
+                request.language,
+                request.organization,
+                requested_by=request.requested_by,
+            )
             last = _last_done(request.kind, request.params_key, request.language)
             if last is not None and last.content_hash == rendered.content_hash:
                 _finish(

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the test suite needs: Chromium and its driver (browser tests),
-# a CJK font and Pango (PDF), poppler-utils (reading PDFs back), gettext.
+# the CJK fonts and Pango (PDF: Noto Serif CJK for the body, Noto Sans CJK bold for titles,
+# WenQuanYi as the fallback), poppler-utils (reading PDFs back), gettext.
 # Installs only what is missing, and only when we may (root, or sudo without a password).
 set -euo pipefail
 
@@ -9,7 +10,8 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
-fc-list 2>/dev/null | grep -qi "wqy\|noto sans cjk" || need+=(fonts-wqy-microhei)
+fc-list 2>/dev/null | grep -qi "noto serif cjk sc" || need+=(fonts-noto-cjk)
+fc-list 2>/dev/null | grep -qi "wqy" || need+=(fonts-wqy-microhei)
 ldconfig -p 2>/dev/null | grep -q libpango-1.0 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
 
 if [ ${#need[@]} -eq 0 ]; then

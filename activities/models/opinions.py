@@ -25,6 +25,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from organizations.validators import mask_phone
+from portal.core.text import labelled
 
 # Receipt codes: Crockford's base32 alphabet (no I, L, O, U), 10 characters = 50 bits.
 # Typed back by people from a slip of paper, so input is normalized (see normalize_receipt_code).
@@ -312,7 +313,7 @@ class Opinion(models.Model):
             name = self.addressed_member.name if self.addressed_member else ""
             name = name or self.addressed_member_name
             if name:
-                return f"{self.get_addressed_to_display()}: {name}"
+                return labelled(self.get_addressed_to_display(), name)
         return str(self.get_addressed_to_display())
 
     @property

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from portal.core.text import join_list
+from portal.core.text import join_list, labelled
 from portal.reviews.models import Reviewable, ReviewStatus, is_editable
 
 # --- one-to-one talks ----------------------------------------------------------------------
@@ -724,7 +724,7 @@ class AppraisalApproval(Reviewable):
             )
 
     def review_snapshot(self) -> dict[str, str]:
-        lines = [f"{d['member']}: {d['grade_name']}" for d in self.determinations or []]
+        lines = [labelled(d["member"], d["grade_name"]) for d in self.determinations or []]
         return {"determinations": "\n".join(lines)}
 
     def is_editable(self) -> bool:

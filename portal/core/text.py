@@ -44,3 +44,14 @@ def clean_model_text(instance: object) -> None:
             value = getattr(instance, field.attname, None)
             if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
                 setattr(instance, field.attname, strip_control_characters(value))
+
+
+def labelled(label: object, value: object) -> str:
+    """ "label: value" in the active language: the Chinese full-width colon (：, no
+    space) after a Chinese label, never a half-width ": "."""
+    return f"{label}{pgettext('label separator', ': ')}{value}"
+
+
+def join_clauses(items: Iterable[object]) -> str:
+    """Clauses of one sentence: "a; b" in English, "a；b" in Chinese."""
+    return pgettext("list separator", "; ").join(str(item) for item in items)

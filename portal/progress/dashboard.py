@@ -48,6 +48,7 @@ from organizations.models import Organization
 from portal.accounts.models import Role
 from portal.accounts.permissions import roles_for
 from portal.core.cache import cache_get, cache_set
+from portal.core.text import join_clauses, labelled
 from portal.reviews.models import ReviewTask
 from portal.reviews.selectors import inbox
 
@@ -480,5 +481,5 @@ def share_chart(shares: list[Share]) -> Chart:
         bar_y = y + 5
         y = bar_y + BAR_HEIGHT + ROW_GAP
         rows.append(ChartRow(share, lines, value_y, value, bar_y))
-        parts.append(f"{label}: {value}")
-    return Chart(rows=rows, height=max(y, 1), description="; ".join(parts))
+        parts.append(labelled(label, value))
+    return Chart(rows=rows, height=max(y, 1), description=join_clauses(parts))

@@ -102,6 +102,7 @@ def appraisal_context(params: Params, language: str) -> dict[str, Any]:
         if session.closed_at
         else None,
         "session": session,
+        "issued_line": True,  # who printed it, and when the data was taken
         "campaign": session.campaign,
         "closed": session.status == SessionStatus.CLOSED,
         "grades": grades,

@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,6 +25,7 @@ from activities.models import (
     CounselingRecord,
     Meeting,
     MeetingKind,
+    MeetingParticipation,
     Opinion,
     OpinionStatus,
     SelfExamination,
@@ -179,21 +180,27 @@ def _meetings(org: Organization, campaign: Campaign) -> dict[str, Any]:
         .order_by("member__name", "pk")
     ):
         absent[a.meeting_id].append(f"{a.member.name}（{a.absence_reason}）")
-    attended = dict(
-        Attendance.objects.filter(meeting_id__in=ids, member__organization=org)
-        .order_by()
-        .values_list("meeting_id")
-        .annotate(present=Count("pk", filter=Q(present=True)))
-    )
-    rows = [
-        {
-            "meeting": m,
-            "own": m.organization_id == org.pk,
-            "present_here": attended.get(m.pk),
-            "absentees": absent.get(m.pk, []),
-        }
-        for m in meetings
-    ]
+    # At a meeting another organization held, the counts are this organization's own
+    # (its MeetingParticipation), not the holder's: a higher-level organization
+    # holding a joint meeting often has no members of its own on the list.
+    participations = {
+        p.meeting_id: p
+        for p in MeetingParticipation.objects.filter(meeting_id__in=ids, organization=org)
+    }
+    rows = []
+    for m in meetings:
+        own = m.organization_id == org.pk
+        counted = m if own else participations.get(m.pk, m)
+        rows.append(
+            {
+                "meeting": m,
+                "own": own,
+                "expected": counted.expected_count,
+                "present": counted.present_count,
+                "absent": counted.absent_count,
+                "absentees": absent.get(m.pk, []),
+            }
+        )
     photos = list(
         Attachment.objects.filter(
             organization=org,
@@ -308,12 +315,18 @@ def _rectification(org: Organization, campaign: Campaign, member_count: int) -> 
 def org_dossier_context(params: Params, language: str) -> dict[str, Any]:
     org = Organization.objects.get(pk=params["organization"])
     dossier = organization_dossier(org, unmasked=bool(params.get("unmasked")))
+    today = timezone.localdate()
     return {
         "document_title": _("Organization dossier"),
         "subject": org.full_name,
         "issuer": org,
-        "document_date": timezone.localdate(),
+        "document_date": today,
         "dossiers": [dossier],
+        "cover": True,
+        "cover_campaign": dossier["campaign"].name if dossier["campaign"] else "",
+        "cover_organization": org.full_name,
+        "signoff": True,
+        "signoff_date": today,
     }
 
 
@@ -365,14 +378,25 @@ def instructor_dossier_context(params: Params, language: str) -> dict[str, Any]:
     instructor = User.objects.get(pk=params["instructor"])
     orgs = instructor_organizations(instructor.pk)
     dossiers = [organization_dossier(org, unmasked=False) for org in orgs]
+    today = timezone.localdate()
+    campaigns = list(dict.fromkeys(d["campaign"].name for d in dossiers if d["campaign"]))
     return {
         "document_title": _("Dossier of the assigned organizations"),
         "subject": instructor.display_name,
         "issuer_name": "",
-        "document_date": timezone.localdate(),
+        "document_date": today,
         "dossiers": dossiers,
         "summary": True,
         "attachment_roots": [org.path for org in orgs],
+        "cover": True,
+        "cover_campaign": "、".join(campaigns),
+        "cover_organization": "、".join(org.short_name or org.full_name for org in orgs),
+        # The instructor issues it in person, for no one organization: no issuing
+        # organization, and the sign-off names the instructor.
+        "issuing_org_name": "",
+        "signoff": True,
+        "signoff_org_name": f"{Role.INSTRUCTOR.label} {instructor.display_name}",
+        "signoff_date": today,
     }
 
 

@@ -119,6 +119,7 @@ def meeting_context(params: Params, language: str) -> dict[str, Any]:
         "subject": meeting.topic,
         "issuer": meeting.organization,
         "document_date": meeting.starts_at.date(),
+        "issued_line": True,  # who printed it, and when the data was taken
         "meeting": meeting,
         "own_rows": own_rows,
         "participations": [

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -64,6 +65,11 @@ def notice_context(params: Params, language: str) -> dict[str, Any]:
         "box_url": box_url,
         "box_qr": qr_data_url(box_url) if box_url else "",
         "contact_name": org.contact_name or org.secretary_name,
+        # The sign-off: the organization that publishes the notice, on its publication
+        # date (a draft: the day it is printed).
+        "signoff": True,
+        "signoff_org_name": org.full_name,
+        "signoff_date": plist.published_on or timezone.localdate(),
     }
 
 

@@ -45,6 +45,9 @@ def rollup_context(params: Params, language: str) -> dict[str, Any]:
         "document_date": timezone.localdate(),
         "org": org,
         "campaign": campaign,
+        "cover": True,
+        "cover_campaign": campaign.name if campaign else "",
+        "cover_organization": org.full_name,
     }
     if campaign is None:
         return context
