@@ -71,8 +71,10 @@ def counts() -> dict[str, Any]:
     return result
 
 
-# Statements `seed_demo` issued into an empty SQLite database when last measured (28,907).
-QUERIES_MEASURED = 28_900
+# Statements `seed_demo` issued into an empty SQLite database when last measured
+# (55,742: the finished 2014 campaign and the running one replayed from the same story;
+# 28,907 with the 2014 campaign alone).
+QUERIES_MEASURED = 55_750
 
 
 class StatementCounter:
