@@ -6,6 +6,7 @@ with the environment of the stack under test (DATABASE_URL, REDIS_URL, MEDIA_ROO
     python -m tests.reports.celery_driver resend
     python -m tests.reports.celery_driver user <role>
     python -m tests.reports.celery_driver fund
+    python -m tests.reports.celery_driver pages <username> home dashboard grid inbox
 
 Each prints one JSON object. Pages are requested through Django's test client in this
 process (the same middleware and views as gunicorn would run), logged in with
@@ -119,7 +120,32 @@ def fund() -> dict[str, Any]:
     }
 
 
-COMMANDS = {"ask": ask, "download": download, "resend": resend, "user": user, "fund": fund}
+def pages(username: str, *names: str) -> dict[str, Any]:
+    """Status codes of the user's main pages, by name: home, dashboard, grid (of the
+    user's organization), inbox."""
+    from django.urls import reverse
+
+    from portal.accounts.models import RoleAssignment
+
+    org = RoleAssignment.objects.filter(user__username=username).first().organization_id
+    urls = {
+        "home": "/",
+        "dashboard": reverse("progress:dashboard"),
+        "grid": reverse("progress:grid", args=[org]),
+        "inbox": reverse("reviews:inbox"),
+    }
+    client = _client(username)
+    return {name: client.get(urls[name]).status_code for name in names}
+
+
+COMMANDS = {
+    "ask": ask,
+    "download": download,
+    "resend": resend,
+    "user": user,
+    "fund": fund,
+    "pages": pages,
+}
 
 if __name__ == "__main__":
     _setup()

@@ -283,6 +283,26 @@ def test_storage_failure_shows_failed_retrying_within_seconds_then_done_when_bac
         stack.stop_worker(worker)
 
 
+def test_redis_stopped_the_main_pages_still_answer(stack: Stack) -> None:
+    """Redis (broker and cache) stopped: the pages compute without the cache
+    (portal/core/cache.py) instead of answering 500."""
+    secretary = stack.driver("user", "secretary")["username"]
+    office = stack.driver("user", "office")["username"]
+    reviewer = stack.driver("user", "reviewer")["username"]
+    stack.stop_redis()
+    try:
+        started = time.monotonic()
+        got = {
+            secretary: stack.driver("pages", secretary, "home"),
+            office: stack.driver("pages", office, "home", "dashboard", "grid"),
+            reviewer: stack.driver("pages", reviewer, "home", "inbox", "dashboard", "grid"),
+        }
+        print(f"pages with Redis stopped: {time.monotonic() - started:.1f} s for three users")
+    finally:
+        stack.start_redis()
+    assert all(code == 200 for codes in got.values() for code in codes.values()), got
+
+
 def test_real_worker_recomputes_the_requirement_roll_up_after_a_write(stack: Stack) -> None:
     """A funding receipt saved on the web side marks its organization's roll-up row; the
     refresh task goes through Redis to the worker, which recomputes the row: funding
