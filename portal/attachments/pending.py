@@ -25,6 +25,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.db import transaction
 from django.forms import BaseForm
@@ -111,15 +112,19 @@ class PendingFiles:
         if not isinstance(cleaned, list | tuple):
             cleaned = [cleaned]
         for upload in cleaned:
-            self.rows.append(
-                pending_upload_create(
+            try:
+                row = pending_upload_create(
                     actor=self.request.user,
                     form_key=self.key,
                     upload=upload,
                     name=upload.name or "",
                     kind=getattr(upload, "attachment_kind", ""),
                 )
-            )
+            except (OSError, ValidationError):
+                # The disk cannot take it (the form already says so): not kept.
+                logger.warning("pending upload not kept", exc_info=True)
+                continue
+            self.rows.append(row)
 
     def uploads(self) -> list[File]:
         """Every file for the record: the kept ones, then the new ones. Each carries

@@ -76,7 +76,7 @@ def test_secretary_records_a_meeting_with_an_absentee_on_a_phone(
     phone.get_by_label("Ends at").fill("2014-04-10T10:30")
     phone.get_by_role("button", name="Save").click()
     phone.wait_for_load_state("domcontentloaded")
-    assert phone.get_by_text("Give the reason for the absence.").is_visible()
+    assert phone.get_by_text("Give the reason for the absence.", exact=True).is_visible()
     assert not Meeting.objects.exists()
 
     phone.locator(f"#id_roll-reason_{b.pk}").fill("出差")

@@ -142,7 +142,9 @@ def test_instructor_logs_a_visit(world: Any, live_server: Any, new_page: Any) ->
     page.get_by_label("Follow-up due").fill((today - dt.timedelta(days=5)).isoformat())
     page.get_by_role("button", name="Save").click()
     page.wait_for_load_state("domcontentloaded")
-    assert page.get_by_text("The follow-up cannot be due before the visit.").is_visible()
+    assert page.get_by_text(
+        "The follow-up cannot be due before the visit.", exact=True
+    ).is_visible()
     assert_fits_phone(page)
     assert axe_violations(page) == []
     screenshot(page, "guidance-visit-form-error-phone")

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # The server to use; the test's database on it gets a name of its own.
 POSTGRES_URL = os.environ.get("PROD_CHECK_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
 REDIS_URL = os.environ.get("PROD_CHECK_REDIS_URL", "redis://127.0.0.1:6379/0")
-TIMEOUT = 120
+TIMEOUT = 300
 
 
 def _connect_maintenance() -> psycopg.Connection:

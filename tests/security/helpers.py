@@ -22,7 +22,13 @@ PRODUCTION_ENV = {
 
 
 def production_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("FORWARDED_ALLOW_IPS",)}
+    # DJANGO_ALLOW_ASYNC_UNSAFE: set by the browser tests' conftest in the same process;
+    # production never has it (check --deploy refuses it).
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("FORWARDED_ALLOW_IPS", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    }
     return {**env, **PRODUCTION_ENV, **extra}
 
 
