@@ -118,7 +118,10 @@ def urge_send(
             failing.append(org)
         else:
             outcome.not_failing.append(org)
-    recent = dict(
+    # The recent urges, locked (PostgreSQL refuses FOR UPDATE with GROUP BY: the latest
+    # per organization is taken here, not by an aggregate).
+    recent: dict[int, Any] = {}
+    for org_id, urged_at in (
         Urge.objects.select_for_update()
         .filter(
             campaign=campaign,
@@ -127,9 +130,10 @@ def urge_send(
             urged_at__gt=now - URGE_INTERVAL,
         )
         .order_by()
-        .values_list("organization_id")
-        .annotate(first=Max("urged_at"))
-    )
+        .values_list("organization_id", "urged_at")
+    ):
+        if org_id not in recent or urged_at > recent[org_id]:
+            recent[org_id] = urged_at
     to_urge = []
     for org in failing:
         if org.pk in recent:
