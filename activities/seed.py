@@ -1,4 +1,4 @@
-"""The 2014 campaign as data (SPEC §5), and the demo's running campaign of the same
+"""The 2014 campaign as data (its phases, grade scale and settings), and the demo's running campaign of the same
 shape with dates relative to today: used by seed_demo and by tests."""
 
 from __future__ import annotations

@@ -413,6 +413,7 @@ def reports_sweep_orphans(*, now: dt.datetime | None = None) -> int:
     def walk(folder: str) -> None:
         try:
             dirs, files = default_storage.listdir(folder)
+        # No reports folder yet, or a storage (S3-like) that cannot list: nothing to sweep.
         except (FileNotFoundError, NotImplementedError):
             return
         names.extend(f"{folder}/{f}" for f in files)

@@ -118,6 +118,8 @@ def check_xlsx_archive(fileobj: IO[bytes]) -> int:
                 actual += seen
                 if actual > total_limit:
                     raise _too_large()
+    # NotImplementedError: a compression method zipfile cannot read (a damaged or
+    # hand-made archive), refused like any other unreadable file.
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError):
         raise FileRejected(_("This .xlsx file cannot be opened; is it damaged?")) from None
     finally:
