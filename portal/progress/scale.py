@@ -640,6 +640,7 @@ class Seeder:
             "list": ct(rm.ProblemList).pk,
             "assessment": ct(rm.StandardAssessment).pk,
             "mechanism": ct(rm.Mechanism).pk,
+            "receipt": ct(rm.FundingReceipt).pk,
         }
         self.members_of: dict[int, list[tuple[int, bool]]] = {}  # org index: [(id, active)]
         self.mobilization_of: dict[int, int] = {}  # org index: its mobilization meeting
@@ -1134,7 +1135,7 @@ class Seeder:
         sources = ["county_finance", "retained_dues", "enterprise"]
         for n, amount in enumerate(parts):
             if amount > 0:
-                self.receipt.add(
+                receipt = self.receipt.add(
                     self.ids[i],
                     self.c.pk,
                     sources[n % 3],
@@ -1142,6 +1143,27 @@ class Seeder:
                     dt.date(2014, 8, 5),
                     "",
                 )
+                # A receipt counts toward the norm only with its evidence (the
+                # allocation notice or bank slip): every receipt of a met organization
+                # has it, those of the others only sometimes.
+                if met or self.rng.random() < 0.5:
+                    self._receipt_evidence(i, receipt)
+
+    def _receipt_evidence(self, i: int, receipt: int) -> None:
+        digest = hashlib.sha256(f"receipt-{receipt}".encode()).hexdigest()
+        self.attachment.add(
+            self.ct["receipt"],
+            receipt,
+            self.ids[i],
+            "evidence",
+            f"attachments/2014/08/{digest[:32]}.pdf",
+            "拨付凭证.pdf",
+            80_000,
+            "application/pdf",
+            ".pdf",
+            digest,
+            _at(dt.date(2014, 8, 5)),
+        )
 
     def _pledges(self, i: int) -> None:
         if self.rng.random() < 0.5:

@@ -68,7 +68,10 @@ def _cut(text: str) -> str:
 
 def _level_counts(results: dict[str, Any]) -> dict[str, int]:
     counts = Counter(str(r.level) for r in results.values())
-    return {level.value: counts.get(level.value, 0) for level in Level}
+    levels = {level.value: counts.get(level.value, 0) for level in Level}
+    # The summary's "in progress" column: submitted and waiting counts as under way.
+    levels["in_progress"] = levels.get("amber", 0) + levels.get("waiting", 0)
+    return levels
 
 
 def organization_dossier(org: Organization, *, unmasked: bool) -> dict[str, Any]:

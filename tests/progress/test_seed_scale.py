@@ -28,10 +28,6 @@ def _model(name: str):
     return next(m for m in apps.get_models() if m.__name__ == name)
 
 
-@pytest.mark.xfail(
-    reason="Known after the session-4 merges: the scale generator does not yet attach funding evidence (receipts count only with evidence) nor submit records left waiting.",
-    strict=False,
-)
 def test_tiny_county_has_every_requirement_met_and_unmet_and_counts_match() -> None:
     report = seed_scale(30, 200, log=lambda line: None)
 
