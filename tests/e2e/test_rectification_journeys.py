@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.utils import timezone
 from PIL import Image
 
 from activities.models import OpinionStatus

@@ -9,7 +9,6 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from organizations.resources import XLSX_MIME
 from tests.activities.factories import campaign_for, meeting, members
