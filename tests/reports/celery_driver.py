@@ -15,6 +15,7 @@ force_login; the report is rendered by the worker under test, never here.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sys
@@ -93,6 +94,7 @@ def fund() -> dict[str, Any]:
     from django.db import transaction
     from django.utils import timezone
 
+    from portal.attachments.services import attachment_add
     from portal.progress.models import Standing
     from portal.progress.rollup import layout
     from rectification.models import FundingReceipt
@@ -104,12 +106,22 @@ def fund() -> dict[str, Any]:
         if r.states[at : at + 1] in ("p", "r")
     )
     with transaction.atomic():
-        FundingReceipt.objects.create(
+        # County finance with its allocation notice attached: a receipt that counts
+        # toward the norm (receipts from other sources, or without evidence, do not).
+        receipt = FundingReceipt.objects.create(
             organization_id=row.organization_id,
             campaign=row.campaign,
-            source="enterprise",
+            source="county_finance",
             amount=Decimal("100000"),
             received_on=timezone.localdate(),
+        )
+        attachment_add(
+            actor=None,
+            record=receipt,
+            organization=receipt.organization,
+            kind="evidence",
+            upload=io.BytesIO(_png()),
+            name="拨付通知.png",
         )
     return {
         "organization": row.organization_id,
@@ -118,6 +130,14 @@ def fund() -> dict[str, Any]:
         "at": at,
         "computed_at": row.computed_at.isoformat(),
     }
+
+
+def _png() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "red").save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def pages(username: str, *names: str) -> dict[str, Any]:

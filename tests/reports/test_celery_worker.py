@@ -303,10 +303,6 @@ def test_redis_stopped_the_main_pages_still_answer(stack: Stack) -> None:
     assert all(code == 200 for codes in got.values() for code in codes.values()), got
 
 
-@pytest.mark.xfail(
-    reason="Known after the session-4 merges: the driver's receipt has no evidence, so funding stays unmet and the row's computed time is compared against a coalesced recompute; to rework.",
-    strict=False,
-)
 def test_real_worker_recomputes_the_requirement_roll_up_after_a_write(stack: Stack) -> None:
     """A funding receipt saved on the web side marks its organization's roll-up row; the
     refresh task goes through Redis to the worker, which recomputes the row: funding
