@@ -72,6 +72,9 @@ class PendingFiles:
         self.rows: list[PendingUpload] = []
         self._kept = False
         self._opened: list[File] = []
+        # Newly chosen files the disk would not take as pending: still handed to the
+        # service, whose own storage error then reaches the form (never dropped).
+        self.unkept: list[Any] = []
         user = request.user
         kind_field = form.fields.get("kind")
         self.kinds: list[tuple[str, str]] = (
@@ -123,6 +126,7 @@ class PendingFiles:
             except (OSError, ValidationError):
                 # The disk cannot take it (the form already says so): not kept.
                 logger.warning("pending upload not kept", exc_info=True)
+                self.unkept.append(upload)
                 continue
             self.rows.append(row)
 
@@ -140,6 +144,9 @@ class PendingFiles:
                 continue
             upload = File(handle, name=row.original_name)
             upload.attachment_kind = row.kind  # type: ignore[attr-defined]
+            files.append(upload)
+        for upload in self.unkept:
+            upload.seek(0)
             files.append(upload)
         return files
 

@@ -35,10 +35,12 @@ def test_evidence_upload_on_a_read_only_disk_says_so(
     response = client.post(
         receipt.get_absolute_url(), {"att-kind": "evidence", "att-files": [pdf()]}, follow=True
     )
-    # The form comes back (no 500) and nothing is half-written. The message is given by
-    # attachment_add as a form-wide error, which this page's upload form does not show
-    # since the pending-upload rework (the import page below shows it).
+    # The form comes back with the message (no 500, no "attached" success for a file
+    # that was never stored) and nothing is half-written.
     assert response.status_code == 200
+    html = response.content.decode()
+    assert MESSAGE in html
+    assert "The evidence was attached." not in html
     assert not Attachment.objects.for_record(receipt).exists()
 
 
