@@ -241,7 +241,19 @@ def prepare(orgs: int, members: int, province: bool) -> int:
         ),
         (label, grid_user, reverse("progress:grid", args=[county.pk]), 300),
     ]
-    print(json.dumps({"cookies": cookies, "pages": pages, "root": root.pk}))
+    from django.conf import settings
+
+    # The production settings name it __Host-sessionid (see portal/settings.py).
+    print(
+        json.dumps(
+            {
+                "cookies": cookies,
+                "cookie_name": settings.SESSION_COOKIE_NAME,
+                "pages": pages,
+                "root": root.pk,
+            }
+        )
+    )
     return 0
 
 
@@ -338,7 +350,7 @@ def stop(proc: subprocess.Popen) -> None:
 
 def get(port: int, url: str, session: str) -> tuple[int, str]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    headers = {"Cookie": f"sessionid={session}"} if session else {}
+    headers = {"Cookie": session} if session else {}
     conn.request("GET", url, headers=headers)
     response = conn.getresponse()
     response.read()
@@ -350,7 +362,7 @@ def load(ab: str, port: int, row: Row, session: str, args: argparse.Namespace) -
     times_path = OUT / "ab-times.tsv"
     command = [ab, "-q", "-s", "120", "-c", str(args.concurrency)]
     if session:
-        command += ["-C", f"sessionid={session}"]
+        command += ["-C", session]
     url = f"http://127.0.0.1:{port}{row.url}"
     subprocess.run(
         [*command, "-n", str(max(args.warmup, args.concurrency)), url],
@@ -421,7 +433,9 @@ def measure(target: Target, args: argparse.Namespace, ab: str) -> Run:
             if not url:
                 row.error = "progress:dashboard does not exist yet"
                 continue
-            session = info["cookies"].get(user, "") if user else ""
+            key = info["cookies"].get(user, "") if user else ""
+            # "<cookie name>=<session key>", as the browser would send it.
+            session = f"{info.get('cookie_name', 'sessionid')}={key}" if key else ""
             started = time.perf_counter()
             try:
                 status, location = get(port, url, session)
