@@ -93,6 +93,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--static-root", type=Path, default=OUT / "static", help="collectstatic target"
     )
+    parser.add_argument(
+        "--static-finders",
+        action="store_true",
+        help="serve the static files from their folders (no collectstatic, no manifest): "
+        "the small configuration run as a test",
+    )
     return parser.parse_args(argv)
 
 
@@ -120,6 +126,7 @@ def prepare(spec: dict) -> dict:
     from portal.accounts.models import Role, User
     from portal.accounts.services import role_assign
     from portal.progress.scale import ROOT_CODE, seed_scale, seeded_state
+    from portal.reviews.models import ReviewTask
 
     call_command("migrate", verbosity=0, interactive=False)
     state = seeded_state(spec["orgs"], spec["members"])
@@ -158,23 +165,27 @@ def prepare(spec: dict) -> dict:
     # the other half, where nobody writes during the run.
     busy = committees[: (len(committees) + 1) // 2]
     quiet = committees[len(busy) :] or committees[-1:]
-    reviewer_nodes = (
-        list(
-            Organization.objects.filter(
-                path__regex=r"^(" + "|".join(c.path for c in busy) + ")",
-                depth=3,
-                is_active=True,
-            )
-            .exclude(numchild=0)
-            .order_by("path")
-        )
-        or busy
-    )
+    # Reviewers at the busy committees' general branches with the most records
+    # waiting, one each.
+    busy_paths = r"^(" + "|".join(c.path for c in busy) + ")"
+    per_node: dict[str, int] = {}
+    for path in (
+        ReviewTask.objects.waiting()
+        .filter(organization__path__regex=busy_paths)
+        .values_list("organization__path", flat=True)
+    ):
+        node = path[: 3 * Organization.steplen]
+        per_node[node] = per_node.get(node, 0) + 1
+    candidates = {
+        o.path: o
+        for o in Organization.objects.filter(path__regex=busy_paths, depth=3, is_active=True)
+    }
+    reviewer_nodes = [
+        candidates[p] for p in sorted(per_node, key=lambda p: (-per_node[p], p)) if p in candidates
+    ] or busy
     most = max(split(n)["reviewer"] for n in spec["levels"])
     if most > len(reviewer_nodes):
         raise SystemExit("more reviewers than subtrees to give them: fewer clients")
-    stride = max(1, len(reviewer_nodes) // most)
-    reviewer_nodes = reviewer_nodes[::stride]
     for n in spec["levels"]:
         counts = split(n)
         # Secretaries under the reviewers' committees (their submits reach an inbox of
@@ -185,7 +196,7 @@ def prepare(spec: dict) -> dict:
                 review_status__in=("draft", "returned"),
                 organization__is_active=True,
             )
-            .filter(organization__path__regex=r"^(" + "|".join(c.path for c in busy) + ")")
+            .filter(organization__path__regex=busy_paths)
             .exclude(pk__in=used_plans)
             .select_related("organization")
             .order_by("organization__path")
@@ -694,9 +705,12 @@ def main(argv: list[str] | None = None) -> int:
         env,
         {"orgs": args.orgs, "members": args.members, "levels": levels, "tag": tag},
     )
-    subprocess.run(
-        [PY, "manage.py", "collectstatic", "--noinput", "-v0"], env=env, cwd=ROOT, check=True
-    )
+    if args.static_finders:
+        env["BENCH_STATIC_FINDERS"] = "1"
+    else:
+        subprocess.run(
+            [PY, "manage.py", "collectstatic", "--noinput", "-v0"], env=env, cwd=ROOT, check=True
+        )
     port = free_port()
     server = start_gunicorn(env, port, args.workers, OUT / "gunicorn-rush.log")
     results = []
