@@ -199,11 +199,13 @@ def prepare(spec: dict) -> dict:
             .filter(organization__path__regex=busy_paths)
             .exclude(pk__in=used_plans)
             .select_related("organization")
-            .order_by("organization__path")
+            # Drafts first: a returned plan offers "resubmit" only once it is edited.
+            .order_by("review_status", "organization__path")
         )
         by_org: dict[int, ActivityPlan] = {}
         for plan in plans:
             by_org.setdefault(plan.organization_id, plan)
+        # Drafts first, then in tree order.
         picked = list(by_org.values())[: counts["secretary"]]
         if len(picked) < counts["secretary"]:
             raise SystemExit("not enough draft or returned plans left: use --reseed")
@@ -387,11 +389,16 @@ class Tally:
     counted: dict[str, int] = field(
         default_factory=lambda: {"meetings": 0, "decisions": 0, "submits": 0}
     )
+    # (method, url): the steps that requested it, in order (the page after a decision
+    # is the record's page the reviewer opened before it).
+    urls: dict[tuple[str, str], list[str]] = field(default_factory=lambda: defaultdict(list))
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add(self, step: str, ms: float) -> None:
+    def add(self, step: str, ms: float, method: str = "", url: str = "") -> None:
         with self.lock:
             self.times[step].append(ms)
+            if url:
+                self.urls[(method, url)].append(step)
 
     def error(self, step: str, what: str) -> None:
         with self.lock:
@@ -442,7 +449,7 @@ class Browser:
         except OSError as exc:
             self.tally.error(step, f"{exc.__class__.__name__}: {exc}")
             raise Unexpected(step) from exc
-        self.tally.add(step, (time.perf_counter() - started) * 1000)
+        self.tally.add(step, (time.perf_counter() - started) * 1000, method, url)
         for header, value in response.getheaders():
             if header.lower() == "set-cookie":
                 name, _, rest = value.partition("=")
@@ -539,7 +546,13 @@ ROLES = {"secretary": secretary, "reviewer": reviewer, "office": office}
 
 
 def run_level(
-    port: int, info: dict, level: dict, args: argparse.Namespace, seconds: float | None = None
+    port: int,
+    info: dict,
+    level: dict,
+    args: argparse.Namespace,
+    seconds: float | None = None,
+    master: int | None = None,
+    log: Path | None = None,
 ) -> dict:
     tally = Tally()
     low, high = (float(x) for x in args.think.split(","))
@@ -584,6 +597,8 @@ def run_level(
             time.sleep(0.25)
 
     load_before = os.getloadavg()
+    cpu_before = workers_cpu(master) if master else None
+    log_offset = log.stat().st_size if log and log.exists() else 0
     since = time.time()
     started = time.perf_counter()
     threads = [threading.Thread(target=healthz, daemon=True)]
@@ -597,15 +612,21 @@ def run_level(
         t.join()
     elapsed = time.perf_counter() - started
     load_after = os.getloadavg()
+    cpu = workers_cpu(master) - cpu_before if master and cpu_before is not None else None
+    time.sleep(0.5)  # the access log's last lines
+    served = server_times(log, log_offset, tally.urls) if log else {}
     steps = {}
     for step, times in sorted(tally.times.items()):
         times.sort()
+        server = served.get(step)
         steps[step] = {
             "n": len(times),
             "p50": percentile(times, 0.50),
             "p95": percentile(times, 0.95),
             "p99": percentile(times, 0.99),
             "errors": tally.errors.get(step, 0),
+            "server_p50": percentile(server, 0.50) if server else None,
+            "server_p95": percentile(server, 0.95) if server else None,
         }
     for step, n in tally.errors.items():
         steps.setdefault(step, {"n": 0, "p50": None, "p95": None, "p99": None, "errors": n})
@@ -621,6 +642,9 @@ def run_level(
         "all_p95": percentile(every, 0.95) if every else None,
         "all_p99": percentile(every, 0.99) if every else None,
         "errors": sum(tally.errors.values()),
+        # CPU the workers used per request (healthz excluded from the count): what a
+        # request costs, much less sensitive to the machine's other load than its time.
+        "cpu_ms_per_request": round(cpu * 1000 / len(every), 1) if cpu and every else None,
         "error_samples": tally.error_samples,
         "floor_p50": percentile(floor, 0.5) if floor else None,
         "floor_p95": percentile(floor, 0.95) if floor else None,
@@ -631,6 +655,53 @@ def run_level(
         "topic": tag,
         "since": since,
     }
+
+
+ACCESS = re.compile(r"^<(\d+)> (\d+) (\w+) (\S+)$")
+# gunicorn's access log as bench/rush.py reads it: worker pid, server time in ms, method,
+# path with its query string (portal/gunicorn.conf.py takes GUNICORN_CMD_ARGS).
+ACCESS_FORMAT = '--access-logformat "%(p)s %(M)s %(m)s %(U)s?%(q)s"'
+
+
+def server_times(log: Path, offset: int, urls: dict[tuple[str, str], list[str]]) -> dict:
+    """{step: sorted server times in ms} of the requests logged since `offset`: the time
+    gunicorn's worker spent on each, without the wait for a free worker."""
+    times: dict[str, list[float]] = defaultdict(list)
+    queues = {key: list(steps) for key, steps in urls.items()}
+    with log.open("rb") as f:
+        f.seek(offset)
+        for raw in f:
+            match = ACCESS.match(raw.decode("utf-8", "replace").strip())
+            if not match:
+                continue
+            _pid, ms, method, url = match.groups()
+            if url.endswith("?"):
+                url = url[:-1]
+            queue = queues.get((method, url))
+            if queue:
+                times[queue.pop(0)].append(float(ms))
+    return {step: sorted(values) for step, values in times.items()}
+
+
+def workers_cpu(master: int) -> float:
+    """Seconds of CPU the gunicorn workers have used: the live workers' own time and
+    the time of those already recycled (counted in the master's children's time)."""
+
+    def stat(pid: int | str) -> list[str]:
+        text = Path(f"/proc/{pid}/stat").read_text()
+        return text.rsplit(")", 1)[1].split()
+
+    tick = os.sysconf("SC_CLK_TCK")
+    fields = stat(master)
+    total = int(fields[13]) + int(fields[14])  # cutime, cstime
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            child = entry.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(child[1]) == master:  # ppid
+            total += int(child[11]) + int(child[12])  # utime, stime
+    return total / tick
 
 
 def fmt(value: float | None) -> str:
@@ -644,7 +715,7 @@ def print_level(result: dict) -> None:
         f"\n{r['clients']} clients ({r['roles']['secretary']} secretaries, "
         f"{r['roles']['reviewer']} reviewers, {r['roles']['office']} office) for "
         f"{r['seconds']} s: {r['requests']} requests, {r['per_second']} req/s, "
-        f"{r['errors']} errors"
+        f"{r['errors']} errors; workers' CPU {r['cpu_ms_per_request']} ms per request"
     )
     print(
         f"all steps p50 {fmt(r['all_p50']).strip()} ms, p95 {fmt(r['all_p95']).strip()} ms, "
@@ -653,13 +724,16 @@ def print_level(result: dict) -> None:
         f"before {lb[0]:.2f} {lb[1]:.2f} {lb[2]:.2f}, after {la[0]:.2f} {la[1]:.2f} {la[2]:.2f} "
         f"(on {os.cpu_count()} cores)"
     )
-    header = f"{'step':<38} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}"
+    header = (
+        f"{'step':<38} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}"
+        f"  {'server p50':>10} {'server p95':>10}"
+    )
     print(header)
     print("-" * len(header))
     for step, s in r["steps"].items():
         print(
             f"{step:<38} {s['n']:>5} {fmt(s['p50'])} {fmt(s['p95'])} {fmt(s['p99'])} "
-            f"{s['errors']:>7}"
+            f"{s['errors']:>7}  {fmt(s.get('server_p50')):>10} {fmt(s.get('server_p95')):>10}"
         )
     for sample in r["error_samples"][:5]:
         print(f"  error: {sample}")
@@ -712,14 +786,16 @@ def main(argv: list[str] | None = None) -> int:
             [PY, "manage.py", "collectstatic", "--noinput", "-v0"], env=env, cwd=ROOT, check=True
         )
     port = free_port()
-    server = start_gunicorn(env, port, args.workers, OUT / "gunicorn-rush.log")
+    log = OUT / "gunicorn-rush.log"
+    env["GUNICORN_CMD_ARGS"] = ACCESS_FORMAT
+    server = start_gunicorn(env, port, args.workers, log)
     results = []
     failed = False
     try:
         if args.warmup and info["levels"]:
             run_level(port, info, info["levels"][0], args, seconds=args.warmup)
         for level in info["levels"]:
-            result = run_level(port, info, level, args)
+            result = run_level(port, info, level, args, master=server.pid, log=log)
             result["check"] = child(
                 "check",
                 env,

@@ -12,8 +12,11 @@ dashboard.py). A row is never used out of date:
    queryset.update) call `mark_changed()` themselves.
 2. **Recomputed after commit.** The marked organizations are sent to the
    `refresh_standings` task once the transaction commits (one task per transaction,
-   through portal.core.queue: in-process when there is no broker). The task evaluates
-   exactly those organizations and writes their rows.
+   through portal.core.queue: in-process when there is no broker), with the codes of
+   the requirements that read the models written (`engine.affected_by`: each
+   requirement declares its `reads`). The task evaluates exactly those requirements
+   of those organizations, keeps the row's other letters, and writes it, the row
+   locked meanwhile; a write no requirement reads marks nothing.
 3. **Checked when read.** Before reading a subtree, `ensure_fresh()` recomputes, in
    the request, every row of it that is marked or whose `stale_from` date has come (an
    open item passing its deadline turns "no overdue item" red with no record changing),
@@ -25,6 +28,10 @@ dashboard.py). A row is never used out of date:
 
 `rebuild` (manage.py rebuild_standings, after deploys and seeding; nightly by beat)
 recomputes every row of a campaign, a subtree at a time.
+
+Figures computed from the rows (dashboard, grid) are cached under the subtree's
+version (models.SubtreeVersion, bumped with every row written below it, in the same
+transaction: `bump_versions`), returned by ensure_fresh() as the Freshness token.
 """
 
 from __future__ import annotations
@@ -358,9 +365,8 @@ def ensure_fresh(root: Organization, campaign: Any, today: dt.date | None = None
 
     limit = settings.PROGRESS_RECOMPUTE_IN_REQUEST
     day = today or timezone.localdate()
-    version = SubtreeVersion.objects.filter(campaign=campaign, path=root.path).values("generation")[
-        :1
-    ]
+    subtree = SubtreeVersion.objects.filter(campaign=campaign, path=root.path)
+    version = subtree.values("generation")[:1]
     built = (
         Rollup.objects.filter(campaign=campaign)
         .annotate(version=models.Subquery(version))

@@ -173,7 +173,10 @@ def test_every_requirement_reads_only_the_models_it_declares() -> None:
         assert req.reads is not None, req.code
         read = set()
         for scope in scopes:
+            scope.changes = {}
             read |= {labels[t] for t in _tables_read(req.evaluate, scope) if t in labels}
+            # Only a requirement declared dated notes a date its result changes on.
+            assert req.dated or not scope.changes, req.code
         assert read - implicit <= req.reads, req.code
 
 
