@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-sqlite test-postgres e2e lint format migrations-check ci bench production clean
+.PHONY: install run test test-sqlite test-postgres e2e lint format migrations-check ci bench rush production clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -56,6 +56,11 @@ ci: lint test
 # e.g. make bench BENCH_ARGS="--orgs 200 --members 2000".
 bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# The deadline rush against gunicorn on PostgreSQL at 8, 16 and 32 clients, with its
+# integrity checks (bench/README.md); e.g. make rush RUSH_ARGS="--clients 16 --seconds 60".
+rush: install
+	$(BIN)/python bench/rush.py $(RUSH_ARGS)
 
 # The production topology (gunicorn, Celery worker and beat) run natively.
 production: install

@@ -19,11 +19,8 @@ from organizations.models import GRASSROOTS_KINDS, OrgKind
 from portal.progress.engine import Level, OrgInfo, Result, Scope, register
 from portal.reviews.models import ReviewStatus
 
-from .models import ActivityPlan, Meeting, StatementSubject
-from .selectors_meetings import (
-    mobilization_held_or_attended_in,
-    study_exchange_counts_in,
-)
+from .models import ActivityPlan, Meeting, MeetingKind, StatementSubject
+from .selectors_meetings import held_and_attended_counts_by_kind
 from .selectors_opinions import opinion_stats_by_organization
 from .selectors_phase2 import appraisal_coverage_batch, statements_status_batch
 from .selectors_study import counseling_coverage_in
@@ -78,6 +75,7 @@ def _level(ok: bool, status: str | None, pending: Level) -> Level:
     phase=1,
     order=10,
     applies_to=participates,
+    reads=("activities.ActivityPlan",),
 )
 def plan_approved(scope: Scope) -> dict[int, Result]:
     """One query: the plans of the scope in this campaign."""
@@ -97,17 +95,30 @@ def plan_approved(scope: Scope) -> dict[int, Result]:
     return results
 
 
+def _meeting_counts(scope: Scope, kind: str) -> dict[int, int]:
+    """Mobilization meetings and study exchanges held or attended per organization:
+    both requirements read them, two grouped queries for both (once per scope)."""
+    counts = scope.shared.get("activities:meetings")
+    if counts is None:
+        kinds = [MeetingKind.MOBILIZATION, MeetingKind.STUDY_EXCHANGE]
+        counts = held_and_attended_counts_by_kind(scope.campaign, kinds, scope.q)
+        scope.shared["activities:meetings"] = counts
+    return counts[kind]
+
+
 @register(
     "mobilization",
     gettext_lazy("Mobilization meeting held or attended"),
     phase=1,
     order=20,
     applies_to=participates,
+    reads=("activities.Meeting", "activities.MeetingParticipation"),
 )
 def mobilization(scope: Scope) -> dict[int, Result]:
-    """Two grouped queries (meetings held; participations recorded)."""
+    """Two grouped queries (meetings held; participations recorded), shared with
+    study_exchanges."""
     fix = url_maker("activities:meeting_list")
-    done = mobilization_held_or_attended_in(scope.campaign, scope.q)
+    done = set(_meeting_counts(scope, MeetingKind.MOBILIZATION))
     held = _("Held or attended")
     not_held = _("No mobilization meeting held or attended yet")
     pending = scope.pending(1)
@@ -125,6 +136,7 @@ def mobilization(scope: Scope) -> dict[int, Result]:
     phase=1,
     order=30,
     applies_to=participates,
+    reads=("activities.CounselingRecord", "organizations.Member"),
 )
 def counseling(scope: Scope) -> dict[int, Result]:
     """One grouped query."""
@@ -156,11 +168,12 @@ def counseling(scope: Scope) -> dict[int, Result]:
     phase=1,
     order=40,
     applies_to=participates,
+    reads=("activities.Meeting", "activities.MeetingParticipation"),
 )
 def study_exchanges(scope: Scope) -> dict[int, Result]:
-    """Two grouped queries."""
+    """Two grouped queries, shared with mobilization."""
     fix = url_maker("activities:meeting_list")
-    counts = study_exchange_counts_in(scope.campaign, scope.q)
+    counts = dict(_meeting_counts(scope, MeetingKind.STUDY_EXCHANGE))
     minimum = scope.campaign.min_study_exchanges
     template = _("%(n)d of at least %(min)d study exchanges")
     pending = scope.pending(1)
@@ -178,6 +191,7 @@ def study_exchanges(scope: Scope) -> dict[int, Result]:
     phase=1,
     order=50,
     applies_to=participates,
+    reads=("activities.Opinion",),
 )
 def opinions(scope: Scope) -> dict[int, Result]:
     """One grouped query."""
@@ -207,6 +221,7 @@ def opinions(scope: Scope) -> dict[int, Result]:
     phase=2,
     order=10,
     applies_to=participates,
+    reads=("activities.SelfExamination",),
 )
 def statements_approved(scope: Scope) -> dict[int, Result]:
     """One query."""
@@ -241,6 +256,7 @@ def statements_approved(scope: Scope) -> dict[int, Result]:
     phase=2,
     order=20,
     applies_to=participates,
+    reads=("activities.Meeting", "activities.SpecialMeetingReview"),
 )
 def special_meeting(scope: Scope) -> dict[int, Result]:
     """One query: the scope's special meetings with a guide, with the review status of
@@ -288,6 +304,7 @@ def special_meeting(scope: Scope) -> dict[int, Result]:
     phase=2,
     order=30,
     applies_to=participates,
+    reads=("activities.AppraisalSession", "activities.AppraisalResult", "organizations.Member"),
 )
 def appraisal(scope: Scope) -> dict[int, Result]:
     """Two grouped queries."""

@@ -81,6 +81,33 @@ def _held_and_attended_counts(campaign: Campaign, kind: str, org_q: OrgQ) -> Cou
     return counts
 
 
+def held_and_attended_counts_by_kind(
+    campaign: Campaign, kinds: list[str], org_q: OrgQ
+) -> dict[str, Counter[int]]:
+    """{kind: {organization id: meetings of that kind held or attended}} over the scope,
+    for several kinds at once. Two grouped queries."""
+    counts: dict[str, Counter[int]] = {kind: Counter() for kind in kinds}
+    held = (
+        Meeting.objects.filter(org_q("organization"), campaign=campaign, kind__in=kinds)
+        .values_list("kind", "organization_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for kind, org_id, n in held:
+        counts[kind][org_id] += n
+    attended = (
+        MeetingParticipation.objects.filter(
+            org_q("organization"), meeting__campaign=campaign, meeting__kind__in=kinds
+        )
+        .values_list("meeting__kind", "organization_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for kind, org_id, n in attended:
+        counts[kind][org_id] += n
+    return counts
+
+
 def mobilization_held_or_attended_in(campaign: Campaign, org_q: OrgQ) -> set[int]:
     """Ids of the organizations in scope that held or attended a mobilization meeting.
     Two grouped queries."""

@@ -203,7 +203,8 @@ def _write_rows(
         Attendance.objects.bulk_update(changed, ["present", "absence_reason"])
     if new or changed:  # bulk writes send no signals: tell the requirement roll-up
         mark_changed(
-            [meeting.organization_id, participation.organization_id if participation else None]
+            [meeting.organization_id, participation.organization_id if participation else None],
+            model=Attendance,
         )
 
 

@@ -354,7 +354,7 @@ def appraisal_tallies_save(
         to_update,
         ["votes", "determination", "absent", "feedback_given", "handling", "updated_at"],
     )
-    mark_changed([current.organization_id])  # bulk writes send no signals
+    mark_changed([current.organization_id], model=AppraisalResult)  # no signals
     current.save(update_fields=["updated_at"])
     return to_create + to_update
 

@@ -72,7 +72,7 @@ def counseling_add(
         record.full_clean(exclude=["member", "organization", "campaign", "recorded_by"])
         records.append(record)
     created = CounselingRecord.objects.bulk_create(records)
-    mark_changed({r.organization_id for r in created})  # bulk writes send no signals
+    mark_changed({r.organization_id for r in created}, model=CounselingRecord)  # no signals
     return created
 
 

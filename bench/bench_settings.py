@@ -14,8 +14,20 @@ from portal.settings import *  # noqa: F403
 from portal.settings import BASE_DIR
 
 STATIC_ROOT = BASE_DIR / "bench" / "out" / "static"
+# bench/rush.py --static-root: collect into another folder.
+if os.environ.get("BENCH_STATIC_ROOT"):
+    STATIC_ROOT = os.environ["BENCH_STATIC_ROOT"]
 
 # bench/load.py --no-cache: every request computes what the pages otherwise cache (the
 # dashboard's figures, the secretary's checklists): the cold path under load.
 if os.environ.get("BENCH_NO_CACHE") == "1":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+
+# bench/rush.py --static-finders (its small configuration, run as a test): static files
+# served from their folders, no collectstatic and no manifest to build first.
+if os.environ.get("BENCH_STATIC_FINDERS") == "1":
+    STORAGES = {
+        **STORAGES,  # noqa: F405
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    WHITENOISE_USE_FINDERS = True

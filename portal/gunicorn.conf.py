@@ -27,8 +27,27 @@ timeout = _int("GUNICORN_TIMEOUT", 60)
 graceful_timeout = 30
 keepalive = 5
 # Recycle workers now and then so a slow leak never grows without bound.
-max_requests = 1000
-max_requests_jitter = 100
+# The jitter is half of it: two workers started together are recycled hundreds of
+# requests apart, never both at once.
+max_requests = _int("GUNICORN_MAX_REQUESTS", 1000)
+max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", max_requests // 2)
+# The application is loaded and warmed once, in the master, before the workers fork
+# (portal/core/warmup.py): a fresh worker, the first or one replacing a recycled
+# worker, starts with the URL resolvers, compiled templates, translations and content
+# types in memory, so its first request costs what the others do. GUNICORN_PRELOAD=0
+# loads the application in each worker instead (a deploy that must pick up changed
+# code with a HUP rather than a restart).
+preload_app = os.environ.get("GUNICORN_PRELOAD", "1") != "0"
+
+
+def when_ready(server: object) -> None:
+    """In the master, once the application is loaded and before the workers fork."""
+    if preload_app:
+        from portal.core.warmup import warm
+
+        warm()
+
+
 # The heartbeat file lives in memory: a container's overlay filesystem can stall it.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 # The proxies whose X-Forwarded-For / X-Forwarded-Proto gunicorn believes: the same

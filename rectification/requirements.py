@@ -48,6 +48,7 @@ def _review_reason(reasons: dict[str | None, str], status: str | None) -> str:
     phase=PHASE,
     order=10,
     applies_to=participates,
+    reads=("rectification.ProblemList", "rectification.ProblemItem"),
 )
 def problem_list_published(scope: Scope) -> dict[int, Result]:
     """One grouped query."""
@@ -74,7 +75,13 @@ def problem_list_published(scope: Scope) -> dict[int, Result]:
 
 
 @register(
-    "no_overdue", gettext_lazy("No overdue item"), phase=PHASE, order=20, applies_to=participates
+    "no_overdue",
+    gettext_lazy("No overdue item"),
+    phase=PHASE,
+    order=20,
+    applies_to=participates,
+    reads=("rectification.ProblemList", "rectification.ProblemItem"),
+    dated=True,
 )
 def no_overdue(scope: Scope) -> dict[int, Result]:
     """Two grouped queries. An overdue item is red at once, whatever the phase."""
@@ -111,6 +118,7 @@ def no_overdue(scope: Scope) -> dict[int, Result]:
     phase=PHASE,
     order=30,
     applies_to=participates,
+    reads=("rectification.ProblemList", "rectification.ProblemItem"),
 )
 def items_closed(scope: Scope) -> dict[int, Result]:
     """One grouped query."""
@@ -140,6 +148,7 @@ def items_closed(scope: Scope) -> dict[int, Result]:
     phase=PHASE,
     order=40,
     applies_to=participates,
+    reads=("rectification.StandardAssessment", "rectification.StandardTemplate"),
 )
 def eight_haves(scope: Scope) -> dict[int, Result]:
     """One query."""
@@ -171,6 +180,7 @@ def eight_haves(scope: Scope) -> dict[int, Result]:
     phase=PHASE,
     order=50,
     applies_to=participates,
+    reads=("rectification.Mechanism", "rectification.MechanismKind", "attachments.Attachment"),
 )
 def mechanisms(scope: Scope) -> dict[int, Result]:
     """Two queries (the kinds; mechanisms grouped per organization)."""
@@ -194,6 +204,7 @@ def mechanisms(scope: Scope) -> dict[int, Result]:
     phase=PHASE,
     order=60,
     applies_to=participates,
+    reads=("rectification.FundingReceipt", "attachments.Attachment", "organizations.Member"),
 )
 def funding(scope: Scope) -> dict[int, Result]:
     """Counts receipts from county finance or retained dues with their evidence

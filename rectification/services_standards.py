@@ -81,7 +81,7 @@ def assessment_recompute(
         "result_stars": result.stars,
     }
     StandardAssessment.objects.filter(pk=assessment.pk).update(**changes)
-    mark_changed([assessment.organization_id])  # update() sends no signal
+    mark_changed([assessment.organization_id], model=StandardAssessment)  # no signal
     for name, value in changes.items():
         setattr(assessment, name, value)
     return assessment

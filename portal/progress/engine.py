@@ -81,6 +81,9 @@ class Scope:
     # it changes in `changes` (note_change).
     defer_pending: bool = False
     changes: dict[int, dt.date] | None = None
+    # What several requirements of one evaluation read alike, computed once (e.g. the
+    # meetings held per kind): requirement modules keep their own keys here.
+    shared: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.today is None:
@@ -135,6 +138,14 @@ class Requirement:
     order: int
     evaluate: EvaluateFn
     applies_to: Callable[[OrgInfo], bool]
+    # The models ("app_label.ModelName") whose records the evaluation reads, besides the
+    # organizations and the campaign: a change to any other model cannot change this
+    # requirement's result, so the roll-up does not re-evaluate it (rollup.refresh).
+    # None: not declared, re-evaluated after any change.
+    reads: frozenset[str] | None = None
+    # Its result may change with the date alone (it calls Scope.note_change): evaluated
+    # whenever its organization's row is, so the row's next date of change is known.
+    dated: bool = False
 
 
 _REGISTRY: dict[str, Requirement] = {}
@@ -147,6 +158,8 @@ def register(
     phase: int,
     order: int,
     applies_to: Callable[[OrgInfo], bool] | None = None,
+    reads: Iterable[str] | None = None,
+    dated: bool = False,
 ) -> Callable[[EvaluateFn], EvaluateFn]:
     def decorator(fn: EvaluateFn) -> EvaluateFn:
         _REGISTRY[code] = Requirement(
@@ -156,6 +169,8 @@ def register(
             order=order,
             evaluate=fn,
             applies_to=applies_to or (lambda org: True),
+            reads=frozenset(reads) if reads is not None else None,
+            dated=dated,
         )
         return fn
 
@@ -164,6 +179,14 @@ def register(
 
 def requirements() -> list[Requirement]:
     return sorted(_REGISTRY.values(), key=lambda r: (r.phase, r.order, r.code))
+
+
+def affected_by(labels: Iterable[str]) -> set[str]:
+    """The codes of the requirements whose result a change to records of these models
+    ("app_label.ModelName") may change: those that read one of them, and those that
+    declare nothing."""
+    changed = set(labels)
+    return {r.code for r in _REGISTRY.values() if r.reads is None or r.reads & changed}
 
 
 def evaluate(scope: Scope, only: Iterable[str] | None = None) -> dict[int, dict[str, Result]]:

@@ -30,8 +30,9 @@ class Rollup(models.Model):
     )
     layout = models.TextField(_("requirements"))
     built_at = models.DateTimeField(_("built at"))
-    # Bumped whenever a row of the campaign is written or removed: figures computed
-    # from the rows (the dashboard's) are cached under it.
+    # Bumped when the whole roll-up is rebuilt; a write to some rows bumps the
+    # SubtreeVersion of their organizations' subtrees instead (figures computed from
+    # the rows, the dashboard's and the grid's, are cached under both).
     generation = models.PositiveBigIntegerField(default=0)
 
     class Meta:
@@ -61,6 +62,10 @@ class Standing(models.Model):
     # Recompute on or after this date: DIRTY when the organization's records changed,
     # the day an open item passes its deadline, None when only records can change it.
     stale_from = models.DateField(null=True, blank=True)
+    # The date the row's results change by themselves, as last evaluated (stale_from
+    # before it was marked): a recompute that leaves the dated requirements out keeps
+    # it. DIRTY: not known (evaluate them).
+    due_on = models.DateField(null=True, blank=True)
     computed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -73,6 +78,28 @@ class Standing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization_id}/{self.campaign_id}: {self.states}"
+
+
+class SubtreeVersion(models.Model):
+    """How many times roll-up rows under one organization path have been written in a
+    campaign: bumped for every ancestor path of each organization whose row is written
+    or removed, in the same transaction. The figures of a subtree (dashboard, grid) are
+    cached under its own version, so a write in one committee's subtree leaves another
+    committee's cached figures in use (portal/progress/rollup.py)."""
+
+    campaign = models.ForeignKey("activities.Campaign", on_delete=models.CASCADE, related_name="+")
+    path = models.CharField(max_length=255)
+    generation = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "path"], name="subtree_version_campaign_path_uniq"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}/{self.path}: {self.generation}"
 
 
 class Urge(models.Model):

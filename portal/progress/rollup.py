@@ -12,8 +12,11 @@ dashboard.py). A row is never used out of date:
    queryset.update) call `mark_changed()` themselves.
 2. **Recomputed after commit.** The marked organizations are sent to the
    `refresh_standings` task once the transaction commits (one task per transaction,
-   through portal.core.queue: in-process when there is no broker). The task evaluates
-   exactly those organizations and writes their rows.
+   through portal.core.queue: in-process when there is no broker), with the codes of
+   the requirements that read the models written (`engine.affected_by`: each
+   requirement declares its `reads`). The task evaluates exactly those requirements
+   of those organizations, keeps the row's other letters, and writes it, the row
+   locked meanwhile; a write no requirement reads marks nothing.
 3. **Checked when read.** Before reading a subtree, `ensure_fresh()` recomputes, in
    the request, every row of it that is marked or whose `stale_from` date has come (an
    open item passing its deadline turns "no overdue item" red with no record changing),
@@ -25,6 +28,10 @@ dashboard.py). A row is never used out of date:
 
 `rebuild` (manage.py rebuild_standings, after deploys and seeding; nightly by beat)
 recomputes every row of a campaign, a subtree at a time.
+
+Figures computed from the rows (dashboard, grid) are cached under the subtree's
+version (models.SubtreeVersion, bumped with every row written below it, in the same
+transaction: `bump_versions`), returned by ensure_fresh() as the Freshness token.
 """
 
 from __future__ import annotations
@@ -47,8 +54,8 @@ from django.utils.translation import get_language
 from organizations.models import Member, Organization
 from portal.core.cache import cache_add, cache_get, cache_set
 
-from .engine import PENDING, Level, Result, Scope, evaluate, requirements
-from .models import DIRTY, Rollup, Standing
+from .engine import PENDING, Level, Result, Scope, affected_by, evaluate, requirements
+from .models import DIRTY, Rollup, Standing, SubtreeVersion
 from .scopes import org_infos, scope_for_orgs
 
 logger = logging.getLogger(__name__)
@@ -82,34 +89,90 @@ def layout() -> str:
 # --- computing rows ----------------------------------------------------------------------
 
 
-def _rows(campaign: Any, scope: Scope, codes: list[str], now: dt.datetime) -> list[Standing]:
+def _rows(
+    campaign: Any,
+    scope: Scope,
+    codes: list[str],
+    now: dt.datetime,
+    *,
+    stored: dict[int, tuple[str, dt.date | None]] | None = None,
+    only: set[str] | None = None,
+) -> list[Standing]:
+    """The rows of the scope's organizations. With `only` (codes) and the `stored`
+    (letters, due date) of their rows, only those requirements are evaluated, plus any
+    whose applicability changed and, when a row's due date is not known, the dated ones;
+    the other letters and the due date are kept. An organization without a stored row
+    of this layout: everything evaluated."""
     scope.defer_pending = True
     scope.changes = {}
-    results = evaluate(scope)
+    wanted: set[str] | None = None
+    if only is not None and stored is not None:
+        reqs = requirements()
+        wanted = set(only)
+        for org_id, info in scope.orgs.items():
+            old, due = stored.get(org_id, ("", DIRTY))
+            if len(old) != len(codes):
+                wanted = None
+                break
+            if due == DIRTY:
+                wanted |= {r.code for r in reqs if r.dated}
+            for letter, req in zip(old, reqs, strict=True):
+                if (letter != NOT_APPLICABLE) != req.applies_to(info):
+                    wanted.add(req.code)
+    dated_kept = wanted is not None and not any(
+        r.dated and r.code in wanted for r in requirements()
+    )
+    results = evaluate(scope, only=wanted)
     rows = []
     for org_id, info in scope.orgs.items():
         res = results.get(org_id, {})
+        old, due = stored.get(org_id, ("", None)) if wanted is not None else ("", None)
         states = "".join(
-            LETTERS[res[code].level] if code in res else NOT_APPLICABLE for code in codes
+            (LETTERS[res[code].level] if code in res else NOT_APPLICABLE)
+            if wanted is None or code in wanted
+            else old[i]
+            for i, code in enumerate(codes)
         )
+        green = states.count("g")
+        if not dated_kept:
+            due = scope.changes.get(org_id)
         rows.append(
             Standing(
                 campaign=campaign,
                 organization_id=org_id,
                 states=states,
                 members=info.members,
-                cells=len(res),
-                green=states.count("g"),
-                done=states.count("g") + states.count("w"),
-                stale_from=scope.changes.get(org_id),
+                cells=len(states) - states.count(NOT_APPLICABLE),
+                green=green,
+                done=green + states.count("w"),
+                stale_from=due,
+                due_on=due,
                 computed_at=now,
             )
         )
     return rows
 
 
-def _bump(campaign: Any) -> None:
-    Rollup.objects.filter(campaign=campaign).update(generation=F("generation") + 1)
+def bump_versions(campaign: Any, paths: Iterable[str]) -> None:
+    """A row of each of these organizations was written or removed: bump the version of
+    every subtree holding one of them (their ancestor paths, the organizations' own
+    included), in the caller's transaction. Sorted, so two writers lock the version
+    rows in the same order."""
+    step = Organization.steplen
+    prefixes = sorted({p[:end] for p in paths for end in range(step, len(p) + 1, step)})
+    if not prefixes:
+        return
+    table = SubtreeVersion._meta.db_table
+    values = ", ".join(["(%s, %s, 1)"] * len(prefixes))
+    params: list[Any] = []
+    for prefix in prefixes:
+        params += [campaign.pk, prefix]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (campaign_id, path, generation) VALUES {values} "  # noqa: S608
+            f"ON CONFLICT (campaign_id, path) DO UPDATE SET generation = {table}.generation + 1",
+            params,
+        )
 
 
 def _save(rows: list[Standing]) -> None:
@@ -127,29 +190,73 @@ def _save(rows: list[Standing]) -> None:
             "green",
             "done",
             "stale_from",
+            "due_on",
             "computed_at",
         ],
     )
 
 
-def refresh(campaign: Any, org_ids: Iterable[int], today: dt.date | None = None) -> int:
-    """Recompute the rows of these organizations (active ones) in the campaign."""
+def refresh(
+    campaign: Any,
+    org_ids: Iterable[int],
+    today: dt.date | None = None,
+    codes: Iterable[str] | None = None,
+) -> int:
+    """Recompute the rows of these organizations (active ones) in the campaign: every
+    requirement, or with `codes` (what a write changed: engine.affected_by) only those,
+    each organization's row locked while it is read, evaluated and written, so two
+    recomputes of one row never lose each other's letters."""
     ids = sorted(set(org_ids))
-    codes = layout().split(",")
+    layout_codes = layout().split(",")
+    if codes is not None and len(ids) <= PARTIAL_MAX:
+        only = set(codes)
+        done = 0
+        for org_id in ids:
+            with transaction.atomic():
+                done += _refresh_batch(campaign, [org_id], layout_codes, today, only)
+        return done
     done = 0
     for start in range(0, len(ids), BATCH):
-        batch = ids[start : start + BATCH]
-        orgs = org_infos(Organization.objects.filter(pk__in=batch, is_active=True))
-        gone = set(batch) - set(orgs)
-        if gone:  # deactivated: no row (reactivating one marks it again)
-            Standing.objects.filter(campaign=campaign, organization_id__in=gone).delete()
-        if orgs:
-            scope = Scope(campaign=campaign, orgs=orgs, today=today)
-            rows = _rows(campaign, scope, codes, timezone.now())
-            _save(rows)
-            done += len(rows)
-    _bump(campaign)
+        with transaction.atomic():
+            done += _refresh_batch(campaign, ids[start : start + BATCH], layout_codes, today)
     return done
+
+
+# Organizations refreshed one by one (a row lock each) when a write names the
+# requirements it changed; more (an import) are evaluated together, every requirement.
+PARTIAL_MAX = 20
+
+
+def _refresh_batch(
+    campaign: Any,
+    batch: list[int],
+    codes: list[str],
+    today: dt.date | None,
+    only: set[str] | None = None,
+) -> int:
+    stored = None
+    if only is not None:
+        stored = {
+            org_id: (states, due)
+            for org_id, states, due in Standing.objects.select_for_update()
+            .filter(campaign=campaign, organization_id__in=batch)
+            .order_by("organization_id")
+            .values_list("organization_id", "states", "due_on")
+        }
+    orgs = org_infos(Organization.objects.filter(pk__in=batch, is_active=True))
+    paths = [info.path for info in orgs.values()]
+    gone = set(batch) - set(orgs)
+    if gone:  # deactivated: no row (reactivating one marks it again)
+        removed, _counts = Standing.objects.filter(
+            campaign=campaign, organization_id__in=gone
+        ).delete()
+        if removed:
+            paths += Organization.objects.filter(pk__in=gone).values_list("path", flat=True)
+    if orgs:
+        scope = Scope(campaign=campaign, orgs=orgs, today=today)
+        _save(_rows(campaign, scope, codes, timezone.now(), stored=stored, only=only))
+    bump_versions(campaign, paths)
+    return len(orgs)
 
 
 def _subtrees(root: Organization) -> Iterator[tuple[Organization, bool]]:
@@ -258,9 +365,12 @@ def ensure_fresh(root: Organization, campaign: Any, today: dt.date | None = None
 
     limit = settings.PROGRESS_RECOMPUTE_IN_REQUEST
     day = today or timezone.localdate()
+    subtree = SubtreeVersion.objects.filter(campaign=campaign, path=root.path)
+    version = subtree.values("generation")[:1]
     built = (
         Rollup.objects.filter(campaign=campaign)
-        .values_list("layout", "built_at", "generation")
+        .annotate(version=models.Subquery(version))
+        .values_list("layout", "built_at", "generation", "version")
         .first()
     )
     if built is None or built[0] != layout():
@@ -281,7 +391,10 @@ def ensure_fresh(root: Organization, campaign: Any, today: dt.date | None = None
     if stale:
         refresh(campaign, stale, today=today)
         return Freshness()
-    return Freshness(token=f"{built[1].timestamp()}:{built[2]}")
+    # The subtree's rows have not changed while the rebuild time, the campaign's
+    # generation and the subtree's version stay the same: writes elsewhere in the
+    # campaign leave this token (and what is cached under it) alone.
+    return Freshness(token=f"{built[1].timestamp()}:{built[2]}:{built[3] or 0}")
 
 
 # --- reading rows ------------------------------------------------------------------------
@@ -383,10 +496,12 @@ def coalesced() -> Iterator[None]:
 
 class _Pending:
     """Organization ids changed in the current transaction, sent to the refresh task
-    once it commits (one task per transaction; per coalesced() block)."""
+    once it commits (one task per transaction; per coalesced() block), with the codes
+    of the requirements the changes may affect (None: all)."""
 
     def __init__(self) -> None:
         self.ids: set[int] = set()  # to send
+        self.codes: set[str] | None = set()  # requirements to re-evaluate; None: all
         self.marked: set[int] = set()  # rows already marked in the current transaction
 
     def flush(self) -> None:
@@ -397,8 +512,15 @@ class _Pending:
         if getattr(_local, "coalesce", False):
             return  # kept for the end of the coalesced() block
         ids, self.ids = sorted(self.ids), set()
+        codes, self.codes = self.codes, set()
         if ids:
-            enqueue(refresh_standings, kwargs={"organization_ids": ids})
+            enqueue(
+                refresh_standings,
+                kwargs={
+                    "organization_ids": ids,
+                    "codes": sorted(codes) if codes is not None else None,
+                },
+            )
 
 
 def flush_pending() -> None:
@@ -414,11 +536,22 @@ def _pending() -> _Pending:
     return pending
 
 
-def mark_changed(org_ids: Iterable[int | None]) -> None:
+def _label(model: type[models.Model] | str) -> str:
+    return model if isinstance(model, str) else model._meta.label
+
+
+def mark_changed(
+    org_ids: Iterable[int | None], model: type[models.Model] | str | None = None
+) -> None:
     """The records of these organizations changed: mark their rows now (in the
-    transaction) and have them recomputed once it commits."""
+    transaction) and have them recomputed once it commits. `model`: the kind of record
+    that changed (a model or "app_label.ModelName"), so that only the requirements
+    reading it are re-evaluated, and nothing at all when none reads it; None: any."""
     if getattr(_local, "paused", False):
         return
+    codes = None if model is None else affected_by([_label(model)])
+    if codes is not None and not codes:
+        return  # no requirement reads these records: no row can change
     ids = {pk for pk in org_ids if pk}
     if not ids:
         return
@@ -430,6 +563,10 @@ def mark_changed(org_ids: Iterable[int | None]) -> None:
         pending.marked = set()
         transaction.on_commit(pending.flush, robust=True)
     pending.ids |= ids
+    if codes is None or pending.codes is None:
+        pending.codes = None
+    else:
+        pending.codes |= codes
     unmarked = ids - pending.marked  # a record and its event: one UPDATE
     if unmarked:
         Standing.objects.filter(organization_id__in=unmarked).exclude(stale_from=DIRTY).update(
@@ -508,7 +645,24 @@ def sources() -> dict[type[models.Model], list[str]]:
 def _on_record_change(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
     paths = _SOURCES.get(sender)
     if paths:
-        mark_changed(_resolve(instance, path) for path in paths)
+        mark_changed((_resolve(instance, path) for path in paths), model=_changed_model(instance))
+
+
+def _changed_model(instance: models.Model) -> type[models.Model] | None:
+    """The kind of record whose change this save or delete stands for. A review event
+    stands for its record (the review engine changes the record's status with an
+    update(), which sends no signal, and writes the event in the same transaction);
+    None (any requirement) when its record's model is unknown."""
+    from portal.reviews.models import ReviewEvent
+
+    if isinstance(instance, ReviewEvent):
+        from django.contrib.contenttypes.models import ContentType
+
+        try:  # cached by ContentType's manager: no query after the first
+            return ContentType.objects.get_for_id(instance.content_type_id).model_class()
+        except ContentType.DoesNotExist:
+            return None
+    return type(instance)
 
 
 def _on_member_before_save(sender: Any, instance: Member, raw: bool = False, **kwargs: Any) -> None:

@@ -386,6 +386,15 @@ class Writer:
 # --- the records -----------------------------------------------------------------------
 
 
+def _link(name: str) -> str:
+    """The address of a record's page by its route name, as a template with `{pk}`:
+    review tasks link to it (reversed once per route, not once per record)."""
+    from django.urls import reverse
+
+    marker = 987654321
+    return reverse(name, args=[marker]).replace(str(marker), "{pk}")
+
+
 def _at(day: dt.date, hour: int = 9) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, hour, 0, tzinfo=UTC)
 
@@ -794,7 +803,7 @@ class Seeder:
             "plan",
             status,
             "活动方案",
-            "/campaign/plans/{pk}/",
+            _link("activities:plan_detail"),
             self.ids[i],
             self.c.pk,
             "党的群众路线教育实践活动实施方案",
@@ -931,7 +940,7 @@ class Seeder:
                 "statement",
                 status,
                 "对照检查材料",
-                "/campaign/statements/{pk}/",
+                _link("activities:statement_detail"),
                 self.ids[i],
                 self.c.pk,
                 subject,
@@ -961,7 +970,7 @@ class Seeder:
                 "special",
                 variant,
                 "专题组织生活会",
-                f"/campaign/meetings/{pk}/",
+                _link("activities:meeting_detail").format(pk=pk),
                 pk,
                 self.ids[i],
             )
@@ -1011,7 +1020,12 @@ class Seeder:
         on = dt.date(2014, 8, 10) if published else None
         pk = self.problem_list.next_id
         submitted, decided = self._review(
-            i, "list", pk, status, "问题清单", f"/rectification/lists/{pk}/"
+            i,
+            "list",
+            pk,
+            status,
+            "问题清单",
+            _link("rectification:problem_list_detail").format(pk=pk),
         )
         self.problem_list.add(
             self.ids[i],
@@ -1073,7 +1087,7 @@ class Seeder:
             "assessment",
             status,
             "“八有”自评",
-            "/rectification/standards/{pk}/",
+            _link("rectification:assessment_detail"),
             self.ids[i],
             self.c.pk,
             self.eight.pk,

@@ -12,10 +12,13 @@ from .models import Standing
 
 
 @shared_task(name="portal.progress.tasks.refresh_standings", time_limit=600, soft_time_limit=570)
-def refresh_standings(organization_ids: list[int] | None = None) -> int:
+def refresh_standings(
+    organization_ids: list[int] | None = None, codes: list[str] | None = None
+) -> int:
     """Recompute the roll-up rows of these organizations in every campaign that has
-    rows for them (sent after each commit that changed their records); without ids
-    (beat), every row that is marked or whose date has come. Returns the rows written."""
+    rows for them (sent after each commit that changed their records; `codes`: only
+    the requirements those changes may affect); without ids (beat), every row that is
+    marked or whose date has come. Returns the rows written."""
     rows = Standing.objects.all()
     if organization_ids is not None:
         rows = rows.filter(organization_id__in=organization_ids)
@@ -26,7 +29,7 @@ def refresh_standings(organization_ids: list[int] | None = None) -> int:
         by_campaign.setdefault(campaign_id, set()).add(org_id)
     done = 0
     for campaign in Campaign.objects.filter(pk__in=by_campaign).prefetch_related("phases"):
-        done += rollup.refresh(campaign, by_campaign[campaign.pk])
+        done += rollup.refresh(campaign, by_campaign[campaign.pk], codes=codes)
     return done
 
 

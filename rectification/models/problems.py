@@ -655,7 +655,7 @@ class ProblemItem(models.Model):
             if to_status == ItemStatus.CLOSED:
                 changes["closed_at"] = timezone.now()
             ProblemItem.objects.filter(pk=self.pk).update(**changes)
-            mark_changed([self.problem_list.organization_id])  # update() sends no signal
+            mark_changed([self.problem_list.organization_id], model=ProblemItem)  # no signal
             for name, value in changes.items():
                 setattr(self, name, value)
             return ItemEvent.objects.create(
