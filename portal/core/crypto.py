@@ -84,7 +84,8 @@ def generate_key() -> str:
 
 def _decode_key(text: str, variable: str, position: int) -> bytes:
     try:
-        raw = base64.urlsafe_b64decode(text.strip() + "=" * (-len(text.strip()) % 4))
+        padded = text.strip() + "=" * (-len(text.strip()) % 4)
+        raw = base64.b64decode(padded, altchars=b"-_", validate=True)
     except (binascii.Error, ValueError) as exc:
         raise FieldKeyError(
             f"{variable}: key {position} is not URL-safe base64 "

@@ -288,6 +288,8 @@ def test_missing_or_malformed_keys_in_production_are_refused(settings) -> None:
     settings.FIELD_ENCRYPTION_KEYS = ["c2hvcnQ="]
     settings.FIELD_HASH_KEY = HASH_KEY
     assert "key 1 is 5 bytes" in crypto.problems()[0]
+    settings.FIELD_ENCRYPTION_KEYS = [KEY_A, "not base64 at all!"]
+    assert "FIELD_ENCRYPTION_KEYS: key 2 is not URL-safe base64" in crypto.problems()[0]
 
 
 def test_development_keys_are_derived_from_the_secret_key(settings) -> None:
@@ -333,3 +335,18 @@ def test_users_phone_reads_back_after_a_save(world: World) -> None:
     user.phone = "+86 139 0000 1111"
     user.save()
     assert User.objects.get(pk=user.pk).phone == "+86 139 0000 1111"
+
+
+# --- production settings -------------------------------------------------------------
+
+
+def test_check_deploy_fails_clearly_without_the_keys_in_production() -> None:
+    import sys
+
+    from tests.security.helpers import production_env, run
+
+    command = [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"]
+    out = run(command, production_env(FIELD_ENCRYPTION_KEYS="", FIELD_HASH_KEY=""))
+    assert out.returncode != 0
+    assert "portal.E001" in out.stderr and "FIELD_ENCRYPTION_KEYS is not set" in out.stderr
+    # With both keys (tests/security/helpers.py) it is clean: test_session_and_headers.py.
