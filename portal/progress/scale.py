@@ -300,10 +300,21 @@ class Table:
             if hashes or any(isinstance(f, EncryptedCharField) for f in self.fields)
             else None
         )
-        # Positions in the values given to add() (the id is not among them).
+        # Positions in the values given to add() (the id is not among them); the
+        # constants of the columns not given are encrypted once, here.
+        given = len(self.fields) - len(self.constants) - 1
         self.encrypted = [
-            i - 1 for i, f in enumerate(self.fields) if isinstance(f, EncryptedCharField)
+            i - 1
+            for i, f in enumerate(self.fields)
+            if isinstance(f, EncryptedCharField) and i - 1 < given
         ]
+        if self.ring is not None:
+            self.constants = tuple(
+                crypto.encrypt(value, self.ring)
+                if isinstance(f, EncryptedCharField) and isinstance(value, str)
+                else value
+                for f, value in zip(self.fields[given + 1 :], self.constants, strict=True)
+            )
         self.hashed = []
         for f in hashes:
             source = self.model._meta.get_field(f.source)

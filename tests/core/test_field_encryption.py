@@ -350,3 +350,19 @@ def test_check_deploy_fails_clearly_without_the_keys_in_production() -> None:
     assert out.returncode != 0
     assert "portal.E001" in out.stderr and "FIELD_ENCRYPTION_KEYS is not set" in out.stderr
     # With both keys (tests/security/helpers.py) it is clean: test_session_and_headers.py.
+
+
+# --- the scale generator -------------------------------------------------------------
+
+
+def test_the_scale_generator_writes_encrypted_numbers_and_their_hashes() -> None:
+    from portal.progress.scale import seed_scale
+
+    seed_scale(12, 60, records=60, log=lambda line: None)
+    rows = raw("SELECT id_number, phone, id_number_hash FROM organizations_member")
+    assert len(rows) == 60
+    assert all(i.startswith("e1:") and p.startswith("e1:") and len(h) == 64 for i, p, h in rows)
+    assert len({h for _i, _p, h in rows}) == 60
+    member = Member.objects.order_by("pk").first()
+    assert Member.objects.get(id_number=member.id_number) == member
+    assert member.phone.startswith("139")
