@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", required=True)
-    parser.add_argument("--page", default="grid", choices=["grid", "dashboard", "home", "urge"])
+    parser.add_argument("--page", default="grid", choices=["grid", "dashboard", "home", "urge", "members"])
     parser.add_argument("--user", default="bench-reviewer")
     parser.add_argument("--query", default="", help="query string appended to the URL")
     parser.add_argument("--repeat", type=int, default=20)
@@ -79,6 +79,7 @@ def main() -> None:
         "grid": lambda: reverse("progress:grid", args=[root.pk]),
         "dashboard": lambda: reverse("progress:dashboard"),
         "home": lambda: reverse("core:home"),
+        "members": lambda: reverse("organizations:member_list"),
         "urge": lambda: reverse("progress:urge", args=[root.pk]) + "?requirement=mobilization",
     }[args.page]()
     if args.query:
