@@ -30,7 +30,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", required=True)
-    parser.add_argument("--page", default="grid", choices=["grid", "dashboard", "home", "urge", "members"])
+    parser.add_argument(
+        "--page", default="grid", choices=["grid", "dashboard", "home", "urge", "members"]
+    )
     parser.add_argument("--user", default="bench-reviewer")
     parser.add_argument("--query", default="", help="query string appended to the URL")
     parser.add_argument("--repeat", type=int, default=20)
