@@ -42,7 +42,7 @@ HASH_KEY = crypto.generate_key()
 def raw(sql: str, params: list | None = None) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params or [])
-        return cursor.fetchall()
+        return cursor.fetchall() if cursor.description else []
 
 
 def raw_member(member: Member) -> tuple[str, str, str]:
