@@ -11,10 +11,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 # Pango for WeasyPrint (PDF reports), the CJK fonts of the PDFs (Noto Serif CJK for the
 # body, Noto Sans CJK bold for titles, WenQuanYi as the fallback), gettext to compile
-# translation catalogues.
+# translation catalogues, the PostgreSQL client (pg_dump, pg_restore: `manage.py backup`
+# and `restore`; bookworm's is 15, as the compose database).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk fonts-wqy-microhei gettext \
+        postgresql-client \
     && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system --gid 10001 portal \
@@ -40,8 +42,8 @@ RUN DEBUG=0 SECRET_KEY=build-only-collectstatic-key-not-used-at-run-time-0123456
         DEBUG=0 SECRET_KEY=build-only-collectstatic-key-not-used-at-run-time-0123456789 \
         python manage.py compilemessages -v0; \
     fi \
-    && mkdir -p var/media var/beat \
-    && chown -R portal:portal var/media var/beat
+    && mkdir -p var/media var/beat var/backups \
+    && chown -R portal:portal var/media var/beat var/backups
 
 USER portal
 # The user's home (/app) is read-only to it: fontconfig (WeasyPrint) caches in /tmp.

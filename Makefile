@@ -40,6 +40,8 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DEBUG=0 SECRET_KEY=$$(printf 'x%.0s' $$(seq 1 60))-check-deploy ALLOWED_HOSTS=portal.example \
+		FIELD_ENCRYPTION_KEYS=$$($(BIN)/python manage.py generate_field_key) \
+		FIELD_HASH_KEY=$$($(BIN)/python manage.py generate_field_key) \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 	$(BIN)/python manage.py makemigrations --check --dry-run
 

@@ -50,6 +50,10 @@ def main() -> int:
     os.environ.update(
         DATABASE_URL=args.database_url,
         DEBUG="0",
+        # Fixed keys of the benchmark's own databases (fake data): a database seeded in
+        # one run still reads in the next (portal/core/crypto.py).
+        FIELD_ENCRYPTION_KEYS="YmVuY2gtb25seS1maWVsZC1lbmNyeXB0aW9uLWtleTA=",
+        FIELD_HASH_KEY="YmVuY2gtb25seS1maWVsZC1oYXNoLWtleS0wMTIzNDU=",
         SECRET_KEY=secrets.token_urlsafe(64),
         ALLOWED_HOSTS="testserver",
         SECURE_SSL_REDIRECT="0",

@@ -165,6 +165,10 @@ def base_env(target: Target, secret: str) -> dict[str, str]:
     env.update(
         DATABASE_URL=target.url,
         DEBUG="0",
+        # Fixed keys of the benchmark's own databases (fake data): a database seeded in
+        # one run still reads in the next (portal/core/crypto.py).
+        FIELD_ENCRYPTION_KEYS="YmVuY2gtb25seS1maWVsZC1lbmNyeXB0aW9uLWtleTA=",
+        FIELD_HASH_KEY="YmVuY2gtb25seS1maWVsZC1oYXNoLWtleS0wMTIzNDU=",
         SECRET_KEY=secret,
         ALLOWED_HOSTS="127.0.0.1",
         SECURE_SSL_REDIRECT="0",

@@ -30,7 +30,11 @@ ROOT = Path(__file__).resolve().parents[1]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", required=True)
-    parser.add_argument("--page", default="grid", choices=["grid", "dashboard", "home", "urge", "inbox"])
+    parser.add_argument(
+        "--page",
+        default="grid",
+        choices=["grid", "dashboard", "home", "urge", "members", "inbox"],
+    )
     parser.add_argument("--user", default="bench-reviewer")
     parser.add_argument("--query", default="", help="query string appended to the URL")
     parser.add_argument("--repeat", type=int, default=20)
@@ -43,6 +47,10 @@ def main() -> None:
     os.environ.update(
         DATABASE_URL=args.database_url,
         DEBUG="0",
+        # Fixed keys of the benchmark's own databases (fake data): a database seeded in
+        # one run still reads in the next (portal/core/crypto.py).
+        FIELD_ENCRYPTION_KEYS="YmVuY2gtb25seS1maWVsZC1lbmNyeXB0aW9uLWtleTA=",
+        FIELD_HASH_KEY="YmVuY2gtb25seS1maWVsZC1oYXNoLWtleS0wMTIzNDU=",
         SECRET_KEY=secrets.token_urlsafe(64),
         ALLOWED_HOSTS="testserver",
         SECURE_SSL_REDIRECT="0",
@@ -76,6 +84,7 @@ def main() -> None:
         "dashboard": lambda: reverse("progress:dashboard"),
         "home": lambda: reverse("core:home"),
         "inbox": lambda: reverse("reviews:inbox"),
+        "members": lambda: reverse("organizations:member_list"),
         "urge": lambda: reverse("progress:urge", args=[root.pk]) + "?requirement=mobilization",
     }[args.page]()
     if args.query:

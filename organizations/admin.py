@@ -8,12 +8,16 @@ middleware.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
 from .models import Enterprise, Member, MemberTransfer, Organization
+from .validators import normalize_code
 
 
 @admin.register(Organization)
@@ -36,9 +40,17 @@ class EnterpriseAdmin(SimpleHistoryAdmin):
 class MemberAdmin(SimpleHistoryAdmin):
     list_display = ["name", "organization", "status", "is_active"]
     list_filter = ["status", "is_active", "is_pocket", "lost_contact"]
-    search_fields = ["name", "id_number"]
+    # The ID number is encrypted: it is found by exact match (its keyed hash), below.
+    search_fields = ["name"]
     raw_id_fields = ["organization", "enterprise", "user"]
     list_select_related = ["organization"]
+
+    def get_search_results(self, request: HttpRequest, queryset: Any, search_term: str) -> Any:
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        code = normalize_code(search_term)
+        if len(code) == 18:
+            found = found | queryset.filter(id_number=code)
+        return found, may_have_duplicates
 
 
 @admin.register(MemberTransfer)

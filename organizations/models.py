@@ -19,6 +19,8 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
+from portal.core.fields import BlindIndexField, EncryptedCharField
+
 from .validators import (
     mask_id,
     mask_phone,
@@ -104,7 +106,8 @@ class Organization(MP_Node):
     founding_document = models.CharField(_("founding document number"), max_length=100, blank=True)
     secretary_name = models.CharField(_("secretary"), max_length=50, blank=True)
     contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
-    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    # Encrypted at rest (portal/core/crypto.py), like every phone and ID number.
+    contact_phone = EncryptedCharField(_("contact phone"), max_length=30, blank=True)
     is_weak = models.BooleanField(_("weak and lax"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     enterprises = models.ManyToManyField(
@@ -314,9 +317,12 @@ class Member(models.Model):
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     ethnicity = models.CharField(_("ethnicity"), max_length=20, default="汉族")
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
-    id_number = models.CharField(
-        _("citizen ID number"), max_length=18, unique=True, validators=[validate_citizen_id]
+    # Encrypted at rest; unique and searched through its keyed hash (portal/core/fields.py:
+    # filter(id_number=...) is answered from id_number_hash).
+    id_number = EncryptedCharField(
+        _("citizen ID number"), max_length=18, validators=[validate_citizen_id], hash_kind="id"
     )
+    id_number_hash = BlindIndexField(source="id_number", unique=True)
     education = models.CharField(
         _("education"), max_length=20, choices=Education.choices, blank=True
     )
@@ -345,7 +351,7 @@ class Member(models.Model):
         help_text=_("The enterprise the member works in (needed for joint branches)."),
     )
     post = models.CharField(_("job post"), max_length=60, blank=True)
-    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    phone = EncryptedCharField(_("phone"), max_length=30, blank=True)
     party_post = models.CharField(
         _("Party post"), max_length=20, choices=PartyPost.choices, blank=True, default=""
     )
@@ -447,6 +453,31 @@ class Member(models.Model):
             errors["joined_on"] = _("A member joins the Party at 18 or older.")
         if self.joined_on and self.full_member_on and self.full_member_on < self.joined_on:
             errors["full_member_on"] = _("A member cannot become a full member before joining.")
+        if errors:
+            raise ValidationError(errors)
+
+    def validate_unique(self, exclude: set[str] | None = None) -> None:
+        """The ID number is unique through its keyed hash (the encrypted column differs
+        for equal values): the duplicate is reported on the ID number itself."""
+        from django.core.exceptions import ValidationError
+
+        exclude = {*(exclude or ()), "id_number_hash"}
+        errors: dict = {}
+        try:
+            super().validate_unique(exclude=exclude)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        if "id_number" not in exclude and self.id_number:
+            taken = Member.objects.filter(id_number=self.id_number)
+            if self.pk is not None:
+                taken = taken.exclude(pk=self.pk)
+            if taken.exists():
+                errors.setdefault("id_number", []).append(
+                    ValidationError(
+                        _("A member with this citizen ID number already exists."),
+                        code="unique",
+                    )
+                )
         if errors:
             raise ValidationError(errors)
 

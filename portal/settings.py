@@ -58,6 +58,16 @@ SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET if DEBUG else None)
 if not DEBUG and (SECRET_KEY == _DEV_SECRET or len(SECRET_KEY) < 50):
     raise ImproperlyConfigured("SECRET_KEY must be set to 50+ random characters when DEBUG=0")
 
+# Citizen ID and phone numbers are encrypted at rest (portal/core/crypto.py): AES-GCM
+# keys, the first encrypts and all decrypt (rotation: `manage.py rotate_field_keys`),
+# and the key of the keyed hash that finds an ID number. With DEBUG on and none set,
+# development keys are derived from SECRET_KEY; with DEBUG=0 both are required (a
+# system check names the one missing).
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
+FIELD_HASH_KEY = os.environ.get("FIELD_HASH_KEY", "").strip()
+# Read once here: the test runner turns settings.DEBUG off, not this.
+FIELD_KEYS_DERIVED_IN_DEVELOPMENT = DEBUG
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

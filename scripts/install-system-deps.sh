@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Debian packages the test suite needs: Chromium and its driver (browser tests),
 # the CJK fonts and Pango (PDF: Noto Serif CJK for the body, Noto Sans CJK bold for titles,
-# WenQuanYi as the fallback), poppler-utils (reading PDFs back), gettext.
+# WenQuanYi as the fallback), poppler-utils (reading PDFs back), gettext, and the
+# PostgreSQL client (pg_dump and pg_restore: `manage.py backup` and `restore`).
 # Installs only what is missing, and only when we may (root, or sudo without a password).
 set -euo pipefail
 
@@ -10,6 +11,7 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
+{ command -v pg_dump && command -v pg_restore; } >/dev/null 2>&1 || need+=(postgresql-client)
 fc-list 2>/dev/null | grep -qi "noto serif cjk sc" || need+=(fonts-noto-cjk)
 fc-list 2>/dev/null | grep -qi "wqy" || need+=(fonts-wqy-microhei)
 ldconfig -p 2>/dev/null | grep -q libpango-1.0 || need+=(libpango-1.0-0 libpangoft2-1.0-0)

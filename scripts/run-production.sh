@@ -19,6 +19,7 @@
 #   PORT                8001 (gunicorn binds 127.0.0.1:PORT)
 #   WEB_CONCURRENCY     2 gunicorn workers;  CELERY_CONCURRENCY  2 worker processes
 #   SECRET_KEY          generated once and kept in $PROD_DIR/secret_key
+#   FIELD_ENCRYPTION_KEYS, FIELD_HASH_KEY  likewise ($PROD_DIR/field_encryption_keys, field_hash_key)
 #   ALLOWED_HOSTS       127.0.0.1,localhost
 #   SECURE_SSL_REDIRECT 0 (plain http on the loopback; a TLS proxy in front redirects)
 #   PROD_DIR            var/prod: pid files, logs, the beat schedule
@@ -173,6 +174,16 @@ if [ -z "${SECRET_KEY:-}" ]; then
   SECRET_KEY=$(cat "$PROD_DIR/secret_key")
 fi
 export SECRET_KEY
+
+# The keys of the ID and phone numbers encrypted at rest (portal/core/crypto.py), kept
+# like the secret key: losing them loses those numbers.
+for name in field_encryption_keys field_hash_key; do
+  if [ ! -s "$PROD_DIR/$name" ]; then
+    (umask 077 && "$BIN/python" -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())' >"$PROD_DIR/$name")
+  fi
+done
+export FIELD_ENCRYPTION_KEYS=${FIELD_ENCRYPTION_KEYS:-$(cat "$PROD_DIR/field_encryption_keys")}
+export FIELD_HASH_KEY=${FIELD_HASH_KEY:-$(cat "$PROD_DIR/field_hash_key")}
 
 # SO_REUSEADDR as gunicorn sets it: a closed connection in TIME_WAIT does not count.
 "$BIN/python" -c "import socket; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', $PORT)); s.close()" 2>/dev/null ||

@@ -25,6 +25,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from organizations.validators import mask_phone
+from portal.core.fields import EncryptedCharField
 from portal.core.text import labelled
 
 # Receipt codes: Crockford's base32 alphabet (no I, L, O, U), 10 characters = 50 bits.
@@ -215,7 +216,8 @@ class Opinion(models.Model):
     is_anonymous = models.BooleanField(_("anonymous"), default=True)
     # Personal data: shown masked to users without the PERSONAL_DATA right.
     submitter_name = models.CharField(_("submitter's name"), max_length=50, blank=True)
-    submitter_contact = models.CharField(_("submitter's contact"), max_length=100, blank=True)
+    # A phone number or an e-mail address: encrypted at rest (portal/core/crypto.py).
+    submitter_contact = EncryptedCharField(_("submitter's contact"), max_length=100, blank=True)
     received_on = models.DateField(_("received on"), default=timezone.localdate)
     status = models.CharField(
         _("status"),

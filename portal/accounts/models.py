@@ -14,10 +14,13 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from guardian.models import UserObjectPermissionBase
 
+from portal.core.fields import EncryptedCharField
+
 
 class User(AbstractUser):
     full_name = models.CharField(_("full name"), max_length=50, blank=True)
-    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    # Encrypted at rest (portal/core/crypto.py).
+    phone = EncryptedCharField(_("phone"), max_length=30, blank=True)
     preferred_language = models.CharField(
         _("language"), max_length=10, choices=settings.LANGUAGES, blank=True
     )

@@ -21,3 +21,10 @@ class CoreConfig(AppConfig):
         from .text import strip_control_characters_on_save
 
         pre_save.connect(strip_control_characters_on_save, dispatch_uid="strip_control_characters")
+
+        # The keys of the personal data encrypted at rest (portal/core/crypto.py).
+        from django.core import checks
+
+        from .checks import check_field_encryption_keys
+
+        checks.register(check_field_encryption_keys, checks.Tags.security)

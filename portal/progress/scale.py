@@ -247,8 +247,13 @@ class Table:
         self.writer = writer
         self.model = model
         self.name = model.__name__
-        given = {"id", *columns}
+        from portal.core.fields import BlindIndexField
+
         fields = [f for f in model._meta.concrete_fields]
+        # A keyed hash is computed from its source column (given), never given itself.
+        hashes = [f for f in fields if isinstance(f, BlindIndexField)]
+        columns = [*columns, *(f.name for f in hashes if f.name not in columns)]
+        given = {"id", *columns}
         by_name = {f.name: f for f in fields} | {f.attname: f for f in fields}
         unknown = given - set(by_name)
         if unknown:
@@ -264,6 +269,7 @@ class Table:
         self.datetime_positions = [
             i for i, f in enumerate(self.fields) if isinstance(f, models.DateTimeField)
         ]
+        self._personal_data(hashes)
         self.rows: list[tuple[Any, ...]] = []
         self.first_id = self.next_id = writer.next_id(model)
         self.count = 0
@@ -282,9 +288,57 @@ class Table:
             return ""
         raise ValueError(f"{self.name}.{f.name} needs a value")
 
+    def _personal_data(self, hashes: list[models.Field]) -> None:
+        """Encrypted columns are written encrypted, keyed hashes computed from their
+        source's plaintext (portal/core/fields.py): one AES-GCM and one HMAC per value,
+        with the key ring looked up once per table."""
+        from portal.core import crypto
+        from portal.core.fields import EncryptedCharField
+
+        self.ring = (
+            crypto.keyring()
+            if hashes or any(isinstance(f, EncryptedCharField) for f in self.fields)
+            else None
+        )
+        # Positions in the values given to add() (the id is not among them); the
+        # constants of the columns not given are encrypted once, here.
+        given = len(self.fields) - len(self.constants) - 1
+        self.encrypted = [
+            i - 1
+            for i, f in enumerate(self.fields)
+            if isinstance(f, EncryptedCharField) and i - 1 < given
+        ]
+        if self.ring is not None:
+            self.constants = tuple(
+                crypto.encrypt(value, self.ring)
+                if isinstance(f, EncryptedCharField) and isinstance(value, str)
+                else value
+                for f, value in zip(self.fields[given + 1 :], self.constants, strict=True)
+            )
+        self.hashed = []
+        for f in hashes:
+            source = self.model._meta.get_field(f.source)
+            self.hashed.append(
+                (
+                    self.fields.index(f) - 1,
+                    self.fields.index(source) - 1,
+                    getattr(source, "hash_kind", "id"),
+                )
+            )
+        self.hash_count = len(self.hashed)
+
     def add(self, *values: Any) -> int:
         pk = self.next_id
         self.next_id += 1
+        if self.ring is not None:
+            from portal.core import crypto
+
+            row = [*values, *([""] * self.hash_count)]
+            for at, source, kind in self.hashed:
+                row[at] = crypto.blind_index(kind, row[source], self.ring)
+            for at in self.encrypted:
+                row[at] = crypto.encrypt(row[at], self.ring)
+            values = tuple(row)
         self.rows.append((pk, *values, *self.constants))
         if len(self.rows) >= FLUSH_ROWS:
             self.flush()

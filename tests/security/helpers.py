@@ -15,6 +15,9 @@ PRODUCTION_ENV = {
     "DEBUG": "0",
     "SECRET_KEY": "test-only-Zq8vN3xL5tR7wY1uP4sK6mH9jD2fG0bC-check-deploy-key",
     "ALLOWED_HOSTS": "portal.example",
+    # Test-only keys of the personal data encrypted at rest (32 bytes each).
+    "FIELD_ENCRYPTION_KEYS": "dGVzdC1vbmx5LWZpZWxkLWVuY3J5cHRpb24ta2V5LTA=",
+    "FIELD_HASH_KEY": "dGVzdC1vbmx5LWZpZWxkLWhhc2gta2V5LTAxMjM0NTY=",
     "REDIS_URL": "",
     "DATABASE_URL": "sqlite:////tmp/unused.sqlite3",
     "DJANGO_SETTINGS_MODULE": "portal.settings",
