@@ -1,11 +1,11 @@
-"""Writes for the phase 2 records (SPEC §6.2): one-to-one talks, self-examination
+"""Writes for the phase 2 records (docs/product.md §6.2): one-to-one talks, self-examination
 statements and the democratic appraisal.
 
 Every service takes keyword-only arguments and the acting user, checks the actor's
 authority through portal.accounts.permissions (PermissionDenied otherwise), validates
 with full_clean() and writes in one transaction. Edits carry the `updated_at` the user
 saw when opening the form; a mismatch means someone else saved in between and the edit
-is refused (SPEC §11).
+is refused (docs/product.md §11).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Writes for activity plans (SPEC §5). Review state changes are not here: they go
+"""Writes for activity plans (docs/product.md §5). Review state changes are not here: they go
 through portal.reviews.services.review_transition (the plan page's buttons post to
 reviews:transition)."""
 

@@ -1,6 +1,6 @@
 """Writes of the visit log. Who may write (documented in views.py as well):
 * log a visit: an instructor assigned to the organization or to one above it
-  (SPEC §4: an instructor acts on their organizations and their descendants), or a
+  (docs/product.md §4: an instructor acts on their organizations and their descendants), or a
   site administrator;
 * edit a visit: the instructor who logged it while they are still assigned there, or a
   site administrator.

@@ -7,7 +7,7 @@ transaction and attributes the django-simple-history row to the actor (the reque
 middleware does that for web requests; `_history_user` covers every other caller).
 
 Edits carry the `updated_at` the user saw when opening the form; a mismatch means
-someone else saved in between and the edit is refused (SPEC §11: concurrent edits are
+someone else saved in between and the edit is refused (docs/product.md §11: concurrent edits are
 detected, not silently overwritten).
 """
 

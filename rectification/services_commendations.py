@@ -1,4 +1,4 @@
-"""Writes for commendations (SPEC §6.3): typical investors and model organizations.
+"""Writes for commendations (docs/product.md §6.3): typical investors and model organizations.
 
 Who may propose (decided here, documented in models/commendations.py): RECORD at the
 subject's organization (the model organization, or the investor member's) or above.

@@ -1,4 +1,4 @@
-"""Writes for funding receipts (SPEC §6.3).
+"""Writes for funding receipts (docs/product.md §6.3).
 
 Every function takes keyword-only arguments and the acting user (None = the system),
 checks RECORD at the receipt's organization (PermissionDenied otherwise), validates

@@ -1,4 +1,4 @@
-"""Writes for "compare three, show three" pledges (SPEC §6.3).
+"""Writes for "compare three, show three" pledges (docs/product.md §6.3).
 
 Who may write a member's pledge: anyone with RECORD on the member's organization (the
 secretary or clerk writing for members without a login), or the member themselves

@@ -1,5 +1,5 @@
 """Writes for problem lists, their items and the closure and extension requests
-(SPEC §6.3).
+(docs/product.md §6.3).
 
 Every function checks the actor's authority (RECORD to write, SUBMIT to request and
 publish; None = the system), validates with full_clean() and runs in one transaction.

@@ -1,4 +1,4 @@
-"""Writes for standards checklists (SPEC §6.3). Review state changes are not here: the
+"""Writes for standards checklists (docs/product.md §6.3). Review state changes are not here: the
 assessment page's buttons post to reviews:transition (portal.reviews), which calls
 StandardAssessment.review_validate_submission() on submit.
 

@@ -2,7 +2,7 @@
 user see". django-guardian calls live only here (and in services.py, which writes the
 grants through the helpers below).
 
-Rule (SPEC §4): a grant given on an organization node applies to that node and every
+Rule (docs/product.md §4): a grant given on an organization node applies to that node and every
 descendant. Grants are stored by guardian on the node where they were given; a check
 compares the target's materialized path with the grant nodes' paths. A user's grants
 are read in ONE query per request (cached on the user object), after which every check
@@ -399,7 +399,7 @@ def get_role_assignment_for_user(
     return assignment
 
 
-# --- review authority (portal/reviews, SPEC §7) ----------------------------------------
+# --- review authority (portal/reviews, docs/product.md §7) ----------------------------------------
 
 
 def can_review(user: Any, org: Organization) -> bool:

@@ -1,4 +1,4 @@
-"""The live checklist engine (SPEC §8).
+"""The live checklist engine (docs/product.md §8).
 
 Domain apps declare requirements in `<app>/requirements.py` with `@register`; this
 module knows nothing of their models. A requirement evaluates a whole *scope* at once

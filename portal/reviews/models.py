@@ -1,4 +1,4 @@
-"""The review workflow shared by every reviewable record (SPEC §7).
+"""The review workflow shared by every reviewable record (docs/product.md §7).
 
 A domain record becomes reviewable by inheriting the abstract `Reviewable` and
 implementing its small interface (see the class docstring). This app never imports the
@@ -53,7 +53,7 @@ TRANSITIONS: dict[tuple[str, str], str] = {
 # Who may take each action: the organization's submitters, or its reviewers.
 SUBMITTER_ACTIONS = frozenset({ReviewAction.SUBMIT, ReviewAction.WITHDRAW, ReviewAction.RESUBMIT})
 REVIEWER_ACTIONS = frozenset({ReviewAction.APPROVE, ReviewAction.RETURN})
-# Authors may edit the record only in these states (the lock of SPEC §7).
+# Authors may edit the record only in these states (the lock of docs/product.md §7).
 EDITABLE_STATUSES = frozenset({ReviewStatus.DRAFT, ReviewStatus.RETURNED})
 
 
