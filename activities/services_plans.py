@@ -71,7 +71,7 @@ def activity_plan_update(
     update, history row."""
     if actor is not None and not user_can(actor, Action.RECORD, plan.organization):
         raise PermissionDenied
-    current = ActivityPlan.objects.select_for_update().get(pk=plan.pk)
+    current: ActivityPlan = ActivityPlan.objects.select_for_update().get(pk=plan.pk)
     if not is_editable(current):
         raise RecordLocked
     if version_token(current) != version:

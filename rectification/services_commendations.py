@@ -123,7 +123,7 @@ def commendation_update(
 ) -> Commendation:
     """Edit the honour's title, citation, date and giver (the subject and kind stay:
     delete and record again to change them). Refused when someone saved in between."""
-    current = (
+    current: Commendation = (
         Commendation.objects.select_for_update(of=("self",))
         .select_related("organization", "campaign", "member")
         .get(pk=commendation.pk)

@@ -81,7 +81,7 @@ def funding_receipt_update(
     seen_updated_at: dt.datetime | None = None,
 ) -> FundingReceipt:
     """Edit a receipt (RECORD); refused when someone saved in between."""
-    current = (
+    current: FundingReceipt = (
         FundingReceipt.objects.select_for_update(of=("self",))
         .select_related("organization", "campaign")
         .get(pk=receipt.pk)

@@ -90,7 +90,7 @@ def mechanism_update(
     seen_updated_at: dt.datetime | None = None,
 ) -> Mechanism:
     """Edit a mechanism (RECORD); refused when someone saved in between."""
-    current = (
+    current: Mechanism = (
         Mechanism.objects.select_for_update(of=("self",))
         .select_related("organization", "campaign")
         .get(pk=mechanism.pk)

@@ -93,7 +93,7 @@ def pledge_update(*, actor: Any, pledge: Pledge, fields: dict[str, Any], version
     update."""
     if actor is not None and not may_write_pledge(actor, pledge.member, pledge.organization):
         raise PermissionDenied
-    current = Pledge.objects.select_for_update().get(pk=pledge.pk)
+    current: Pledge = Pledge.objects.select_for_update().get(pk=pledge.pk)
     if version_token(current) != version:
         raise EditConflict(
             _(
