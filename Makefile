@@ -39,6 +39,8 @@ test-postgres: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+	$(BIN)/pytest -q -p no:randomly -n 0 tests/test_docs_references.py
 	DEBUG=0 SECRET_KEY=$$(printf 'x%.0s' $$(seq 1 60))-check-deploy ALLOWED_HOSTS=portal.example \
 		FIELD_ENCRYPTION_KEYS=$$($(BIN)/python manage.py generate_field_key) \
 		FIELD_HASH_KEY=$$($(BIN)/python manage.py generate_field_key) \

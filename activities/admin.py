@@ -1,10 +1,10 @@
-"""The site administrator's view of the campaign records (SPEC §1): plans, meetings with
+"""The site administrator's view of the campaign records (docs/product.md §1): plans, meetings with
 their attendance, counseling, opinions, talks, self-examination statements, special-
 meeting records and democratic appraisal.
 
 The admin never becomes a way around the workflows: review state (review_status,
 submitted/decided by and at) is shown, never edited, and a record that is submitted or
-approved is read-only and cannot be deleted here (SPEC §7: locked for its authors, and
+approved is read-only and cannot be deleted here (docs/product.md §7: locked for its authors, and
 the admin is no exception); opinion status and appraisal status, tallies and
 determinations change only through the services, which write their timelines;
 attendance counts come from the attendance rows, which only the meeting services write.

@@ -1,5 +1,5 @@
 """Forms for the site administrator's campaign pages: the campaign and, inline, its
-phases, appraisal grades and problem categories (SPEC §5: what varies between
+phases, appraisal grades and problem categories (docs/product.md §5: what varies between
 campaigns is data)."""
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ from .models import (
 from .models.campaigns import preferred_campaign
 from .services_meetings import Mark
 
-# Kinds of file a meeting takes (SPEC §6.1).
+# Kinds of file a meeting takes (docs/product.md §6.1).
 MEETING_ATTACHMENT_KINDS = (
     AttachmentKind.NOTICE,
     AttachmentKind.MINUTES,

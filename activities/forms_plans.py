@@ -1,4 +1,4 @@
-"""Forms for activity plans (SPEC §5)."""
+"""Forms for activity plans (docs/product.md §5)."""
 
 from __future__ import annotations
 

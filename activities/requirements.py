@@ -1,4 +1,4 @@
-"""Phase 1 and 2 requirements of the live checklist (SPEC §8), registered with the
+"""Phase 1 and 2 requirements of the live checklist (docs/product.md §8), registered with the
 engine in portal/progress. Each evaluates a whole scope with the batch selectors of
 this app: a fixed number of grouped queries, whatever the number of organizations.
 

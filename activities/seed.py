@@ -43,14 +43,17 @@ PHASES_2014 = [
 ]
 
 # The 2014 ballot: 好 / 一般 / 差; the top and the bottom grade go up for approval.
-GRADES_2014 = [
+# (code, Chinese, English, order, largest share or None, needs approval)
+GradeRow = tuple[str, str, str, int, Decimal | None, bool]
+
+GRADES_2014: list[GradeRow] = [
     ("good", "好", "good", 1, None, True),
     ("fair", "一般", "fair", 2, None, False),
     ("poor", "差", "poor", 3, None, True),
 ]
 
 # The standing rules' four grades, 优秀 capped at one third of those appraised.
-GRADES_LATER = [
+GRADES_LATER: list[GradeRow] = [
     ("excellent", "优秀", "excellent", 1, Decimal("0.333"), True),
     ("qualified", "合格", "qualified", 2, None, False),
     ("basic", "基本合格", "basically qualified", 3, None, True),
@@ -58,7 +61,10 @@ GRADES_LATER = [
 ]
 
 # What each preset scale of GradeScale puts in the campaign's grades.
-GRADE_PRESETS = {GradeScale.BALLOT_2014: GRADES_2014, GradeScale.STANDING: GRADES_LATER}
+GRADE_PRESETS: dict[str, list[GradeRow]] = {
+    GradeScale.BALLOT_2014: GRADES_2014,
+    GradeScale.STANDING: GRADES_LATER,
+}
 
 
 def preset_grades(campaign: Campaign, scale: str) -> list[AppraisalGrade]:

@@ -1,5 +1,5 @@
 """Reads about meetings that other parts of the portal rely on, chiefly the live
-checklist (SPEC §8): "mobilization meeting held or attended", "at least M study
+checklist (docs/product.md §8): "mobilization meeting held or attended", "at least M study
 exchanges", "special meeting held with a higher-level guide present".
 
 Each requirement comes in two forms:
@@ -50,7 +50,7 @@ def study_exchange_count(org: Organization, campaign: Campaign) -> int:
 
 def special_meeting_with_guide(org: Organization, campaign: Campaign) -> bool:
     """The organization held a special organizational-life meeting in the campaign with
-    a higher-level guide recorded as present (SPEC §6.2). One query."""
+    a higher-level guide recorded as present (docs/product.md §6.2). One query."""
     return (
         Meeting.objects.filter(organization=org, campaign=campaign, kind=MeetingKind.SPECIAL)
         .exclude(guide_name="")

@@ -1,4 +1,4 @@
-"""Reads about opinions for other pages: the live checklist (SPEC §8, "opinions
+"""Reads about opinions for other pages: the live checklist (docs/product.md §8, "opinions
 solicited and every opinion answered or adopted"), the subtree grid and the dossier.
 
 Every function costs a fixed number of queries, stated in its docstring, whatever the

@@ -1,4 +1,4 @@
-"""Reads about study counseling (SPEC §6.1), for the counseling pages and the live
+"""Reads about study counseling (docs/product.md §6.1), for the counseling pages and the live
 checklist requirement "every member counseled at least N times".
 
 Coverage of an organization = its active members (its own roster, not its

@@ -18,7 +18,7 @@ from .models import AppraisalGrade, Campaign, GradeScale
 from .seed import GRADE_PRESETS, preset_grades
 
 
-def _grade_rows(grades: Sequence[AppraisalGrade]) -> list[tuple]:
+def _grade_rows(grades: Sequence[AppraisalGrade]) -> list[tuple[Any, ...]]:
     return [(g.code, g.name_zh, g.name_en, g.order, g.max_share, g.needs_approval) for g in grades]
 
 
@@ -58,7 +58,7 @@ def campaign_save(*, actor: Any, form: Any, formsets: Sequence[Any]) -> Campaign
                 .values_list("ends_on", flat=True)
                 .first()
             )
-            campaign = form.save(commit=False)
+            campaign: Campaign = form.save(commit=False)
             campaign.full_clean()
             campaign.save()
             if old_end is not None and old_end != campaign.ends_on:

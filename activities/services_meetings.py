@@ -5,7 +5,7 @@ services check the data. Attendance is the only source of the counts: `expected`
 the roster the list was taken from, `present` / `absent` are counted from the rows.
 
 A special meeting whose record is submitted for review or approved is locked for its
-authors (SPEC §7): meeting_update, meeting_delete, criticism_add and criticism_delete
+authors (docs/product.md §7): meeting_update, meeting_delete, criticism_add and criticism_delete
 raise portal.reviews.models.RecordLocked (a PermissionDenied), and portal.attachments
 refuses files through Meeting.is_editable().
 """
@@ -483,7 +483,7 @@ def criticism_delete(*, actor: Any, entry: CriticismEntry) -> None:
 
 @transaction.atomic
 def special_meeting_submit(*, actor: Any, meeting: Meeting) -> SpecialMeetingReview:
-    """Send the special meeting's record up for review (SPEC §7): its review record is
+    """Send the special meeting's record up for review (docs/product.md §7): its review record is
     created on the first submission, and submitted (or resubmitted after a return)
     through portal.reviews.services.review_transition, which checks the actor's SUBMIT
     right (PermissionDenied), the record's completeness (ValidationError, see

@@ -1,4 +1,4 @@
-"""Writes for opinions and the online suggestion box (SPEC §6.1).
+"""Writes for opinions and the online suggestion box (docs/product.md §6.1).
 
 Every function validates with full_clean() and runs in one transaction; status changes
 go through Opinion.transition(), which writes the timeline event.

@@ -1,11 +1,11 @@
-"""Writes for the phase 2 records (SPEC §6.2): one-to-one talks, self-examination
+"""Writes for the phase 2 records (docs/product.md §6.2): one-to-one talks, self-examination
 statements and the democratic appraisal.
 
 Every service takes keyword-only arguments and the acting user, checks the actor's
 authority through portal.accounts.permissions (PermissionDenied otherwise), validates
 with full_clean() and writes in one transaction. Edits carry the `updated_at` the user
 saw when opening the form; a mismatch means someone else saved in between and the edit
-is refused (SPEC §11).
+is refused (docs/product.md §11).
 """
 
 from __future__ import annotations
@@ -112,7 +112,7 @@ def talk_update(
     seen_updated_at: dt.datetime | None = None,
 ) -> OneToOneTalk:
     """Edit a talk (RECORD at its organization); refused when someone saved in between."""
-    current = (
+    current: OneToOneTalk = (
         OneToOneTalk.objects.select_for_update(of=("self",))
         .select_related("organization", "campaign")
         .get(pk=talk.pk)
@@ -171,7 +171,7 @@ def statement_update(
 ) -> SelfExamination:
     """Edit a statement (RECORD) while it is a draft or returned; RecordLocked (a 403)
     while it is submitted or approved, ValidationError when someone saved in between."""
-    current = (
+    current: SelfExamination = (
         SelfExamination.objects.select_for_update(of=("self",))
         .select_related("organization", "campaign")
         .get(pk=statement.pk)
@@ -191,11 +191,12 @@ def statement_update(
 
 
 def _locked_session(session: AppraisalSession) -> AppraisalSession:
-    return (
+    locked: AppraisalSession = (
         AppraisalSession.objects.select_for_update(of=("self",))
         .select_related("organization", "campaign")
         .get(pk=session.pk)
     )
+    return locked
 
 
 def _require_open(session: AppraisalSession) -> None:
@@ -303,7 +304,7 @@ def appraisal_tallies_save(
     _refuse_if_stale(current, seen_updated_at)
     _require_open(current)
     grades = list(AppraisalGrade.objects.filter(campaign_id=current.campaign_id))
-    current._grades = grades  # read by AppraisalResult.clean(): no query per row
+    current._grades = grades  # type: ignore[attr-defined]  # read by AppraisalResult.clean(): no query per row
     grade_ids = {g.pk for g in grades}
     codes = [g.code for g in grades]
     members = {m.pk: m for m in Member.objects.filter(pk__in=list(entries))}

@@ -1,4 +1,4 @@
-"""Writes for activity plans (SPEC §5). Review state changes are not here: they go
+"""Writes for activity plans (docs/product.md §5). Review state changes are not here: they go
 through portal.reviews.services.review_transition (the plan page's buttons post to
 reviews:transition)."""
 
@@ -71,7 +71,7 @@ def activity_plan_update(
     update, history row."""
     if actor is not None and not user_can(actor, Action.RECORD, plan.organization):
         raise PermissionDenied
-    current = ActivityPlan.objects.select_for_update().get(pk=plan.pk)
+    current: ActivityPlan = ActivityPlan.objects.select_for_update().get(pk=plan.pk)
     if not is_editable(current):
         raise RecordLocked
     if version_token(current) != version:

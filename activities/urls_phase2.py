@@ -1,4 +1,4 @@
-"""Phase 2 pages (SPEC §6.2), merged into activities/urls.py (app "activities")."""
+"""Phase 2 pages (docs/product.md §6.2), merged into activities/urls.py (app "activities")."""
 
 from __future__ import annotations
 

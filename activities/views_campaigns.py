@@ -1,4 +1,4 @@
-"""The site administrator's campaign pages: list, create, detail, edit (SPEC §5).
+"""The site administrator's campaign pages: list, create, detail, edit (docs/product.md §5).
 
 Only superusers. Anyone else logged in gets 403 on the list and the create page (there
 is no object to hide), and on a campaign's pages 404 unless they can see its lead

@@ -1,4 +1,4 @@
-"""Meeting pages (SPEC §6.1, §6.2): list, detail, create/edit with the attendance
+"""Meeting pages (docs/product.md §6.1, §6.2): list, detail, create/edit with the attendance
 checklist, delete, change history, files, criticism entries, and the attending
 organization's side of shared attendance.
 

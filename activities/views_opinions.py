@@ -1,4 +1,4 @@
-"""Pages for opinions (SPEC §6.1) and the secretary's side of the online suggestion box.
+"""Pages for opinions (docs/product.md §6.1) and the secretary's side of the online suggestion box.
 
 VIEW reads; RECORD creates, sorts and answers opinions and manages the box. The
 organization's party members (Member.user) may read the answered opinions on

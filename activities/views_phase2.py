@@ -1,4 +1,4 @@
-"""Pages for the phase 2 records (SPEC §6.2): one-to-one talks, self-examination
+"""Pages for the phase 2 records (docs/product.md §6.2): one-to-one talks, self-examination
 statements and the democratic appraisal.
 
 VIEW reads; RECORD writes talks, statements and tallies; SUBMIT and REVIEW act through

@@ -1,4 +1,4 @@
-"""Pages for activity plans (SPEC §5): the plans of an organization, one plan with its
+"""Pages for activity plans (docs/product.md §5): the plans of an organization, one plan with its
 review panel, writing and editing a plan, and its change history.
 
 VIEW reads; RECORD writes while the plan is a draft or returned (submitted and approved

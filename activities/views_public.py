@@ -1,4 +1,4 @@
-"""The public online suggestion box (SPEC §6.1): no login, mounted at /box/.
+"""The public online suggestion box (docs/product.md §6.1): no login, mounted at /box/.
 
 /box/<token>/          the form; on success it redirects to the receipt code
 /box/<token>/thanks/   the receipt code of the opinion just sent (reloading sends nothing)

@@ -1,4 +1,4 @@
-"""Study counseling pages (SPEC §6.1).
+"""Study counseling pages (docs/product.md §6.1).
 
 Organization side: VIEW reads the coverage list, a member's sessions and a record;
 RECORD adds (one member or many at once), edits and deletes. Party member side

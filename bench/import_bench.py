@@ -1,4 +1,4 @@
-"""Import throughput and memory (SPEC §11: a 10,000-member roster at ≥ 1,000 rows/s,
+"""Import throughput and memory (docs/product.md §11: a 10,000-member roster at ≥ 1,000 rows/s,
 peak memory ≤ 300 MB).
 
     .venv/bin/python bench/import_bench.py [--rows 10000] [--database-url URL]

@@ -1,4 +1,4 @@
-"""Load benchmark (SPEC §11, issue #7 item 5): gunicorn with the production settings
+"""Load benchmark (docs/product.md §11, issue #7 item 5): gunicorn with the production settings
 under concurrent load from ApacheBench, on the scale data of portal/progress/scale.py.
 
     .venv/bin/python bench/load.py                       # county on SQLite and PostgreSQL,
@@ -481,7 +481,7 @@ def print_run(run: Run) -> None:
         return
     header = (
         f"{'page':<36} {'user':<22} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} "
-        f"{'req/s':>7}  SPEC §11 target"
+        f"{'req/s':>7}  target (docs/product.md §11)"
     )
     print(header)
     print("-" * len(header))

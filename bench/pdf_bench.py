@@ -1,4 +1,4 @@
-"""PDF report benchmark (SPEC §11): render times, the ratio to WeasyPrint alone, memory.
+"""PDF report benchmark (docs/product.md §11): render times, the ratio to WeasyPrint alone, memory.
 
     .venv/bin/python bench/pdf_bench.py [--orgs 500] [--members 5000] [--repeat 3]
                                         [--language zh-hans] [--json PATH]
@@ -19,7 +19,7 @@ Each report is rendered as the worker renders it (reports.rendering: build the c
 and the HTML, hash it, then WeasyPrint with the safe URL fetcher) once untimed (the first
 render builds font caches), then --repeat times. For the same final HTML,
 `weasyprint.HTML(string=html).write_pdf()` alone is timed as often; "ratio" is the
-pipeline's median over WeasyPrint's median (SPEC §11: within 1.3×). Memory: the
+pipeline's median over WeasyPrint's median (docs/product.md §11: within 1.3×). Memory: the
 process's peak RSS so far (ru_maxrss, monotonic: it includes the reports measured before
 in the same process) after the report's runs, and the tracemalloc peak of one more
 pipeline render (Python allocations only; done for all reports at the end, as tracing
@@ -45,7 +45,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 
-# SPEC §11 targets, seconds.
+# docs/product.md §11 targets, seconds.
 TARGETS = {"dossier": 3.0, "county roll-up": 15.0}
 RATIO_TARGET = 1.3
 

@@ -1,4 +1,4 @@
-"""Page benchmarks at county scale (SPEC §11): p50/p95 times and query counts.
+"""Page benchmarks at county scale (docs/product.md §11): p50/p95 times and query counts.
 
     .venv/bin/python bench/run.py [--orgs 2000] [--members 20000] [--repeat 30]
                                   [--database-url URL] [--reseed] [--json PATH]
@@ -170,7 +170,7 @@ def measure(
 
 
 def pages() -> list[tuple[str, str, Callable[[], str], int | None]]:
-    """(label, username, url, p95 target from SPEC §11 or None)."""
+    """(label, username, url, p95 target from docs/product.md §11 or None)."""
     from django.urls import reverse
 
     from organizations.models import Organization

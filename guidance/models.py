@@ -1,4 +1,4 @@
-"""The instructor's visit log (SPEC §1: an instructor "keeps a visit log"; issue #7
+"""The instructor's visit log (docs/product.md §1: an instructor "keeps a visit log"; issue #7
 item 3): one row per visit of an instructor to an organization — what was checked,
 the advice given, and an optional follow-up with its due date and when it was done.
 

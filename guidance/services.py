@@ -1,6 +1,6 @@
 """Writes of the visit log. Who may write (documented in views.py as well):
 * log a visit: an instructor assigned to the organization or to one above it
-  (SPEC §4: an instructor acts on their organizations and their descendants), or a
+  (docs/product.md §4: an instructor acts on their organizations and their descendants), or a
   site administrator;
 * edit a visit: the instructor who logged it while they are still assigned there, or a
   site administrator.
@@ -69,7 +69,7 @@ def visit_create(*, actor: Any, organization: Any, fields: Mapping[str, Any]) ->
     visit = GuidanceVisit(organization=organization, instructor=actor)
     _assign(visit, fields)
     visit.full_clean()
-    visit._history_user = actor
+    visit._history_user = actor  # type: ignore[attr-defined]  # simple_history reads it
     visit.save()
     return visit
 
@@ -85,7 +85,7 @@ def visit_update(
     """Edit a visit (dates, what was checked, advice, follow-up). The organization and
     the instructor stay. Refused (ValidationError, code "stale") when someone saved in
     between; PermissionDenied unless may_edit_visit."""
-    current = (
+    current: GuidanceVisit = (
         GuidanceVisit.objects.select_for_update(of=("self",))
         .select_related("organization", "instructor")
         .get(pk=visit.pk)
@@ -96,6 +96,6 @@ def visit_update(
         raise ValidationError(STALE_MESSAGE, code="stale")
     _assign(current, fields)
     current.full_clean()
-    current._history_user = actor
+    current._history_user = actor  # type: ignore[attr-defined]  # simple_history reads it
     current.save()
     return current

@@ -1,6 +1,6 @@
 """The instructor's page and the guidance visit log (issue #7 item 3).
 
-Who reads and who writes (SPEC §1 and §4):
+Who reads and who writes (docs/product.md §1 and §4):
 * READ a visit: whoever may VIEW its organization — reviewers and the campaign office
   above it (their whole subtree), its instructors, and the secretary and clerk of the
   organization or of one above it. Advice is given to the organization's team, so its

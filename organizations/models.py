@@ -46,7 +46,7 @@ class OrgKind(models.TextChoices):
 GRASSROOTS_KINDS = {OrgKind.COMMITTEE, OrgKind.GENERAL_BRANCH, OrgKind.BRANCH, OrgKind.JOINT_BRANCH}
 # Kinds that may host members of enterprises without their own organization.
 HOSTING_KINDS = {OrgKind.PARK_COMMITTEE, OrgKind.COMMUNITY, OrgKind.INDUSTRY_COMMITTEE}
-# SPEC §3 size rules (warnings only): minimum full members per kind.
+# docs/product.md §3 size rules (warnings only): minimum full members per kind.
 MIN_FULL_MEMBERS = {
     OrgKind.BRANCH: 3,
     OrgKind.JOINT_BRANCH: 3,

@@ -170,7 +170,7 @@ def member_counts(org: Organization) -> dict[str, int]:
 
 HISTORY_PER_PAGE = 25
 
-# Fields shown masked in history unless the user may see personal data (SPEC §3).
+# Fields shown masked in history unless the user may see personal data (docs/product.md §3).
 MASKED_FIELDS = {"id_number": mask_id, "phone": mask_phone, "contact_phone": mask_phone}
 
 

@@ -7,7 +7,7 @@ transaction and attributes the django-simple-history row to the actor (the reque
 middleware does that for web requests; `_history_user` covers every other caller).
 
 Edits carry the `updated_at` the user saw when opening the form; a mismatch means
-someone else saved in between and the edit is refused (SPEC §11: concurrent edits are
+someone else saved in between and the edit is refused (docs/product.md §11: concurrent edits are
 detected, not silently overwritten).
 """
 
@@ -141,7 +141,8 @@ def organization_create(
     _assign(organization, fields, ORGANIZATION_FIELDS)
     organization.full_clean(exclude=["path", "depth", "numchild"])
     _attribute(organization, actor)
-    return Organization.objects.add_child(parent, instance=organization)
+    added: Organization = Organization.objects.add_child(parent, instance=organization)
+    return added
 
 
 @transaction.atomic
@@ -154,7 +155,7 @@ def organization_update(
 ) -> Organization:
     """Profile fields need RECORD or MANAGE_ACCOUNTS at the node; the administrative
     fields (kind, code, weak-and-lax, active) need MANAGE_ACCOUNTS."""
-    current = Organization.objects.select_for_update().get(pk=organization.pk)
+    current: Organization = Organization.objects.select_for_update().get(pk=organization.pk)
     _check(actor, actor is not None and may_edit_organization(actor, current))
     if set(fields) & set(ORGANIZATION_ADMIN_FIELDS):
         _check(actor, actor is not None and user_can(actor, Action.MANAGE_ACCOUNTS, current))
@@ -193,7 +194,7 @@ def member_update(
 ) -> Member:
     """Edit a member's fields (RECORD at the member's organization). The organization
     changes only through member_transfer."""
-    current = (
+    current: Member = (
         Member.objects.select_for_update(of=("self",))
         .select_related("organization")
         .get(pk=member.pk)
@@ -220,7 +221,7 @@ def member_transfer(
     go) and VIEW at the destination (a receiving organization the actor can see). Writes
     the MemberTransfer row and the member's new organization in one transaction; the
     enterprise is cleared when it is not linked to the destination."""
-    current = (
+    current: Member = (
         Member.objects.select_for_update(of=("self",))
         .select_related("organization")
         .get(pk=member.pk)
@@ -256,7 +257,7 @@ def member_transfer(
 
 
 def _set_roster(actor: Any | None, member: Member, active: bool) -> Member:
-    current = (
+    current: Member = (
         Member.objects.select_for_update(of=("self",))
         .select_related("organization")
         .get(pk=member.pk)
@@ -337,7 +338,7 @@ def enterprise_update(
     seen_updated_at: dt.datetime | None = None,
 ) -> Enterprise:
     """Edit an enterprise's own fields (RECORD at a linked organization)."""
-    current = (
+    current: Enterprise = (
         Enterprise.objects.select_for_update(of=("self",))
         .select_related("attached_to")
         .prefetch_related("organizations")

@@ -47,7 +47,7 @@ def enqueue_import_job(job_id: int, *, commit: bool) -> Sending:
     attempt, never raises). With no Redis configured (the embedded default) the task
     runs in this process, synchronously.
 
-    When the broker cannot be reached (SPEC §11: a clear message, never a 500; nothing
+    When the broker cannot be reached (docs/product.md §11: a clear message, never a 500; nothing
     was written), the job is not left "running": a check (commit=False) fails with a
     message asking to upload again; a confirmed import (commit=True) goes back to its
     checked preview, file kept, so the user presses "Import now" again a little later

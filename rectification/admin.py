@@ -1,6 +1,6 @@
 # Register your models here.
 
-# --- standards checklists and pledges (SPEC §6.3): the site administrator manages the
+# --- standards checklists and pledges (docs/product.md §6.3): the site administrator manages the
 # checklist templates (items, points, check method, evidence, pass rule, campaigns). ---
 from django.contrib import admin
 
@@ -81,7 +81,7 @@ class PledgeBoardAdmin(admin.ModelAdmin):
     readonly_fields = ["token"]
 
 
-# --- working mechanisms (SPEC §6.3): the site administrator maintains the kinds the
+# --- working mechanisms (docs/product.md §6.3): the site administrator maintains the kinds the
 # register expects (the six are seeded); the ledger of reminders sent is read-only. ---
 from .models import MechanismKind, ReminderSent  # noqa: E402
 

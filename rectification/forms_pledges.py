@@ -1,4 +1,4 @@
-"""Forms for "compare three, show three" pledges (SPEC §6.3)."""
+"""Forms for "compare three, show three" pledges (docs/product.md §6.3)."""
 
 from __future__ import annotations
 

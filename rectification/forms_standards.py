@@ -1,4 +1,4 @@
-"""Forms for standards checklists (SPEC §6.3): the organization's self-assessment of one
+"""Forms for standards checklists (docs/product.md §6.3): the organization's self-assessment of one
 item (with evidence files), and the reviewer's score of each item."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Phase 3 requirements of the live checklist (SPEC §8), registered with the engine in
+"""Phase 3 requirements of the live checklist (docs/product.md §8), registered with the engine in
 portal/progress. Each evaluates a whole scope with this app's batch selectors: a fixed
 number of grouped queries, whatever the number of organizations."""
 

@@ -1,4 +1,4 @@
-"""The two standards checklists of SPEC §6.3 as data: "eight haves" (八有) and "two
+"""The two standards checklists of docs/product.md §6.3 as data: "eight haves" (八有) and "two
 strong, eight good" (两强八好). Used by seed_demo, by campaign set-up and by tests.
 
 `ensure_standard_templates(campaign)` creates what is missing (templates by code and

@@ -1,4 +1,4 @@
-"""The six working mechanisms the 2014 plan names (SPEC §6.3), as data.
+"""The six working mechanisms the 2014 plan names (docs/product.md §6.3), as data.
 
 `ensure_mechanism_kinds()` creates the kinds that are missing (by code) and never
 overwrites what an administrator changed since. The migration that creates the table

@@ -1,5 +1,5 @@
 """Reads of funding: the organization's page and the batch selector the live checklist
-evaluates a whole scope with (SPEC §8 "funding at least the standard").
+evaluates a whole scope with (docs/product.md §8 "funding at least the standard").
 
 Required minimum = active members on the organization's own roster × the campaign's
 funding standard, computed live (models/funding.required_funding). Only receipts from

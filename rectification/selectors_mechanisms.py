@@ -1,5 +1,5 @@
 """Reads of the working-mechanism register: the organization's page and the batch
-selector the live checklist evaluates a whole scope with (SPEC §8 "the six mechanisms
+selector the live checklist evaluates a whole scope with (docs/product.md §8 "the six mechanisms
 in place"; the requirement compares the count with `kind_count()`).
 
 In place = an established date and at least one document (models/mechanisms.py).

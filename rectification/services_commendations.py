@@ -1,4 +1,4 @@
-"""Writes for commendations (SPEC §6.3): typical investors and model organizations.
+"""Writes for commendations (docs/product.md §6.3): typical investors and model organizations.
 
 Who may propose (decided here, documented in models/commendations.py): RECORD at the
 subject's organization (the model organization, or the investor member's) or above.
@@ -123,7 +123,7 @@ def commendation_update(
 ) -> Commendation:
     """Edit the honour's title, citation, date and giver (the subject and kind stay:
     delete and record again to change them). Refused when someone saved in between."""
-    current = (
+    current: Commendation = (
         Commendation.objects.select_for_update(of=("self",))
         .select_related("organization", "campaign", "member")
         .get(pk=commendation.pk)

@@ -1,4 +1,4 @@
-"""Writes for funding receipts (SPEC §6.3).
+"""Writes for funding receipts (docs/product.md §6.3).
 
 Every function takes keyword-only arguments and the acting user (None = the system),
 checks RECORD at the receipt's organization (PermissionDenied otherwise), validates
@@ -81,7 +81,7 @@ def funding_receipt_update(
     seen_updated_at: dt.datetime | None = None,
 ) -> FundingReceipt:
     """Edit a receipt (RECORD); refused when someone saved in between."""
-    current = (
+    current: FundingReceipt = (
         FundingReceipt.objects.select_for_update(of=("self",))
         .select_related("organization", "campaign")
         .get(pk=receipt.pk)

@@ -1,9 +1,9 @@
-"""Writes for the working-mechanism register (SPEC §6.3).
+"""Writes for the working-mechanism register (docs/product.md §6.3).
 
 Every function takes keyword-only arguments and the acting user (None = the system),
 checks RECORD at the mechanism's organization (PermissionDenied otherwise), validates
 with full_clean() and writes in one transaction. Edits carry the `updated_at` the user
-saw; a mismatch means someone else saved in between and the edit is refused (SPEC §11).
+saw; a mismatch means someone else saved in between and the edit is refused (docs/product.md §11).
 Documents are portal.attachments rows of kind "document".
 """
 
@@ -90,7 +90,7 @@ def mechanism_update(
     seen_updated_at: dt.datetime | None = None,
 ) -> Mechanism:
     """Edit a mechanism (RECORD); refused when someone saved in between."""
-    current = (
+    current: Mechanism = (
         Mechanism.objects.select_for_update(of=("self",))
         .select_related("organization", "campaign")
         .get(pk=mechanism.pk)

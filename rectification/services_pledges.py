@@ -1,4 +1,4 @@
-"""Writes for "compare three, show three" pledges (SPEC §6.3).
+"""Writes for "compare three, show three" pledges (docs/product.md §6.3).
 
 Who may write a member's pledge: anyone with RECORD on the member's organization (the
 secretary or clerk writing for members without a login), or the member themselves
@@ -93,7 +93,7 @@ def pledge_update(*, actor: Any, pledge: Pledge, fields: dict[str, Any], version
     update."""
     if actor is not None and not may_write_pledge(actor, pledge.member, pledge.organization):
         raise PermissionDenied
-    current = Pledge.objects.select_for_update().get(pk=pledge.pk)
+    current: Pledge = Pledge.objects.select_for_update().get(pk=pledge.pk)
     if version_token(current) != version:
         raise EditConflict(
             _(

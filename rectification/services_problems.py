@@ -1,5 +1,5 @@
 """Writes for problem lists, their items and the closure and extension requests
-(SPEC §6.3).
+(docs/product.md §6.3).
 
 Every function checks the actor's authority (RECORD to write, SUBMIT to request and
 publish; None = the system), validates with full_clean() and runs in one transaction.
@@ -90,19 +90,21 @@ def _user(actor: Any) -> Any:
 
 
 def _locked_list(problem_list: ProblemList) -> ProblemList:
-    return (
+    locked: ProblemList = (
         ProblemList.objects.select_for_update(of=("self",))
         .select_related("organization", "campaign")
         .get(pk=problem_list.pk)
     )
+    return locked
 
 
 def _locked_item(item: ProblemItem) -> ProblemItem:
-    return (
+    locked: ProblemItem = (
         ProblemItem.objects.select_for_update(of=("self",))
         .select_related("problem_list__organization", "problem_list__campaign", "category")
         .get(pk=item.pk)
     )
+    return locked
 
 
 # --- the list ----------------------------------------------------------------------------
@@ -325,7 +327,7 @@ def item_update(*, actor: Any, item: ProblemItem, version: str, **fields: Any) -
     newly_adopted = current.source_opinion if adopted is None else None
     _check_opinion_adoptable(newly_adopted, item_pk=current.pk)
     changed = [
-        str(ProblemItem._meta.get_field(name).verbose_name)
+        str(getattr(ProblemItem._meta.get_field(name), "verbose_name", name))
         for name in ITEM_INPUT_FIELDS
         if getattr(current, name) != before[name]
     ]

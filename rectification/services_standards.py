@@ -1,4 +1,4 @@
-"""Writes for standards checklists (SPEC §6.3). Review state changes are not here: the
+"""Writes for standards checklists (docs/product.md §6.3). Review state changes are not here: the
 assessment page's buttons post to reviews:transition (portal.reviews), which calls
 StandardAssessment.review_validate_submission() on submit.
 
@@ -155,7 +155,7 @@ def assessment_entry_save(
     )
     if not is_editable(current_assessment):
         raise RecordLocked
-    current = (
+    current: AssessmentEntry = (
         AssessmentEntry.objects.select_for_update(of=("self",))
         .select_related("item")
         .get(pk=entry.pk)
@@ -204,7 +204,7 @@ def assessment_score(
     had. Queries: lock, entries, one bulk UPDATE, result update."""
     if not may_act(actor, assessment, ReviewAction.APPROVE):
         raise PermissionDenied
-    current = (
+    current: StandardAssessment = (
         StandardAssessment.objects.select_for_update(of=("self",))
         .select_related("template", "organization")
         .get(pk=assessment.pk)

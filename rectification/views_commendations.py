@@ -1,4 +1,4 @@
-"""Commendation pages (SPEC §6.3): typical investors and model organizations.
+"""Commendation pages (docs/product.md §6.3): typical investors and model organizations.
 
 * the list of an organization: commendations of the organization and those below it in
   a campaign (paginated);

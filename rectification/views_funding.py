@@ -1,4 +1,4 @@
-"""Funding pages (SPEC §6.3): the organization's receipts in a campaign with the totals
+"""Funding pages (docs/product.md §6.3): the organization's receipts in a campaign with the totals
 per source, the required minimum (members on the roster × the campaign's standard,
 with the formula shown) and the shortfall; one receipt with its evidence (upload
 here); add / edit / delete.

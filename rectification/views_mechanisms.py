@@ -1,4 +1,4 @@
-"""Pages of the working-mechanism register (SPEC §6.3): the organization's register
+"""Pages of the working-mechanism register (docs/product.md §6.3): the organization's register
 (the seeded kinds in place or missing, and its own mechanisms), one mechanism with its
 documents (upload here), and the add / edit / delete forms.
 

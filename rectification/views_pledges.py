@@ -1,4 +1,4 @@
-"""Pledge pages of the "compare three, show three" action (SPEC §6.3), and the public
+"""Pledge pages of the "compare three, show three" action (docs/product.md §6.3), and the public
 pledge board.
 
 Organization side: VIEW reads the organization's pledges per campaign (the roster with

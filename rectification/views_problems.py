@@ -1,4 +1,4 @@
-"""Pages for problem lists (SPEC §6.3): the lists of an organization, one list with its
+"""Pages for problem lists (docs/product.md §6.3): the lists of an organization, one list with its
 items and review panel, the list and item forms, an item with its timeline and
 actions, the closure and extension requests (each with the shared review panel),
 publishing, the printable notice, the public notice (no login) and the reviewer's

@@ -1,4 +1,4 @@
-"""Standards checklist pages (SPEC §6.3): an organization's checklists, one checklist
+"""Standards checklist pages (docs/product.md §6.3): an organization's checklists, one checklist
 with its items, evidence, result and review panel, the self-assessment of one item, the
 reviewer's scores, and the accepted results for the organization's page.
 

@@ -59,7 +59,8 @@ def _move(queryset: Any, *, from_status: str, to_status: str, **fields: Any) -> 
     models.TRANSITIONS does not list."""
     if to_status not in TRANSITIONS[from_status]:
         raise ValueError(f"report request: {from_status} -> {to_status} is not allowed")
-    return queryset.filter(status=from_status).update(status=to_status, **fields)
+    moved: int = queryset.filter(status=from_status).update(status=to_status, **fields)
+    return moved
 
 
 def retention() -> dt.timedelta:

@@ -1,6 +1,6 @@
 """Celery tasks of the reports app (thin: each calls a service in services.py).
 
-Reliability (SPEC §11, issue #5): acks_late + reject_on_worker_lost, so a message is
+Reliability (docs/product.md §11, issue #5): acks_late + reject_on_worker_lost, so a message is
 acknowledged only after the render finished and a worker killed mid-render puts it
 back on the queue; the broker's visibility timeout (settings: twice the global task
 time limit) is far above this task's hard limit, so a long render is never delivered

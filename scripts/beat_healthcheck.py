@@ -26,7 +26,8 @@ def main() -> int:
     if not holder:
         print("beat health: no beat holds the scheduling lock", file=sys.stderr)
         return 1
-    print(f"beat health: lock held by {holder.decode()}")
+    name = holder.decode() if isinstance(holder, bytes) else holder
+    print(f"beat health: lock held by {name}")
     return 0
 
 

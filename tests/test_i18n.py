@@ -166,7 +166,7 @@ def test_every_translation_is_written_in_chinese(messages: list[Entry]) -> None:
 
 
 def test_glossary_terms_are_used(messages: list[Entry]) -> None:
-    """SPEC §2: the review states and the key records keep their fixed Chinese names."""
+    """docs/product.md §2: the review states and the key records keep their fixed Chinese names."""
     by_id = {e.msgid: e.msgstr.get(-1) for e in messages if e.msgid_plural is None}
     expected = {
         "draft": "暂存",

@@ -202,7 +202,7 @@ def study(demo: Demo, org: Organization, story: Story) -> None:
             demo, code, again, demo.day("2014-05-08", 14), demo.rng.choice(texts.COUNSELING[1:])
         )
     me = next((m for m in first if cast.is_member_login(m)), None)
-    if me is not None:  # the demo member records a session of their own (SPEC §1)
+    if me is not None:  # the demo member records a session of their own (docs/product.md §1)
         with demo.step("2014-05-25", hour=21):
             mode, topic, hours = texts.OWN_STUDY
             counseling_add(

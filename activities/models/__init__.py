@@ -35,7 +35,7 @@ __all__ = [
     "ProblemCategory",
 ]
 
-# opinions and the online suggestion box (SPEC §6.1)
+# opinions and the online suggestion box (docs/product.md §6.1)
 __all__ += [
     "AddressedTo",
     "IllegalTransition",
@@ -48,7 +48,7 @@ __all__ += [
     "SuggestionBox",
 ]
 
-# meetings, shared attendance, special-meeting extras, study counseling (SPEC §6.1-6.2)
+# meetings, shared attendance, special-meeting extras, study counseling (docs/product.md §6.1-6.2)
 from .meetings import (  # noqa: E402
     SUBKINDS,
     Attendance,
@@ -77,12 +77,12 @@ __all__ += [
     "StudyMode",
 ]
 
-# activity plans, reviewed upward through portal.reviews (SPEC §5, §7)
+# activity plans, reviewed upward through portal.reviews (docs/product.md §5, §7)
 from .plans import PLAN_SECTIONS, ActivityPlan, ActivityPlanQuerySet  # noqa: E402
 
 __all__ += ["PLAN_SECTIONS", "ActivityPlan", "ActivityPlanQuerySet"]
 
-# phase 2 records (SPEC §6.2)
+# phase 2 records (docs/product.md §6.2)
 from .phase2 import (  # noqa: E402
     AppraisalApproval,
     AppraisalEvent,

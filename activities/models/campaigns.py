@@ -1,5 +1,5 @@
 """Campaigns and their phases. Everything that varies between campaigns is data here
-(SPEC §5): minimum counseling sessions, study exchanges, funding standard, the
+(docs/product.md §5): minimum counseling sessions, study exchanges, funding standard, the
 appraisal grade scale and the problem categories."""
 
 from __future__ import annotations
@@ -206,7 +206,7 @@ class Phase(BilingualName):
 
 
 class AppraisalGrade(BilingualName):
-    """One grade of the campaign's democratic-appraisal scale (SPEC §6.2)."""
+    """One grade of the campaign's democratic-appraisal scale (docs/product.md §6.2)."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="grades")
     code = models.SlugField(_("code"), max_length=30)

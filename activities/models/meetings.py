@@ -1,6 +1,6 @@
-"""Meetings with their attendance (SPEC §6.1), shared attendance at another
+"""Meetings with their attendance (docs/product.md §6.1), shared attendance at another
 organization's meeting, and the extras of the special organizational-life meeting
-(SPEC §6.2), with its record reviewed upward (SpecialMeetingReview, SPEC §7).
+(docs/product.md §6.2), with its record reviewed upward (SpecialMeetingReview, docs/product.md §7).
 
 Counts are never typed: `expected_count` is the holder's active roster when the
 attendance is taken, and `present_count` / `absent_count` are derived from the
@@ -81,7 +81,7 @@ class MeetingQuerySet(models.QuerySet):
 
     def special_with_guide(self) -> MeetingQuerySet:
         """Special organizational-life meetings with a higher-level guide recorded: the
-        ones that count for the live checklist (SPEC §6.2, §8)."""
+        ones that count for the live checklist (docs/product.md §6.2, §8)."""
         return self.filter(kind=MeetingKind.SPECIAL).exclude(guide_name="")
 
 
@@ -150,7 +150,7 @@ class Meeting(models.Model):
     expected_count = models.PositiveIntegerField(_("expected"), default=0, editable=False)
     present_count = models.PositiveIntegerField(_("present"), default=0, editable=False)
     absent_count = models.PositiveIntegerField(_("absent"), default=0, editable=False)
-    # Special organizational-life meeting (SPEC §6.2); blank for other kinds.
+    # Special organizational-life meeting (docs/product.md §6.2); blank for other kinds.
     guide_name = models.CharField(
         _("higher-level guide who attended"),
         max_length=50,
@@ -258,7 +258,7 @@ class Meeting(models.Model):
 
     @property
     def quorum_met(self) -> bool:
-        """More than half of those expected were present (SPEC §6.1). A warning only;
+        """More than half of those expected were present (docs/product.md §6.1). A warning only;
         never warned when the quorum does not apply (see quorum_applies)."""
         return not self.quorum_applies or self.present_count * 2 > self.expected_count
 
@@ -280,7 +280,7 @@ class Meeting(models.Model):
 
     def is_editable(self) -> bool:
         """May its authors change the meeting, its attendance, criticism entries and
-        files? Not while its review record is submitted or approved (SPEC §7). Called by
+        files? Not while its review record is submitted or approved (docs/product.md §7). Called by
         the meeting services, the pages and portal.attachments (owner_is_editable)."""
         review = self.review
         return review is None or is_editable(review)
@@ -289,7 +289,7 @@ class Meeting(models.Model):
 class MeetingParticipation(models.Model):
     """Members of `organization` attended a meeting held by one of its ancestors (a
     higher-level, industry, park or community organization): the meeting counts as
-    held or attended for this organization too (SPEC §6.1, shared attendance)."""
+    held or attended for this organization too (docs/product.md §6.1, shared attendance)."""
 
     meeting = models.ForeignKey(
         Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="participations"
@@ -454,7 +454,7 @@ class CriticismEntry(models.Model):
 
 
 class SpecialMeetingReview(Reviewable):
-    """The record of a special organizational-life meeting as reviewed upward (SPEC
+    """The record of a special organizational-life meeting as reviewed upward (docs/product.md
     §6.2, §7): it bundles the meeting, with its criticism entries, for review, the way
     AppraisalApproval bundles an appraisal's determinations. Created on demand by the
     "Submit for review" action of the meeting's page

@@ -1,5 +1,5 @@
 """Opinions solicited from employees and the public, and the online suggestion box
-(SPEC §6.1).
+(docs/product.md §6.1).
 
 An Opinion moves through an explicit transition table (received → sorted → answered or
 adopted); `Opinion.transition()` is the only code that changes `status`, and it writes

@@ -1,4 +1,4 @@
-"""Phase 2 records (SPEC §6.2): one-to-one talks, the self-examination statements of
+"""Phase 2 records (docs/product.md §6.2): one-to-one talks, the self-examination statements of
 the team and the secretary, and the democratic appraisal of members.
 
 Writes go through activities/services_phase2.py; reads used by the live checklist

@@ -1,4 +1,4 @@
-"""Each organization's activity plan for a campaign (SPEC §5), reviewed upward through
+"""Each organization's activity plan for a campaign (docs/product.md §5), reviewed upward through
 the shared review workflow (portal.reviews): a plan is written as a draft, submitted,
 and approved or returned by the higher level. Phase 1 work counts as on track only once
 the plan is approved (the live checklist reads `review_status`).

@@ -1,4 +1,4 @@
-"""Study counseling per member (SPEC §6.1): every member at least the campaign's
+"""Study counseling per member (docs/product.md §6.1): every member at least the campaign's
 minimum number of sessions. Members may record their own sessions and upload study
 notes or experience essays (portal.attachments, kind "study notes")."""
 

@@ -5,7 +5,7 @@ behind the import pages (organizations/views_io.py) and the background task
 Why our own engine rather than django-import-export's `import_data`: the library
 imports row by row (an instance lookup, foreign-key lookups and a save with its
 history row for every row), which is several queries per row. A 10,000-member roster
-must import at ≥ 1,000 rows/s (SPEC §11), so the engine here reads the whole sheet,
+must import at ≥ 1,000 rows/s (docs/product.md §11), so the engine here reads the whole sheet,
 prefetches what it needs in a fixed number of queries (organizations and enterprises
 named in the file, existing members by ID number), validates in memory, and writes
 with `bulk_create_with_history` / `bulk_update_with_history`, so the change history

@@ -53,7 +53,7 @@ class SessionSecurityMiddleware:
         if idle and isinstance(last, int) and now - last > idle:
             logout(request)
             messages.info(request, _("You were logged out after a period without activity."))
-            response = redirect_to_login(request.get_full_path())
+            response: HttpResponse = redirect_to_login(request.get_full_path())
             # (django-htmx's request.htmx is set by a later middleware.)
             if request.headers.get("HX-Request") == "true":
                 response = HttpResponse(status=204)

@@ -2,7 +2,7 @@
 user see". django-guardian calls live only here (and in services.py, which writes the
 grants through the helpers below).
 
-Rule (SPEC §4): a grant given on an organization node applies to that node and every
+Rule (docs/product.md §4): a grant given on an organization node applies to that node and every
 descendant. Grants are stored by guardian on the node where they were given; a check
 compares the target's materialized path with the grant nodes' paths. A user's grants
 are read in ONE query per request (cached on the user object), after which every check
@@ -25,6 +25,8 @@ from .models import OrganizationUserObjectPermission, Role, RoleAssignment
 
 if TYPE_CHECKING:
     from organizations.models import Organization
+
+    from .models import User
 
 M = TypeVar("M", bound=models.Model)
 
@@ -94,7 +96,7 @@ def _minimal_prefixes(paths: Iterable[str]) -> set[str]:
 def grants_for(user: Any) -> Grants:
     """The user's grants, loaded once per user object (one query: guardian rows joined
     with the nodes' paths)."""
-    cached = getattr(user, "_portal_grants", None)
+    cached: Grants | None = getattr(user, "_portal_grants", None)
     if cached is not None:
         return cached
     grants = Grants()
@@ -121,7 +123,7 @@ def forget_grants(user: Any) -> None:
 
 def roles_for(user: Any) -> list[RoleAssignment]:
     """The user's role assignments with their organizations (one query, cached)."""
-    cached = getattr(user, "_portal_roles", None)
+    cached: list[RoleAssignment] | None = getattr(user, "_portal_roles", None)
     if cached is not None:
         return cached
     if not user.is_authenticated:
@@ -144,13 +146,17 @@ def scope_paths(user: Any, action: Action | str = Action.VIEW) -> set[str] | Non
     return grants_for(user).scope(action)
 
 
-def visible_organizations(user: Any, action: Action | str = Action.VIEW) -> models.QuerySet:
+def visible_organizations(
+    user: Any, action: Action | str = Action.VIEW
+) -> models.QuerySet[Organization]:
     from organizations.models import Organization
 
     paths = scope_paths(user, action)
     if paths is None:
-        return Organization.objects.all()
-    return Organization.objects.under_paths(paths)
+        everything: models.QuerySet[Organization] = Organization.objects.all()
+        return everything
+    under: models.QuerySet[Organization] = Organization.objects.under_paths(paths)
+    return under
 
 
 def filter_by_scope(
@@ -186,7 +192,7 @@ def get_organization_for_user(
     from organizations.models import Organization
 
     try:
-        org = Organization.objects.get(pk=int(pk))
+        org: Organization = Organization.objects.get(pk=int(pk))
     except (Organization.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
     require(user, action, org)
@@ -267,7 +273,7 @@ def filter_by_account_scope(
     return queryset.filter(account_scope_q(user, path_field))
 
 
-def account_organizations(user: Any) -> models.QuerySet:
+def account_organizations(user: Any) -> models.QuerySet[Organization]:
     """Organizations where `user` may give roles and create accounts."""
     from organizations.models import Organization
 
@@ -294,9 +300,10 @@ def accounts_in_scope(queryset: models.QuerySet[M], user: Any) -> models.QuerySe
         return queryset
     if not paths:
         return queryset.none()
-    q = account_scope_q(user, "role_assignments__organization__path") | account_scope_q(
-        user, "member__organization__path"
-    )
+    by_role = account_scope_q(user, "role_assignments__organization__path")
+    by_member = account_scope_q(user, "member__organization__path")
+    assert by_role is not None and by_member is not None  # paths is not None: not an admin
+    q = by_role | by_member
     ids = queryset.model._default_manager.filter(q).values("pk")
     return queryset.filter(pk__in=ids)
 
@@ -399,7 +406,7 @@ def get_role_assignment_for_user(
     return assignment
 
 
-# --- review authority (portal/reviews, SPEC §7) ----------------------------------------
+# --- review authority (portal/reviews, docs/product.md §7) ----------------------------------------
 
 
 def can_review(user: Any, org: Organization) -> bool:
@@ -448,7 +455,7 @@ def filter_by_review_scope(
     return queryset.filter(q) if found else queryset.none()
 
 
-def users_who_may_review(org: Organization) -> models.QuerySet:
+def users_who_may_review(org: Organization) -> models.QuerySet[User]:
     """The active users who may review `org` (see can_review), site administrators
     excepted: reviewers at strict ancestors and instructors at the node or above.
     One query over role assignments joined with their organizations' paths."""
@@ -472,7 +479,7 @@ def users_who_may_review(org: Organization) -> models.QuerySet:
     )
 
 
-def users_with_action(org: Organization, action: Action | str) -> models.QuerySet:
+def users_with_action(org: Organization, action: Action | str) -> models.QuerySet[User]:
     """The active users whose roles give `action` on `org` (a role at the node or an
     ancestor), site administrators excepted. One query."""
     from .models import User

@@ -49,7 +49,7 @@ class UsernameThrottleBackend(ModelBackend):
     itself (the next backends do); loads a session's user like ModelBackend, since the
     first backend is the one a session may name."""
 
-    def authenticate(  # type: ignore[override]
+    def authenticate(
         self, request: Any, username: str | None = None, password: str | None = None, **kwargs: Any
     ) -> None:
         if username and username_locked(username):

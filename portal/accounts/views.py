@@ -1,4 +1,4 @@
-"""Log-in, and the "Accounts and roles" pages for account managers (SPEC §4).
+"""Log-in, and the "Accounts and roles" pages for account managers (docs/product.md §4).
 
 Who may use the account pages: a site administrator (every account) and anyone holding
 MANAGE_ACCOUNTS somewhere (reviewers: the accounts tied to their subtree). Everyone else

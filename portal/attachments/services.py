@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -16,6 +16,9 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
 from .models import Attachment, AttachmentKind, PendingUpload, owner_is_editable
+
+if TYPE_CHECKING:
+    from organizations.models import Organization
 from .validators import inspect_upload
 
 logger = logging.getLogger(__name__)
@@ -58,7 +61,7 @@ def attachment_add(
     *,
     actor: Any,
     record: models.Model,
-    organization: models.Model,
+    organization: Organization,
     kind: str,
     upload: IO[bytes],
     name: str,
@@ -203,7 +206,7 @@ def attachments_add_all(
     *,
     actor: Any,
     record: models.Model,
-    organization: models.Model,
+    organization: Organization,
     uploads: list[Any],
     kind: str = "",
 ) -> list[Attachment]:

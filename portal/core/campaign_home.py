@@ -1,4 +1,4 @@
-"""The campaign section of a secretary's or clerk's home page (SPEC §8 and issue #3):
+"""The campaign section of a secretary's or clerk's home page (docs/product.md §8 and issue #3):
 what to do next (the requirements not yet met, with links), the phase deadlines, and
 what came back from review.
 

@@ -1,4 +1,4 @@
-"""The reviewer's and the campaign office's dashboard (issue #7, SPEC §1 and §8): for
+"""The reviewer's and the campaign office's dashboard (issue #7, docs/product.md §1 and §8): for
 the subtree under one organization, totals per phase, the share of organizations
 meeting each requirement, overdue problem items, records waiting for review,
 weak-and-lax organizations and the direct children with their share of requirements

@@ -1,4 +1,4 @@
-"""The live checklist engine (SPEC §8).
+"""The live checklist engine (docs/product.md §8).
 
 Domain apps declare requirements in `<app>/requirements.py` with `@register`; this
 module knows nothing of their models. A requirement evaluates a whole *scope* at once
@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Q
 from django.utils import timezone
@@ -97,7 +97,8 @@ class Scope:
     @property
     def as_of(self) -> dt.date:
         """Past campaigns are judged as they stood at their end (Campaign.as_of)."""
-        return self.campaign.as_of(self.today)
+        as_of: dt.date = self.campaign.as_of(self.today)
+        return as_of
 
     def phase_over(self, number: int) -> bool:
         """Today is past the phase's end (for the last phase: the campaign's end)."""
@@ -106,12 +107,13 @@ class Scope:
             for phase in self.campaign.phases.all():
                 ends.setdefault(phase.number, phase.ends_on)
             self._phase_ends = ends
-        return self.today > self._phase_ends.get(number, self.campaign.ends_on)
+        end: dt.date = self._phase_ends.get(number, self.campaign.ends_on)
+        return self.today > end
 
     def pending(self, number: int) -> Level:
         """The level of an unmet requirement: amber while its phase is open, red after."""
         if self.defer_pending:
-            return PENDING
+            return cast(Level, PENDING)  # a marker the roll-up resolves by date
         return Level.RED if self.phase_over(number) else Level.AMBER
 
     @property

@@ -1,4 +1,4 @@
-"""The subtree requirement grid (SPEC §8): organizations × requirements for every
+"""The subtree requirement grid (docs/product.md §8): organizations × requirements for every
 organization below a node, filterable and sortable.
 
 The levels come from the requirement roll-up (portal/progress/rollup.py: one row per

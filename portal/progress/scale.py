@@ -1,4 +1,4 @@
-"""Scale data for the benchmarks (SPEC §11, issue #7): one county, or a province of
+"""Scale data for the benchmarks (docs/product.md §11, issue #7): one county, or a province of
 counties, with members and campaign records in every state the live checklist reads.
 
     seed_scale(orgs=2000, members=20000)               # a county: 2,000 organizations

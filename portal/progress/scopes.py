@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from organizations.models import Organization
 
@@ -24,15 +25,17 @@ def org_infos(queryset: Any) -> dict[int, OrgInfo]:
 
 def scope_for_org(org: Organization, campaign: Any, today: dt.date | None = None) -> Scope:
     orgs = org_infos(Organization.objects.filter(pk=org.pk))
-    return Scope(campaign=campaign, orgs=orgs, today=today)
+    return Scope(campaign=campaign, orgs=orgs, today=today or timezone.localdate())
 
 
 def scope_for_subtree(root: Organization, campaign: Any, today: dt.date | None = None) -> Scope:
     orgs = org_infos(Organization.objects.filter(path__startswith=root.path, is_active=True))
-    return Scope(campaign=campaign, orgs=orgs, root_path=root.path, today=today)
+    return Scope(
+        campaign=campaign, orgs=orgs, root_path=root.path, today=today or timezone.localdate()
+    )
 
 
 def scope_for_orgs(orgs: list[Organization], campaign: Any, today: dt.date | None = None) -> Scope:
     """Several organizations, not a subtree (a secretary of two branches)."""
     infos = org_infos(Organization.objects.filter(pk__in=[o.pk for o in orgs]))
-    return Scope(campaign=campaign, orgs=infos, today=today)
+    return Scope(campaign=campaign, orgs=infos, today=today or timezone.localdate())

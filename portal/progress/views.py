@@ -64,7 +64,7 @@ GRID_PAGE_SIZE = 50
 
 @login_required
 def grid(request: HttpRequest, org_pk: int) -> HttpResponse:
-    """The requirement grid of the subtree under an organization (SPEC §8). Queries:
+    """The requirement grid of the subtree under an organization (docs/product.md §8). Queries:
     grants, organization, campaign + phases, the roll-up's freshness check and rows,
     then for the page shown its organizations and the requirements' grouped queries
     over them; the same whatever the subtree's size."""

@@ -1,4 +1,4 @@
-"""The review workflow shared by every reviewable record (SPEC §7).
+"""The review workflow shared by every reviewable record (docs/product.md §7).
 
 A domain record becomes reviewable by inheriting the abstract `Reviewable` and
 implementing its small interface (see the class docstring). This app never imports the
@@ -13,7 +13,7 @@ type. Only portal.reviews.services.review_transition changes any of them.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
@@ -53,7 +53,7 @@ TRANSITIONS: dict[tuple[str, str], str] = {
 # Who may take each action: the organization's submitters, or its reviewers.
 SUBMITTER_ACTIONS = frozenset({ReviewAction.SUBMIT, ReviewAction.WITHDRAW, ReviewAction.RESUBMIT})
 REVIEWER_ACTIONS = frozenset({ReviewAction.APPROVE, ReviewAction.RETURN})
-# Authors may edit the record only in these states (the lock of SPEC §7).
+# Authors may edit the record only in these states (the lock of docs/product.md §7).
 EDITABLE_STATUSES = frozenset({ReviewStatus.DRAFT, ReviewStatus.RETURNED})
 
 
@@ -159,6 +159,14 @@ class Reviewable(models.Model):
     # for its review stops counting at the campaign's end (review_wait_ends_on).
     review_campaign_path: ClassVar[str] = "campaign"
 
+    if TYPE_CHECKING:
+        # What every subclass must define (see above), declared for the type checker.
+        from organizations.models import Organization
+
+        organization: Organization
+
+        def get_absolute_url(self) -> str: ...
+
     class Meta:
         abstract = True
 
@@ -220,7 +228,7 @@ class Reviewable(models.Model):
         if key in cls.review_labels:
             return str(cls.review_labels[key])
         try:
-            return str(cls._meta.get_field(key).verbose_name)
+            return str(getattr(cls._meta.get_field(key), "verbose_name", key))
         except Exception:
             return key
 
@@ -229,7 +237,7 @@ class Reviewable(models.Model):
         return self.review_status not in EDITABLE_STATUSES
 
 
-class ReviewEventQuerySet(models.QuerySet):
+class ReviewEventQuerySet(models.QuerySet["ReviewEvent"]):
     def for_record(self, record: models.Model) -> ReviewEventQuerySet:
         return self.filter(
             content_type=ContentType.objects.get_for_model(record), object_id=record.pk
@@ -283,7 +291,7 @@ class ReviewEvent(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.from_status}→{self.to_status}"
 
 
-class ReviewTaskQuerySet(models.QuerySet):
+class ReviewTaskQuerySet(models.QuerySet["ReviewTask"]):
     def waiting(self) -> ReviewTaskQuerySet:
         return self.filter(status=ReviewStatus.SUBMITTED)
 

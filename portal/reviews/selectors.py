@@ -191,11 +191,12 @@ class ReviewPanel:
 
     @property
     def badge(self) -> str:
-        return {
+        badges: dict[str, str] = {
             ReviewStatus.APPROVED: "badge-green",
             ReviewStatus.RETURNED: "badge-red",
             ReviewStatus.SUBMITTED: "badge-warn",
-        }.get(self.status, "")
+        }
+        return badges.get(self.status, "")
 
 
 def review_panel(user: Any, record: Reviewable) -> ReviewPanel:

@@ -93,7 +93,9 @@ def review_transition(
         # Lock only the record's row (not the joined organization) on PostgreSQL;
         # SQLite serializes writers anyway (BEGIN IMMEDIATE, see settings).
         model._default_manager.select_for_update(of=("self",))
-        .select_related("organization", "submitted_by")
+        # The plugin checks the lookup against the abstract base, which declares
+        # `organization` for type checking only (every concrete record has it).
+        .select_related("organization", "submitted_by")  # type: ignore[misc]
         .get(pk=record.pk)
     )
     from_status = locked.review_status
@@ -300,6 +302,7 @@ def _decide_all(
                 {"task": task_pk, "title": "", "reason": str(_("It no longer exists."))}
             )
         else:
+            assert task is not None  # a record was found through its task
             try:
                 review_transition(record, action=batch.action, actor=actor, comment=batch.comment)
             except (IllegalTransition, PermissionDenied, ValidationError) as exc:

@@ -1,11 +1,11 @@
-"""Models of the rectification app (phase 3, SPEC §6.3), one module per area:
+"""Models of the rectification app (phase 3, docs/product.md §6.3), one module per area:
 problems (problem lists, items, requests, publishing), standards (checklist templates
 and assessments), pledges, mechanisms, funding, commendations. Each module's names are
 imported below."""
 
 __all__: list[str] = []
 
-# problem lists, items, closure and extension requests (SPEC §6.3)
+# problem lists, items, closure and extension requests (docs/product.md §6.3)
 from .problems import (
     ITEM_TRANSITIONS,
     ClosureRequest,
@@ -36,7 +36,7 @@ __all__ += [
     "SourceKind",
 ]
 
-# standards checklists: templates as data, assessments reviewed upward (SPEC §6.3)
+# standards checklists: templates as data, assessments reviewed upward (docs/product.md §6.3)
 from .standards import (  # noqa: E402
     EIGHT_HAVES,
     TWO_STRONG_EIGHT_GOOD,
@@ -65,12 +65,12 @@ __all__ += [
     "StandardTemplateQuerySet",
 ]
 
-# "compare three, show three" member pledges and the public board (SPEC §6.3)
+# "compare three, show three" member pledges and the public board (docs/product.md §6.3)
 from .pledges import Pledge, PledgeBoard, PledgeQuerySet, PledgeStatus  # noqa: E402
 
 __all__ += ["Pledge", "PledgeBoard", "PledgeQuerySet", "PledgeStatus"]
 
-# working mechanisms, funding receipts, commendations (SPEC §6.3)
+# working mechanisms, funding receipts, commendations (docs/product.md §6.3)
 from .commendations import Commendation, CommendationKind, CommendationQuerySet  # noqa: E402
 from .funding import FundingReceipt, FundingReceiptQuerySet, FundingSource  # noqa: E402
 from .mechanisms import Mechanism, MechanismKind, MechanismQuerySet  # noqa: E402

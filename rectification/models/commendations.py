@@ -1,4 +1,4 @@
-"""Commendations (SPEC §6.3): typical investors (典型出资人) and model organizations
+"""Commendations (docs/product.md §6.3): typical investors (典型出资人) and model organizations
 (先进基层党组织) recorded and shown.
 
 `organization` is the organization the commendation is about, which is also its scope

@@ -1,4 +1,4 @@
-"""Funding of the organization's work in a campaign (SPEC §6.3, "funds" of the eight
+"""Funding of the organization's work in a campaign (docs/product.md §6.3, "funds" of the eight
 haves).
 
 The required minimum is not stored: it is computed live as the members on the roster

@@ -1,4 +1,4 @@
-"""Working mechanisms (建章立制, SPEC §6.3): a register of the rules an organization
+"""Working mechanisms (建章立制, docs/product.md §6.3): a register of the rules an organization
 established in a campaign.
 
 * `MechanismKind`: the kinds every organization is expected to have, as data. The six

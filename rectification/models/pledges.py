@@ -1,4 +1,4 @@
-"""Member pledges of the "compare three, show three" action (三比三亮, SPEC §6.3).
+"""Member pledges of the "compare three, show three" action (三比三亮, docs/product.md §6.3).
 
 The plan names three pairs, and each member writes, once per campaign, one text for
 each: 比思想、亮身份 (compare thinking, show one's identity as a member), 比作风、亮承诺

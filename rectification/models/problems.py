@@ -1,4 +1,4 @@
-"""The problem list (问题清单, also the rectification plan) and its items (SPEC §6.3).
+"""The problem list (问题清单, also the rectification plan) and its items (docs/product.md §6.3).
 
 * `ProblemList`: one per organization and campaign, reviewed upward through the shared
   workflow (portal.reviews); once approved it may be published (公示) with a date and an

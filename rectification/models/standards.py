@@ -1,4 +1,4 @@
-"""Standards checklists (SPEC §6.3): templates as data, assessed per organization.
+"""Standards checklists (docs/product.md §6.3): templates as data, assessed per organization.
 
 A `StandardTemplate` ("eight haves", "two strong, eight good", or any later one) is
 data: its items with points, the check method and the evidence required, and the pass

@@ -1,4 +1,4 @@
-"""Democratic appraisal result sheet (民主评议结果, SPEC §6.2, §9): the session (dates,
+"""Democratic appraisal result sheet (民主评议结果, docs/product.md §6.2, §9): the session (dates,
 expected, present, unable to attend, status), the campaign's grade scale with its caps
 and which determinations need the higher level's approval, the count per grade against
 its cap, every member's votes per grade, determination, written feedback and handling,

@@ -1,4 +1,4 @@
-"""Organization dossiers (SPEC §9): one organization, or every organization assigned
+"""Organization dossiers (docs/product.md §9): one organization, or every organization assigned
 to an instructor, as an instructor takes them into a guidance visit.
 
 `organization_dossier()` reads one organization's campaign records with a fixed

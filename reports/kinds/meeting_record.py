@@ -1,4 +1,4 @@
-"""Printable meeting record with its sign-in sheet (SPEC §9, §6.1, §6.2).
+"""Printable meeting record with its sign-in sheet (docs/product.md §9, §6.1, §6.2).
 
 The record: kind, time, place, chair, minute-taker, topic, agenda, minutes and
 resolutions; the holder's attendance (present / absent with the reason) and the

@@ -1,4 +1,4 @@
-"""Printable public notice (公示) of an approved problem list (SPEC §6.3, §9), to pin on
+"""Printable public notice (公示) of an approved problem list (docs/product.md §6.3, §9), to pin on
 the notice board: the organization as issuer, the list's title, the audience and the
 publication date, the introduction, the numbered items (problem, category, measures,
 the responsible person's name and post, deadline, status), where to send opinions (the

@@ -1,4 +1,4 @@
-"""Subtree roll-up (SPEC §9): the requirement grid of every organization below one node,
+"""Subtree roll-up (docs/product.md §9): the requirement grid of every organization below one node,
 with totals per requirement and per organization, as the office sends it up the line.
 
 Cost: the grid's own (portal/progress/grid.py: the scope, the requirements' grouped

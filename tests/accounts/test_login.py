@@ -1,4 +1,4 @@
-"""Log-in, log-out, password change and the django-axes lockout (SPEC §4)."""
+"""Log-in, log-out, password change and the django-axes lockout (docs/product.md §4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The quorum warning (SPEC §6.1) of a meeting held by an organization with no members
+"""The quorum warning (docs/product.md §6.1) of a meeting held by an organization with no members
 of its own (e.g. a park committee's mobilization meeting attended by the enterprises'
 organizations): no "0 of 0 … no quorum", the attending organizations' totals instead."""
 

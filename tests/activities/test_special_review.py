@@ -1,4 +1,4 @@
-"""The special organizational-life meeting's record reviewed upward (SPEC §6.2, §7):
+"""The special organizational-life meeting's record reviewed upward (docs/product.md §6.2, §7):
 submitted from the meeting's page, reviewed through portal.reviews, locked for its
 authors while submitted or approved, and read by the live checklist."""
 

@@ -1,5 +1,5 @@
 """Every organization page runs a fixed number of queries whatever the data size
-(SPEC §11): each test measures a page, grows the data about tenfold, measures again and
+(docs/product.md §11): each test measures a page, grows the data about tenfold, measures again and
 pins the count.
 
 Queries every full page pays for, listed as "frame" below:

@@ -1,6 +1,6 @@
 """Property: the requirement grid (portal.progress.grid.build_grid over the requirements
 registered by activities/requirements.py and rectification/requirements.py) equals a
-brute-force reading of SPEC §8, computed here organization by organization with plain
+brute-force reading of docs/product.md §8, computed here organization by organization with plain
 ORM queries and Python, cell by cell: the level, and the numbers its reason states.
 
 Hypothesis draws a small tree under a fresh county (random kinds, some inactive nodes)
@@ -105,7 +105,7 @@ class World:
     orgs: list[OrgPlan]
     today: dt.date
     other_campaign_noise: bool  # records in another campaign, which must not count
-    min_counseling: int  # the campaign's settings (SPEC §5: data, not code)
+    min_counseling: int  # the campaign's settings (docs/product.md §5: data, not code)
     min_exchanges: int
     funding_standard: int
 
@@ -357,7 +357,7 @@ def _records(org: Organization, campaign: Campaign, plan: OrgPlan, parent: Organ
         )
         if evidence:
             _evidence(receipt, org)
-    # A member who moved keeps their records where they were made (SPEC §3).
+    # A member who moved keeps their records where they were made (docs/product.md §3).
     moved = [m.pk for m, moves in zip(members, plan.moves, strict=True) if moves]
     for member in Member.objects.filter(pk__in=moved):
         member.organization = parent
@@ -427,7 +427,7 @@ def build(world: World) -> Built:
     return built
 
 
-# --- the brute force: SPEC §8 read organization by organization ---------------------------
+# --- the brute force: docs/product.md §8 read organization by organization ---------------------------
 
 PARTICIPATING = {str(k) for k in GRASSROOTS_KINDS} | {str(OrgKind.COMMUNITY)}
 

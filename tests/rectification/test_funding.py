@@ -1,4 +1,4 @@
-"""Funding (SPEC §6.3): the required minimum (members on the roster × the campaign's
+"""Funding (docs/product.md §6.3): the required minimum (members on the roster × the campaign's
 standard), receipts by source, the shortfall, and the batch selector of the live
 checklist."""
 

@@ -1,4 +1,4 @@
-"""Working mechanisms (SPEC §6.3): the six seeded kinds, custom mechanisms, the "in
+"""Working mechanisms (docs/product.md §6.3): the six seeded kinds, custom mechanisms, the "in
 place" rule (an established date and a document) and the batch selector of the live
 checklist."""
 

@@ -1,4 +1,4 @@
-"""The site administrator manages the checklist templates in the admin (SPEC §1):
+"""The site administrator manages the checklist templates in the admin (docs/product.md §1):
 items inline, the campaigns that use a template, the pass rule checked on save."""
 
 from __future__ import annotations
