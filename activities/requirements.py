@@ -100,7 +100,7 @@ def _meeting_counts(scope: Scope, kind: str) -> dict[int, int]:
     both requirements read them, two grouped queries for both (once per scope)."""
     counts = scope.shared.get("activities:meetings")
     if counts is None:
-        kinds = [MeetingKind.MOBILIZATION, MeetingKind.STUDY_EXCHANGE]
+        kinds: list[str] = [MeetingKind.MOBILIZATION, MeetingKind.STUDY_EXCHANGE]
         counts = held_and_attended_counts_by_kind(scope.campaign, kinds, scope.q)
         scope.shared["activities:meetings"] = counts
     return counts[kind]

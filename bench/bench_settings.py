@@ -16,7 +16,7 @@ from portal.settings import BASE_DIR
 STATIC_ROOT = BASE_DIR / "bench" / "out" / "static"
 # bench/rush.py --static-root: collect into another folder.
 if os.environ.get("BENCH_STATIC_ROOT"):
-    STATIC_ROOT = os.environ["BENCH_STATIC_ROOT"]
+    STATIC_ROOT = Path(os.environ["BENCH_STATIC_ROOT"])
 
 # bench/load.py --no-cache: every request computes what the pages otherwise cache (the
 # dashboard's figures, the secretary's checklists): the cold path under load.

@@ -136,6 +136,8 @@ def prepare(spec: dict) -> dict:
         seed_scale(spec["orgs"], spec["members"], log=lambda line: print(line, file=sys.stderr))
     root = Organization.objects.get(code=ROOT_CODE, depth=1)
     campaign = Campaign.objects.filter(lead_organization=root).order_by("pk").first()
+    if campaign is None:
+        raise SystemExit("no campaign in the benchmark county: use --reseed")
     committees = list(
         Organization.objects.filter(path__startswith=root.path, depth=2, is_active=True)
         .exclude(numchild=0)
@@ -148,7 +150,7 @@ def prepare(spec: dict) -> dict:
         session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.create()
-        return session.session_key
+        return str(session.session_key)
 
     def user(username: str, role: str, org: Organization) -> str:
         found = User.objects.filter(username=username).first()
@@ -496,7 +498,7 @@ def secretary(b: Browser, user: dict, tag: str, counter: list[int], pause) -> No
     form = PANEL_FORM.search(page)
     actions = set(ACTION_BUTTON.findall(page)) if form else set()
     action = next((a for a in ("submit", "resubmit") if a in actions), None)
-    if action:
+    if action and form:
         pause()
         url = unescape(form.group(1))
         fields = form_fields(page, form.group(1))

@@ -64,8 +64,11 @@ def main() -> int:
     setup_test_environment()
     root = Organization.objects.get(code=ROOT_CODE, depth=1)
     campaign = Campaign.objects.filter(lead_organization=root).first()
+    if campaign is None:
+        print("no campaign in the benchmark county: reseed the database", file=sys.stderr)
+        return 1
 
-    spent: list[tuple[float, int]] = []
+    spent: list[tuple[float, int, float]] = []
     original = rollup.refresh
 
     def timed_refresh(*a, **kw):
@@ -154,6 +157,7 @@ def main() -> int:
         from portal.reviews.selectors import model_label
 
         model = task.content_type.model_class()
+        assert model is not None
         response = reviewer.post(
             reverse("reviews:transition", args=[model_label(model), task.object_id]),
             {"action": "return", "comment": "write cost"},

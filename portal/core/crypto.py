@@ -144,7 +144,7 @@ def _build(texts: tuple[str, ...], hash_text: str, development: bool, secret: st
             "FIELD_HASH_KEY is not set: with DEBUG=0 the keyed hash of the ID numbers needs "
             "its own key from the environment (`manage.py generate_field_key`)"
         )
-    keys = []
+    keys: list[FieldKey] = []
     for raw in raws:
         key = FieldKey(key_id_of(raw), AESGCM(raw))
         if any(k.key_id == key.key_id for k in keys):
@@ -154,7 +154,7 @@ def _build(texts: tuple[str, ...], hash_text: str, development: bool, secret: st
 
 
 def is_encrypted(value: str | None) -> bool:
-    return bool(value) and value.startswith(PREFIX + ":")
+    return bool(value) and str(value).startswith(PREFIX + ":")
 
 
 def key_id_in(value: str) -> str:

@@ -37,7 +37,7 @@ def _rewrite(
     with connection.cursor() as cursor:
         while True:
             where = f"WHERE {pk} > %s " if last is not None else ""
-            params = [last] if last is not None else []
+            params: list[Any] = [last] if last is not None else []
             cursor.execute(
                 # Names from the model's meta; values are parameters.
                 f"SELECT {pk}, {read} FROM {table} {where}ORDER BY {pk} LIMIT {BATCH}",  # noqa: S608

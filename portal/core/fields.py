@@ -20,6 +20,7 @@ setting it with ``refresh_blind_indexes``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet, FieldError
@@ -38,7 +39,7 @@ class EncryptedCharField(models.CharField):
         self.hash_kind = hash_kind
         super().__init__(*args, **kwargs)
 
-    def deconstruct(self) -> tuple[str, str, list[Any], dict[str, Any]]:
+    def deconstruct(self) -> tuple[str, str, Sequence[Any], dict[str, Any]]:
         name, path, args, kwargs = super().deconstruct()
         if self.hash_kind != "phone":
             kwargs["hash_kind"] = self.hash_kind
@@ -88,7 +89,7 @@ class BlindIndexField(models.CharField):
         kwargs.setdefault("blank", True)
         super().__init__(*args, **kwargs)
 
-    def deconstruct(self) -> tuple[str, str, list[Any], dict[str, Any]]:
+    def deconstruct(self) -> tuple[str, str, Sequence[Any], dict[str, Any]]:
         name, path, args, kwargs = super().deconstruct()
         kwargs["source"] = self.source
         for key, default in (("max_length", 64), ("editable", False), ("blank", True)):
@@ -99,7 +100,7 @@ class BlindIndexField(models.CharField):
     def hash_of(self, instance: models.Model) -> str:
         source = instance._meta.get_field(self.source)
         return crypto.blind_index(
-            getattr(source, "hash_kind", "id"), getattr(instance, source.attname)
+            getattr(source, "hash_kind", "id"), getattr(instance, source.attname)  # type: ignore[union-attr]
         )
 
     def pre_save(self, model_instance: models.Model, add: bool) -> str:
