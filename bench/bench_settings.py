@@ -9,6 +9,7 @@ sets both)."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from portal.settings import *  # noqa: F403
 from portal.settings import BASE_DIR

@@ -100,7 +100,8 @@ class BlindIndexField(models.CharField):
     def hash_of(self, instance: models.Model) -> str:
         source = instance._meta.get_field(self.source)
         return crypto.blind_index(
-            getattr(source, "hash_kind", "id"), getattr(instance, source.attname)  # type: ignore[union-attr]
+            getattr(source, "hash_kind", "id"),
+            getattr(instance, source.attname),  # type: ignore[union-attr]
         )
 
     def pre_save(self, model_instance: models.Model, add: bool) -> str:
