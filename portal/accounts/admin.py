@@ -86,10 +86,18 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
+    """Registered so that nobody can change or delete a row here, the superuser
+    included; and nobody reads it here either: the site administrator does not read
+    the audit log (separation of duties), the security auditor reads it on its own
+    page (accounts:audit_log)."""
+
     list_display = ("at", "actor", "action", "target")
-    list_filter = ("action",)
-    search_fields = ("target", "actor__username")
-    date_hierarchy = "at"
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
