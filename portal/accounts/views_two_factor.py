@@ -18,6 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -121,7 +122,8 @@ def _qr_svg(url: str) -> str:
     image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, border=2)
     svg = image.to_string(encoding="unicode")
     # Made here from our own URL (no user text): safe to place in the page.
-    return svg.replace("<svg ", '<svg role="img" class="qr-code" ', 1)
+    label = escape(_("QR code to scan with your authenticator app"))
+    return svg.replace("<svg ", f'<svg role="img" aria-label="{label}" class="qr-code" ', 1)
 
 
 def _page(request: HttpRequest, form: CodeForm | None = None, status: int = 200) -> HttpResponse:

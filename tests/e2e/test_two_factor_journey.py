@@ -55,6 +55,7 @@ def test_an_account_manager_enrols_then_logs_in_with_a_code(
     page.wait_for_load_state("domcontentloaded")
     page.goto(f"{live_server.url}/accounts/users/")
     assert page.url.endswith("/accounts/users/")
+    page.locator("[data-toggle-nav]").click()  # the menu is folded at phone width
     page.locator("form[action$='/accounts/logout/'] button").first.click()
     page.wait_for_load_state("domcontentloaded")
 
