@@ -8,12 +8,14 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import UserChangeForm
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from . import services
-from .models import AuditEvent, RoleAssignment, User
+from .models import AuditEvent, Role, RoleAssignment, User
 
 
 class RoleAssignmentInline(admin.TabularInline):
@@ -29,8 +31,26 @@ class RoleAssignmentInline(admin.TabularInline):
         return False
 
 
+class SeparatedUserChangeForm(UserChangeForm):
+    """Separation of duties: a security auditor's account is never made staff or a
+    superuser (services.role_assign refuses the other way round)."""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if (
+            (data.get("is_superuser") or data.get("is_staff"))
+            and self.instance.pk
+            and RoleAssignment.objects.filter(user=self.instance, role=Role.AUDITOR).exists()
+        ):
+            raise ValidationError(
+                _("A security auditor cannot be a site administrator or staff member.")
+            )
+        return data
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    form = SeparatedUserChangeForm
     list_display = ("username", "full_name", "phone", "email", "is_active", "is_superuser")
     search_fields = ("username", "full_name", "email", "phone")
     fieldsets = (

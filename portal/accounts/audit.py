@@ -15,7 +15,7 @@ middleware, and the guard that keeps the log append-only.
 - The guard: database triggers (migration 0006) refuse UPDATE and DELETE on the audit
   and review-event tables. DELETE passes only rows older than the retention floor while
   a purge is running: on PostgreSQL the purge sets `portal.audit_purge` for its own
-  transaction (SET LOCAL); on SQLite the trigger asks the function
+  transaction (SET LOCAL, so it ends with the transaction); on SQLite the trigger asks the function
   `portal_audit_guard()`, which each connection of this process registers (a bare
   sqlite3 shell has no such function, and its DELETE fails).
 """
@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
@@ -76,20 +76,29 @@ def guard_mode() -> int:
 
 @contextmanager
 def guard(mode: int) -> Iterator[None]:
-    """Open the guard for the code inside (purge_audit; the tests' flush)."""
+    """Open the guard for the code inside (purge_audit; the tests' flush). On
+    PostgreSQL the parameter is set for the current transaction only (SET LOCAL): use
+    it inside transaction.atomic(). (Outside one there is nothing to open: the test
+    runner empties PostgreSQL tables with TRUNCATE, which row triggers do not see.)"""
     global _guard_mode
     previous, _guard_mode = _guard_mode, mode
     try:
-        if connection.vendor == "postgresql" and mode != GUARD_LOCKED:
+        if (
+            connection.vendor == "postgresql"
+            and mode != GUARD_LOCKED
+            and connection.in_atomic_block
+        ):
             with connection.cursor() as cursor:
-                # Session-wide here; the purge's own transaction is what uses it.
-                cursor.execute("SELECT set_config('portal.audit_purge', 'on', false)")
+                cursor.execute("SELECT set_config('portal.audit_purge', 'on', true)")
         yield
     finally:
         _guard_mode = previous
-        if connection.vendor == "postgresql" and mode != GUARD_LOCKED:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config('portal.audit_purge', '', false)")
+        if connection.vendor == "postgresql" and connection.in_atomic_block:
+            try:
+                with transaction.atomic(), connection.cursor() as cursor:
+                    cursor.execute("SELECT set_config('portal.audit_purge', '', true)")
+            except DatabaseError:
+                pass  # the transaction failed: its rollback ends the setting anyway
 
 
 @receiver(connection_created, dispatch_uid="portal_audit_guard_function")

@@ -164,3 +164,12 @@ def test_the_triggers_exist_on_this_database() -> None:
         names = {row[0] for row in cursor.fetchall()}
     for table in ("accounts_auditevent", "reviews_reviewevent"):
         assert any(name.startswith(table) for name in names), (table, names)
+
+
+def test_the_purge_guard_closes_when_the_purge_ends(world: World) -> None:
+    old = _event(days_ago=400)
+    with transaction.atomic(), guard(GUARD_PURGE):
+        pass
+    with pytest.raises(DatabaseError, match="append-only"):
+        _raw("DELETE FROM accounts_auditevent WHERE id = %s", [old.pk])
+    assert AuditEvent.objects.filter(pk=old.pk).exists()

@@ -337,3 +337,36 @@ def test_the_auditor_changes_nothing(world: World, auditor) -> None:
     assert all(status == 200 for _url, status in answered), answered
     assert refused > 50
     assert not AuditEvent.objects.filter(action="record.write").exists()
+
+
+def test_the_admin_cannot_make_an_auditor_a_superuser(world: World, auditor) -> None:
+    client = Client()
+    client.force_login(world.admin)
+    url = reverse("admin:accounts_user_change", args=[auditor.pk])
+    response = client.post(
+        url,
+        {
+            "username": "auditor",
+            "full_name": "",
+            "phone": "",
+            "email": "",
+            "preferred_language": "",
+            "is_active": "on",
+            "is_staff": "on",
+            "is_superuser": "on",
+            "last_login_0": "",
+            "last_login_1": "",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00",
+            "role_assignments-TOTAL_FORMS": "1",
+            "role_assignments-INITIAL_FORMS": "1",
+            "role_assignments-MIN_NUM_FORMS": "0",
+            "role_assignments-MAX_NUM_FORMS": "1000",
+            "role_assignments-0-id": str(auditor.role_assignments.get().pk),
+            "role_assignments-0-user": str(auditor.pk),
+        },
+    )
+    assert response.status_code == 200
+    assert b"A security auditor cannot be a site administrator" in response.content
+    auditor.refresh_from_db()
+    assert not auditor.is_superuser and not auditor.is_staff
