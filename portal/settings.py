@@ -93,6 +93,11 @@ INSTALLED_APPS = [
     "import_export",
     "axes",
     "csp",
+    # Two-factor authentication (portal/accounts/two_factor.py): TOTP devices and the
+    # one-time backup codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     # Cross-cutting apps (portal/): they see domain records through small interfaces.
     "portal.core",
     "portal.accounts",
@@ -123,6 +128,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # Idle timeout, and the forced password change after a manager set the password.
     "portal.accounts.middleware.SessionSecurityMiddleware",
+    # Two-factor: a user who must use it reaches only enrolment until verified.
+    "portal.accounts.two_factor.TwoFactorMiddleware",
+    # The audit log of writes and downloads (who, when, from which address).
+    "portal.accounts.audit.AuditMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -221,6 +230,28 @@ AXES_CLIENT_IP_CALLABLE = "portal.core.net.client_address"
 LOGIN_USERNAME_FAILURE_LIMIT = env_int("LOGIN_USERNAME_FAILURE_LIMIT", 20)
 LOGIN_USERNAME_WINDOW_HOURS = env_int("LOGIN_USERNAME_WINDOW_HOURS", 24)
 LOGIN_USERNAME_LOCK_MINUTES = env_int("LOGIN_USERNAME_LOCK_MINUTES", 5)
+
+# Two-factor authentication (TOTP, django-otp): required for site administrators and
+# account managers unless TWO_FACTOR_REQUIRED=0; the embedded default (DEBUG=1, the
+# demo) leaves it optional, production requires it (check --deploy warns when it is off).
+TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", not DEBUG)
+# Wrong codes after the password before the login attempt is refused for a while.
+TWO_FACTOR_FAILURE_LIMIT = env_int("TWO_FACTOR_FAILURE_LIMIT", 5)
+TWO_FACTOR_LOCK_MINUTES = env_int("TWO_FACTOR_LOCK_MINUTES", 15)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Campaign portal")
+# Our own per-account limit above replaces django-otp's per-device back-off.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
+
+# The audit log is kept at least this many days (180 is the floor, enforced here and by
+# the database triggers); `manage.py purge_audit` removes older rows.
+AUDIT_RETENTION_MIN_DAYS = 180
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", AUDIT_RETENTION_MIN_DAYS)
+if AUDIT_RETENTION_DAYS < AUDIT_RETENTION_MIN_DAYS:
+    raise ImproperlyConfigured(
+        f"AUDIT_RETENTION_DAYS={AUDIT_RETENTION_DAYS} is below the minimum of "
+        f"{AUDIT_RETENTION_MIN_DAYS} days"
+    )
 
 # django-guardian: anonymous users never get object permissions.
 ANONYMOUS_USER_NAME = None

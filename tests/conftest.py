@@ -152,10 +152,38 @@ def _test_settings(settings: Any) -> None:
     # Hermetic: a DEMO_PASSWORD in the caller's environment must not change what
     # seed_demo sets (tests log in with DEFAULT_DEMO_PASSWORD).
     settings.DEMO_PASSWORD = ""
+    # Production's rule: site administrators and account managers use two factors
+    # (client.force_login verifies their session: tests/two_factor.py).
+    settings.TWO_FACTOR_REQUIRED = True
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _two_factor_and_append_only() -> Any:
+    """- Client.force_login also passes the second factor of those who need one.
+    - Emptying a test database (pytest-django's flush after a transactional test) may
+      delete audit rows: on SQLite it runs DELETE, which the append-only triggers refuse
+      unless the guard is open (portal/accounts/audit.py). Nothing else opens it."""
+    from django.core.management.commands import flush
+    from django.test import Client
+
+    from portal.accounts.audit import GUARD_WIPE, guard
+    from tests.two_factor import patch_force_login
+
+    original_login = patch_force_login(Client)
+    original_handle = flush.Command.handle
+
+    def handle(self: Any, *args: Any, **options: Any) -> Any:
+        with guard(GUARD_WIPE):
+            return original_handle(self, *args, **options)
+
+    flush.Command.handle = handle
+    yield
+    flush.Command.handle = original_handle
+    Client.force_login = original_login
 
 
 @pytest.fixture

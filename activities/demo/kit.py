@@ -16,6 +16,7 @@ from typing import Any
 from django.apps import apps
 from django.db import connections, models, router
 from django.db.models import F, Q
+from django.db.models.signals import pre_save
 from django.utils import timezone
 
 from organizations.demo import INSTRUCTOR_ORGS, SECRETARY2_ORG, SECRETARY_ORG
@@ -80,12 +81,23 @@ class DemoClock:
     CHUNK = 200
 
     def __init__(self, app_labels: Iterable[str]) -> None:
+        from portal.accounts.audit import APPEND_ONLY_TABLES
+
         self.columns = [
             (model, f)
             for label in app_labels
             for model in apps.get_app_config(label).get_models()
             for f in model._meta.concrete_fields
             if isinstance(f, models.DateTimeField)
+            and model._meta.db_table not in APPEND_ONLY_TABLES
+        ]
+        # Append-only tables (review events) refuse the rewrite: their rows take the
+        # window's moment as they are written instead (at()).
+        self.stamped = [
+            model
+            for label in app_labels
+            for model in apps.get_app_config(label).get_models()
+            if model._meta.db_table in APPEND_ONLY_TABLES
         ]
         self.windows: list[tuple[dt.datetime, dt.datetime, dt.datetime]] = []
         self._open = False
@@ -98,10 +110,19 @@ class DemoClock:
         while last is not None and start <= last:  # windows must not touch
             start = timezone.now()
         self._open = True
+
+        def stamp(sender: Any, instance: Any, **kwargs: Any) -> None:
+            if instance._state.adding:
+                instance.at = moment
+
+        for model in self.stamped:
+            pre_save.connect(stamp, sender=model, weak=False, dispatch_uid="demo-clock-stamp")
         try:
             yield
         finally:
             self._open = False
+            for model in self.stamped:
+                pre_save.disconnect(sender=model, dispatch_uid="demo-clock-stamp")
         self.windows.append((start, timezone.now(), moment))
 
     def apply(self) -> None:

@@ -8,12 +8,14 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import UserChangeForm
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from . import services
-from .models import AuditEvent, RoleAssignment, User
+from .models import AuditEvent, Role, RoleAssignment, User
 
 
 class RoleAssignmentInline(admin.TabularInline):
@@ -29,8 +31,26 @@ class RoleAssignmentInline(admin.TabularInline):
         return False
 
 
+class SeparatedUserChangeForm(UserChangeForm):
+    """Separation of duties: a security auditor's account is never made staff or a
+    superuser (services.role_assign refuses the other way round)."""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if (
+            (data.get("is_superuser") or data.get("is_staff"))
+            and self.instance.pk
+            and RoleAssignment.objects.filter(user=self.instance, role=Role.AUDITOR).exists()
+        ):
+            raise ValidationError(
+                _("A security auditor cannot be a site administrator or staff member.")
+            )
+        return data
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    form = SeparatedUserChangeForm
     list_display = ("username", "full_name", "phone", "email", "is_active", "is_superuser")
     # The phone is encrypted at rest: not searchable by part.
     search_fields = ("username", "full_name", "email")
@@ -87,10 +107,18 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
+    """Registered so that nobody can change or delete a row here, the superuser
+    included; and nobody reads it here either: the site administrator does not read
+    the audit log (separation of duties), the security auditor reads it on its own
+    page (accounts:audit_log)."""
+
     list_display = ("at", "actor", "action", "target")
-    list_filter = ("action",)
-    search_fields = ("target", "actor__username")
-    date_hierarchy = "at"
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -9,4 +9,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and roles")
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (log-in audit receivers)
+        from . import audit, checks, signals  # noqa: F401  (receivers, the SQLite guard, checks)

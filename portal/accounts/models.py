@@ -8,9 +8,12 @@ onto descendants.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import UserObjectPermissionBase
 
@@ -46,6 +49,10 @@ class Role(models.TextChoices):
     REVIEWER = "reviewer", _("higher-level reviewer")
     OFFICE = "office", _("campaign office")
     INSTRUCTOR = "instructor", _("instructor")
+    # Separation of duties: reads and exports the audit log of its subtree, nothing else
+    # (no grant on records); never held together with another role or by a site
+    # administrator (services.role_assign).
+    AUDITOR = "auditor", _("security auditor")
 
 
 class RoleAssignment(models.Model):
@@ -102,24 +109,56 @@ class OrganizationUserObjectPermission(UserObjectPermissionBase):
 
 
 class AuditEvent(models.Model):
-    """Security-relevant actions (role grants and revocations, logins elsewhere),
-    written in the same transaction as the action."""
+    """Security-relevant actions, written in the same transaction as the action (role
+    grants, accounts, log-ins, two-factor events) or by the audit middleware after a
+    request that wrote to the database or sent a file (portal/accounts/audit.py).
+
+    Append-only: database triggers refuse UPDATE and DELETE (migration 0006), except
+    the DELETE of rows past the retention period by `manage.py purge_audit`. Nothing
+    that points here cascades: an actor or organization with audit rows is protected."""
 
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("who"),
     )
-    action = models.CharField(max_length=50)
-    target = models.CharField(max_length=200)
+    action = models.CharField(_("action"), max_length=50)
+    target = models.CharField(_("target"), max_length=200)
+    # The model label ("activities.meeting") or kind of thing acted on, for filtering.
+    object_type = models.CharField(_("object type"), max_length=100, blank=True)
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("organization"),
+    )
+    ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
     detail = models.JSONField(default=dict, blank=True)
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
 
     class Meta:
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
-        ordering = ["-at"]
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["action", "at"], name="audit_action_at_idx"),
+            models.Index(fields=["organization", "at"], name="audit_org_at_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.target}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is None and self.ip is None:
+            # The address of the request being served, if any (audit.current_request).
+            from .audit import current_address
+
+            self.ip = current_address()
+        super().save(*args, **kwargs)
 
 
 class PasswordHistory(models.Model):

@@ -58,6 +58,9 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     ),
     Role.OFFICE: frozenset({Action.VIEW, Action.DOWNLOAD_REPORTS}),
     Role.INSTRUCTOR: frozenset({Action.VIEW, Action.REVIEW, Action.DOWNLOAD_REPORTS}),
+    # The security auditor reads the audit log of the subtree (views_audit.py, which
+    # reads the role itself) and nothing else: no grant on the organizations' records.
+    Role.AUDITOR: frozenset(),
 }
 
 

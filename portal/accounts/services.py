@@ -30,10 +30,34 @@ from .throttle import reset_username
 USER_PROFILE_FIELDS = ("full_name", "phone", "email", "is_active")
 
 
-def _audit(actor: Any, action: str, target: str, **detail: Any) -> None:
+def _audit(actor: Any, action: str, target: str, org: Any = None, **detail: Any) -> None:
     AuditEvent.objects.create(
-        actor=actor if actor and actor.pk else None, action=action, target=target, detail=detail
+        actor=actor if actor and actor.pk else None,
+        action=action,
+        target=target,
+        object_type="accounts.user",
+        organization=org,
+        detail=detail,
     )
+
+
+def _separate_duties(user: User, role: str) -> None:
+    """The security auditor is nobody else: not a site administrator, and no other role
+    on the same account (so the person who reads the audit log is never one whose
+    actions it records as an operator or manager)."""
+    if user.pk is None:
+        held: set[str] = set()
+    else:
+        held = set(RoleAssignment.objects.filter(user=user).values_list("role", flat=True))
+    if role == Role.AUDITOR:
+        if user.is_superuser or user.is_staff:
+            raise ValidationError(_("A site administrator cannot be the security auditor."))
+        if held - {Role.AUDITOR}:
+            raise ValidationError(
+                _("The security auditor holds no other role: use a separate account.")
+            )
+    elif Role.AUDITOR in held:
+        raise ValidationError(_("This account is a security auditor and can hold no other role."))
 
 
 def _require_full_control(actor: Any | None, user: User) -> None:
@@ -61,6 +85,7 @@ def role_assign(*, actor: Any | None, user: User, role: str, organization: Any) 
         raise ValidationError(_("Unknown role."))
     _refuse_own_account(actor, user)
     _require_below(actor, organization)
+    _separate_duties(user, role)
     if actor is not None and user.pk is not None:
         # One query: the paths of the nodes the account is tied to (roles, member).
         rows = User.objects.filter(pk=user.pk).values_list(
@@ -74,7 +99,14 @@ def role_assign(*, actor: Any | None, user: User, role: str, organization: Any) 
     )
     if created:
         sync_guardian_grants(user, organization)
-        _audit(actor, "role.assign", user.username, role=role, organization=organization.pk)
+        _audit(
+            actor,
+            "role.assign",
+            user.username,
+            org=organization,
+            role=role,
+            organization=organization.pk,
+        )
     return assignment
 
 
@@ -90,7 +122,14 @@ def role_revoke(*, actor: Any | None, assignment: RoleAssignment) -> None:
     user, organization, role = assignment.user, assignment.organization, assignment.role
     assignment.delete()
     sync_guardian_grants(user, organization)
-    _audit(actor, "role.revoke", user.username, role=role, organization=organization.pk)
+    _audit(
+        actor,
+        "role.revoke",
+        user.username,
+        org=organization,
+        role=role,
+        organization=organization.pk,
+    )
 
 
 @transaction.atomic
@@ -205,7 +244,7 @@ def _link_member(actor: Any | None, member: Any, user: User) -> Any:
         return member
     member.user = user
     member.save(update_fields=["user", "updated_at"])
-    _audit(actor, "member.link", user.username, member=member.pk)
+    _audit(actor, "member.link", user.username, org=member.organization, member=member.pk)
     return member
 
 
@@ -219,4 +258,4 @@ def member_unlink_user(*, actor: Any | None, user: User) -> None:
     _require_full_control(actor, user)
     member.user = None
     member.save(update_fields=["user", "updated_at"])
-    _audit(actor, "member.unlink", user.username, member=member.pk)
+    _audit(actor, "member.unlink", user.username, org=member.organization, member=member.pk)

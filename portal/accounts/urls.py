@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from . import views
+from . import views, views_audit, views_two_factor
 
 app_name = "accounts"
 
@@ -21,6 +21,16 @@ urlpatterns = [
         ),
         name="password_change_done",
     ),
+    path("two-factor/", views_two_factor.two_factor, name="two_factor"),
+    path("two-factor/code/", views_two_factor.verify, name="two_factor_verify"),
+    path("two-factor/remove/", views_two_factor.two_factor_remove, name="two_factor_remove"),
+    path(
+        "two-factor/backup-codes/",
+        views_two_factor.two_factor_backup_codes,
+        name="two_factor_backup_codes",
+    ),
+    path("audit/", views_audit.audit_log, name="audit_log"),
+    path("audit/export/<str:fmt>/", views_audit.audit_export, name="audit_export"),
     path("users/", views.user_list, name="user_list"),
     path("users/new/", views.user_create, name="user_create"),
     path("users/organizations/", views.organization_options, name="organization_options"),

@@ -23,7 +23,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import services
+from . import services, two_factor
 from .forms import (
     ORGANIZATION_OPTIONS_LIMIT,
     LoginForm,
@@ -48,14 +48,30 @@ from .permissions import (
     grants_for,
     manages_accounts_at,
 )
+from .views_two_factor import require_verified_manager
 
 USERS_PER_PAGE = 50
 
 
 class LoginView(auth_views.LoginView):
+    """The password step. A user with a two-factor device is not logged in yet: the
+    code page finishes the log-in (views_two_factor.verify). One who must use two
+    factors and has none is logged in to enrol only (two_factor.TwoFactorMiddleware)."""
+
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form: LoginForm) -> HttpResponse:
+        user = form.get_user()
+        if two_factor.has_device(user):
+            two_factor.start_pending(self.request, user, self.get_success_url())
+            return redirect("accounts:two_factor_verify")
+        response = super().form_valid(form)
+        if two_factor.two_factor_required(user):
+            self.request.session[two_factor.REQUIRED_KEY] = True
+            return redirect("accounts:two_factor")
+        return response
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -106,6 +122,7 @@ def _roles_in_scope(user: Any) -> Prefetch:
 
 
 @login_required
+@require_verified_manager
 @require_GET
 def user_list(request: HttpRequest) -> HttpResponse:
     """Accounts tied to the manager's subtree, with their roles there. Filters: `q` (name
@@ -147,6 +164,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_verified_manager
 @require_http_methods(["GET", "POST"])
 def user_create(request: HttpRequest) -> HttpResponse:
     _require_account_manager(request.user)
@@ -180,6 +198,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_verified_manager
 @require_GET
 def organization_options(request: HttpRequest) -> HttpResponse:
     """<option> elements for the organization select, filtered by `organization_q` (name
@@ -213,6 +232,7 @@ def _detail_context(request: HttpRequest, account: User, **forms: Any) -> dict[s
 
 
 @login_required
+@require_verified_manager
 @require_GET
 def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The account, its roles inside the manager's subtree (revoke links), its member
@@ -223,6 +243,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_verified_manager
 @require_POST
 def role_add(request: HttpRequest, pk: int) -> HttpResponse:
     account = get_account_for_user(request.user, pk)
@@ -243,6 +264,7 @@ def role_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_verified_manager
 @require_http_methods(["GET", "POST"])
 def role_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     """GET asks for confirmation; POST revokes."""
@@ -283,6 +305,7 @@ def _get_fully_managed_account(request: HttpRequest, pk: int) -> User:
 
 
 @login_required
+@require_verified_manager
 @require_http_methods(["GET", "POST"])
 def user_update(request: HttpRequest, pk: int) -> HttpResponse:
     account = _get_fully_managed_account(request, pk)
@@ -305,6 +328,7 @@ def user_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_verified_manager
 @require_http_methods(["GET", "POST"])
 def user_set_password(request: HttpRequest, pk: int) -> HttpResponse:
     account = _get_fully_managed_account(request, pk)
@@ -325,6 +349,7 @@ def user_set_password(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_verified_manager
 @require_POST
 def member_link(request: HttpRequest, pk: int) -> HttpResponse:
     account = _get_fully_managed_account(request, pk)
@@ -348,6 +373,7 @@ def member_link(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_verified_manager
 @require_POST
 def member_unlink(request: HttpRequest, pk: int) -> HttpResponse:
     account = _get_fully_managed_account(request, pk)

@@ -85,6 +85,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("reviews:returned", _("Returned to me")))
     if grants.scope(Action.MANAGE_ACCOUNTS) is None or grants.scope(Action.MANAGE_ACCOUNTS):
         items.append(("accounts:user_list", _("Accounts and roles")))
+    # The audit log for the security auditor only (never the site administrator).
+    if Role.AUDITOR in held and not user.is_superuser:
+        items.append(("accounts:audit_log", _("Audit log")))
     if user.is_superuser:
         items.append(("activities:campaign_list", _("Campaigns")))
         items.append(("admin:index", _("Administration")))

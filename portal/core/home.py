@@ -38,7 +38,15 @@ from portal.core.campaign_home import campaign_panels
 from portal.core.context_processors import record_links
 from portal.reviews.selectors import inbox
 
-ROLE_PRECEDENCE = [Role.REVIEWER, Role.OFFICE, Role.INSTRUCTOR, Role.SECRETARY, Role.CLERK]
+ROLE_PRECEDENCE = [
+    Role.REVIEWER,
+    Role.OFFICE,
+    Role.INSTRUCTOR,
+    Role.SECRETARY,
+    Role.CLERK,
+    # Held alone (services.role_assign): the security auditor's home links the audit log.
+    Role.AUDITOR,
+]
 # The reviewer's and the office's home lists at most this many weak-and-lax organizations.
 WEAK_LIST_LIMIT = 20
 _NOT_LOADED = object()
@@ -302,6 +310,7 @@ BUILDERS: dict[str, Callable[[Any], dict[str, Any]]] = {
     Role.INSTRUCTOR: _instructor,
     Role.SECRETARY: _secretary,
     Role.CLERK: _clerk,
+    Role.AUDITOR: lambda user: {},
     "member": _member,
 }
 

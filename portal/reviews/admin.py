@@ -7,7 +7,8 @@ from .models import ReviewEvent, ReviewTask
 
 @admin.register(ReviewEvent)
 class ReviewEventAdmin(admin.ModelAdmin):
-    """Read-only: events are written by review_transition() only."""
+    """Read-only: events are written by review_transition() only, and never deleted
+    (the database refuses it too: accounts migration 0006)."""
 
     list_display = ["at", "content_type", "object_id", "organization", "action", "actor"]
     list_filter = ["action", "content_type"]
@@ -17,6 +18,9 @@ class ReviewEventAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
         return False
 
 

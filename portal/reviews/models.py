@@ -149,8 +149,8 @@ class Reviewable(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    # Deleting a record deletes its events and inbox row (no dangling generic keys).
-    review_events = GenericRelation("reviews.ReviewEvent")
+    # Deleting a record deletes its inbox row; its review events stay (append-only:
+    # the history of a record outlives it, and the database refuses their deletion).
     review_tasks = GenericRelation("reviews.ReviewTask")
 
     review_fields: ClassVar[tuple[str, ...]] = ()
@@ -169,6 +169,11 @@ class Reviewable(models.Model):
 
     class Meta:
         abstract = True
+
+    @property
+    def review_events(self) -> models.QuerySet:
+        """The record's review events (a query, not a relation: nothing cascades)."""
+        return ReviewEvent.objects.for_record(self)
 
     def review_title(self) -> str:
         """One line naming the record in the inbox and in notifications."""
@@ -246,14 +251,16 @@ class ReviewEventQuerySet(models.QuerySet["ReviewEvent"]):
 
 class ReviewEvent(models.Model):
     """One transition of one record: who, when, from which state to which, the comment,
-    and what the record said at that moment."""
+    and what the record said at that moment. Append-only (database triggers, accounts
+    migration 0006): nothing updates or deletes it, so neither its organization nor its
+    actor may be deleted while it exists."""
 
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
     object_id = models.PositiveBigIntegerField()
     organization = models.ForeignKey(
         "organizations.Organization",
         verbose_name=_("organization"),
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="review_events",
     )
     action = models.CharField(_("action"), max_length=20, choices=ReviewAction.choices)
@@ -267,7 +274,7 @@ class ReviewEvent(models.Model):
         settings.AUTH_USER_MODEL,
         verbose_name=pgettext_lazy("event actor", "by"),
         null=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     at = models.DateTimeField(_("at"), default=timezone.now)

@@ -185,8 +185,8 @@ def test_a_kept_file_is_served_to_its_owner_only(world: World, media_root: Path)
     response = client_for(world, "secretary").get(url)
     assert response["Content-Type"] == "image/png"
     assert response["Content-Disposition"].startswith("inline")
-    # Queries: the session, the user, the row.
-    assert count_queries(client_for(world, "secretary"), url) == 3
+    # Queries: the session, the user, the row, the audit row of the download.
+    assert count_queries(client_for(world, "secretary"), url) == 4
 
 
 def test_the_kind_defaults_from_the_content() -> None:

@@ -164,13 +164,29 @@ def test_demo_records_are_valid_and_consistent(seeded: Seeded) -> None:
     assert len({n[0] for n in names}) > 40
 
 
-def test_each_login_logs_in_and_lands_on_its_home_page(seeded: Seeded) -> None:
+def test_each_login_logs_in_and_lands_on_its_home_page(seeded: Seeded, settings: Any) -> None:
+    # As `make run` shows the demo: the embedded default leaves two factors optional.
+    settings.TWO_FACTOR_REQUIRED = False
     for username, template in LOGINS.items():
         client = Client()
         assert client.login(username=username, password=DEFAULT_DEMO_PASSWORD), username
         response = client.get(reverse("core:home"))
         assert response.status_code == 200, username
         assert template in [t.name for t in response.templates], username
+
+
+def test_with_two_factors_required_the_administrator_and_the_reviewer_enrol_first(
+    seeded: Seeded,
+) -> None:
+    must = {"admin", "reviewer"}
+    for username in LOGINS:
+        response = Client().post(
+            reverse("accounts:login"),
+            {"username": username, "password": DEFAULT_DEMO_PASSWORD},
+        )
+        assert response.status_code == 302, username
+        expected = reverse("accounts:two_factor") if username in must else reverse("core:home")
+        assert response["Location"] == expected, username
 
 
 def test_console_shows_every_login_with_its_password_and_the_url(seeded: Seeded) -> None:

@@ -78,11 +78,37 @@ def page(new_page: Callable[..., Any]) -> Any:
 
 
 def login(page: Any, live_server: Any, username: str, password: str = PASSWORD) -> None:
+    """Log in through the real form; a second factor asked for is given like a person
+    would: the code of their authenticator, or (not enrolled yet, and required) the
+    enrolment page's key typed into an authenticator (pass_two_factor)."""
     page.goto(f"{live_server.url}/accounts/login/")
     page.locator("#id_username").fill(username)
     page.locator("#id_password").fill(password)
     page.locator("form button[type=submit]").click()
     page.wait_for_load_state("domcontentloaded")
+    pass_two_factor(page, username)
+
+
+def pass_two_factor(page: Any, username: str) -> None:
+    from base64 import b32decode
+
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.two_factor import code_for
+
+    if "/accounts/two-factor/code/" in page.url:
+        device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+        page.locator("#id_code").fill(code_for(device))
+        page.locator("form.stacked button[type=submit]").click()
+        page.wait_for_load_state("domcontentloaded")
+    elif "/accounts/two-factor/" in page.url and page.locator("[data-otp-secret]").count():
+        secret = page.locator("[data-otp-secret]").inner_text().replace(" ", "")
+        page.locator("#id_code").fill(code_for(b32decode(secret)))
+        page.locator("form.stacked button[type=submit]").click()
+        page.wait_for_load_state("domcontentloaded")
+        page.locator(".backup-codes").wait_for()
+        page.locator(".card .actions a.button").first.click()
+        page.wait_for_load_state("domcontentloaded")
 
 
 def axe_violations(

@@ -14,7 +14,13 @@ import pytest
 from django.urls import reverse
 
 from activities.seed import ensure_campaign_2014
-from tests.e2e.conftest import assert_fits_phone, axe_violations, login, screenshot
+from tests.e2e.conftest import (
+    assert_fits_phone,
+    axe_violations,
+    login,
+    pass_two_factor,
+    screenshot,
+)
 from tests.factories import MemberFactory
 from tests.seeding import seed_demo_as_tests_run
 
@@ -57,6 +63,7 @@ def _login(page: Any, live_server: Any, username: str) -> None:
     page.locator("#id_password").fill(DEMO_PASSWORD)
     page.locator("form button[type=submit]").click()
     page.wait_for_load_state("domcontentloaded")
+    pass_two_factor(page, username)
 
 
 def _check(page: Any, url: str, problems: list[str]) -> None:

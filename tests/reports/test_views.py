@@ -192,7 +192,7 @@ def test_list_runs_constant_queries(world: World) -> None:
     assert_constant_queries(client, "/reports/", lambda: _grow(world), expected=7)
 
 
-@pytest.mark.parametrize("suffix,expected", [("", 6), ("status/", 5), ("download/", 5)])
+@pytest.mark.parametrize("suffix,expected", [("", 6), ("status/", 5), ("download/", 6)])
 def test_request_pages_run_constant_queries(world: World, suffix: str, expected: int) -> None:
     report = _secretary_report(world)
     client = client_for(world, "secretary")
@@ -200,7 +200,8 @@ def test_request_pages_run_constant_queries(world: World, suffix: str, expected:
     # Page: + navigation (grants, roles, unread notifications).
     # Status partial: + grants, roles (the navigation's context processor; no page
     # frame, so no notification count).
-    # Download: + the kind's check (organization, grants).
+    # Download: + the kind's check (organization, grants), the audit row of the
+    # download (file.download).
     assert_constant_queries(
         client, f"/reports/{report.pk}/{suffix}", lambda: _grow(world), expected
     )

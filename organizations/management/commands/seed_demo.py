@@ -101,6 +101,18 @@ class Command(BaseCommand):
                 self.stdout.write("  ".join("-" * w for w in widths))
         self.stdout.write("")
         self.stdout.write(f"Log in at {settings.SITE_URL}/")
+        if settings.TWO_FACTOR_REQUIRED:
+            self.stdout.write(
+                "Two-factor authentication is required (TWO_FACTOR_REQUIRED): the "
+                "administrator and the reviewers set up an authenticator app at their "
+                "first log-in."
+            )
+        else:
+            self.stdout.write(
+                "Two-factor authentication is optional here (TWO_FACTOR_REQUIRED=0, the "
+                "embedded default); production requires it for administrators and "
+                "account managers."
+            )
 
 
 def _width(text: str) -> int:
