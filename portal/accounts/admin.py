@@ -36,7 +36,7 @@ class SeparatedUserChangeForm(UserChangeForm):
     superuser (services.role_assign refuses the other way round)."""
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if (
             (data.get("is_superuser") or data.get("is_staff"))
             and self.instance.pk

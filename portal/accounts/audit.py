@@ -126,7 +126,9 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 RECORDS_KEPT = 20
 
 
-def _track_writes(execute: Callable, sql: str, params: Any, many: bool, context: Any) -> Any:
+def _track_writes(
+    execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
+) -> Any:
     trace = _trace.get()
     if trace is not None:
         match = _WRITE.match(sql)

@@ -71,7 +71,7 @@ def confirmed_totp(user: Any) -> TOTPDevice | None:
 
 
 def has_device(user: Any) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
 
 
 def audit(actor: Any, action: str, user: Any, **detail: Any) -> None:
@@ -173,8 +173,8 @@ def new_backup_codes(user: Any) -> list[str]:
 
 def remove_devices(user: Any) -> int:
     """Delete every device of the user; returns how many."""
-    count = TOTPDevice.objects.filter(user=user).delete()[0]
-    count += StaticDevice.objects.filter(user=user).delete()[0]
+    count = int(TOTPDevice.objects.filter(user=user).delete()[0])
+    count += int(StaticDevice.objects.filter(user=user).delete()[0])
     return count
 
 

@@ -20,6 +20,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -113,13 +114,13 @@ class AuditFilterForm(forms.Form):
         code = self.cleaned_data["organization"].strip()
         if not code:
             return None
-        org = Organization.objects.filter(code=code).first()
+        org: Organization | None = Organization.objects.filter(code=code).first()
         if org is None or not any(org.path.startswith(p) for p in self.paths):
             raise forms.ValidationError(_("No organization with this code in your scope."))
         return org
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
             self.add_error("date_to", _("The end date is before the start date."))
@@ -166,14 +167,15 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     page = Paginator(events, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {
+    context: dict[str, Any] = {
         "form": form,
         "page": page,
         "query": query.urlencode(),
         "known_actions": KNOWN_ACTIONS,
-        "status": 400 if form.is_bound and form.errors else 200,
     }
-    return render(request, "accounts/audit_log.html", context, status=context["status"])
+    status = 400 if form.is_bound and form.errors else 200
+    context["status"] = status
+    return render(request, "accounts/audit_log.html", context, status=status)
 
 
 def _rows(events: QuerySet[AuditEvent]) -> Iterator[list[Any]]:
@@ -194,7 +196,7 @@ def _rows(events: QuerySet[AuditEvent]) -> Iterator[list[Any]]:
 
 @login_required
 @require_GET
-def audit_export(request: HttpRequest, fmt: str) -> HttpResponse:
+def audit_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     """The filtered log as .csv or .xlsx (every matching row, streamed in chunks). The
     download is itself an audit row (audit.AuditMiddleware)."""
     if fmt not in EXPORT_FORMATS:

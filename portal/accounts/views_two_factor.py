@@ -81,7 +81,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     """The second step of the log-in: the code of the pending user (views.LoginView)."""
     data = tf.pending(request)
     user = User.objects.filter(pk=data["user"], is_active=True).first() if data else None
-    if user is None:
+    if user is None or data is None:
         tf.clear_pending(request)
         messages.info(request, _("Log in again: the code was not entered in time."))
         return redirect(settings.LOGIN_URL)
@@ -123,7 +123,7 @@ def _qr_svg(url: str) -> str:
     svg = image.to_string(encoding="unicode")
     # Made here from our own URL (no user text): safe to place in the page.
     label = escape(_("QR code to scan with your authenticator app"))
-    return svg.replace("<svg ", f'<svg role="img" aria-label="{label}" class="qr-code" ', 1)
+    return str(svg).replace("<svg ", f'<svg role="img" aria-label="{label}" class="qr-code" ', 1)
 
 
 def _page(request: HttpRequest, form: CodeForm | None = None, status: int = 200) -> HttpResponse:

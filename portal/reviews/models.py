@@ -171,7 +171,7 @@ class Reviewable(models.Model):
         abstract = True
 
     @property
-    def review_events(self) -> models.QuerySet:
+    def review_events(self) -> models.QuerySet[ReviewEvent]:
         """The record's review events (a query, not a relation: nothing cascades)."""
         return ReviewEvent.objects.for_record(self)
 

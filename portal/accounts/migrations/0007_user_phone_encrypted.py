@@ -10,7 +10,7 @@ forwards, backwards = encrypt_columns([("accounts.User", ["phone"], {})])
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0004_user_must_change_password_passwordhistory"),
+        ("accounts", "0006_append_only_triggers"),
     ]
 
     operations = [
