@@ -690,6 +690,8 @@ def demo_plan(seed: int = SEED) -> DemoPlan:
         LoginPlan("office", "周建国", "office", ["QS"]),
         LoginPlan("reviewer", "陈卫东", "reviewer", ["QS-KFQ"]),
         LoginPlan("instructor", "孙丽华", "instructor", INSTRUCTOR_ORGS),
+        # The security auditor reads the county's audit log and holds no other role.
+        LoginPlan("auditor", "郑晓梅", "auditor", ["QS"]),
         LoginPlan("secretary", secretary.name, "secretary", [SECRETARY_ORG], secretary.id_number),
         LoginPlan("clerk", clerk.name, "clerk", [SECRETARY_ORG], clerk.id_number),
         LoginPlan("member", member.name, "member", [], member.id_number),

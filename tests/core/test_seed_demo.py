@@ -52,6 +52,7 @@ LOGINS = {
     "clerk": "core/home_clerk.html",
     "member": "core/home_member.html",
     "secretary2": "core/home_secretary.html",
+    "auditor": "core/home_auditor.html",
 }
 
 
@@ -211,6 +212,16 @@ def test_roles_are_placed_as_promised(seeded: Seeded) -> None:
     assert assigned == set(INSTRUCTOR_ORGS) and WEAK_ORG in assigned
     assert users["member"].member.organization == orgs[SECRETARY_ORG]
     assert not users["member"].role_assignments.exists()
+    # The security auditor reads the county's audit log and may do nothing else.
+    auditor = users["auditor"]
+    assert list(auditor.role_assignments.values_list("role", "organization__code")) == [
+        ("auditor", "QS")
+    ]
+    assert not auditor.is_staff and not auditor.is_superuser
+    assert not user_can(auditor, Action.RECORD, orgs[SECRETARY_ORG])
+    client = Client()
+    client.login(username="auditor", password=DEFAULT_DEMO_PASSWORD)
+    assert client.get(reverse("accounts:audit_log")).status_code == 200
 
 
 def test_secretary2_cannot_see_the_secretarys_organization(seeded: Seeded) -> None:
