@@ -66,16 +66,21 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
+# Fixed keys of the benchmark's own databases (fake data): a database seeded in one run
+# still reads in the next (portal/core/crypto.py).
+BENCH_FIELD_KEYS = {
+    "FIELD_ENCRYPTION_KEYS": "YmVuY2gtb25seS1maWVsZC1lbmNyeXB0aW9uLWtleTA=",
+    "FIELD_HASH_KEY": "YmVuY2gtb25seS1maWVsZC1oYXNoLWtleS0wMTIzNDU=",
+}
+
+
 def configure_environment(database_url: str) -> None:
     """Production-like settings (DEBUG=0) on the benchmark's own database; tasks run
     in-process and the cache is local memory, as no REDIS_URL is passed on."""
     os.environ.update(
         DATABASE_URL=database_url,
         DEBUG="0",
-        # Fixed keys of the benchmark's own databases (fake data): a database seeded in
-        # one run still reads in the next (portal/core/crypto.py).
-        FIELD_ENCRYPTION_KEYS="YmVuY2gtb25seS1maWVsZC1lbmNyeXB0aW9uLWtleTA=",
-        FIELD_HASH_KEY="YmVuY2gtb25seS1maWVsZC1oYXNoLWtleS0wMTIzNDU=",
+        **BENCH_FIELD_KEYS,
         SECRET_KEY=secrets.token_urlsafe(64),
         ALLOWED_HOSTS="testserver",
         SECURE_SSL_REDIRECT="0",

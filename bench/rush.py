@@ -758,7 +758,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(result))
         return 0
     args = parse_args(argv)
-    from run import ensure_database  # bench/run.py
+    from run import BENCH_FIELD_KEYS, ensure_database  # bench/run.py
 
     OUT.mkdir(parents=True, exist_ok=True)
     levels = [int(x) for x in args.clients.split(",") if x.strip()]
@@ -768,6 +768,7 @@ def main(argv: list[str] | None = None) -> int:
         DATABASE_URL=args.database_url,
         DEBUG="0",
         SECRET_KEY=secrets.token_urlsafe(64),
+        **BENCH_FIELD_KEYS,
         ALLOWED_HOSTS="127.0.0.1",
         SECURE_SSL_REDIRECT="0",
         DJANGO_SETTINGS_MODULE="bench_settings",
