@@ -288,23 +288,25 @@ def _decide_all(
     batch: ReviewBatch, actor: Any, model: Any, todo: list[int], tasks: dict[int, ReviewTask]
 ) -> None:
     since_save = 0
+    gone = str(_("It no longer exists."))
+    # The records in one query; review_transition locks and re-reads each one anyway.
+    records: dict[Any, Any] = {}
+    if model is not None:
+        ids = [t.object_id for t in tasks.values() if t.content_type_id == batch.content_type_id]
+        records = model._default_manager.select_related("organization").in_bulk(ids)
     for task_pk in todo:
         task = tasks.get(task_pk)
         record = None
         if task is not None and model is not None and task.content_type_id == batch.content_type_id:
-            record = (
-                model._default_manager.select_related("organization")
-                .filter(pk=task.object_id)
-                .first()
-            )
+            record = records.get(task.object_id)
         if record is None:
-            batch.skipped.append(
-                {"task": task_pk, "title": "", "reason": str(_("It no longer exists."))}
-            )
+            batch.skipped.append({"task": task_pk, "title": "", "reason": gone})
         else:
             assert task is not None  # a record was found through its task
             try:
                 review_transition(record, action=batch.action, actor=actor, comment=batch.comment)
+            except model.DoesNotExist:  # deleted after the batch read it
+                batch.skipped.append({"task": task_pk, "title": "", "reason": gone})
             except (IllegalTransition, PermissionDenied, ValidationError) as exc:
                 visible = user_can(actor, Action.VIEW, task.organization)
                 batch.skipped.append(
