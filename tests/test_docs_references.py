@@ -61,7 +61,8 @@ HEADING = re.compile(r"^#{2,3} (\d+(?:\.\d+)?)\.? ", re.MULTILINE)
 SECTION = re.compile(r"§\s*(\d+(?:\.\d+)?)")
 # Written in two parts so that this file does not match itself. Plain substrings (a
 # regular expression over every file is several times slower), and the one pattern
-# that needs a regular expression, a "SPEC §N" citation, possibly across a line break.
+# that needs a regular expression, a section citation of the old outside specification,
+# possibly across a line break.
 FORBIDDEN = (
     "SPEC" + ".md",
     "STYLE" + ".md",

@@ -323,7 +323,6 @@ def _records(org: Organization, campaign: Campaign, plan: OrgPlan, parent: Organ
             result_max_score=8,
         )
     kinds = list(MechanismKind.objects.order_by("order", "pk"))
-    mechanism_type = ContentType.objects.get_for_model(Mechanism)
     for kind, drawn in zip(kinds, plan.mechanisms, strict=False):
         if drawn is None:
             continue
@@ -335,18 +334,7 @@ def _records(org: Organization, campaign: Campaign, plan: OrgPlan, parent: Organ
             established_on=dt.date(2014, 8, 15) if established else None,
         )
         if documented:
-            Attachment.objects.create(
-                content_type=mechanism_type,
-                object_id=mechanism.pk,
-                organization=org,
-                kind=DOCUMENT_KIND,
-                file="attachments/rule.pdf",
-                original_name="rule.pdf",
-                size=10,
-                mime_type="application/pdf",
-                extension="pdf",
-                sha256="0" * 64,
-            )
+            _attach(mechanism, org, DOCUMENT_KIND)
     for amount, source, evidence in plan.funding:
         receipt = FundingReceipt.objects.create(
             organization=org,
@@ -356,7 +344,7 @@ def _records(org: Organization, campaign: Campaign, plan: OrgPlan, parent: Organ
             received_on=dt.date(2014, 8, 20),
         )
         if evidence:
-            _evidence(receipt, org)
+            _attach(receipt, org, FUNDING_EVIDENCE_KIND)
     # A member who moved keeps their records where they were made (docs/product.md §3).
     moved = [m.pk for m, moves in zip(members, plan.moves, strict=True) if moves]
     for member in Member.objects.filter(pk__in=moved):
@@ -364,14 +352,15 @@ def _records(org: Organization, campaign: Campaign, plan: OrgPlan, parent: Organ
         member.save(update_fields=["organization"])
 
 
-def _evidence(receipt: FundingReceipt, org: Organization) -> None:
+def _attach(record: Any, org: Organization, kind: str) -> None:
+    """A file row of `kind` for `record` (a mechanism's document, a receipt's evidence)."""
     Attachment.objects.create(
-        content_type=ContentType.objects.get_for_model(FundingReceipt),
-        object_id=receipt.pk,
+        content_type=ContentType.objects.get_for_model(type(record)),
+        object_id=record.pk,
         organization=org,
-        kind=FUNDING_EVIDENCE_KIND,
-        file="attachments/receipt.pdf",
-        original_name="receipt.pdf",
+        kind=kind,
+        file="attachments/file.pdf",
+        original_name="file.pdf",
         size=10,
         mime_type="application/pdf",
         extension="pdf",
@@ -423,7 +412,7 @@ def build(world: World) -> Built:
                 amount=Decimal(1000),
                 received_on=dt.date(2014, 8, 20),
             )
-            _evidence(receipt, org)
+            _attach(receipt, org, FUNDING_EVIDENCE_KIND)
     return built
 
 
