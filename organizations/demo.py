@@ -692,6 +692,9 @@ def demo_plan(seed: int = SEED) -> DemoPlan:
         LoginPlan("instructor", "孙丽华", "instructor", INSTRUCTOR_ORGS),
         # The security auditor reads the county's audit log and holds no other role.
         LoginPlan("auditor", "郑晓梅", "auditor", ["QS"]),
+        # The account manager creates the county's accounts and grants their roles
+        # (strictly below the county committee) and holds no other role.
+        LoginPlan("accounts", "吴海燕", "account_manager", ["QS"]),
         LoginPlan("secretary", secretary.name, "secretary", [SECRETARY_ORG], secretary.id_number),
         LoginPlan("clerk", clerk.name, "clerk", [SECRETARY_ORG], clerk.id_number),
         LoginPlan("member", member.name, "member", [], member.id_number),

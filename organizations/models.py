@@ -133,6 +133,7 @@ class Organization(MP_Node):
             ("review_organization", "Approve or return the organization's materials"),
             ("view_personal_data", "See unmasked ID numbers and phone numbers"),
             ("manage_accounts", "Manage accounts and roles in the subtree"),
+            ("manage_organizations", "Maintain the organization tree in the subtree"),
             ("download_reports", "Download reports"),
         ]
         indexes = [

@@ -51,7 +51,7 @@ ORGANIZATION_PROFILE_FIELDS = (
     "contact_phone",
 )
 # Administrative fields: changing them is an act of the supervising organization, so
-# they need MANAGE_ACCOUNTS at the node (see organization_update).
+# they need MANAGE_ORGANIZATIONS at the node (see organization_update).
 ORGANIZATION_ADMIN_FIELDS = ("kind", "code", "is_weak", "is_active")
 ORGANIZATION_FIELDS = ORGANIZATION_PROFILE_FIELDS + ORGANIZATION_ADMIN_FIELDS
 
@@ -123,9 +123,9 @@ def _refuse_if_stale(current: Any, seen_updated_at: dt.datetime | None) -> None:
 
 def may_edit_organization(actor: Any, organization: Organization) -> bool:
     """Profile edits need RECORD (the organization keeps its own record) or
-    MANAGE_ACCOUNTS (its supervisors, who also created it)."""
+    MANAGE_ORGANIZATIONS (its supervisors, who also created it)."""
     return user_can(actor, Action.RECORD, organization) or user_can(
-        actor, Action.MANAGE_ACCOUNTS, organization
+        actor, Action.MANAGE_ORGANIZATIONS, organization
     )
 
 
@@ -134,9 +134,9 @@ def organization_create(
     *, actor: Any | None, parent: Organization, fields: Mapping[str, Any]
 ) -> Organization:
     """Add a child node under `parent`. Creating a node is an administrative act, so the
-    actor needs MANAGE_ACCOUNTS at the parent. Treebeard inserts the node in code order,
+    actor needs MANAGE_ORGANIZATIONS at the parent. Treebeard inserts the node in code order,
     which may rewrite sibling paths (one UPDATE per shifted sibling subtree)."""
-    _check(actor, actor is not None and user_can(actor, Action.MANAGE_ACCOUNTS, parent))
+    _check(actor, actor is not None and user_can(actor, Action.MANAGE_ORGANIZATIONS, parent))
     organization = Organization()
     _assign(organization, fields, ORGANIZATION_FIELDS)
     organization.full_clean(exclude=["path", "depth", "numchild"])
@@ -153,12 +153,12 @@ def organization_update(
     fields: Mapping[str, Any],
     seen_updated_at: dt.datetime | None = None,
 ) -> Organization:
-    """Profile fields need RECORD or MANAGE_ACCOUNTS at the node; the administrative
-    fields (kind, code, weak-and-lax, active) need MANAGE_ACCOUNTS."""
+    """Profile fields need RECORD or MANAGE_ORGANIZATIONS at the node; the administrative
+    fields (kind, code, weak-and-lax, active) need MANAGE_ORGANIZATIONS."""
     current: Organization = Organization.objects.select_for_update().get(pk=organization.pk)
     _check(actor, actor is not None and may_edit_organization(actor, current))
     if set(fields) & set(ORGANIZATION_ADMIN_FIELDS):
-        _check(actor, actor is not None and user_can(actor, Action.MANAGE_ACCOUNTS, current))
+        _check(actor, actor is not None and user_can(actor, Action.MANAGE_ORGANIZATIONS, current))
     _refuse_if_stale(current, seen_updated_at)
     _assign(current, fields, ORGANIZATION_FIELDS)
     current.full_clean()

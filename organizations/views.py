@@ -138,7 +138,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         if can_view_personal_data(user, org)
         else mask_phone(org.contact_phone),
         "can_edit": services.may_edit_organization(user, org),
-        "can_add_child": user_can(user, Action.MANAGE_ACCOUNTS, org),
+        "can_add_child": user_can(user, Action.MANAGE_ORGANIZATIONS, org),
         "can_record": user_can(user, Action.RECORD, org),
         # Links to the campaign work kept by other apps (no query).
         "work_links": org_links(user, org),
@@ -153,8 +153,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def organization_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a child organization under node `pk`: an administrative act, so it needs
-    MANAGE_ACCOUNTS at the parent (the supervisors), not RECORD."""
-    parent = get_organization_for_user(request.user, pk, Action.MANAGE_ACCOUNTS)
+    MANAGE_ORGANIZATIONS at the parent (the supervisors), not RECORD."""
+    parent = get_organization_for_user(request.user, pk, Action.MANAGE_ORGANIZATIONS)
     form = OrganizationForm(request.POST or None, admin_fields=True, editing=False)
     if request.method == "POST" and form.is_valid():
         try:
@@ -175,13 +175,13 @@ def organization_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def organization_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    """Profile fields need RECORD or MANAGE_ACCOUNTS; kind, code and flags need
-    MANAGE_ACCOUNTS (they are shown only to those who may change them)."""
+    """Profile fields need RECORD or MANAGE_ORGANIZATIONS; kind, code and flags need
+    MANAGE_ORGANIZATIONS (they are shown only to those who may change them)."""
     user = request.user
     org = get_organization_for_user(user, pk)
     if not services.may_edit_organization(user, org):
         raise PermissionDenied
-    admin_fields = user_can(user, Action.MANAGE_ACCOUNTS, org)
+    admin_fields = user_can(user, Action.MANAGE_ORGANIZATIONS, org)
     form = OrganizationForm(
         request.POST or None,
         instance=org,

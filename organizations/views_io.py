@@ -1,9 +1,9 @@
 """Pages for spreadsheet import and export (mounted at /io/, app "io").
 
 Who may do what (organizations/imports/engine.py IMPORT_ACTIONS):
-- import members or enterprises: RECORD (secretary, clerk) or MANAGE_ACCOUNTS
+- import members or enterprises: RECORD (secretary, clerk) or MANAGE_ORGANIZATIONS
   (reviewer) on the target organization; rows outside that scope are refused row by row;
-- import organizations: MANAGE_ACCOUNTS on the parent (new) or the node (update);
+- import organizations: MANAGE_ORGANIZATIONS on the parent (new) or the node (update);
 - export: any list the user can see, limited to their scope; personal data masked per
   row unless PERSONAL_DATA on the member's organization.
 Status codes follow the house rule: anonymous → login; cannot see the organization (or

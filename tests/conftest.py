@@ -6,7 +6,7 @@
                                       └─ park_b 园区B ─── other 另一园区支部 (secretary2)
     other_county 邻县县委 ── far 邻县支部
 
-reviewer sits at park_a, office at county; `outsider` is secretary of `other`;
+reviewer sits at park_a, office at county, `accounts` (the account manager) at park_a; `outsider` is secretary of `other`;
 `nobody` has a login and no role.
 """
 
@@ -41,6 +41,7 @@ class World:
     admin: User
     office: User
     reviewer: User
+    accounts: User
     instructor: User
     secretary: User
     clerk: User
@@ -100,6 +101,7 @@ def build_world() -> World:
     for username, role, org in [
         ("office", Role.OFFICE, county),
         ("reviewer", Role.REVIEWER, park_a),
+        ("accounts", Role.ACCOUNT_MANAGER, park_a),
         ("instructor", Role.INSTRUCTOR, own),
         ("secretary", Role.SECRETARY, own),
         ("clerk", Role.CLERK, own),

@@ -50,11 +50,11 @@ MAX_ERRORS = 1000  # errors kept for display; the count covers all of them
 # --- who may import what -------------------------------------------------------------
 
 # Members and enterprises: a secretary or clerk (RECORD) for their organization and
-# below, a reviewer (MANAGE_ACCOUNTS) for their subtree. Organizations: MANAGE_ACCOUNTS.
+# below, a reviewer (MANAGE_ORGANIZATIONS) for their subtree. Organizations: MANAGE_ORGANIZATIONS.
 IMPORT_ACTIONS: dict[str, tuple[Action, ...]] = {
-    "members": (Action.RECORD, Action.MANAGE_ACCOUNTS),
-    "enterprises": (Action.RECORD, Action.MANAGE_ACCOUNTS),
-    "organizations": (Action.MANAGE_ACCOUNTS,),
+    "members": (Action.RECORD, Action.MANAGE_ORGANIZATIONS),
+    "enterprises": (Action.RECORD, Action.MANAGE_ORGANIZATIONS),
+    "organizations": (Action.MANAGE_ORGANIZATIONS,),
 }
 
 

@@ -53,6 +53,9 @@ class Role(models.TextChoices):
     # (no grant on records); never held together with another role or by a site
     # administrator (services.role_assign).
     AUDITOR = "auditor", _("security auditor")
+    # Separation of duties: creates accounts and grants roles strictly below its node,
+    # and nothing else (no grant on records); never held together with another role.
+    ACCOUNT_MANAGER = "account_manager", _("account manager")
 
 
 class RoleAssignment(models.Model):

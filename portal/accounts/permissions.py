@@ -38,6 +38,7 @@ class Action(StrEnum):
     REVIEW = "review_organization"
     PERSONAL_DATA = "view_personal_data"
     MANAGE_ACCOUNTS = "manage_accounts"
+    MANAGE_ORGANIZATIONS = "manage_organizations"
     DOWNLOAD_REPORTS = "download_reports"
 
 
@@ -52,7 +53,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.VIEW,
             Action.REVIEW,
             Action.PERSONAL_DATA,
-            Action.MANAGE_ACCOUNTS,
+            Action.MANAGE_ORGANIZATIONS,
             Action.DOWNLOAD_REPORTS,
         }
     ),
@@ -61,6 +62,9 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     # The security auditor reads the audit log of the subtree (views_audit.py, which
     # reads the role itself) and nothing else: no grant on the organizations' records.
     Role.AUDITOR: frozenset(),
+    # The account manager creates accounts and grants roles strictly below the node
+    # (manages_accounts_at) and sees no record of the organizations.
+    Role.ACCOUNT_MANAGER: frozenset({Action.MANAGE_ACCOUNTS}),
 }
 
 
@@ -84,7 +88,10 @@ class Grants:
 
     @property
     def any(self) -> bool:
-        return self.is_admin or any(self.paths.values())
+        """Any grant on the organizations' records (managing accounts is none)."""
+        return self.is_admin or any(
+            paths for action, paths in self.paths.items() if action != Action.MANAGE_ACCOUNTS
+        )
 
 
 def _minimal_prefixes(paths: Iterable[str]) -> set[str]:
@@ -229,14 +236,15 @@ def sync_guardian_grants(user: Any, organization: Organization) -> None:
     forget_grants(user)
 
 
-# --- user accounts, as seen by account managers (reviewers and site administrators) ----
+# --- user accounts, as seen by account managers (and site administrators) --------------
 #
-# Accounts are managed strictly BELOW the manager's node: a reviewer at a park manages
-# the accounts of the enterprises under it, never those at the park itself (peers, and
-# the manager's own account) nor above it. Otherwise a reviewer could give themself the
-# instructor role at their own node and approve its records, or open a peer's account.
-# (MANAGE_ACCOUNTS at the node itself still governs the organization's own
-# administrative fields: organizations/services.py.)
+# Accounts are managed strictly BELOW the manager's node: an account manager at a park
+# manages the accounts of the enterprises under it, never those at the park itself
+# (peers, and the manager's own account) nor above it. Otherwise a manager could give
+# themself the instructor role at their own node and approve its records, or open a
+# peer's account. Account management is a role of its own (Role.ACCOUNT_MANAGER,
+# docs/product.md §4): reviewers maintain the organization tree (MANAGE_ORGANIZATIONS)
+# but grant no role.
 
 
 def manages_accounts_at(user: Any, path: str) -> bool:
@@ -350,7 +358,7 @@ def get_account_for_user(user: Any, pk: Any) -> Any:
 def can_fully_manage_account(user: Any, account: Any) -> bool:
     """May `user` edit the account itself (profile, password, active flag, member link)?
     Only when every node the account is tied to lies strictly below the user's
-    MANAGE_ACCOUNTS nodes and the account is no site administrator: otherwise a reviewer
+    MANAGE_ACCOUNTS nodes and the account is no site administrator: otherwise a manager
     could take over an account that acts at their level or higher up the tree. Never
     one's own account (its roles sit at the manager's node or above). Needs what
     get_account_for_user prefetches."""

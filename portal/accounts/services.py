@@ -2,8 +2,8 @@
 records an AuditEvent in the same transaction.
 
 `actor=None` means the system (seed_demo, tests, management commands): no authority
-check. A site administrator passes every check; a reviewer acts strictly below the
-nodes where they hold MANAGE_ACCOUNTS (never at them, never above). Nobody grants,
+check. A site administrator passes every check; an account manager acts strictly below
+the nodes where they hold MANAGE_ACCOUNTS (never at them, never above). Nobody grants,
 changes or removes a role of their own account, administrators included: another
 manager does it, and the audit row names who.
 """
@@ -41,23 +41,32 @@ def _audit(actor: Any, action: str, target: str, org: Any = None, **detail: Any)
     )
 
 
+# Roles that are held alone (separation of duties, docs/product.md §4): the person who
+# reads the audit log, and the person who creates accounts and grants roles, are never
+# also an operator of the records (a secretary, a reviewer) on the same account.
+SOLE_ROLES = frozenset({Role.AUDITOR, Role.ACCOUNT_MANAGER})
+
+
 def _separate_duties(user: User, role: str) -> None:
-    """The security auditor is nobody else: not a site administrator, and no other role
-    on the same account (so the person who reads the audit log is never one whose
-    actions it records as an operator or manager)."""
+    """The security auditor and the account manager hold no other role on the same
+    account (so the person who reads the audit log, or grants roles, is never one whose
+    actions it records as an operator); the auditor is no site administrator either."""
     if user.pk is None:
         held: set[str] = set()
     else:
         held = set(RoleAssignment.objects.filter(user=user).values_list("role", flat=True))
-    if role == Role.AUDITOR:
-        if user.is_superuser or user.is_staff:
-            raise ValidationError(_("A site administrator cannot be the security auditor."))
-        if held - {Role.AUDITOR}:
-            raise ValidationError(
-                _("The security auditor holds no other role: use a separate account.")
-            )
-    elif Role.AUDITOR in held:
+    if role == Role.AUDITOR and (user.is_superuser or user.is_staff):
+        raise ValidationError(_("A site administrator cannot be the security auditor."))
+    if role == Role.AUDITOR and held - {Role.AUDITOR}:
+        raise ValidationError(
+            _("The security auditor holds no other role: use a separate account.")
+        )
+    if role == Role.ACCOUNT_MANAGER and held - {Role.ACCOUNT_MANAGER}:
+        raise ValidationError(_("The account manager holds no other role: use a separate account."))
+    if Role.AUDITOR in held and role != Role.AUDITOR:
         raise ValidationError(_("This account is a security auditor and can hold no other role."))
+    if Role.ACCOUNT_MANAGER in held and role != Role.ACCOUNT_MANAGER:
+        raise ValidationError(_("This account is an account manager and can hold no other role."))
 
 
 def _require_full_control(actor: Any | None, user: User) -> None:
@@ -85,7 +94,6 @@ def role_assign(*, actor: Any | None, user: User, role: str, organization: Any) 
         raise ValidationError(_("Unknown role."))
     _refuse_own_account(actor, user)
     _require_below(actor, organization)
-    _separate_duties(user, role)
     if actor is not None and user.pk is not None:
         # One query: the paths of the nodes the account is tied to (roles, member).
         rows = User.objects.filter(pk=user.pk).values_list(
@@ -94,6 +102,8 @@ def role_assign(*, actor: Any | None, user: User, role: str, organization: Any) 
         paths = {p for row in rows for p in row if p}
         if not all(manages_accounts_at(actor, p) for p in paths):
             raise PermissionDenied
+    # After the authority checks: a refused actor learns nothing of the account's roles.
+    _separate_duties(user, role)
     assignment, created = RoleAssignment.objects.get_or_create(
         user=user, role=role, organization=organization, defaults={"granted_by": actor}
     )

@@ -1,7 +1,7 @@
 """Log-in, and the "Accounts and roles" pages for account managers (docs/product.md §4).
 
 Who may use the account pages: a site administrator (every account) and anyone holding
-MANAGE_ACCOUNTS somewhere (reviewers: the accounts tied to their subtree). Everyone else
+MANAGE_ACCOUNTS somewhere (account managers: the accounts tied to their subtree). Everyone else
 gets 403 on the list and create pages. For one account (get_account_for_user): 404
 unless it holds a role, or is a party member, inside the manager's subtree; 403 when it
 is tied only to nodes the user sees without the manage right.

@@ -46,6 +46,8 @@ ROLE_PRECEDENCE = [
     Role.CLERK,
     # Held alone (services.role_assign): the security auditor's home links the audit log.
     Role.AUDITOR,
+    # Held alone too: the account manager's home links the accounts and roles.
+    Role.ACCOUNT_MANAGER,
 ]
 # The reviewer's and the office's home lists at most this many weak-and-lax organizations.
 WEAK_LIST_LIMIT = 20
@@ -311,6 +313,7 @@ BUILDERS: dict[str, Callable[[Any], dict[str, Any]]] = {
     Role.SECRETARY: _secretary,
     Role.CLERK: _clerk,
     Role.AUDITOR: lambda user: {},
+    Role.ACCOUNT_MANAGER: lambda user: {},
     "member": _member,
 }
 

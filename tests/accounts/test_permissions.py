@@ -87,11 +87,11 @@ def test_revoking_a_role_removes_its_grants_but_keeps_other_roles(world: World) 
 
 def test_only_account_managers_of_the_subtree_may_assign_roles(world: World) -> None:
     role_assign(
-        actor=world.reviewer, user=world.nobody, role=Role.CLERK, organization=world.sibling
+        actor=world.accounts, user=world.nobody, role=Role.CLERK, organization=world.sibling
     )
     with pytest.raises(PermissionDenied):
         role_assign(
-            actor=world.reviewer, user=world.nobody, role=Role.CLERK, organization=world.other
+            actor=world.accounts, user=world.nobody, role=Role.CLERK, organization=world.other
         )
     with pytest.raises(PermissionDenied):
         role_assign(

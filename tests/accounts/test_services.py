@@ -14,10 +14,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize("where", ["working", "county", "park_b", "other", "far"])
-def test_reviewer_may_not_grant_roles_above_or_beside_their_node(world: World, where: str) -> None:
+def test_account_manager_may_not_grant_roles_above_or_beside_their_node(
+    world: World, where: str
+) -> None:
     with pytest.raises(PermissionDenied):
         services.role_assign(
-            actor=world.reviewer,
+            actor=world.accounts,
             user=world.nobody,
             role=Role.REVIEWER,
             organization=getattr(world, where),
@@ -39,7 +41,7 @@ def test_roles_without_manage_accounts_may_not_grant(world: World, persona: str)
 def test_role_assign_writes_one_audit_row_and_is_idempotent(world: World) -> None:
     for _i in range(2):
         services.role_assign(
-            actor=world.reviewer, user=world.nobody, role=Role.CLERK, organization=world.child
+            actor=world.accounts, user=world.nobody, role=Role.CLERK, organization=world.child
         )
     events = AuditEvent.objects.filter(action="role.assign", target="nobody")
     assert events.count() == 1
@@ -54,15 +56,15 @@ def test_unknown_role_is_refused(world: World) -> None:
 def test_role_revoke_outside_the_subtree_is_refused(world: World) -> None:
     assignment = world.outsider.role_assignments.get()
     with pytest.raises(PermissionDenied):
-        services.role_revoke(actor=world.reviewer, assignment=assignment)
+        services.role_revoke(actor=world.accounts, assignment=assignment)
 
 
 def test_user_create_by_a_manager_needs_an_organization_they_manage(world: World) -> None:
     with pytest.raises(PermissionDenied):
-        services.user_create(actor=world.reviewer, username="x1", password="p-Long-enough-1")
+        services.user_create(actor=world.accounts, username="x1", password="p-Long-enough-1")
     with pytest.raises(PermissionDenied):
         services.user_create(
-            actor=world.reviewer,
+            actor=world.accounts,
             username="x2",
             password="p-Long-enough-1",
             role=Role.CLERK,
@@ -70,7 +72,7 @@ def test_user_create_by_a_manager_needs_an_organization_they_manage(world: World
         )
     with pytest.raises(PermissionDenied):
         services.user_create(
-            actor=world.reviewer,
+            actor=world.accounts,
             username="x3",
             password="p-Long-enough-1",
             member=MemberFactory(organization=world.other),
@@ -110,15 +112,15 @@ def test_user_update_refuses_unknown_fields(world: World) -> None:
 
 
 def test_user_update_without_changes_writes_nothing(world: World) -> None:
-    services.user_update(actor=world.reviewer, user=world.clerk, full_name=world.clerk.full_name)
+    services.user_update(actor=world.accounts, user=world.clerk, full_name=world.clerk.full_name)
     assert not AuditEvent.objects.filter(action="user.update").exists()
 
 
 def test_a_login_links_to_one_member_and_a_member_to_one_login(world: World) -> None:
     taken = MemberFactory(organization=world.own, user=world.secretary)
     with pytest.raises(ValidationError):
-        services.member_link_user(actor=world.reviewer, member=taken, user=world.clerk)
+        services.member_link_user(actor=world.accounts, member=taken, user=world.clerk)
     with pytest.raises(ValidationError):
         services.member_link_user(
-            actor=world.reviewer, member=MemberFactory(organization=world.own), user=world.secretary
+            actor=world.accounts, member=MemberFactory(organization=world.own), user=world.secretary
         )

@@ -14,8 +14,13 @@ pytestmark = pytest.mark.django_db
     [
         (
             "reviewer",
-            ["reviews:inbox", "accounts:user_list"],
-            ["reviews:returned", "activities:campaign_list"],
+            ["reviews:inbox", "organizations:tree"],
+            ["reviews:returned", "activities:campaign_list", "accounts:user_list"],
+        ),
+        (
+            "accounts",
+            ["accounts:user_list"],
+            ["reviews:inbox", "organizations:tree", "progress:dashboard", "reports:list"],
         ),
         ("instructor", ["reviews:inbox"], ["reviews:returned", "accounts:user_list"]),
         (
@@ -52,6 +57,7 @@ def test_navigation_fits_the_role(
         ("instructor", True),
         ("admin", True),
         ("clerk", False),
+        ("accounts", False),
         ("nobody", False),
     ],
 )

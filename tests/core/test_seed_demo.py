@@ -53,6 +53,7 @@ LOGINS = {
     "member": "core/home_member.html",
     "secretary2": "core/home_secretary.html",
     "auditor": "core/home_auditor.html",
+    "accounts": "core/home_account_manager.html",
 }
 
 
@@ -176,10 +177,10 @@ def test_each_login_logs_in_and_lands_on_its_home_page(seeded: Seeded, settings:
         assert template in [t.name for t in response.templates], username
 
 
-def test_with_two_factors_required_the_administrator_and_the_reviewer_enrol_first(
+def test_with_two_factors_required_the_administrator_and_the_account_manager_enrol_first(
     seeded: Seeded,
 ) -> None:
-    must = {"admin", "reviewer"}
+    must = {"admin", "accounts"}
     for username in LOGINS:
         response = Client().post(
             reverse("accounts:login"),
@@ -222,6 +223,20 @@ def test_roles_are_placed_as_promised(seeded: Seeded) -> None:
     client = Client()
     client.login(username="auditor", password=DEFAULT_DEMO_PASSWORD)
     assert client.get(reverse("accounts:audit_log")).status_code == 200
+    # The account manager manages the county's accounts and opens no record.
+    manager = users["accounts"]
+    assert list(manager.role_assignments.values_list("role", "organization__code")) == [
+        ("account_manager", "QS")
+    ]
+    assert not user_can(manager, Action.VIEW, orgs[SECRETARY_ORG])
+    client = Client()
+    client.force_login(manager)  # with the second factor passed (tests/two_factor.py)
+    listed = client.get(reverse("accounts:user_list"))
+    assert listed.status_code == 200 and "secretary" in listed.content.decode()
+    assert (
+        client.get(reverse("organizations:detail", args=[orgs[SECRETARY_ORG].pk])).status_code
+        == 404
+    )
 
 
 def test_secretary2_cannot_see_the_secretarys_organization(seeded: Seeded) -> None:

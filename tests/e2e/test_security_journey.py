@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_a_new_account_chooses_its_own_password_first(world: World, live_server, new_page) -> None:
     user_create(
-        actor=world.reviewer,
+        actor=world.accounts,
         username="xinwenshu",
         password="Given-by-manager-2026",
         full_name="新文书",
@@ -55,7 +55,7 @@ def test_htmx_search_and_logout_work_with_the_http_only_csrf_cookie(
 ) -> None:
     page = new_page(width=1366, height=768)
     page.set_default_timeout(60_000)
-    login(page, live_server, "reviewer")
+    login(page, live_server, "accounts")
     page.goto(f"{live_server.url}/accounts/users/")
     cookies = {c["name"]: c for c in page.context.cookies()}
     assert cookies["csrftoken"]["httpOnly"]

@@ -29,7 +29,7 @@ def test_an_account_manager_enrols_then_logs_in_with_a_code(
 ) -> None:
     page = new_page(width=375, height=812)
     page.set_default_timeout(60_000)  # a cold live server on a busy machine
-    _password(page, live_server, "reviewer")
+    _password(page, live_server, "accounts")
     # Required: the enrolment page, and nothing else.
     assert page.url.endswith("/accounts/two-factor/")
     assert page.locator("svg.qr-code").is_visible()
@@ -60,7 +60,7 @@ def test_an_account_manager_enrols_then_logs_in_with_a_code(
     page.wait_for_load_state("domcontentloaded")
 
     # Next time: password, then the code (the next one: each code is accepted once).
-    _password(page, live_server, "reviewer")
+    _password(page, live_server, "accounts")
     assert page.url.endswith("/accounts/two-factor/code/")
     assert_fits_phone(page)
     assert axe_violations(page) == []
@@ -71,7 +71,7 @@ def test_an_account_manager_enrols_then_logs_in_with_a_code(
     page.goto(f"{live_server.url}/accounts/users/")
     assert page.url.endswith("/accounts/users/")
     actions = list(
-        AuditEvent.objects.filter(target="reviewer", action__startswith="otp.")
+        AuditEvent.objects.filter(target="accounts", action__startswith="otp.")
         .order_by("at", "pk")
         .values_list("action", flat=True)
     )

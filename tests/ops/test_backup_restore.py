@@ -29,6 +29,10 @@ from psycopg import sql
 
 from organizations.demo import demo_plan
 
+# Its own processes and databases (TEST_POSTGRES_URL): the same whichever database
+# the pass uses, so it runs once, in the SQLite pass (scripts/test.sh).
+pytestmark = pytest.mark.single_pass
+
 ROOT = Path(__file__).resolve().parents[2]
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/portal")
 

@@ -24,6 +24,10 @@ import pytest
 import redis
 from psycopg import sql
 
+# Its own processes and databases (TEST_POSTGRES_URL): the same whichever database
+# the pass uses, so it runs once, in the SQLite pass (scripts/test.sh).
+pytestmark = pytest.mark.single_pass
+
 ROOT = Path(__file__).resolve().parents[2]
 # The server to use; the test's database on it gets a name of its own.
 POSTGRES_URL = os.environ.get("PROD_CHECK_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")

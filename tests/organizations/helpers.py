@@ -2,7 +2,7 @@
 tests/conftest.py (not from the code under test):
 
     office     at county   → VIEW on own, child, parent (park_a), sibling
-    reviewer   at park_a   → VIEW, PERSONAL_DATA, MANAGE_ACCOUNTS on own, child, parent, sibling
+    reviewer   at park_a   → VIEW, PERSONAL_DATA, MANAGE_ORGANIZATIONS on own, child, parent, sibling
     instructor at own      → VIEW on own, child
     secretary  at own      → VIEW, RECORD, PERSONAL_DATA on own, child
     clerk      at own      → VIEW, RECORD on own, child
@@ -28,7 +28,7 @@ GRANTS: dict[str, dict[str, set[str]]] = {
     "reviewer": {
         Action.VIEW: _SUBTREE_OF_PARK_A,
         Action.PERSONAL_DATA: _SUBTREE_OF_PARK_A,
-        Action.MANAGE_ACCOUNTS: _SUBTREE_OF_PARK_A,
+        Action.MANAGE_ORGANIZATIONS: _SUBTREE_OF_PARK_A,
     },
     "instructor": {Action.VIEW: _SUBTREE_OF_OWN},
     "secretary": {

@@ -264,7 +264,7 @@ def test_name_and_code_naming_different_organizations_is_an_error(world: World) 
         ("clerk", "child", True),
         ("secretary", "park_a", False),  # parent
         ("secretary", "sibling", False),
-        ("reviewer", "sibling", True),  # MANAGE_ACCOUNTS over park_a's subtree
+        ("reviewer", "sibling", True),  # MANAGE_ORGANIZATIONS over park_a's subtree
         ("reviewer", "other", False),
         ("office", "own", False),  # read-only
         ("instructor", "own", False),

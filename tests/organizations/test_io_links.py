@@ -71,7 +71,7 @@ def test_organization_page_offers_the_imports_each_role_may_do_there(world: Worl
     members = f"{reverse('io:import', args=['members'])}?org={own.pk}"
     enterprises = f"{reverse('io:import', args=['enterprises'])}?org={own.pk}"
     organizations = f"{reverse('io:import', args=['organizations'])}?org={own.pk}"
-    # RECORD: members and enterprises; MANAGE_ACCOUNTS (the reviewer above): all three.
+    # RECORD: members and enterprises; MANAGE_ORGANIZATIONS (the reviewer above): all three.
     assert import_links(world, "secretary", own) == {members, enterprises}
     assert import_links(world, "clerk", own) == {members, enterprises}
     assert import_links(world, "reviewer", own) == {members, enterprises, organizations}

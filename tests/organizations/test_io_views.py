@@ -89,19 +89,21 @@ def test_member_import_page_matrix_without_a_target(world: World) -> None:
 
 @pytest.mark.parametrize("target", ["own", "child", "parent", "sibling", "far"])
 def test_member_import_page_matrix_for_each_organization(world: World, target: str) -> None:
-    """RECORD or MANAGE_ACCOUNTS on the target: secretary and clerk at own and below,
+    """RECORD or MANAGE_ORGANIZATIONS on the target: secretary and clerk at own and below,
     the reviewer in park_a's subtree; seeing it without either → 403; not seeing → 404."""
     org = org_of(world, target)
-    want = any_of(target, Action.RECORD, Action.MANAGE_ACCOUNTS)
+    want = any_of(target, Action.RECORD, Action.MANAGE_ORGANIZATIONS)
     check_matrix(world, f"/io/import/members/?org={org.pk}", want)
     check_matrix(world, f"/io/template/members.xlsx?org={org.pk}", want)
 
 
 @pytest.mark.parametrize("target", ["own", "parent", "far"])
-def test_organization_import_page_needs_manage_accounts(world: World, target: str) -> None:
+def test_organization_import_page_needs_manage_organizations(world: World, target: str) -> None:
     org = org_of(world, target)
     check_matrix(
-        world, f"/io/import/organizations/?org={org.pk}", any_of(target, Action.MANAGE_ACCOUNTS)
+        world,
+        f"/io/import/organizations/?org={org.pk}",
+        any_of(target, Action.MANAGE_ORGANIZATIONS),
     )
 
 

@@ -57,7 +57,7 @@ def test_organization_create_adds_a_child_and_records_who_did_it(world: World) -
     assert org.history.get().history_user == world.reviewer
 
 
-def test_organization_create_needs_manage_accounts_at_the_parent(world: World) -> None:
+def test_organization_create_needs_manage_organizations_at_the_parent(world: World) -> None:
     with pytest.raises(PermissionDenied):
         services.organization_create(actor=world.secretary, parent=world.own, fields=_org_fields())
     with pytest.raises(PermissionDenied):
@@ -88,7 +88,7 @@ def test_organization_update_changes_profile_fields_with_record(world: World) ->
     assert world.own.secretary_name == "李书记"
 
 
-def test_organization_update_administrative_fields_need_manage_accounts(world: World) -> None:
+def test_organization_update_administrative_fields_need_manage_organizations(world: World) -> None:
     with pytest.raises(PermissionDenied):
         services.organization_update(
             actor=world.secretary, organization=world.own, fields={"is_weak": True}

@@ -34,15 +34,17 @@ def test_read_pages_follow_the_view_matrix(world: World, name: str, target: str)
 
 
 @pytest.mark.parametrize("target", TARGETS)
-def test_edit_page_needs_record_or_manage_accounts(world: World, target: str) -> None:
-    check_matrix(world, _url("edit", target), any_of(target, Action.RECORD, Action.MANAGE_ACCOUNTS))
+def test_edit_page_needs_record_or_manage_organizations(world: World, target: str) -> None:
+    check_matrix(
+        world, _url("edit", target), any_of(target, Action.RECORD, Action.MANAGE_ORGANIZATIONS)
+    )
 
 
 @pytest.mark.parametrize("target", TARGETS)
-def test_adding_a_child_organization_needs_manage_accounts_at_the_parent(
+def test_adding_a_child_organization_needs_manage_organizations_at_the_parent(
     world: World, target: str
 ) -> None:
-    check_matrix(world, _url("create", target), expected(target, Action.MANAGE_ACCOUNTS))
+    check_matrix(world, _url("create", target), expected(target, Action.MANAGE_ORGANIZATIONS))
 
 
 @pytest.mark.parametrize("target", TARGETS)
@@ -52,14 +54,14 @@ def test_organization_form_posts_follow_the_same_matrix(world: World, target: st
     check_matrix(
         world,
         _url("edit", target),
-        any_of(target, Action.RECORD, Action.MANAGE_ACCOUNTS),
+        any_of(target, Action.RECORD, Action.MANAGE_ORGANIZATIONS),
         method="post",
         data=data,
     )
     check_matrix(
         world,
         _url("create", target),
-        expected(target, Action.MANAGE_ACCOUNTS),
+        expected(target, Action.MANAGE_ORGANIZATIONS),
         method="post",
         data=data,
     )

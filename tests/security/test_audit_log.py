@@ -90,13 +90,13 @@ def test_a_failed_form_and_an_anonymous_public_write_are_not_recorded_as_writes(
 
 
 def test_role_grants_carry_the_organization_and_the_address(world: World) -> None:
-    client = _client(world.reviewer)
+    client = _client(world.accounts)
     response = client.post(
         reverse("accounts:role_add", args=[world.clerk.pk]),
         {"role": Role.INSTRUCTOR, "organization": world.child.pk},
     )
     assert response.status_code == 302
-    event = AuditEvent.objects.get(action="role.assign", actor=world.reviewer)
+    event = AuditEvent.objects.get(action="role.assign", actor=world.accounts)
     assert event.organization == world.child and event.ip == "203.0.113.9"
     # The service wrote its own row: no second, generic one for the same request.
     assert not AuditEvent.objects.filter(action="record.write").exists()

@@ -96,7 +96,7 @@ def test_a_manager_setting_a_new_password_lifts_the_username_limit(world: World,
     for i in range(3):
         _login("clerk", "wrong-one", ip=f"10.3.0.{i}")
     assert "several places" in _login("clerk", PASSWORD, ip="10.3.1.1").content.decode()
-    user_set_password(actor=world.reviewer, user=world.clerk, password="Fresh-start-2014-b")
+    user_set_password(actor=world.accounts, user=world.clerk, password="Fresh-start-2014-b")
     assert _login("clerk", "Fresh-start-2014-b", ip="10.3.1.1").status_code == 302
 
 

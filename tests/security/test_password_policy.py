@@ -67,7 +67,7 @@ def test_the_tests_and_demo_personas_still_log_in(world: World) -> None:
 
 def test_an_account_created_by_a_manager_must_change_its_password_first(world: World) -> None:
     account = user_create(
-        actor=world.reviewer,
+        actor=world.accounts,
         username="newclerk",
         password="Given-by-manager-2026",
         full_name="新文书",
@@ -97,7 +97,7 @@ def test_an_account_created_by_a_manager_must_change_its_password_first(world: W
 
 
 def test_a_reset_by_a_manager_forces_a_change_too(world: World) -> None:
-    user_set_password(actor=world.reviewer, user=world.clerk, password="Reset-by-manager-2026")
+    user_set_password(actor=world.accounts, user=world.clerk, password="Reset-by-manager-2026")
     world.clerk.refresh_from_db()
     assert world.clerk.must_change_password
     client = client_for(world, "clerk")

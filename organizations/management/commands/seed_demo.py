@@ -104,8 +104,8 @@ class Command(BaseCommand):
         if settings.TWO_FACTOR_REQUIRED:
             self.stdout.write(
                 "Two-factor authentication is required (TWO_FACTOR_REQUIRED): the "
-                "administrator and the reviewers set up an authenticator app at their "
-                "first log-in."
+                "administrator and the account manager set up an authenticator app at "
+                "their first log-in."
             )
         else:
             self.stdout.write(
