@@ -11,6 +11,8 @@ app_name = "upgrading"
 urlpatterns = [
     path("org/<int:org_pk>/", views.org_page, name="org"),
     path("org/<int:org_pk>/board/", views.board, name="board"),
+    path("org/<int:org_pk>/dashboard-panel/", views.dashboard_panel, name="dashboard_panel"),
+    path("instructor-panel/", views.instructor_panel, name="instructor_panel"),
     path("org/<int:org_pk>/grade/", views.grade, name="grade"),
     path("org/<int:org_pk>/plans/new/", views.plan_create, name="plan_create"),
     path(

@@ -427,3 +427,64 @@ def board(request: HttpRequest, org_pk: int) -> HttpResponse:
             ),
         },
     )
+
+
+@login_required
+def dashboard_panel(request: HttpRequest, org_pk: int) -> HttpResponse:
+    """The dashboard's card (loaded by htmx, so the dashboard's own queries stay as
+    they are): the three classes per level of the latest year graded in the subtree
+    with the moves since the year before, and the terms overdue or due. Queries:
+    organization, grants, roles, the latest year, children, gradings, terms."""
+    from django.db.models import Max
+
+    from .selectors import terms_due_in
+
+    org = get_organization_for_user(request.user, org_pk)
+    today = timezone.localdate()
+    latest = Grading.objects.filter(
+        organization__path__startswith=org.path, year__lte=today.year
+    ).aggregate(year=Max("year"))["year"]
+    year = latest or today.year
+    total, rows = class_board(org, year)
+    return render(
+        request,
+        "upgrading/_dashboard_panel.html",
+        {
+            "org": org,
+            "year": year,
+            "total": total,
+            "rows": rows,
+            "terms": terms_due_in(org, today, limit=10),
+        },
+    )
+
+
+@login_required
+def instructor_panel(request: HttpRequest) -> HttpResponse:
+    """The instructor's home card (loaded by htmx): over the organizations assigned to
+    the user, the terms overdue or due for re-election and the upgrade plans not yet
+    de-listed. 403 for a user with no instructor role. Queries: roles, terms, plans."""
+    from django.db.models import Q
+
+    from portal.accounts.models import Role
+    from portal.accounts.permissions import roles_for
+
+    from .selectors import terms_due_for
+
+    assigned = [ra.organization for ra in roles_for(request.user) if ra.role == Role.INSTRUCTOR]
+    if not assigned:
+        raise PermissionDenied
+    q = Q()
+    for org in assigned:
+        q |= Q(organization__path__startswith=org.path)
+    plans = list(
+        UpgradePlan.objects.filter(q)
+        .open()
+        .select_related("organization")
+        .order_by("deadline", "pk")[:50]
+    )
+    return render(
+        request,
+        "upgrading/_instructor_panel.html",
+        {"terms": terms_due_for(assigned, timezone.localdate())[:50], "plans": plans},
+    )

@@ -301,3 +301,89 @@ def test_board_runs_a_fixed_number_of_queries(world: World) -> None:
         grow,
         expected=11,
     )
+
+
+def test_dashboard_panel_matrix_and_content(world: World) -> None:
+    url = reverse("upgrading:dashboard_panel", args=[world.park_a.pk])
+    check_matrix(
+        world,
+        url,
+        {
+            "anonymous": 302,
+            "nobody": 404,
+            "outsider": 404,
+            "secretary": 404,
+            "reviewer": 200,
+            "office": 200,
+        },
+    )
+    grade(world, world.own, 2025, 90)
+    grade(world, world.own, 2026, 40)
+    LeadershipTerm.objects.create(
+        organization=world.own, elected_on=dt.date(2020, 1, 1), term_years=5
+    )
+    response = client_for(world, "reviewer").get(url)
+    assert response.context["year"] == 2026
+    assert (response.context["total"].lagging, response.context["total"].down) == (1, 1)
+    assert [t.pk for t in response.context["terms"]] == [world.own.pk]
+    # The dashboard loads it after the page.
+    page = client_for(world, "reviewer").get(
+        reverse("progress:dashboard_org", args=[world.park_a.pk])
+    )
+    assert url in page.content.decode()
+
+
+def test_dashboard_panel_runs_a_fixed_number_of_queries(world: World) -> None:
+    def grow() -> None:
+        for i in range(10):
+            org = add_org(world.park_a, kind=OrgKind.BRANCH)
+            grade(world, org, 2026, 40 + 5 * i)
+            LeadershipTerm.objects.create(
+                organization=org, elected_on=dt.date(2020, 1, 1), term_years=3
+            )
+
+    # session, user, organization, grants, roles, latest year, children, gradings,
+    # terms due
+    assert_constant_queries(
+        client_for(world, "office"),
+        reverse("upgrading:dashboard_panel", args=[world.working.pk]),
+        grow,
+        expected=9,
+    )
+
+
+def test_instructor_panel_lists_terms_and_open_plans_of_assigned_organizations(
+    world: World,
+) -> None:
+    url = reverse("upgrading:instructor_panel")
+    check_matrix(
+        world, url, {"anonymous": 302, "secretary": 403, "reviewer": 403, "instructor": 200}
+    )
+    plan = lagging_plan(world)
+    LeadershipTerm.objects.create(
+        organization=world.child, elected_on=dt.date(2020, 1, 1), term_years=3
+    )
+    LeadershipTerm.objects.create(
+        organization=world.sibling, elected_on=dt.date(2020, 1, 1), term_years=3
+    )
+    response = client_for(world, "instructor").get(url)
+    assert [t.pk for t in response.context["terms"]] == [world.child.pk]  # not the sibling
+    assert response.context["plans"] == [plan]
+    home = client_for(world, "instructor").get(reverse("core:home"))
+    assert url in home.content.decode()
+
+
+def test_instructor_panel_runs_a_fixed_number_of_queries(world: World) -> None:
+    def grow() -> None:
+        for _ in range(10):
+            org = add_org(world.own, kind=OrgKind.BRANCH)
+            LeadershipTerm.objects.create(
+                organization=org, elected_on=dt.date(2020, 1, 1), term_years=3
+            )
+            grade(world, org, 2026, 30)
+            services.plan_create(actor=None, organization=org, fields=plan_fields(2026))
+
+    # session, user, roles, open plans, terms due, grants
+    assert_constant_queries(
+        client_for(world, "instructor"), reverse("upgrading:instructor_panel"), grow, expected=6
+    )
