@@ -70,7 +70,7 @@ def test_a_weak_organization_is_lifted_and_de_listed(
 
     # Progress, then the de-listing request.
     secretary.goto(f"{live_server.url}{plan.get_absolute_url()}")
-    secretary.get_by_label("Progress").fill("新书记到位，恢复“三会一课”。")
+    secretary.get_by_role("textbox", name="Progress").fill("新书记到位，恢复“三会一课”。")
     secretary.get_by_role("button", name="Add the progress note").click()
     secretary.wait_for_load_state("domcontentloaded")
     assert secretary.get_by_text("新书记到位").is_visible()
