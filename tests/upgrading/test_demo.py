@@ -32,7 +32,7 @@ def county() -> Any:
 
 def test_the_demo_shows_every_state(county: Any) -> None:
     year = timezone.localdate().year
-    total, rows = class_board(county, year)
+    total, _rows = class_board(county, year)
     assert total.advanced and total.middle and total.lagging
     assert total.up and total.down and total.same
     assert (
