@@ -24,6 +24,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext, gettext_lazy
 
@@ -120,6 +121,8 @@ def grading_save(
     _check(may_grade(actor, organization))
     items = list(template.items.order_by("order"))
     errors: dict[str, Any] = {}
+    if year > timezone.localdate().year:
+        errors["year"] = gettext_lazy("A year to come cannot be graded yet.")
     values: list[tuple[Any, int]] = []
     for item in items:
         raw = scores.get(item.pk)

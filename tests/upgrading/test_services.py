@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -252,3 +253,25 @@ def test_terms_record_the_due_date_and_refuse_future_elections(world: World) -> 
             term_years=3,
         )
     assert LeadershipTerm.objects.count() == 1
+
+
+def test_a_year_to_come_is_not_graded(world: World) -> None:
+    with pytest.raises(ValidationError) as exc:
+        grade(world, world.own, timezone.localdate().year + 1, 70)
+    assert "year" in exc.value.message_dict
+
+
+def test_the_admin_lists_each_record(world: World, client: Any) -> None:
+    from django.urls import reverse
+
+    lagging_plan(world, approve=True)
+    client.force_login(world.admin)
+    for name in (
+        "grading",
+        "upgradeplan",
+        "upgradenote",
+        "delisting",
+        "demonstration",
+        "leadershipterm",
+    ):
+        assert client.get(reverse(f"admin:upgrading_{name}_changelist")).status_code == 200
