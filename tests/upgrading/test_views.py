@@ -387,3 +387,28 @@ def test_instructor_panel_runs_a_fixed_number_of_queries(world: World) -> None:
     assert_constant_queries(
         client_for(world, "instructor"), reverse("upgrading:instructor_panel"), grow, expected=6
     )
+
+
+def test_exports_of_classes_and_terms_are_limited_to_the_scope(world: World) -> None:
+    import csv
+    import io
+
+    grade(world, world.own, 2026, 90)
+    grade(world, world.other, 2026, 40, actor=world.admin)
+    LeadershipTerm.objects.create(
+        organization=world.own, elected_on=dt.date(2024, 1, 1), term_years=5
+    )
+    LeadershipTerm.objects.create(
+        organization=world.other, elected_on=dt.date(2024, 1, 1), term_years=3
+    )
+    client = client_for(world, "reviewer")
+    for kind in ("gradings", "terms"):
+        response = client.get(reverse("io:export", args=[kind, "csv"]))
+        assert response.status_code == 200
+        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        names = [row[0] for row in rows[1:]]
+        assert names == [world.own.full_name], (kind, rows)
+    response = client.get(
+        reverse("io:export", args=["gradings", "csv"]) + "?org=" + world.other.code
+    )
+    assert response.status_code == 404
