@@ -173,3 +173,18 @@ def open_plans_in(org: Organization) -> QuerySet[UpgradePlan]:
         .select_related("organization")
         .order_by("deadline", "pk")
     )
+
+
+def dossier_facts(org: Organization, today: dt.date) -> dict[str, Any]:
+    """The organization's latest class, its current term and its latest upgrade plan,
+    for the dossier's profile (reports/kinds/dossier.py). Three queries."""
+    grading = Grading.objects.filter(organization=org).order_by("-year").first()
+    term = LeadershipTerm.objects.filter(organization=org).order_by("-elected_on", "-pk").first()
+    plan = UpgradePlan.objects.filter(organization=org).order_by("-year", "-pk").first()
+    due_on = term.due_on if term else None
+    return {
+        "grading": grading,
+        "term": term,
+        "term_state": term_state(due_on, today),
+        "plan": plan,
+    }
