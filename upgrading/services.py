@@ -239,15 +239,6 @@ def plan_update(
     return current
 
 
-@transaction.atomic
-def plan_delete(*, actor: Any, plan: UpgradePlan) -> None:
-    _check(may_record(actor, plan.organization))
-    if not is_editable(plan) or plan.review_events.exists():
-        raise RecordLocked
-    _attribute(plan, actor)
-    plan.delete()
-
-
 def _check_open(plan: UpgradePlan) -> None:
     if plan.review_status != ReviewStatus.APPROVED:
         raise ValidationError(gettext_lazy("The plan must be approved first."))
@@ -356,10 +347,3 @@ def term_record(
     _attribute(term, actor)
     term.save()
     return term
-
-
-@transaction.atomic
-def term_delete(*, actor: Any, term: LeadershipTerm) -> None:
-    _check(may_record(actor, term.organization))
-    _attribute(term, actor)
-    term.delete()
