@@ -93,6 +93,8 @@ def test_a_weak_organization_is_lifted_and_de_listed(
     assert not world.own.is_weak
     reviewer.goto(f"{live_server.url}{plan.get_absolute_url()}")
     assert reviewer.get_by_text(f"de-listed {today.isoformat()}").is_visible()
+    assert_fits_phone(reviewer)
+    screenshot(reviewer, "upgrading-plan-delisted-phone")
 
 
 def test_the_organization_page_in_chinese_on_a_phone(
