@@ -113,6 +113,8 @@ INSTALLED_APPS = [
     "guidance",
     # PDF reports (issue #5): a registry of report kinds rendered by Celery workers.
     "reports",
+    # Classifying and lifting organizations, leadership terms (issue #16).
+    "upgrading",
 ]
 
 MIDDLEWARE = [

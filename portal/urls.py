@@ -21,6 +21,7 @@ urlpatterns = [
     path("reviews/", include("portal.reviews.urls")),
     path("progress/", include("portal.progress.urls")),
     path("guidance/", include("guidance.urls")),
+    path("upgrading/", include("upgrading.urls")),
     path("notifications/", include("portal.notifications.urls")),
     path("files/", include("portal.attachments.urls")),
     path("admin/", admin.site.urls),

@@ -13,7 +13,9 @@ very organization; for items also the responsible member's login, when linked):
   statements for phase 2, the problem list for phase 3. "Submitted" means submitted
   for review or approved; a draft or a returned record is not. Organizations of the
   kinds that run the campaign (activities.requirements.PARTICIPATING_KINDS), in the
-  campaign's subtree.
+  campaign's subtree;
+* a leadership term due for re-election within 90 days or overdue: once per term
+  (upgrading/reminders.py).
 
 Once-only: every reminder has a key naming its event (models/reminders.py); the
 ReminderSent ledger's unique (recipient, key) constraint lets each be sent once, however
@@ -23,7 +25,8 @@ often the job runs. In-app notifications go through portal.notifications
 Cost of a run: a fixed handful of queries whatever the number of organizations and
 items: items due or overdue today (1), their organizations' secretaries (1), the phases
 ending around today (1), per such phase the secretaries of the organizations missing
-the material (1, usually 0-2 phases), the ledger insert (1 bulk) and read-back (1), and
+the material (1, usually 0-2 phases), the terms due for re-election (1) and, when
+there are any, their secretaries (1), the ledger insert (1 bulk) and read-back (1), and
 the notification insert (1 bulk). Large inserts are split into batches by Django.
 """
 
@@ -334,6 +337,19 @@ def send_daily_reminders(today: dt.date) -> RunReport:
     for event, users in _phase_events(today):
         report.events[event.verb] += 1
         planned.extend((user, event) for user in users)
+    # Leadership terms due for re-election (upgrading/reminders.py, docs/product.md §6.4).
+    from upgrading.reminders import term_events
+
+    due_terms = term_events(today, Event)
+    if due_terms:
+        term_secretaries = _secretaries(
+            Q(organization_id__in=[event.organization_id for event in due_terms])
+        )
+        for event in due_terms:
+            report.events[event.verb] += 1
+            planned.extend(
+                (ra.user, event) for ra in term_secretaries.get(event.organization_id, [])
+            )
 
     # One reminder per (recipient, key), active users only.
     unique: dict[tuple[int, str], tuple[Any, Event]] = {}

@@ -44,6 +44,7 @@ from rectification.models import (
     StandardAssessment,
 )
 from rectification.models.funding import required_funding
+from upgrading.selectors import dossier_facts
 
 from ..registry import Params, ReportKind, organization_check, register
 
@@ -107,6 +108,8 @@ def organization_dossier(org: Organization, *, unmasked: bool) -> dict[str, Any]
         "unmasked": unmasked,
         "campaign": campaign,
         "size_warning": org.size_warning(counts["full"]),
+        # The latest class, the current term and the latest upgrade plan (§6.4).
+        "upgrading": dossier_facts(org, timezone.localdate()),
     }
     if campaign is None:
         return data

@@ -85,6 +85,13 @@ class Command(BaseCommand):
                     ensure_standard_templates(current or finished)
                     # Phase 3 records, built once (skipped when they exist); silent.
                     build_rectification_demo(county, users, current)
+        if apps.is_installed("upgrading"):
+            # Classes, upgrade plans, demonstration organizations and terms
+            # (docs/product.md §6.4), not tied to a campaign; built once.
+            from upgrading.demo import build_upgrading_demo
+
+            logins = User.objects.filter(username__in=[lg.username for lg in plan.logins])
+            build_upgrading_demo(county, {u.username: u for u in logins})
         for campaign in campaigns:
             rollup.rebuild(campaign)
 
