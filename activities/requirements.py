@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 
-from organizations.models import GRASSROOTS_KINDS, OrgKind
+from organizations.models import GRASSROOTS_KINDS, HOSTING_KINDS, OrgKind
 from portal.progress.engine import Level, OrgInfo, Result, Scope, register
 from portal.reviews.models import ReviewStatus
 
@@ -29,8 +29,19 @@ PARTICIPATING_KINDS = {str(k) for k in GRASSROOTS_KINDS} | {str(OrgKind.COMMUNIT
 _TOKEN = 987654321
 
 
+HOSTING_KIND_CODES = {str(k) for k in HOSTING_KINDS}
+
+
 def participates(org: OrgInfo) -> bool:
     return org.kind in PARTICIPATING_KINDS
+
+
+def covers_members(org: OrgInfo) -> bool:
+    """The per-member requirements (counseling, appraisal) apply to the participating
+    kinds and to a park or industry organization with members on its own roster: the
+    members of enterprises without a Party organization it hosts (docs/product.md §3,
+    §8)."""
+    return participates(org) or (org.kind in HOSTING_KIND_CODES and org.members > 0)
 
 
 def url_maker(name: str) -> Callable[[int], str]:
@@ -135,7 +146,7 @@ def mobilization(scope: Scope) -> dict[int, Result]:
     gettext_lazy("Every member counseled"),
     phase=1,
     order=30,
-    applies_to=participates,
+    applies_to=covers_members,
     reads=("activities.CounselingRecord", "organizations.Member"),
 )
 def counseling(scope: Scope) -> dict[int, Result]:
@@ -303,7 +314,7 @@ def special_meeting(scope: Scope) -> dict[int, Result]:
     gettext_lazy("Every member appraised"),
     phase=2,
     order=30,
-    applies_to=participates,
+    applies_to=covers_members,
     reads=("activities.AppraisalSession", "activities.AppraisalResult", "organizations.Member"),
 )
 def appraisal(scope: Scope) -> dict[int, Result]:

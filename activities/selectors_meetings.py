@@ -11,8 +11,11 @@ Each requirement comes in two forms:
 
 Shared attendance: a meeting counts for the organization that held it and for every
 organization that recorded a MeetingParticipation in it (members of a branch attending
-its park committee's mobilization meeting). Only ancestors' meetings can be attended
-(activities.services_meetings.participation_create).
+its park committee's mobilization meeting). An organization may attend the meetings of
+its ancestors (affiliation) and, by proximity or industry, the open meetings of a park,
+village/community or industry organization of its own county (docs/product.md §6.1,
+"Taking part by proximity"); activities.services_meetings.participation_create checks
+it. The checklist counts either kind of attendance the same way.
 """
 
 from __future__ import annotations
@@ -20,9 +23,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
-from organizations.models import Organization
+from organizations.models import HOSTING_KINDS, Organization, OrgKind
 
 from .models import Campaign, Meeting, MeetingKind, MeetingParticipation
 
@@ -131,19 +134,93 @@ def special_meetings_with_guide_in(campaign: Campaign, org_q: OrgQ) -> set[int]:
     )
 
 
+# Kinds of meeting another organization may attend by proximity or industry: the open
+# ones. A holder's internal meetings (branch general or committee meetings, Party group
+# meetings, its special organizational-life meeting) are not attended from outside.
+PROXIMITY_KINDS = (
+    MeetingKind.MOBILIZATION,
+    MeetingKind.INVESTOR_FORUM,
+    MeetingKind.STUDY_SESSION,
+    MeetingKind.STUDY_EXCHANGE,
+    MeetingKind.OPINION_FORUM,
+    MeetingKind.THEMED_DAY,
+)
+# "Nearest kinds first" after the organization's own ancestors.
+PROXIMITY_HOLDER_ORDER = (OrgKind.PARK_COMMITTEE, OrgKind.COMMUNITY, OrgKind.INDUSTRY_COMMITTEE)
+
+
+def county_path(org: Organization) -> str:
+    """The path of the organization's county: its nearest county-committee ancestor (or
+    itself), else the root of its tree. One query."""
+    found = (
+        Organization.objects.filter(path__in=org.ancestor_paths, kind=OrgKind.COUNTY_COMMITTEE)
+        .order_by("-depth")
+        .values_list("path", flat=True)
+        .first()
+    )
+    return found or org.path[: org.steplen]
+
+
+def is_ancestor_of(holder: Organization, org: Organization) -> bool:
+    return holder.pk != org.pk and org.path.startswith(holder.path)
+
+
+def attendable_by_proximity(meeting: Meeting, org: Organization, county: str) -> bool:
+    """May `org` (of the county at path `county`) attend `meeting`, held by a park,
+    village/community or industry organization of the same county that is neither the
+    organization itself nor below it, of an open kind, in a campaign it takes part in?
+    No query when the meeting came with its organization and campaign's lead."""
+    holder = meeting.organization
+    return (
+        holder.kind in HOSTING_KINDS
+        and meeting.kind in PROXIMITY_KINDS
+        and holder.path.startswith(county)
+        and not holder.path.startswith(org.path)
+        and org.path.startswith(meeting.campaign.lead_organization.path)
+    )
+
+
 def meetings_open_to_attend(
-    org: Organization, campaign: Campaign | None = None
+    org: Organization, campaign: Campaign | None = None, search: str = ""
 ) -> QuerySet[Meeting]:
-    """Meetings held by the organization's ancestors that it has not yet recorded
-    attendance at, newest first: what its secretary may pick on the shared-attendance
-    page. One query when evaluated."""
+    """Meetings the organization may record its members' attendance at and has not yet
+    recorded: those of its ancestors (nearest first), then the open meetings of the
+    parks, villages/communities and industry organizations of its county (in that
+    order), newest first within each; `search` narrows by topic or holder name. What
+    its secretary picks on the shared-attendance page. Two queries when evaluated (the
+    county, the meetings)."""
     ancestors = [p for p in org.ancestor_paths if p != org.path]
+    county = county_path(org)
+    proximity = (
+        Q(organization__kind__in=HOSTING_KINDS, kind__in=PROXIMITY_KINDS)
+        & Q(organization__path__startswith=county)
+        & ~Q(organization__path__startswith=org.path)
+        & Q(campaign__lead_organization__path__in=org.ancestor_paths)
+    )
     qs = (
-        Meeting.objects.filter(organization__path__in=ancestors)
+        Meeting.objects.filter(Q(organization__path__in=ancestors) | proximity)
         .exclude(pk__in=MeetingParticipation.objects.filter(organization=org).values("meeting_id"))
-        .select_related("organization", "campaign")
-        .order_by("-starts_at", "-pk")
+        .select_related("organization", "campaign__lead_organization")
+        .annotate(
+            nearness=Case(
+                When(organization__path__in=ancestors, then=Value(0)),
+                *[
+                    When(organization__kind=kind, then=Value(n))
+                    for n, kind in enumerate(PROXIMITY_HOLDER_ORDER, start=1)
+                ],
+                default=Value(len(PROXIMITY_HOLDER_ORDER) + 1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("nearness", "-organization__depth", "-starts_at", "-pk")
     )
     if campaign is not None:
         qs = qs.filter(campaign=campaign)
+    text = (search or "").strip()
+    if text:
+        qs = qs.filter(
+            Q(topic__icontains=text)
+            | Q(organization__short_name__icontains=text)
+            | Q(organization__full_name__icontains=text)
+        )
     return qs

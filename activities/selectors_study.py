@@ -96,3 +96,40 @@ def counseling_coverage_in(campaign: Campaign, org_q: OrgQ) -> dict[int, tuple[i
         .annotate(total=Count("pk"), covered=covered)
     )
     return {row["organization_id"]: (row["covered"], row["total"]) for row in rows}
+
+
+@dataclass
+class UnorganizedFigures:
+    """Enterprises without a Party organization in a subtree and their members
+    (docs/product.md §8, "Enterprises without an organization")."""
+
+    enterprises: int = 0
+    members: int = 0  # active members working in them
+    took_part: int = 0  # ... with at least one study record in the campaign
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.took_part / self.members) if self.members else 0
+
+
+def unorganized_figures(campaign: Campaign, org: Organization) -> UnorganizedFigures:
+    """Enterprises attached to an organization of `org`'s subtree that host no Party
+    organization, their active members, and how many of those took part: at least one
+    study (counseling) record in the campaign. One query."""
+    from organizations.models import Enterprise
+
+    totals = (
+        Enterprise.objects.without_organization()
+        .filter(attached_to__path__startswith=org.path)
+        .aggregate(
+            n_enterprises=Count("pk", distinct=True),
+            # Aliases other than "members": an alias named like the relation hides it.
+            n_members=Count("members", filter=Q(members__is_active=True), distinct=True),
+            n_took_part=Count(
+                "members",
+                filter=Q(members__is_active=True, members__counseling_records__campaign=campaign),
+                distinct=True,
+            ),
+        )
+    )
+    return UnorganizedFigures(totals["n_enterprises"], totals["n_members"], totals["n_took_part"])

@@ -42,6 +42,7 @@ from .models import (
     MeetingParticipation,
 )
 from .models.meetings import SpecialMeetingReview
+from .selectors_meetings import attendable_by_proximity, county_path, is_ancestor_of
 
 # Fields a caller may set through meeting_create / meeting_update.
 MEETING_FIELDS = (
@@ -359,15 +360,23 @@ def meeting_delete(*, actor: Any, meeting: Meeting) -> None:
 
 
 def _check_participation(meeting: Meeting, org: Organization) -> None:
+    """An organization attends the meetings of its ancestors (affiliation), or, by
+    proximity or industry, the open meetings of a park, village/community or industry
+    organization of its county (docs/product.md §6.1). One query (the county) when the
+    holder is not an ancestor."""
     holder = meeting.organization
-    if holder.pk == org.pk or not org.path.startswith(holder.path):
-        raise ValidationError(
-            _(
-                "Only meetings held by a higher-level organization of yours (a park, "
-                "industry, community or other organization above you) can be recorded here."
-            ),
-            code="not_ancestor",
-        )
+    if is_ancestor_of(holder, org):
+        return
+    if attendable_by_proximity(meeting, org, county_path(org)):
+        return
+    raise ValidationError(
+        _(
+            "Only meetings held by a higher-level organization of yours, or open meetings "
+            "of a park, village (community) or industry organization of your county, can "
+            "be recorded here."
+        ),
+        code="not_attendable",
+    )
 
 
 @transaction.atomic
@@ -380,7 +389,8 @@ def participation_create(
     note: str = "",
 ) -> MeetingParticipation:
     """Record that `organization`'s members attended `meeting`, held by one of its
-    ancestors, with their attendance taken from the organization's active roster now.
+    ancestors or, by proximity, by a park, village/community or industry organization
+    of its county (_check_participation), with their attendance taken from the organization's active roster now.
     Members already on the meeting's lists (moved since) are left out. The meeting then
     counts as held or attended for the organization. Raises ValidationError."""
     _check_participation(meeting, organization)

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import OuterRef, Prefetch, Subquery, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
@@ -56,7 +56,7 @@ from .models import (
     Phase,
 )
 from .models.meetings import SpecialMeetingReview
-from .selectors_meetings import meetings_open_to_attend
+from .selectors_meetings import is_ancestor_of, meetings_open_to_attend
 
 PAGE_SIZE = 30
 HISTORY_LIMIT = 100
@@ -87,14 +87,23 @@ def _get_participation_for_user(
     request: HttpRequest, pk: Any, action: Action = Action.VIEW
 ) -> MeetingParticipation:
     """Checked against the attending organization (the holder above it may not be
-    visible to its users). One query."""
+    visible to its users); the holder's viewers may read it too (its meeting page lists
+    the organizations that attended, nearby ones included: docs/product.md §6.1). One
+    query."""
     try:
         participation = MeetingParticipation.objects.select_related(
             "organization", "meeting__organization", "meeting__campaign", "meeting__phase"
         ).get(pk=int(pk))
     except (MeetingParticipation.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
-    require(request.user, action, participation.organization)
+    attending = participation.organization
+    if not user_can(request.user, Action.VIEW, attending):
+        if not user_can(request.user, Action.VIEW, participation.meeting.organization):
+            raise Http404
+        if action != Action.VIEW:
+            raise PermissionDenied
+        return participation
+    require(request.user, action, attending)
     return participation
 
 
@@ -214,6 +223,9 @@ def _detail_context(
         .select_related("organization")
         .order_by("organization__path")
     )
+    for p in participations:
+        # Attended by proximity or industry rather than as a lower level (no query).
+        p.by_proximity = not is_ancestor_of(org, p.organization)
     attachments = list(Attachment.objects.for_record(meeting))
     criticisms: list[CriticismEntry] = []
     if meeting.is_special:
@@ -566,16 +578,22 @@ def _locked_now(request: HttpRequest, meeting: Meeting) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def participation_create(request: HttpRequest, org_pk: int) -> HttpResponse:
-    """Step 1 (no ?meeting): pick a meeting held above. Step 2: tick who attended."""
+    """Step 1 (no ?meeting): pick a meeting held above, or nearby (a park,
+    village/community or industry organization of the county), from a list searched
+    with ?q and ordered nearest kinds first. Step 2: tick who attended."""
     org = get_organization_for_user(request.user, org_pk, Action.RECORD)
-    candidates = meetings_open_to_attend(org)
     raw = request.GET.get("meeting")
     if not raw:
-        return render(
-            request,
-            "activities/meetings/participation_pick.html",
-            {"org": org, "candidates": list(candidates[:PAGE_SIZE])},
-        )
+        search = request.GET.get("q", "").strip()[:100]
+        candidates = list(meetings_open_to_attend(org, search=search)[:PAGE_SIZE])
+        for m in candidates:
+            m.by_proximity = not is_ancestor_of(m.organization, org)
+        context = {"org": org, "candidates": candidates, "q": search}
+        template = "activities/meetings/participation_pick.html"
+        if request.htmx:
+            template += "#candidates"
+        return render(request, template, context)
+    candidates = meetings_open_to_attend(org)
     try:
         meeting = candidates.get(pk=int(raw))
     except (Meeting.DoesNotExist, ValueError, TypeError):

@@ -152,3 +152,61 @@ class GuidanceVisit(models.Model):
                 errors["follow_up_done_on"] = _("The follow-up cannot be done before the visit.")
         if errors:
             raise ValidationError(errors)
+
+
+class EnterpriseAssignmentQuerySet(models.QuerySet):
+    def for_instructor(self, user: Any) -> EnterpriseAssignmentQuerySet:
+        return self.filter(instructor=user).select_related("enterprise__attached_to")
+
+
+class EnterpriseAssignment(models.Model):
+    """An instructor (党建工作指导员) assigned to an enterprise that has no Party
+    organization of its own (docs/product.md §3, "Members in enterprises without a Party
+    organization"). The enterprise is attached to a park, village/community or industry
+    organization, whose roster carries its members; the instructor's page lists the
+    enterprise with them. Written by guidance.services_enterprises only."""
+
+    enterprise = models.ForeignKey(
+        "organizations.Enterprise",
+        verbose_name=_("enterprise"),
+        on_delete=models.CASCADE,
+        related_name="instructor_assignments",
+    )
+    instructor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("instructor"),
+        on_delete=models.CASCADE,
+        related_name="enterprise_assignments",
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    assigned_at = models.DateTimeField(_("assigned at"), auto_now_add=True)
+
+    history = HistoricalRecords()
+    objects = EnterpriseAssignmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("instructor of an enterprise")
+        verbose_name_plural = _("instructors of enterprises")
+        ordering = ["enterprise__name", "instructor__username"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise", "instructor"],
+                name="enterprise_assignment_unique",
+                violation_error_message=_("This instructor is already assigned here."),
+            )
+        ]
+        indexes = [
+            # The instructor's page: their enterprises.
+            models.Index(fields=["instructor"], name="enterprise_assign_instr_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instructor} → {self.enterprise}"

@@ -115,3 +115,52 @@ def visit_figures(
         )
     )
     return {org_id: (last, next_due, overdue) for org_id, last, next_due, overdue in figures}
+
+
+@dataclass
+class AssignedEnterprise:
+    """An enterprise without a Party organization on its instructor's page, with the
+    members who work there (on the roster of the organization it is attached to)."""
+
+    enterprise: Any
+    members: list[Any] = field(default_factory=list)
+
+    @property
+    def took_part(self) -> int:
+        """Members with at least one study record in an active campaign
+        (docs/product.md §8, "Enterprises without an organization")."""
+        return sum(1 for m in self.members if m.study_records)
+
+
+def assigned_enterprises(user: Any) -> list[AssignedEnterprise]:
+    """The enterprises the user is assigned to as instructor, by name, each with its
+    active members by name and their study records in active campaigns. Two queries."""
+    from activities.models import CounselingRecord
+    from organizations.models import Member
+
+    from .models import EnterpriseAssignment
+
+    rows = [
+        AssignedEnterprise(a.enterprise)
+        for a in EnterpriseAssignment.objects.for_instructor(user).order_by(
+            "enterprise__name", "enterprise__pk"
+        )
+    ]
+    if not rows:
+        return rows
+    by_id = {row.enterprise.pk: row for row in rows}
+    studied = (
+        CounselingRecord.objects.filter(member=OuterRef("pk"), campaign__is_active=True)
+        .order_by()
+        .annotate(_n=Func(F("pk"), function="COUNT"))
+        .values("_n")
+    )
+    members = (
+        Member.objects.filter(enterprise_id__in=list(by_id), is_active=True)
+        .select_related("organization")
+        .annotate(study_records=Coalesce(Subquery(studied[:1]), 0))
+        .order_by("name", "pk")
+    )
+    for member in members:
+        by_id[member.enterprise_id].members.append(member)
+    return rows

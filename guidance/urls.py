@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_enterprises
 
 app_name = "guidance"
 
@@ -11,4 +11,14 @@ urlpatterns = [
     path("visits/<int:pk>/edit/", views.visit_edit, name="visit_edit"),
     path("org/<int:org_pk>/", views.org_visits, name="org_visits"),
     path("org/<int:org_pk>/new/", views.visit_create, name="visit_create"),
+    path(
+        "enterprise/<int:pk>/instructors/",
+        views_enterprises.enterprise_instructors,
+        name="enterprise_instructors",
+    ),
+    path(
+        "enterprise-instructor/<int:pk>/remove/",
+        views_enterprises.enterprise_instructor_remove,
+        name="enterprise_instructor_remove",
+    ),
 ]

@@ -43,7 +43,7 @@ from portal.accounts.permissions import (
 from . import services
 from .forms import VisitForm
 from .models import GuidanceVisit
-from .selectors import assigned_status
+from .selectors import assigned_enterprises, assigned_status
 from .services import may_edit_visit, may_log_visit
 
 PAGE_SIZE = 50
@@ -85,11 +85,14 @@ def instructor_home(request: HttpRequest) -> HttpResponse:
     the instructor's overdue follow-ups and their latest visits.
 
     Queries: session, user, roles; campaigns + phases (2); per campaign the scope and
-    the requirements' grouped queries; visit figures (1); overdue follow-ups (1);
+    the requirements' grouped queries; visit figures (1); overdue follow-ups (1); the
+    enterprises without an organization assigned to them (1, and 1 for their members);
     latest visits (1); then the navigation's grants and unread count."""
     user = request.user
     assigned = [ra.organization for ra in roles_for(user) if ra.role == Role.INSTRUCTOR]
-    if not assigned and not user.is_superuser:
+    # Enterprises without an organization the user guides (docs/product.md §4).
+    enterprises = assigned_enterprises(user)
+    if not assigned and not enterprises and not user.is_superuser:
         raise PermissionDenied
     today = timezone.localdate()
     statuses = assigned_status(assigned, today)
@@ -103,7 +106,13 @@ def instructor_home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "guidance/home.html",
-        {"statuses": statuses, "overdue": overdue, "recent": recent, "today": today},
+        {
+            "statuses": statuses,
+            "overdue": overdue,
+            "recent": recent,
+            "today": today,
+            "enterprises": enterprises,
+        },
     )
 
 

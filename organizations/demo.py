@@ -532,6 +532,7 @@ SECRETARY_ORG = "QS-KFQ-03"
 SECRETARY2_ORG = "QS-JZ-04"
 WEAK_ORG = "QS-KFQ-07"
 INSTRUCTOR_ORGS = [WEAK_ORG, "QS-KFQ-11", "QS-JZ-07"]
+COMMUNITY_INSTRUCTOR_ORG = "QS-DM"
 
 # --- people -----------------------------------------------------------------------------
 
@@ -690,6 +691,9 @@ def demo_plan(seed: int = SEED) -> DemoPlan:
         LoginPlan("office", "周建国", "office", ["QS"]),
         LoginPlan("reviewer", "陈卫东", "reviewer", ["QS-KFQ"]),
         LoginPlan("instructor", "孙丽华", "instructor", INSTRUCTOR_ORGS),
+        # The community's instructor, also assigned to two of the enterprises without a
+        # Party organization attached to it (guidance/demo.py; docs/product.md §4).
+        LoginPlan("instructor2", "吴志强", "instructor", [COMMUNITY_INSTRUCTOR_ORG]),
         # The security auditor reads the county's audit log and holds no other role.
         LoginPlan("auditor", "郑晓梅", "auditor", ["QS"]),
         # The account manager creates the county's accounts and grants their roles

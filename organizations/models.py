@@ -196,6 +196,14 @@ class EnterpriseQuerySet(models.QuerySet):
             return self
         return self.filter(Q(name__icontains=text) | Q(credit_code__iexact=normalize_code(text)))
 
+    def without_organization(self) -> EnterpriseQuerySet:
+        """Enterprises that host no Party organization (docs/product.md §3): their
+        members are on the roster of the organization they are attached to."""
+        hosted = Organization.enterprises.through.objects.filter(
+            enterprise_id=models.OuterRef("pk")
+        )
+        return self.filter(~models.Exists(hosted))
+
 
 class Enterprise(models.Model):
     name = models.CharField(pgettext_lazy("enterprise", "name"), max_length=200)

@@ -133,9 +133,11 @@ MOBILIZATION_HOSTS: dict[str, tuple[str, list[str]]] = {
     "QS-KFQ-02": ("2014-04-11", ["QS-KFQ-02-1", "QS-KFQ-02-2"]),
     "QS-JZ": (
         "2014-04-10",
-        ["QS-JZ-01", "QS-JZ-01-1", "QS-JZ-01-2", "QS-JZ-02", "QS-JZ-04", "QS-JZ-06", "QS-JZ-07"],
+        ["QS-JZ-01", "QS-JZ-01-1", "QS-JZ-01-2", "QS-JZ-02", "QS-JZ-04", "QS-JZ-07"],
     ),
-    "QS-DM": ("2014-04-12", ["QS-DM-01", "QS-DM-02", "QS-DM-03"]),
+    # QS-JZ-06, a branch under the industry committee, attended the community's meeting
+    # by proximity (docs/product.md §6.1); QS-JZ-05 (NO_MOBILIZATION) could still do so.
+    "QS-DM": ("2014-04-12", ["QS-DM-01", "QS-DM-02", "QS-DM-03", "QS-JZ-06"]),
 }
 NO_MOBILIZATION = {"QS-JZ-05", "QS-LX-02"}
 

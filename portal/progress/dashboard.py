@@ -18,7 +18,8 @@ evaluating every requirement over the province.
 Cost (build_dashboard): the roll-up's freshness check (2 queries when nothing is
 stale), the roll-up rows grouped by their levels (1), the overdue items (1 grouped
 query), the weak organizations (COUNT + the first ones), the children's figures (1
-grouped query), the records waiting for review (2 COUNTs), which children have
+grouped query), the enterprises without an organization and their members who took
+part (1), the records waiting for review (2 COUNTs), which children have
 organizations below them (1), the names of the children, of the weak organizations
 shown and of the breadcrumb nodes (1) — the same whatever the subtree's size.
 """
@@ -173,6 +174,8 @@ class Dashboard:
     children: list[ChildRow] = field(default_factory=list)
     breadcrumbs: list[Organization] = field(default_factory=list)
     freshness: Freshness = field(default_factory=Freshness)
+    # Enterprises without a Party organization and their members (issue #16).
+    unorganized: Any = None
 
     @property
     def percent_complete(self) -> int:
@@ -343,6 +346,11 @@ def build_dashboard(
         board.weak_total = figures.weak_total
         board.overdue_items = figures.overdue_items
         board.overdue_organizations = figures.overdue_organizations
+        # Live, not cached with the figures: attaching an enterprise or a member
+        # moving does not touch the roll-up. One grouped query.
+        from activities.selectors_study import unorganized_figures
+
+        board.unorganized = unorganized_figures(campaign, org)
     weak_shown = figures.weak_shown
     child_figures = figures.children
 

@@ -48,6 +48,7 @@ LOGINS = {
     "office": "core/home_office.html",
     "reviewer": "core/home_reviewer.html",
     "instructor": "core/home_instructor.html",
+    "instructor2": "core/home_instructor.html",
     "secretary": "core/home_secretary.html",
     "clerk": "core/home_clerk.html",
     "member": "core/home_member.html",
@@ -293,3 +294,25 @@ def test_console_labels_of_the_administrator_and_the_member_are_translated(
     monkeypatch.setattr(active, "gettext", lambda message: marked.get(message, original(message)))
     output = seed()
     assert "T-site-administrator" in output and "T-party-member" in output
+
+
+def test_proximity_and_enterprises_without_an_organization_are_in_the_demo(
+    seeded: Seeded,
+) -> None:
+    """Issue #16: a branch of the industry committee attended the community's
+    mobilization meeting by proximity; the community's instructor guides two of the
+    four enterprises without an organization attached to it."""
+    from activities.models import MeetingParticipation
+    from guidance.models import EnterpriseAssignment
+
+    nearby = MeetingParticipation.objects.filter(
+        organization__code="QS-JZ-06", meeting__organization__code="QS-DM"
+    )
+    assert nearby.exists()
+    assigned = EnterpriseAssignment.objects.filter(instructor__username="instructor2")
+    assert assigned.count() == 2
+    assert all(a.enterprise.attached_to.code == "QS-DM" for a in assigned)
+    client = Client()
+    client.login(username="instructor2", password=DEFAULT_DEMO_PASSWORD)
+    page = client.get(reverse("guidance:home")).content.decode()
+    assert assigned[0].enterprise.name in page

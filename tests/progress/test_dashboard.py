@@ -287,8 +287,10 @@ def _grow(world: World, campaign: Any) -> None:
 # (2); the figures: roll-up rows grouped by levels, overdue items, the first weak
 # organizations, the children's figures (4); records waiting in the subtree and in the
 # user's inbox (2); which children have organizations below them (1); names of the
-# children, weak organizations and breadcrumbs (1); the navigation's unread count (1).
-DASHBOARD_QUERIES = 18
+# children, weak organizations and breadcrumbs (1); the navigation's unread count (1);
+# the enterprises without an organization and their members who took part (1, live:
+# issue #16).
+DASHBOARD_QUERIES = 19
 # With the figures cached (the roll-up unchanged since they were computed): 4 fewer.
 CACHED_QUERIES = DASHBOARD_QUERIES - 4
 

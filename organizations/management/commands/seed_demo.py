@@ -55,6 +55,11 @@ class Command(BaseCommand):
             self.stdout.write(f"The demo county {county.full_name} exists; checking the logins.")
         password = settings.DEMO_PASSWORD or DEFAULT_DEMO_PASSWORD
         rows = ensure_logins(plan, password)
+        if apps.is_installed("guidance"):
+            from guidance.demo import build_enterprise_instructors
+
+            logins = User.objects.filter(username__in=[lg.username for lg in plan.logins])
+            build_enterprise_instructors({u.username: u for u in logins})
         if apps.is_installed("activities"):
             self._seed_campaign(plan, county, running=not options["without_running_campaign"])
         self._print_logins(rows, password)
