@@ -125,11 +125,17 @@ def comment_period_close(*, actor: Any, period: CommentPeriod) -> CommentPeriod:
 
 @transaction.atomic
 def comment_submit(
-    *, period: CommentPeriod, content: str, role: str = "", commenter_name: str = ""
+    *,
+    period: CommentPeriod,
+    content: str,
+    role: str = "",
+    commenter_name: str = "",
+    today: dt.date | None = None,
 ) -> ListComment:
     """A comment from the public page (no actor: the page checks its protections).
-    Refused when the period is not running. Queries: insert, history row."""
-    if not period.is_open():
+    Refused when the period is not running on `today` (the real today unless a demo
+    builder dates it). Queries: insert, history row."""
+    if not period.is_open(today):
         raise ValidationError(_("The list is not open to comment."))
     plist = period.problem_list
     comment = ListComment(
