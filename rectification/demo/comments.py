@@ -104,7 +104,8 @@ def open_to_comment(demo: Demo, plist: ProblemList) -> None:
 def revise(demo: Demo, plist: ProblemList, *, approve: bool) -> None:
     code = plist.organization.code
     author, reviewer = demo.cast.secretaries[code], demo.cast.reviewers[code]
-    day = demo.day("2014-09-01", 3)
+    # The waiting one was sent lately: a reviewer's inbox never shows weeks-old waits.
+    day = demo.day("2014-09-01" if approve else "2014-09-21", 3)
     category = plist.campaign.problem_categories.order_by("order", "pk").first()
     assert category is not None
     with demo.step(day, hour=10):
