@@ -233,7 +233,6 @@ def comment_adopt_as_item(*, actor: Any, comment: ListComment, **fields: Any) ->
     item = services_problems.item_create(actor=actor, problem_list=current.problem_list, **fields)
     current.status = CommentStatus.ADOPTED
     current.adopted_item = item
-    current.adopted_note = item.label
     _handled(comment, current, actor)
     return item
 
