@@ -3,7 +3,8 @@
 
 * Opening the list to comment and changing or ending the period: SUBMIT (the
   secretary), while the list is a draft, returned or approved.
-* A comment is written by the public page (no actor) while the period runs.
+* A comment is written by the public page (no actor) while the period runs; the
+  organization's secretaries and clerks are notified, as for an online opinion.
 * Adopting or answering a comment: RECORD. Adopting may create an item of the list
   (draft or returned: `services_problems.item_create`) or a new problem of the list's
   revision (approved: the draft revision is started when there is none).
@@ -18,14 +19,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.text import Truncator, format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from organizations.models import Organization
+from portal.accounts.models import Role
 from portal.accounts.permissions import Action, user_can
+from portal.notifications.services import notify
 from portal.reviews.models import RecordLocked, ReviewStatus, is_editable
 
 from . import services_problems
@@ -147,7 +153,34 @@ def comment_submit(
     )
     comment.full_clean(exclude=["problem_list", "organization"])
     comment.save()
+    transaction.on_commit(lambda: notify_new_comment(comment, plist))
     return comment
+
+
+def notify_new_comment(comment: ListComment, plist: ProblemList) -> None:
+    """Tell the organization's own secretaries and clerks that a comment on its list
+    arrived, as an online opinion does (after commit; two queries)."""
+    organization = plist.organization
+    recipients = (
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            role_assignments__organization=organization,
+            role_assignments__role__in=[Role.SECRETARY, Role.CLERK],
+        )
+        .distinct()
+        .order_by("pk")
+    )
+    notify(
+        recipients,
+        verb="problem_list.comment",
+        title=format_lazy(
+            gettext_lazy("New comment on the problem list of {org}"),
+            org=organization.short_name,
+        ),
+        body=Truncator(comment.content).chars(200),
+        url=f"{plist.get_absolute_url()}#comment-{comment.pk}",
+    )
 
 
 def _locked_comment(comment: ListComment) -> ListComment:

@@ -236,7 +236,12 @@ def comment_new_item(request: HttpRequest, pk: int) -> HttpResponse:
     if (done := _handled_already(request, comment)) is not None:
         return done
     plist = comment.problem_list
-    initial = {"description": comment.content, "source_kind": SourceKind.COMMENT}
+    initial = {
+        "description": comment.content,
+        "source_kind": SourceKind.COMMENT,
+        "source_note": _("Comment received on %(date)s")
+        % {"date": f"{timezone.localtime(comment.received_at):%Y-%m-%d}"},
+    }
     if plist.review_status == ReviewStatus.APPROVED:
         categories = list(ProblemCategory.objects.filter(campaign=plist.campaign_id))
         form: Any = RevisionItemForm(request.POST or None, initial=initial, categories=categories)

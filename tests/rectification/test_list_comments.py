@@ -461,7 +461,8 @@ def test_the_secretary_answers_and_adopts_through_the_pages(world: Any) -> None:
         {"item": plist.items.get().pk, "note": "并入第1项"},
     )
     url = reverse("rectification:comment_new_item", args=[third.pk])
-    assert third.content in client.get(url).content.decode()
+    page = client.get(url).content.decode()
+    assert third.content in page and "Comment received on" in page
     fields = item_fields(plist)
     data = {
         "description": "新问题",
@@ -562,3 +563,16 @@ def test_approve_helper_still_works(world: Any) -> None:
     make_item(plist)
     approve(world, plist)
     assert plist.review_status == ReviewStatus.APPROVED
+
+
+def test_a_new_comment_notifies_the_organizations_secretary_after_commit(
+    world: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    _plist, period = open_list(world)
+    with django_capture_on_commit_callbacks(execute=True):
+        comment(period, "请关注职工休息问题")
+    note = Notification.objects.get(recipient=world.secretary, verb="problem_list.comment")
+    assert "请关注职工休息问题" in note.body
+    assert not Notification.objects.filter(
+        recipient=world.reviewer, verb="problem_list.comment"
+    ).exists()
