@@ -34,7 +34,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from portal.progress.rollup import mark_changed
 from portal.reviews.models import Reviewable, ReviewAction, ReviewStatus
 
 from .problems import ItemAction, ItemEvent, ProblemItem, ProblemList, SourceKind
@@ -332,11 +331,12 @@ class ProblemListRevision(Reviewable):
                 comment=note,
             )
             ListComment.objects.filter(adopted_revision_item=row).update(adopted_item=item)
-        ProblemList.objects.filter(pk=plist.pk).update(
-            version=self.version, revised_on=timezone.localdate()
-        )
+        # Saved (not updated) so that the list's history keeps each version.
+        plist.version = self.version
+        plist.revised_on = timezone.localdate()
+        plist._history_user = event.actor  # type: ignore[attr-defined]
+        plist.save(update_fields=["version", "revised_on", "updated_at"])
         ProblemListRevision.objects.filter(pk=self.pk).update(applied_at=timezone.now())
-        mark_changed([plist.organization_id], model=ProblemList)  # update() sends no signal
 
 
 class RevisionItem(models.Model):

@@ -252,6 +252,7 @@ def test_a_revision_is_reviewed_and_adds_its_problems_to_the_list(world: Any) ->
     review_transition(revision, action="approve", actor=world.reviewer)
     plist.refresh_from_db()
     assert plist.version == 2 and plist.revised_on == timezone.localdate()
+    assert list(plist.history.values_list("version", flat=True))[:1] == [2]
     assert plist.review_status == ReviewStatus.APPROVED
     new = plist.items.get(number=3)
     assert new.added_in_version == 2 and new.description == "职工反映加班较多。"
