@@ -128,4 +128,8 @@ def revise(demo: Demo, plist: ProblemList, *, approve: bool) -> None:
     if approve:
         demo.review(revision, ReviewAction.APPROVE, reviewer, shift(day, 3))
         # The clock dates timestamps; the day of the revision is a date of its own.
-        ProblemList.objects.filter(pk=plist.pk).update(revised_on=date(shift(day, 3)))
+        revised_on = date(shift(day, 3))
+        ProblemList.objects.filter(pk=plist.pk).update(revised_on=revised_on)
+        ProblemList.history.filter(id=plist.pk, revised_on__isnull=False).update(
+            revised_on=revised_on
+        )
