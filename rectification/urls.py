@@ -30,3 +30,7 @@ urlpatterns += _funding_urls
 from .urls_commendations import urlpatterns as _commendation_urls  # noqa: E402
 
 urlpatterns += _commendation_urls
+
+from .urls_list_comments import urlpatterns as _comment_urls  # noqa: E402
+
+urlpatterns += _comment_urls

@@ -58,6 +58,7 @@ from .models import (
     ProblemItem,
     ProblemList,
 )
+from .selectors_list_comments import comments_context
 from .selectors_problems import item_counts_by_list, overdue_items_for
 
 PAGE_SIZE = 50
@@ -202,16 +203,26 @@ def problem_list_create(request: HttpRequest, org_pk: int, campaign_pk: int) -> 
 @login_required
 def problem_list_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The list with its items (status, overdue), its review panel and, once approved,
-    its publication. Queries: list, grants, items with categories, review events,
-    roles (the reviewer's buttons)."""
+    its publication, the comments from members and employees beside it and, once
+    approved, its revisions. Queries: list, grants, items with categories, comment
+    period, comments, revisions (approved lists), review events, roles (the
+    reviewer's buttons)."""
     plist = _get_list_for_user(request, pk)
     org = plist.organization
     items = list(plist.items.for_table())
     editable = is_editable(plist)
+    approved = plist.review_status == ReviewStatus.APPROVED
     return render(
         request,
         "rectification/problems/list_detail.html",
         {
+            **comments_context(plist),
+            # The revisions of an approved list (docs/product.md §6.3.1), newest first.
+            "revisions": list(plist.revisions.order_by("-version")) if approved else [],
+            "can_open_comments": plist.review_status != ReviewStatus.SUBMITTED
+            and user_can(request.user, Action.SUBMIT, org),
+            "can_handle": user_can(request.user, Action.RECORD, org),
+            "can_revise": approved and user_can(request.user, Action.RECORD, org),
             "plist": plist,
             "org": org,
             "items": items,

@@ -14,6 +14,7 @@ service stamps today).
 The package:
     story.py      what each organization has done in phase 3 (STORIES)
     problems.py   problem lists, items and their closure and extension requests
+    comments.py   lists open to comment, with comments in each state; revised lists
     standards.py  "eight haves" and "two strong, eight good" assessments
     rules.py      pledges, mechanisms, funding, commendations
     files.py      evidence files (PNG photos, PDF scans) drawn in memory
@@ -40,7 +41,7 @@ from portal.accounts.models import User
 
 from ..models import FundingReceipt, Mechanism, ProblemList, StandardAssessment
 from ..seed import ensure_standard_templates
-from . import problems, rules, standards
+from . import comments, problems, rules, standards
 
 # Apps whose datetimes the steps write: this app's records, history and item events;
 # review events and inbox rows; notifications; evidence files; adopted opinions.
@@ -85,6 +86,7 @@ def build_rectification_demo(
         ]
         orgs = demo.cast.participating()
         problems.build(demo, orgs)
+        comments.build(demo, orgs)
         standards.build(demo, orgs)
         rules.build(demo, orgs)
         demo.finish()

@@ -91,3 +91,21 @@ __all__ += [
 from .reminders import ReminderSent  # noqa: E402
 
 __all__ += ["ReminderSent"]
+
+from .list_comments import (  # noqa: E402
+    CommenterRole,
+    CommentPeriod,
+    CommentStatus,
+    ListComment,
+    ProblemListRevision,
+    RevisionItem,
+)
+
+__all__ += [
+    "CommentPeriod",
+    "CommentStatus",
+    "CommenterRole",
+    "ListComment",
+    "ProblemListRevision",
+    "RevisionItem",
+]

@@ -117,6 +117,9 @@ class ProblemList(Reviewable):
     public_token = models.CharField(
         _("public address token"), max_length=40, unique=True, null=True, blank=True, editable=False
     )
+    # Raised by each approved revision (models/list_comments.py, docs/product.md §6.3.1).
+    version = models.PositiveSmallIntegerField(_("version"), default=1, editable=False)
+    revised_on = models.DateField(_("revised on"), null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("written by"),
@@ -234,6 +237,7 @@ class SourceKind(models.TextChoices):
     SELF_EXAMINATION = "self_examination", _("the self-examination statement")
     SPECIAL_MEETING = "special_meeting", _("criticism at the special meeting")
     HIGHER_LEVEL = "higher_level", _("pointed out by the higher level")
+    COMMENT = "comment", _("a comment on the draft list")
     OTHER = "other", _("other")
 
 
@@ -405,6 +409,10 @@ class ProblemItem(models.Model):
         editable=False,
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
+    # The list's version that added the item (1: the list as first approved).
+    added_in_version = models.PositiveSmallIntegerField(
+        _("added in version"), default=1, editable=False
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("written by"),

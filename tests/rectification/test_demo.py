@@ -417,3 +417,21 @@ def test_second_run_changes_nothing(county: Organization) -> None:
     output = seed()
     assert {m.__name__: m.objects.count() for m in counted} == before
     assert "left as it is" in output
+
+
+def test_lists_open_to_comment_and_revised_lists(county: Organization) -> None:
+    """docs/product.md §6.3.1: comments in every state on two draft lists, one list
+    revised (version 2, its new item on the notice) and one revision waiting."""
+    from rectification.models import CommentStatus, ListComment, ProblemListRevision
+
+    in_county = {"organization__path__startswith": county.path}
+    statuses = set(ListComment.objects.filter(**in_county).values_list("status", flat=True))
+    assert statuses == set(CommentStatus.values)
+    assert ListComment.objects.filter(**in_county, adopted_item__isnull=False).count() >= 2
+    revised = ProblemList.objects.filter(**in_county, version=2).get()
+    assert revised.revised_on is not None and revised.revised_on.year == 2014
+    assert revised.items.filter(added_in_version=2).count() == 1
+    waiting = ProblemListRevision.objects.filter(**in_county, review_status="submitted")
+    assert waiting.count() == 1
+    notice = Client().get(revised.get_public_path(), headers=ENGLISH).content.decode()
+    assert "version 2" in notice

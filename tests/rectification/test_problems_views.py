@@ -664,9 +664,11 @@ def test_list_detail_query_count_is_constant(world: Any) -> None:
         _grow_items(world, plist)
 
     # session, user, list (organization, campaign), grants, items with categories,
-    # review events with actors, roles (buttons and nav), unread count.
+    # the comment period, the comments with their items and handlers, the revisions
+    # (approved lists: docs/product.md §6.3.1), review events with actors, roles
+    # (buttons and nav), unread count.
     assert_constant_queries(
-        client_for(world, "reviewer"), plist.get_absolute_url(), grow, expected=8
+        client_for(world, "reviewer"), plist.get_absolute_url(), grow, expected=11
     )
 
 
