@@ -18,6 +18,7 @@ urlpatterns = [
     re_path(r"^b/(?P<code>[A-Za-z0-9]{6})/?$", views_public.short_box, name="short_box"),
     path("pledges/", include("rectification.urls_pledges_public")),
     path("notice/", include("rectification.urls_public")),
+    path("vote/", include("rectification.urls_vote")),
     path("reviews/", include("portal.reviews.urls")),
     path("progress/", include("portal.progress.urls")),
     path("guidance/", include("guidance.urls")),

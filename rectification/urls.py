@@ -30,3 +30,7 @@ urlpatterns += _funding_urls
 from .urls_commendations import urlpatterns as _commendation_urls  # noqa: E402
 
 urlpatterns += _commendation_urls
+
+from .urls_satisfaction import urlpatterns as _satisfaction_urls  # noqa: E402
+
+urlpatterns += _satisfaction_urls
