@@ -39,6 +39,7 @@ from portal.accounts.permissions import (
     require,
     roles_for,
 )
+from rectification.selectors_satisfaction import below_threshold_in
 
 from . import services
 from .forms import VisitForm
@@ -86,7 +87,8 @@ def instructor_home(request: HttpRequest) -> HttpResponse:
 
     Queries: session, user, roles; campaigns + phases (2); per campaign the scope and
     the requirements' grouped queries; visit figures (1); overdue follow-ups (1);
-    latest visits (1); then the navigation's grants and unread count."""
+    latest visits (1); organizations under the satisfaction threshold (1 per campaign);
+    then the navigation's grants and unread count."""
     user = request.user
     assigned = [ra.organization for ra in roles_for(user) if ra.role == Role.INSTRUCTOR]
     if not assigned and not user.is_superuser:
@@ -100,10 +102,27 @@ def instructor_home(request: HttpRequest) -> HttpResponse:
         .order_by("follow_up_due", "pk")
     )
     recent = list(GuidanceVisit.objects.filter(instructor=user).for_list()[:RECENT_VISITS])
+    # Organizations whose satisfaction ballots fall short of their campaign's threshold
+    # (docs/product.md §6.5), in the assigned subtrees: one query per campaign.
+    by_campaign: dict[int, tuple[Any, list[Any]]] = {}
+    for row in statuses:
+        if row.campaign is not None:
+            by_campaign.setdefault(row.campaign.pk, (row.campaign, []))[1].append(row.organization)
+    satisfaction_below = [
+        (campaign, rows)
+        for campaign, roots in by_campaign.values()
+        if (rows := below_threshold_in(campaign, roots))
+    ]
     return render(
         request,
         "guidance/home.html",
-        {"statuses": statuses, "overdue": overdue, "recent": recent, "today": today},
+        {
+            "statuses": statuses,
+            "overdue": overdue,
+            "recent": recent,
+            "today": today,
+            "satisfaction_below": satisfaction_below,
+        },
     )
 
 

@@ -153,40 +153,67 @@ def organization_results(org: Organization, campaign: Any) -> dict[str, Any]:
 
 
 def below_threshold_in(campaign: Any, roots: Iterable[Organization]) -> list[RateRow]:
-    """Organizations under the roots (and the roots) whose own ballots fall short of the
-    campaign's threshold, lowest rate first. Queries: the overall answers grouped per
-    organization (1), the organizations found (1)."""
-    roots = list(roots)
-    if not roots:
-        return []
+    """Active organizations under the roots (and the roots) whose own ballots fall short
+    of the campaign's threshold, lowest rate first. ONE query (the overall answers
+    grouped per organization, with the organizations' names)."""
     where = Q()
     for root in roots:
         where |= Q(ballot__organization__path__startswith=root.path)
-    own = overall_tallies_in(campaign, where)
-    short = {org_id: t for org_id, t in own.items() if not t.meets(campaign.satisfaction_threshold)}
-    if not short:
+    if not where:
         return []
-    orgs = Organization.objects.filter(pk__in=short, is_active=True).only(
-        "pk", "path", "short_name", "full_name"
+    rows = (
+        SatisfactionAnswer.objects.filter(
+            where,
+            ballot__campaign=campaign,
+            ballot__organization__is_active=True,
+            question__is_overall=True,
+        )
+        .order_by()
+        .values_list(
+            "ballot__organization_id",
+            "ballot__organization__path",
+            "ballot__organization__short_name",
+            "ballot__organization__full_name",
+            "choice",
+        )
+        .annotate(n=Count("pk"))
     )
-    rows = [RateRow(o, short[o.pk], short[o.pk]) for o in orgs]
-    rows.sort(key=lambda r: (r.own.rate or Decimal(0), r.organization.path))
-    return rows
+    orgs: dict[int, Organization] = {}
+    grouped: dict[int, dict[str, int]] = defaultdict(dict)
+    for org_id, path, short_name, full_name, choice, n in rows:
+        orgs.setdefault(
+            org_id, Organization(pk=org_id, path=path, short_name=short_name, full_name=full_name)
+        )
+        grouped[org_id][choice] = n
+    threshold = campaign.satisfaction_threshold
+    short = [
+        RateRow(orgs[org_id], tally, tally)
+        for org_id, counts in grouped.items()
+        if not (tally := _tally(counts)).meets(threshold)
+    ]
+    short.sort(key=lambda r: (r.own.rate or Decimal(0), r.organization.path))
+    return short
 
 
-def rollup_by_level(
-    root: Organization, campaign: Any, organizations: Iterable[Organization]
-) -> list[RateRow]:
-    """For the roll-up report: the subtree totals of `root` and of every organization
-    given (already loaded, e.g. the grid's rows) that has organizations under it, in
-    tree order. ONE query (the subtree's overall answers grouped per organization)."""
-    orgs = {o.pk: o for o in organizations}
+def rollup_by_level(root: Organization, campaign: Any) -> tuple[list[RateRow], list[RateRow]]:
+    """For the roll-up report: (levels, below). `levels`: the subtree totals of `root`
+    and of every active organization under it that has organizations under it (the
+    county, the working committees, the parks, the enterprises' committees), in tree
+    order; `below`: the organizations whose own ballots fall short of the campaign's
+    threshold, lowest rate first. TWO queries (the subtree's active organizations, its
+    overall answers grouped per organization)."""
+    orgs = {
+        o.pk: o
+        for o in Organization.objects.filter(path__startswith=root.path, is_active=True).only(
+            "pk", "path", "depth", "short_name", "full_name"
+        )
+    }
     orgs[root.pk] = root
     paths = {pk: o.path for pk, o in orgs.items()}
     own = overall_tallies_in(campaign, Q(ballot__organization__path__startswith=root.path))
     totals = subtree_tallies(paths, own)
     parents = {path[: -Organization.steplen] for path in paths.values()}
-    rows = [
+    levels = [
         RateRow(
             o,
             own.get(pk, EMPTY),
@@ -196,5 +223,12 @@ def rollup_by_level(
         for pk, o in orgs.items()
         if pk == root.pk or o.path in parents
     ]
-    rows.sort(key=lambda r: r.organization.path)
-    return rows
+    levels.sort(key=lambda r: r.organization.path)
+    threshold = campaign.satisfaction_threshold
+    below = [
+        RateRow(orgs[pk], tally, tally)
+        for pk, tally in own.items()
+        if pk in orgs and tally.total and not tally.meets(threshold)
+    ]
+    below.sort(key=lambda r: (r.own.rate or Decimal(0), r.organization.path))
+    return levels, below

@@ -65,6 +65,17 @@ def _brute(org: Organization, campaign: Any) -> tuple[int, int, int, Decimal | N
     return (*counts, rate)  # type: ignore[return-value]
 
 
+def _brute_own(org: Organization, campaign: Any) -> tuple[int, int]:
+    """(ballots, satisfied or basically satisfied) of the organization itself."""
+    choices = [
+        a.choice
+        for a in SatisfactionAnswer.objects.filter(
+            ballot__organization=org, ballot__campaign=campaign, question__is_overall=True
+        )
+    ]
+    return len(choices), sum(1 for c in choices if c != "unsatisfied")
+
+
 @settings(
     max_examples=int(os.environ.get("SATISFACTION_PROPERTY_EXAMPLES", "20")),
     deadline=None,
@@ -97,7 +108,7 @@ def test_rates_per_level_equal_a_brute_force_count(db: Any, tree: Any) -> None:
             for row in results["children"]:
                 got = (row.subtree.satisfied, row.subtree.basic, row.subtree.unsatisfied)
                 assert (*got, row.subtree.rate) == _brute(row.organization, campaign)
-        rows = rollup_by_level(county, campaign, everyone)
+        rows, below = rollup_by_level(county, campaign)
         for row in rows:
             got = (row.subtree.satisfied, row.subtree.basic, row.subtree.unsatisfied)
             assert (*got, row.subtree.rate) == _brute(row.organization, campaign)
@@ -105,5 +116,11 @@ def test_rates_per_level_equal_a_brute_force_count(db: Any, tree: Any) -> None:
         parents = {o.path[: -Organization.steplen] for o in everyone}
         assert {r.organization.pk for r in rows} == {
             o.pk for o in everyone if o == county or o.path in parents
+        }
+        threshold = campaign.satisfaction_threshold
+        assert {r.organization.pk for r in below} == {
+            o.pk
+            for o in everyone
+            if (t := _brute_own(o, campaign))[0] and 100 * t[1] < threshold * t[0]
         }
         transaction.set_rollback(True)

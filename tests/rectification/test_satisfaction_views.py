@@ -103,7 +103,7 @@ def test_write_posts_matrix(world):
         check_matrix(
             world,
             reverse("rectification:satisfaction_settings", args=[org.pk]) + query,
-            {"anonymous": 302, "secretary": 405 if target in ("own", "child", "parent") else 405},
+            {"anonymous": 302, "admin": 405},
         )
 
 
