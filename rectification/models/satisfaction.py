@@ -187,7 +187,7 @@ class BallotCodeBatch(models.Model):
         related_name="batches",
     )
     label = models.CharField(
-        _("for"),
+        _("handed out at"),
         max_length=100,
         help_text=_("For example the meeting the codes are handed out at."),
     )
