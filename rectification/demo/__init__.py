@@ -16,6 +16,7 @@ The package:
     problems.py   problem lists, items and their closure and extension requests
     standards.py  "eight haves" and "two strong, eight good" assessments
     rules.py      pledges, mechanisms, funding, commendations
+    satisfaction.py  the satisfaction evaluations (above / below the threshold, none)
     files.py      evidence files (PNG photos, PDF scans) drawn in memory
     texts.py      what people write, in Chinese
 
@@ -40,7 +41,7 @@ from portal.accounts.models import User
 
 from ..models import FundingReceipt, Mechanism, ProblemList, StandardAssessment
 from ..seed import ensure_standard_templates
-from . import problems, rules, standards
+from . import problems, rules, satisfaction, standards
 
 # Apps whose datetimes the steps write: this app's records, history and item events;
 # review events and inbox rows; notifications; evidence files; adopted opinions.
@@ -87,6 +88,7 @@ def build_rectification_demo(
         problems.build(demo, orgs)
         standards.build(demo, orgs)
         rules.build(demo, orgs)
+        satisfaction.build(demo, orgs)
         demo.finish()
     return True
 
