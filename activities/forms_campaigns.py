@@ -46,6 +46,7 @@ class CampaignForm(forms.ModelForm):
             "min_counseling_per_member",
             "min_study_exchanges",
             "funding_standard",
+            "satisfaction_threshold",
             "grade_scale",
             "is_active",
         ]

@@ -1,6 +1,6 @@
 """Instructors (党建工作指导员) assigned to enterprises without a Party organization
-(docs/product.md §3 and §4). Who may assign: whoever manages the accounts of the
-organization the enterprise is attached to (MANAGE_ACCOUNTS there: a reviewer at it or
+(docs/product.md §3 and §4). Who may assign: whoever maintains the organization
+tree where the enterprise is attached (MANAGE_ORGANIZATIONS there: a reviewer at it or
 above, a site administrator). Whom: a user holding the instructor role at that
 organization or above it. The instructor's page then lists the enterprise with its
 members (guidance.selectors.assigned_enterprises)."""
@@ -22,10 +22,10 @@ from .models import EnterpriseAssignment
 
 
 def may_assign_instructors(actor: Any, enterprise: Enterprise) -> bool:
-    """MANAGE_ACCOUNTS at the organization the enterprise is attached to. No query
+    """MANAGE_ORGANIZATIONS at the organization the enterprise is attached to. No query
     beyond the actor's cached grants."""
     host = enterprise.attached_to
-    return host is not None and user_can(actor, Action.MANAGE_ACCOUNTS, host)
+    return host is not None and user_can(actor, Action.MANAGE_ORGANIZATIONS, host)
 
 
 def instructor_candidates(enterprise: Enterprise) -> QuerySet[User]:
@@ -44,7 +44,7 @@ def instructor_candidates(enterprise: Enterprise) -> QuerySet[User]:
 def enterprise_instructor_assign(
     *, actor: Any, enterprise: Enterprise, instructor: User
 ) -> EnterpriseAssignment:
-    """Assign `instructor` to `enterprise`. PermissionDenied without MANAGE_ACCOUNTS at
+    """Assign `instructor` to `enterprise`. PermissionDenied without MANAGE_ORGANIZATIONS at
     the host organization; ValidationError when the enterprise has an organization of
     its own or none to be attached to, when the user is no instructor there, or when
     already assigned."""

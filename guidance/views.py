@@ -39,6 +39,7 @@ from portal.accounts.permissions import (
     require,
     roles_for,
 )
+from rectification.selectors_satisfaction import below_threshold_in
 
 from . import services
 from .forms import VisitForm
@@ -87,7 +88,8 @@ def instructor_home(request: HttpRequest) -> HttpResponse:
     Queries: session, user, roles; campaigns + phases (2); per campaign the scope and
     the requirements' grouped queries; visit figures (1); overdue follow-ups (1); the
     enterprises without an organization assigned to them (1, and 1 for their members);
-    latest visits (1); then the navigation's grants and unread count."""
+    latest visits (1); organizations under the satisfaction threshold (1 per campaign);
+    then the navigation's grants and unread count."""
     user = request.user
     assigned = [ra.organization for ra in roles_for(user) if ra.role == Role.INSTRUCTOR]
     # Enterprises without an organization the user guides (docs/product.md §4).
@@ -103,6 +105,17 @@ def instructor_home(request: HttpRequest) -> HttpResponse:
         .order_by("follow_up_due", "pk")
     )
     recent = list(GuidanceVisit.objects.filter(instructor=user).for_list()[:RECENT_VISITS])
+    # Organizations whose satisfaction ballots fall short of their campaign's threshold
+    # (docs/product.md §6.5), in the assigned subtrees: one query per campaign.
+    by_campaign: dict[int, tuple[Any, list[Any]]] = {}
+    for row in statuses:
+        if row.campaign is not None:
+            by_campaign.setdefault(row.campaign.pk, (row.campaign, []))[1].append(row.organization)
+    satisfaction_below = [
+        (campaign, rows)
+        for campaign, roots in by_campaign.values()
+        if (rows := below_threshold_in(campaign, roots))
+    ]
     return render(
         request,
         "guidance/home.html",
@@ -112,6 +125,7 @@ def instructor_home(request: HttpRequest) -> HttpResponse:
             "recent": recent,
             "today": today,
             "enterprises": enterprises,
+            "satisfaction_below": satisfaction_below,
         },
     )
 

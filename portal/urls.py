@@ -19,6 +19,7 @@ urlpatterns = [
     path("pledges/", include("rectification.urls_pledges_public")),
     path("notice/", include("rectification.urls_public")),
     path("comment/", include("rectification.urls_comment_public")),
+    path("vote/", include("rectification.urls_vote")),
     path("reviews/", include("portal.reviews.urls")),
     path("progress/", include("portal.progress.urls")),
     path("guidance/", include("guidance.urls")),

@@ -108,3 +108,25 @@ class ReminderSentAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
+
+
+# --- the satisfaction evaluation (docs/product.md §6.5): the campaign's questions are edited
+# here; ballots are read only in aggregate, on the organization's page. ---
+from .models import SatisfactionQuestion, SatisfactionSurvey  # noqa: E402
+
+
+@admin.register(SatisfactionQuestion)
+class SatisfactionQuestionAdmin(admin.ModelAdmin):
+    list_display = ["name_zh", "name_en", "campaign", "code", "order", "is_overall"]
+    list_filter = ["campaign", "is_overall"]
+    search_fields = ["code", "name_zh", "name_en"]
+    ordering = ["campaign", "order"]
+
+
+@admin.register(SatisfactionSurvey)
+class SatisfactionSurveyAdmin(admin.ModelAdmin):
+    list_display = ["organization", "campaign", "mode", "max_ballots", "is_open", "created_at"]
+    list_filter = ["campaign", "mode", "is_open"]
+    search_fields = ["organization__full_name", "organization__short_name"]
+    raw_id_fields = ["organization"]
+    readonly_fields = ["token", "created_by", "created_at"]

@@ -12,3 +12,22 @@ class RectificationConfig(AppConfig):
         from .resources import register
 
         register()
+
+        # Which question is the overall one decides every satisfaction result of the
+        # campaign (rectification/requirements.py): recompute its checklist rows.
+        from django.db.models.signals import post_delete, post_save
+
+        from .models import SatisfactionQuestion
+
+        for signal in (post_save, post_delete):
+            signal.connect(
+                _question_changed,
+                sender=SatisfactionQuestion,
+                dispatch_uid=f"rectification-satisfaction-question-{signal}",
+            )
+
+
+def _question_changed(sender: object, instance: object, **kwargs: object) -> None:
+    from portal.progress.rollup import campaign_changed
+
+    campaign_changed(instance.campaign_id)  # type: ignore[attr-defined]

@@ -21,6 +21,7 @@ from .selectors_problems import (
     overdue_item_counts_in,
     problem_list_states_in,
 )
+from .selectors_satisfaction import overall_tallies_in
 from .selectors_standards import eight_haves_accepted_in
 
 PHASE = 3
@@ -230,4 +231,34 @@ def funding(scope: Scope) -> dict[int, Result]:
                 "required": f"{required:.2f}",
             }
             results[org_id] = Result(pending, reason, fix(org_id))
+    return results
+
+
+@register(
+    "satisfaction",
+    gettext_lazy("Satisfaction of the masses at least the threshold"),
+    phase=PHASE,
+    order=70,
+    applies_to=participates,
+    reads=("rectification.SatisfactionBallot", "rectification.SatisfactionAnswer"),
+)
+def satisfaction(scope: Scope) -> dict[int, Result]:
+    """The organization's own ballots on the overall question: (satisfied + basically
+    satisfied) / ballots ≥ the campaign's threshold (docs/product.md §6.5). One grouped
+    query."""
+    fix = url_maker("rectification:satisfaction")
+    tallies = overall_tallies_in(scope.campaign, scope.q("ballot__organization"))
+    threshold = scope.campaign.satisfaction_threshold
+    none_yet = _("No satisfaction ballot yet")
+    template = _("%(good)d of %(total)d ballots satisfied or basically satisfied, %(x)d%% required")
+    pending = scope.pending(PHASE)
+    results = {}
+    for org_id in scope.orgs:
+        tally = tallies.get(org_id)
+        if tally is None or not tally.total:
+            results[org_id] = Result(pending, none_yet, fix(org_id))
+            continue
+        reason = template % {"good": tally.good, "total": tally.total, "x": threshold}
+        level = Level.GREEN if tally.meets(threshold) else pending
+        results[org_id] = Result(level, reason, fix(org_id))
     return results

@@ -34,3 +34,6 @@ urlpatterns += _commendation_urls
 from .urls_list_comments import urlpatterns as _comment_urls  # noqa: E402
 
 urlpatterns += _comment_urls
+from .urls_satisfaction import urlpatterns as _satisfaction_urls  # noqa: E402
+
+urlpatterns += _satisfaction_urls

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -132,6 +133,15 @@ class Campaign(BilingualName):
         help_text=_(
             "A preset replaces the grades with its own (the top and bottom grades go up "
             "for approval); pick custom to edit the grades below."
+        ),
+    )
+    satisfaction_threshold = models.PositiveSmallIntegerField(
+        _("satisfaction threshold (%)"),
+        default=80,
+        validators=[MaxValueValidator(100)],
+        help_text=_(
+            "The checklist requires at least this share of satisfied or basically "
+            "satisfied answers on the overall question of the satisfaction evaluation."
         ),
     )
     is_active = models.BooleanField(_("active"), default=True)

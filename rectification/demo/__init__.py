@@ -17,6 +17,7 @@ The package:
     comments.py   lists open to comment, with comments in each state; revised lists
     standards.py  "eight haves" and "two strong, eight good" assessments
     rules.py      pledges, mechanisms, funding, commendations
+    satisfaction.py  the satisfaction evaluations (above / below the threshold, none)
     files.py      evidence files (PNG photos, PDF scans) drawn in memory
     texts.py      what people write, in Chinese
 
@@ -41,7 +42,7 @@ from portal.accounts.models import User
 
 from ..models import FundingReceipt, Mechanism, ProblemList, StandardAssessment
 from ..seed import ensure_standard_templates
-from . import comments, problems, rules, standards
+from . import comments, problems, rules, satisfaction, standards
 
 # Apps whose datetimes the steps write: this app's records, history and item events;
 # review events and inbox rows; notifications; evidence files; adopted opinions.
@@ -89,6 +90,7 @@ def build_rectification_demo(
         comments.build(demo, orgs)
         standards.build(demo, orgs)
         rules.build(demo, orgs)
+        satisfaction.build(demo, orgs)
         demo.finish()
     return True
 

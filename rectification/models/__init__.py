@@ -109,3 +109,26 @@ __all__ += [
     "ProblemListRevision",
     "RevisionItem",
 ]
+
+# the masses' verdict: the satisfaction evaluation (docs/product.md §6.5)
+from .satisfaction import (  # noqa: E402
+    BallotCode,
+    BallotCodeBatch,
+    SatisfactionAnswer,
+    SatisfactionBallot,
+    SatisfactionChoice,
+    SatisfactionQuestion,
+    SatisfactionSurvey,
+    SurveyMode,
+)
+
+__all__ += [
+    "BallotCode",
+    "BallotCodeBatch",
+    "SatisfactionAnswer",
+    "SatisfactionBallot",
+    "SatisfactionChoice",
+    "SatisfactionQuestion",
+    "SatisfactionSurvey",
+    "SurveyMode",
+]

@@ -44,6 +44,7 @@ from rectification.models import (
     StandardAssessment,
 )
 from rectification.models.funding import required_funding
+from rectification.selectors_satisfaction import organization_results
 from upgrading.selectors import dossier_facts
 
 from ..registry import Params, ReportKind, organization_check, register
@@ -119,6 +120,8 @@ def organization_dossier(org: Organization, *, unmasked: bool) -> dict[str, Any]
     data.update(_study(org, campaign, members))
     data.update(_opinions(org, campaign))
     data.update(_rectification(org, campaign, len(members)))
+    data["satisfaction"] = organization_results(org, campaign)
+    data["satisfaction_threshold"] = campaign.satisfaction_threshold
     tasks = list(
         ReviewTask.objects.filter(organization=org).select_related("content_type").order_by("pk")
     )

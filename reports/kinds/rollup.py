@@ -2,8 +2,8 @@
 with totals per requirement and per organization, as the office sends it up the line.
 
 Cost: the grid's own (portal/progress/grid.py: the scope, the requirements' grouped
-queries) plus one query for the organizations' names and one for their parents' names,
-whatever the subtree's size.
+queries) plus one query for the organizations' names, one for their parents' names and two for
+the satisfaction rates per level (the subtree's organizations, its ballots grouped), whatever the subtree's size.
 
 The grid is grouped by parent organization (a heading row with the parent's name, then
 its direct children). WeasyPrint's time grows with the number of boxes, and a county's
@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy
 from organizations.models import Organization
 from portal.progress.engine import Level
 from portal.progress.grid import attach_organizations, build_grid
+from rectification.selectors_satisfaction import rollup_by_level
 
 from ..registry import Params, ReportKind, organization_check, register
 from .dossier import latest_campaign
@@ -67,6 +68,7 @@ def rollup_context(params: Params, language: str) -> dict[str, Any]:
         for i, column in enumerate(grid.columns)
     ]
     rows = grid.rows
+    levels, below = rollup_by_level(org, campaign)
     context.update(
         {
             "columns": columns,
@@ -74,6 +76,10 @@ def rollup_context(params: Params, language: str) -> dict[str, Any]:
             "groups": _groups(org, rows),
             "column_numbers": "".join(f"{c['number']:>2} " for c in columns) + "   ●   ○ ",
             "as_of": grid.as_of,
+            # The masses' verdict per level: subtree totals (docs/product.md §6.5).
+            "satisfaction_levels": levels,
+            "satisfaction_below": below,
+            "satisfaction_threshold": campaign.satisfaction_threshold,
             "totals": {
                 "organizations": len(rows),
                 "weak": sum(1 for r in rows if r.is_weak),

@@ -47,6 +47,7 @@ def _new_campaign_data(world: Any, **overrides: str) -> dict[str, str]:
         "min_counseling_per_member": "2",
         "min_study_exchanges": "1",
         "funding_standard": "60.00",
+        "satisfaction_threshold": "75",
         "grade_scale": "custom",
         "is_active": "on",
         **_management("phases", 2),
@@ -142,6 +143,7 @@ def test_administrator_creates_a_campaign_with_phases_grades_and_categories(worl
     assert list(campaign.grades.values_list("code", flat=True)) == ["excellent", "qualified"]
     assert list(campaign.problem_categories.values_list("code", flat=True)) == ["other"]
     assert campaign.min_counseling_per_member == 2
+    assert campaign.satisfaction_threshold == 75  # docs/product.md §6.5: data, not code
     assert AuditEvent.objects.filter(action="campaign.create", actor=world.admin).exists()
 
 
@@ -182,6 +184,7 @@ def test_edit_changes_settings_and_deletes_a_category(world: Any) -> None:
         "min_counseling_per_member": "1",
         "min_study_exchanges": "3",
         "funding_standard": "50.00",
+        "satisfaction_threshold": "80",
         "grade_scale": "2014",
         "is_active": "on",
     }

@@ -385,8 +385,25 @@ def test_instructor_page_query_count_is_constant(world: World) -> None:
             af.meeting(org, campaign, kind=MeetingKind.MOBILIZATION)
 
     # session, user, roles; campaigns and phases (2); the scope (1) and the
-    # requirements' grouped queries (18: mobilization and study exchanges share their
+    # requirements' grouped queries (19: mobilization and study exchanges share their
     # two); visit figures (1); overdue follow-ups (1);
     # latest visits (1); the enterprises without an organization assigned (1, none
-    # here: no members query); the navigation's grants and unread count (2).
-    assert_constant_queries(client, HOME, grow, 30)
+    # here: no members query); satisfaction below the threshold (1 per campaign); the
+    # navigation's grants and unread count (2).
+    assert_constant_queries(client, HOME, grow, 32)
+
+
+def test_instructor_page_lists_organizations_under_the_satisfaction_threshold(
+    world: World,
+) -> None:
+    from tests.rectification.satisfaction_factories import cast_many
+
+    cast_many(world, world.own, satisfied=9, unsatisfied=1)  # 90 %: not listed
+    cast_many(world, world.child, satisfied=1, unsatisfied=3)  # 25 %: listed
+    cast_many(world, world.other, unsatisfied=2)  # not assigned: not listed
+    text = client_for(world, "instructor").get(HOME).content.decode()
+    assert "Satisfaction below the threshold" in text
+    section = text[text.index("Satisfaction below the threshold") :]
+    assert world.child.short_name in section and "25.0%" in section
+    assert world.own.short_name not in section.split("</section>")[0]
+    assert world.other.short_name not in section

@@ -93,10 +93,10 @@ def test_grid_page_query_count_does_not_grow_with_the_subtree(world: World) -> N
     client.get(grid_url(world))  # the campaign's roll-up is built by the first read
     # session, user (2); the organization, grants and roles (3); campaign + phases (2);
     # the roll-up's freshness check (2) and rows (1); the page's organizations (1); the
-    # requirements' grouped queries over the page (18: mobilization and study exchanges
-    # share their two); the page's latest reminders (1);
-    # the navigation's unread count (1).
-    assert_constant_queries(client, grid_url(world), committed(grow), expected=31)
+    # requirements' grouped queries over the page (19: mobilization and study exchanges
+    # share their two; the satisfaction evaluation's one, #16); the page's latest
+    # reminders (1); the navigation's unread count (1).
+    assert_constant_queries(client, grid_url(world), committed(grow), expected=32)
 
 
 def test_grid_downloads_as_csv_with_reasons(world: World) -> None:

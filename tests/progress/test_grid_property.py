@@ -57,14 +57,21 @@ from rectification.models import (
     MechanismKind,
     ProblemItem,
     ProblemList,
+    SatisfactionAnswer,
+    SatisfactionBallot,
+    SatisfactionChoice,
+    SatisfactionQuestion,
+    SatisfactionSurvey,
     StandardAssessment,
     StandardTemplate,
+    SurveyMode,
 )
 from rectification.models.funding import EVIDENCE_KIND as FUNDING_EVIDENCE_KIND
 from rectification.models.funding import FundingSource
 from rectification.models.mechanisms import DOCUMENT_KIND
 from rectification.seed import ensure_standard_templates
 from rectification.seed_mechanisms import ensure_mechanism_kinds
+from rectification.seed_satisfaction import ensure_satisfaction_questions
 from tests.factories import MemberFactory, add_org
 
 pytestmark = pytest.mark.django_db
@@ -98,6 +105,7 @@ class OrgPlan:
     eight_haves: tuple[str, bool] | None
     mechanisms: list[tuple[bool, bool] | None]  # per seeded kind: established, document
     funding: list[tuple[int, str, bool]]  # yuan, source, evidence attached
+    ballots: list[str] = field(default_factory=list)  # the overall answer of each ballot
 
 
 @dataclass
@@ -108,6 +116,7 @@ class World:
     min_counseling: int  # the campaign's settings (docs/product.md §5: data, not code)
     min_exchanges: int
     funding_standard: int
+    satisfaction_threshold: int = 80
 
 
 def org_plans(index: int) -> st.SearchStrategy[OrgPlan]:
@@ -175,6 +184,7 @@ def org_plans(index: int) -> st.SearchStrategy[OrgPlan]:
                 ),
                 max_size=3,
             ),
+            ballots=st.lists(st.sampled_from(SatisfactionChoice.values), max_size=6),
         )
     )
 
@@ -193,6 +203,7 @@ def worlds(draw: Any) -> World:
         min_counseling=draw(st.integers(0, 2)),
         min_exchanges=draw(st.integers(0, 2)),
         funding_standard=draw(st.sampled_from([0, 50])),
+        satisfaction_threshold=draw(st.sampled_from([0, 50, 67, 80, 100])),
     )
 
 
@@ -345,11 +356,32 @@ def _records(org: Organization, campaign: Campaign, plan: OrgPlan, parent: Organ
         )
         if evidence:
             _attach(receipt, org, FUNDING_EVIDENCE_KIND)
+    if plan.ballots:
+        survey = SatisfactionSurvey.objects.create(
+            organization=org, campaign=campaign, mode=SurveyMode.DEVICE, max_ballots=100
+        )
+        overall, aspect = _questions(campaign)
+        for choice in plan.ballots:
+            ballot = SatisfactionBallot.objects.create(
+                survey=survey, organization=org, campaign=campaign
+            )
+            SatisfactionAnswer.objects.create(ballot=ballot, question=overall, choice=choice)
+            # An aspect's answer does not count in the rate.
+            SatisfactionAnswer.objects.create(
+                ballot=ballot, question=aspect, choice=SatisfactionChoice.SATISFIED
+            )
     # A member who moved keeps their records where they were made (docs/product.md §3).
     moved = [m.pk for m, moves in zip(members, plan.moves, strict=True) if moves]
     for member in Member.objects.filter(pk__in=moved):
         member.organization = parent
         member.save(update_fields=["organization"])
+
+
+def _questions(campaign: Campaign) -> tuple[SatisfactionQuestion, SatisfactionQuestion]:
+    questions = ensure_satisfaction_questions(campaign)
+    overall = next(q for q in questions if q.is_overall)
+    aspect = next(q for q in questions if not q.is_overall)
+    return overall, aspect
 
 
 def _attach(record: Any, org: Organization, kind: str) -> None:
@@ -375,6 +407,7 @@ def build(world: World) -> Built:
         min_counseling_per_member=world.min_counseling,
         min_study_exchanges=world.min_exchanges,
         funding_standard=Decimal(world.funding_standard),
+        satisfaction_threshold=world.satisfaction_threshold,
     )
     campaign.refresh_from_db()
     ensure_standard_templates(campaign)
@@ -413,6 +446,13 @@ def build(world: World) -> Built:
                 received_on=dt.date(2014, 8, 20),
             )
             _attach(receipt, org, FUNDING_EVIDENCE_KIND)
+            survey = SatisfactionSurvey.objects.create(organization=org, campaign=other)
+            ballot = SatisfactionBallot.objects.create(
+                survey=survey, organization=org, campaign=other
+            )
+            SatisfactionAnswer.objects.create(
+                ballot=ballot, question=_questions(other)[0], choice=SatisfactionChoice.SATISFIED
+            )
     return built
 
 
@@ -628,6 +668,22 @@ def brute_force(county: Organization, campaign: Campaign, today: dt.date) -> dic
             cells["funding"] = Expected(
                 unmet(3),
                 nums(f"{required - received:.2f}", f"{received:.2f}", f"{required:.2f}"),
+            )
+        # The organization's own ballots on the overall question (docs/product.md §6.5).
+        answers = [
+            a.choice
+            for a in SatisfactionAnswer.objects.filter(
+                ballot__organization=org, ballot__campaign=campaign, question__is_overall=True
+            )
+        ]
+        good = sum(1 for c in answers if c in ("satisfied", "basic"))
+        threshold = campaign.satisfaction_threshold
+        if not answers:
+            cells["satisfaction"] = Expected(unmet(3), ())
+        else:
+            cells["satisfaction"] = Expected(
+                level(100 * good >= threshold * len(answers), 3),
+                nums(good, len(answers), threshold),
             )
         if hosting_only:
             cells = {code: cells[code] for code in ("counseling", "appraisal")}

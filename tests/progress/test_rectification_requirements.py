@@ -25,6 +25,7 @@ PHASE_3 = [
     "eight_haves",
     "mechanisms",
     "funding",
+    "satisfaction",
 ]
 DURING = dt.date(2014, 8, 20)
 
