@@ -14,10 +14,8 @@ protection stays on.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -25,11 +23,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from portal.core.cache import cache_add, cache_get, cache_incr, cache_set
-from portal.core.net import client_address
+from portal.core.cache import cache_get
+from portal.core.public_guard import address_key, claim_form, hit, remember_form
 
 from . import services_opinions as services
-from .forms_opinions import FORM_MAX_AGE, PublicOpinionForm, ReceiptLookupForm
+from .forms_opinions import PublicOpinionForm, ReceiptLookupForm
 from .models import Opinion, OpinionStatus, ProblemCategory, SuggestionBox
 from .models.opinions import normalize_receipt_code, normalize_short_code
 from .selectors_opinions import box_campaign
@@ -38,20 +36,6 @@ from .selectors_opinions import box_campaign
 SUBMIT_PER_ADDRESS = (5, 10 * 60)
 SUBMIT_PER_BOX_PER_DAY = 200
 LOOKUP_PER_ADDRESS = (20, 10 * 60)
-
-
-def _address_key(kind: str, request: HttpRequest) -> str:
-    # Hashed so that the cache never holds visitors' addresses in clear.
-    digest = hashlib.sha256(f"{settings.SECRET_KEY}:{client_address(request)}".encode()).hexdigest()
-    return f"publicbox:{kind}:{digest[:32]}"
-
-
-def _hit(key: str, limit: int, window: int) -> bool:
-    """Count one hit in a fixed window; True when over the limit (atomic in Redis and in
-    the local-memory cache). If the cache is down, let the request through rather than
-    fail the page."""
-    count = cache_incr(key, window)
-    return count is not None and count > limit
 
 
 def _box_day_key(box: SuggestionBox) -> str:
@@ -63,22 +47,7 @@ def _box_day_count(box: SuggestionBox) -> int:
 
 
 def _box_day_add(box: SuggestionBox) -> None:
-    _hit(_box_day_key(box), SUBMIT_PER_BOX_PER_DAY, 24 * 60 * 60)
-
-
-def _form_key(stamp: str) -> str:
-    return "publicbox:form:" + hashlib.sha256(stamp.encode()).hexdigest()[:32]
-
-
-def _claim_form(stamp: str) -> tuple[bool, str]:
-    """(claimed, receipt code of the earlier submission of this form, if any)."""
-    if cache_add(_form_key(stamp), "", timeout=FORM_MAX_AGE) is not False:
-        return True, ""  # added, or the cache is down: let it through
-    return False, cache_get(_form_key(stamp)) or ""
-
-
-def _remember_form(stamp: str, receipt_code: str) -> None:
-    cache_set(_form_key(stamp), receipt_code, timeout=FORM_MAX_AGE)
+    hit(_box_day_key(box), SUBMIT_PER_BOX_PER_DAY, 24 * 60 * 60)
 
 
 def _get_box(token: str) -> SuggestionBox | None:
@@ -111,7 +80,7 @@ def box(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "public/box_closed.html", context)
     categories = list(ProblemCategory.objects.filter(campaign=campaign))
     if request.method == "POST":
-        if _hit(_address_key("submit", request), *SUBMIT_PER_ADDRESS):
+        if hit(address_key("submit", request), *SUBMIT_PER_ADDRESS):
             return _limited(request, box)
         if _box_day_count(box) >= SUBMIT_PER_BOX_PER_DAY:
             return _limited(request, box)
@@ -119,7 +88,7 @@ def box(request: HttpRequest, token: str) -> HttpResponse:
         if form.is_valid():
             # One opinion per served form: a double click or a reload of the thank-you
             # page shows the same receipt code instead of filing the opinion twice.
-            claimed, earlier_code = _claim_form(form.cleaned_data["started"])
+            claimed, earlier_code = claim_form(form.cleaned_data["started"])
             if not claimed:
                 if earlier_code:
                     return _to_thanks(request, box, earlier_code)
@@ -142,7 +111,7 @@ def box(request: HttpRequest, token: str) -> HttpResponse:
             )
             _box_day_add(box)
             code = opinion.receipt_code_display
-            _remember_form(form.cleaned_data["started"], code)
+            remember_form(form.cleaned_data["started"], code)
             return _to_thanks(request, box, code)
         if form.stale_stamp:
             # Keep the errors, re-show what was typed, with a new stamp to send it again.
@@ -211,7 +180,7 @@ def receipt(request: HttpRequest, token: str) -> HttpResponse:
         return _not_found(request)
     context: dict[str, Any] = {"box": box, "org": box.organization}
     if request.method == "POST":
-        if _hit(_address_key("lookup", request), *LOOKUP_PER_ADDRESS):
+        if hit(address_key("lookup", request), *LOOKUP_PER_ADDRESS):
             return _limited(request, box)
         form = ReceiptLookupForm(request.POST)
         opinion = None

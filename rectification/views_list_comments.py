@@ -31,9 +31,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from activities.models import ProblemCategory
 from activities.views_opinions import qr_svg
-from activities.views_public import _address_key, _claim_form, _hit
 from portal.accounts.permissions import Action, require, user_can
 from portal.core.cache import cache_get
+from portal.core.public_guard import address_key, claim_form, hit
 from portal.reviews.models import RecordLocked, ReviewStatus, is_editable
 from portal.reviews.selectors import review_panel
 from portal.reviews.views import locked_response
@@ -479,13 +479,13 @@ def public_comment(request: HttpRequest, token: str) -> HttpResponse:
     if not period.is_open() or not plist.organization.is_active:
         return render(request, "comment/closed.html", context)
     if request.method == "POST":
-        if _hit(_address_key("listcomment", request), *SUBMIT_PER_ADDRESS):
+        if hit(address_key("listcomment", request), *SUBMIT_PER_ADDRESS):
             return _limited(request, period)
         if int(cache_get(_list_day_key(period), 0)) >= SUBMIT_PER_LIST_PER_DAY:
             return _limited(request, period)
         form = PublicCommentForm(request.POST, period_id=period.pk)
         if form.is_valid():
-            claimed, _earlier = _claim_form(form.cleaned_data["started"])
+            claimed, _earlier = claim_form(form.cleaned_data["started"])
             if not claimed:
                 # The same served form again (a double click, a resend): nothing new.
                 request.session[_thanks_key(period)] = True
@@ -500,7 +500,7 @@ def public_comment(request: HttpRequest, token: str) -> HttpResponse:
             except ValidationError as exc:
                 apply_errors(form, exc)
             else:
-                _hit(_list_day_key(period), SUBMIT_PER_LIST_PER_DAY, 24 * 60 * 60)
+                hit(_list_day_key(period), SUBMIT_PER_LIST_PER_DAY, 24 * 60 * 60)
                 request.session[_thanks_key(period)] = True
                 return redirect("comment:thanks", token=period.token)
         if form.stale_stamp:

@@ -29,8 +29,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from activities.views_opinions import qr_svg
-from activities.views_public import _address_key, _claim_form, _hit
 from portal.accounts.permissions import Action, get_organization_for_user, require, user_can
+from portal.core.public_guard import address_key, claim_form, hit
 
 from . import services_satisfaction as services
 from .forms_mechanisms import apply_errors
@@ -312,13 +312,13 @@ def ballot(request: HttpRequest, token: str) -> HttpResponse:
     questions = list(SatisfactionQuestion.objects.filter(campaign_id=survey.campaign_id))
     context: dict[str, Any] = {"survey": survey, "org": org}
     if request.method == "POST":
-        if _hit(_address_key("vote", request), *VOTE_PER_ADDRESS):
+        if hit(address_key("vote", request), *VOTE_PER_ADDRESS):
             return _limited(request, survey)
         form = BallotForm(
             request.POST, survey_id=survey.pk, questions=questions, needs_code=not device_mode
         )
         if form.is_valid():
-            claimed, _earlier = _claim_form("vote:" + form.cleaned_data["started"])
+            claimed, _earlier = claim_form("vote:" + form.cleaned_data["started"])
             if not claimed:
                 return redirect("vote:thanks", token=survey.token)
             try:
@@ -329,8 +329,8 @@ def ballot(request: HttpRequest, token: str) -> HttpResponse:
                     code=form.cleaned_data.get("code", ""),
                 )
             except services.BallotRefused as exc:
-                if exc.code == "bad_code" and _hit(
-                    _address_key("vote-bad-code", request), *BAD_CODE_PER_ADDRESS
+                if exc.code == "bad_code" and hit(
+                    address_key("vote-bad-code", request), *BAD_CODE_PER_ADDRESS
                 ):
                     return _limited(request, survey)
                 form.add_error("code" if exc.code == "bad_code" else None, exc.messages)
@@ -353,8 +353,8 @@ def ballot(request: HttpRequest, token: str) -> HttpResponse:
                 return response
         elif form.stale_stamp:
             form.data = form.refreshed_data()
-        elif "code" in form.errors and _hit(
-            _address_key("vote-bad-code", request), *BAD_CODE_PER_ADDRESS
+        elif "code" in form.errors and hit(
+            address_key("vote-bad-code", request), *BAD_CODE_PER_ADDRESS
         ):
             return _limited(request, survey)
     else:

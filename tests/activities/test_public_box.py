@@ -16,6 +16,7 @@ from activities import services_opinions as services
 from activities import views_public
 from activities.forms_opinions import form_started_token
 from activities.models import Opinion, OpinionChannel, OpinionStatus
+from portal.core import public_guard
 from tests.activities.opinions_factories import (
     OpinionFactory,
     campaigns_for,
@@ -433,7 +434,7 @@ def test_two_forms_served_at_once_are_distinct(box):
 
 def test_a_submission_racing_its_twin_is_told_it_was_already_sent(box):
     data = form_data(box)
-    cache.add(views_public._form_key(data["started"]), "", 60)  # the twin is mid-way
+    cache.add(public_guard._form_key(data["started"]), "", 60)  # the twin is mid-way
     response = Client().post(box_url(box), data)
     assert response.status_code == 200
     assert "already sent" in response.content.decode()
