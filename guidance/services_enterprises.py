@@ -12,13 +12,19 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from organizations.models import Enterprise
 from portal.accounts.models import Role, RoleAssignment, User
 from portal.accounts.permissions import Action, user_can
+from portal.notifications.services import notify
 
 from .models import EnterpriseAssignment
+
+VERB_ENTERPRISE_ASSIGNED = "guidance.enterprise_assigned"
 
 
 def may_assign_instructors(actor: Any, enterprise: Enterprise) -> bool:
@@ -70,6 +76,20 @@ def enterprise_instructor_assign(
     )
     assignment.full_clean()
     assignment.save()
+    # The instructor learns of it on their next page, like any assignment.
+    notify(
+        [instructor],
+        verb=VERB_ENTERPRISE_ASSIGNED,
+        title=format_lazy(
+            gettext_lazy("You now guide {name}, an enterprise without a Party organization"),
+            name=enterprise.name,
+        ),
+        body=gettext_lazy(
+            "Your page lists it with the members who work there and their study records."
+        ),
+        url=reverse("guidance:home"),
+        exclude=actor,
+    )
     return assignment
 
 

@@ -448,10 +448,10 @@ def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "member_count": enterprise.members.filter(is_active=True).count(),
         "can_edit": services.may_edit_enterprise(user, enterprise),
         # Instructors of an enterprise without an organization (guidance app): assigned
-        # by whoever manages the accounts of the organization it is attached to.
+        # by whoever maintains the organization it is attached to.
         "may_assign_instructors": attached is not None
         and not hosted
-        and grants.allows(Action.MANAGE_ACCOUNTS, attached.path),
+        and grants.allows(Action.MANAGE_ORGANIZATIONS, attached.path),
     }
     return render(request, "organizations/enterprise_detail.html", context)
 

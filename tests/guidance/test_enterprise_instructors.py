@@ -22,6 +22,7 @@ from guidance.services_enterprises import (
 from organizations.models import OrgKind
 from portal.accounts.models import Role
 from portal.accounts.services import role_assign
+from portal.notifications.models import Notification
 from portal.progress import engine
 from portal.progress.engine import Level
 from portal.progress.scopes import scope_for_org
@@ -100,6 +101,12 @@ def test_assign_checks_the_right_the_enterprise_and_the_instructor(world: World)
     assert "instructor" in exc.value.message_dict
     a = enterprise_instructor_assign(actor=world.reviewer, enterprise=shop, instructor=zhi)
     assert (a.assigned_by, a.history.count()) == (world.reviewer, 1)
+    # The instructor is told, with a link to their page.
+    [note] = Notification.objects.filter(recipient=zhi)
+    assert shop.name in note.title and note.url == reverse("guidance:home")
+    # An account manager (who keeps no organization) may not assign.
+    with pytest.raises(PermissionDenied):
+        enterprise_instructor_assign(actor=world.accounts, enterprise=shop, instructor=zhi)
     with pytest.raises(ValidationError):
         enterprise_instructor_assign(actor=world.reviewer, enterprise=shop, instructor=zhi)
     hosting = EnterpriseFactory(attached_to=world.park_a)
