@@ -240,7 +240,11 @@ def funding(scope: Scope) -> dict[int, Result]:
     phase=PHASE,
     order=70,
     applies_to=participates,
-    reads=("rectification.SatisfactionBallot", "rectification.SatisfactionAnswer"),
+    reads=(
+        "rectification.SatisfactionBallot",
+        "rectification.SatisfactionAnswer",
+        "rectification.SatisfactionQuestion",
+    ),
 )
 def satisfaction(scope: Scope) -> dict[int, Result]:
     """The organization's own ballots on the overall question: (satisfied + basically

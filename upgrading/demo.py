@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from organizations.models import CommitteePost, CommitteeRole, Member, Organization
+from portal.notifications.models import Notification
 from portal.reviews.services import review_transition
 
 from . import services
@@ -93,9 +94,23 @@ def build_upgrading_demo(county: Organization, users: dict[str, Any]) -> bool:
     """Write the demo records; False when the county already has classes."""
     if Grading.objects.filter(organization__path__startswith=county.path).exists():
         return False
+    from activities.demo.kit import demo_cast
+
     template = ensure_grading_template()
-    admin, reviewer = users["admin"], users["reviewer"]
-    secretary = users.get("secretary") or admin
+    admin = users["admin"]
+    # Who acts: each organization's secretary (the demo logins, or the accounts the
+    # campaign demo made for the others) writes; whoever reviews its campaign records
+    # (the reviewer, the instructor, the working committee's reviewer) grades and
+    # decides. The site administrator only records the terms of committees without a
+    # secretary's account.
+    cast = demo_cast(county, users)
+
+    def writer(code: str) -> Any:
+        return cast.secretaries.get(code) or admin
+
+    def decider(record: Any) -> Any:
+        return cast.reviewers[record.organization.code]
+
     today = timezone.localdate()
     year = today.year
     orgs = {o.code: o for o in Organization.objects.filter(path__startswith=county.path)}
@@ -112,7 +127,7 @@ def build_upgrading_demo(county: Organization, users: dict[str, Any]) -> bool:
         org = orgs[code]
         for y, total in ((year - 1, before), (year, now)):
             services.grading_save(
-                actor=reviewer if code.startswith("QS-KFQ-") else admin,
+                actor=cast.reviewers[code],
                 organization=org,
                 year=y,
                 template=template,
@@ -120,16 +135,21 @@ def build_upgrading_demo(county: Organization, users: dict[str, Any]) -> bool:
                 note="年度评定：实地查看与查阅资料相结合。",
             )
 
+    decided: list[Any] = []
+
     def submit(record: Any) -> None:
-        review_transition(record, action="submit", actor=admin)
+        review_transition(record, action="submit", actor=writer(record.organization.code))
 
     def approve(record: Any) -> None:
-        review_transition(record, action="approve", actor=reviewer)
+        review_transition(record, action="approve", actor=decider(record))
+        decided.append(record)
 
     # 宏达塑料支部: weak and lax; plan approved, progress with a new secretary, de-listing
     # request waiting for the reviewer.
     weak = orgs["QS-KFQ-07"]
-    plan = _plan(weak, year, admin, PlanReason.WEAK, deadline=today + dt.timedelta(days=60))
+    plan = _plan(
+        weak, year, writer(weak.code), PlanReason.WEAK, deadline=today + dt.timedelta(days=60)
+    )
     submit(plan)
     approve(plan)
     member = Member.objects.filter(organization=weak, is_active=True).order_by("pk").first()
@@ -148,14 +168,14 @@ def build_upgrading_demo(county: Organization, users: dict[str, Any]) -> bool:
                 starts_on=today - dt.timedelta(days=days),
             )
         services.note_add(
-            actor=admin,
+            actor=writer(weak.code),
             plan=plan,
             noted_on=today - dt.timedelta(days=days),
             text=text,
             new_secretary=post,
         )
     delisting = services.delisting_save(
-        actor=admin,
+        actor=writer(weak.code),
         plan=plan,
         results="新书记到位，支部班子健全；组织生活恢复正常，党员全部参加主题党日。",
     )
@@ -163,34 +183,47 @@ def build_upgrading_demo(county: Organization, users: dict[str, Any]) -> bool:
 
     # 瑞丰汽配支部: lagging last year; plan approved and de-listed.
     done = orgs["QS-KFQ-09"]
-    old = _plan(done, year - 1, admin, PlanReason.LAGGING, deadline=today - dt.timedelta(days=120))
+    old = _plan(
+        done,
+        year - 1,
+        writer(done.code),
+        PlanReason.LAGGING,
+        deadline=today - dt.timedelta(days=120),
+    )
     submit(old)
     approve(old)
     services.note_add(
-        actor=admin,
+        actor=writer(done.code),
         plan=old,
         noted_on=today - dt.timedelta(days=200),
         text="完成支部阵地建设，落实党建经费。",
     )
     closing = services.delisting_save(
-        actor=admin, plan=old, results="整改措施全部落实，评定为中间。"
+        actor=writer(done.code), plan=old, results="整改措施全部落实，评定为中间。"
     )
     submit(closing)
     approve(closing)
 
     # 天成纺织支部: plan waiting for review.
-    submit(_plan(orgs["QS-KFQ-06"], year, admin, PlanReason.LAGGING))
+    submit(_plan(orgs["QS-KFQ-06"], year, writer("QS-KFQ-06"), PlanReason.LAGGING))
     # 绿源食品支部 (the demo secretary's): plan returned for revision.
-    returned = _plan(orgs["QS-KFQ-03"], year, secretary, PlanReason.LAGGING)
+    returned = _plan(orgs["QS-KFQ-03"], year, writer("QS-KFQ-03"), PlanReason.LAGGING)
     submit(returned)
+    decided.append(returned)
     review_transition(
         returned,
         action="return",
-        actor=reviewer,
+        actor=decider(returned),
         comment="整改措施要具体到时间和责任人，请补充联系领导的帮扶安排。",
     )
     # 华建劳务支部: a draft.
-    _plan(orgs["QS-JZ-05"], year, admin, PlanReason.LAGGING, contact_post="县住建局副局长")
+    _plan(
+        orgs["QS-JZ-05"],
+        year,
+        writer("QS-JZ-05"),
+        PlanReason.LAGGING,
+        contact_post="县住建局副局长",
+    )
 
     # Demonstration organizations: confirmed, waiting, proposed.
     for code, state in (
@@ -199,7 +232,7 @@ def build_upgrading_demo(county: Organization, users: dict[str, Any]) -> bool:
         ("QS-KFQ-02", "draft"),
     ):
         demo = services.demonstration_save(
-            actor=admin,
+            actor=writer(code),
             organization=orgs[code],
             year=year,
             reasons="党建引领企业发展成效明显，“八有”全部达标，职工群众评价好。",
@@ -215,13 +248,18 @@ def build_upgrading_demo(county: Organization, users: dict[str, Any]) -> bool:
         term_years = default_term_years(org.kind)
         elected = add_years(today + dt.timedelta(days=days), -term_years)
         services.term_record(
-            actor=admin, organization=org, elected_on=elected, term_years=term_years
+            actor=writer(code), organization=org, elected_on=elected, term_years=term_years
         )
     services.term_record(
-        actor=admin,
+        actor=writer(weak.code),
         organization=weak,
         elected_on=today - dt.timedelta(days=60),
         term_years=default_term_years(weak.kind),
         note="软弱涣散整顿中换届",
     )
+    # The notices of records already decided have been read; those still waiting stay
+    # unread in the reviewers' bells.
+    Notification.objects.filter(
+        url__in=[r.get_absolute_url() for r in decided], read_at__isnull=True
+    ).update(read_at=timezone.now())
     return True

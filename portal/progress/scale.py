@@ -666,6 +666,13 @@ class Seeder:
                 "made_public_on",
             ],
         )
+        # The masses' verdict (docs/product.md §6.5): a survey per organization that
+        # voted, its ballots, and each ballot's answer to the overall question.
+        self.survey = w.table(rm.SatisfactionSurvey, ["organization_id", "campaign_id", "token"])
+        self.ballot = w.table(
+            rm.SatisfactionBallot, ["survey_id", "organization_id", "campaign_id", "cast_on"]
+        )
+        self.answer = w.table(rm.SatisfactionAnswer, ["ballot_id", "question_id", "choice"])
         self.attachment = w.table(
             Attachment,
             [
@@ -786,6 +793,11 @@ class Seeder:
         )
         ensure_mechanism_kinds()
         self.kinds = list(MechanismKind.objects.using(using).values_list("pk", flat=True))
+        from rectification.seed_satisfaction import ensure_satisfaction_questions
+
+        self.overall_question = next(
+            q.pk for q in ensure_satisfaction_questions(self.c) if q.is_overall
+        )
 
     @staticmethod
     def _org_model() -> type[models.Model]:
@@ -827,6 +839,7 @@ class Seeder:
         self._eight_haves(i, met["eight_haves"])
         self._mechanisms(i, met["mechanisms"])
         self._funding(i, met["funding"])
+        self._satisfaction(i, met["satisfaction"])
         self._pledges(i)
 
     # one record kind each -----------------------------------------------------------
@@ -1233,6 +1246,20 @@ class Seeder:
             _at(dt.date(2014, 8, 5)),
         )
 
+    def _satisfaction(self, i: int, met: bool) -> None:
+        """Ten ballots: nine satisfied or basically satisfied when met (90 %), five
+        otherwise (50 %) — or, for some unmet organizations, no ballot at all."""
+        if not met and self.rng.random() < 0.5:
+            return
+        survey = self.survey.add(
+            self.ids[i], self.c.pk, hashlib.sha256(f"survey-{i}".encode()).hexdigest()[:40]
+        )
+        good = 9 if met else 5
+        for n in range(10):
+            ballot = self.ballot.add(survey, self.ids[i], self.c.pk, dt.date(2014, 9, 20))
+            choice = ("satisfied", "basic")[n % 2] if n < good else "unsatisfied"
+            self.answer.add(ballot, self.overall_question, choice)
+
     def _pledges(self, i: int) -> None:
         if self.rng.random() < 0.5:
             return
@@ -1280,6 +1307,7 @@ REQUIREMENTS = (
     "eight_haves",
     "mechanisms",
     "funding",
+    "satisfaction",
 )
 
 MEETING_TOPICS = {

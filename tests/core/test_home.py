@@ -191,7 +191,7 @@ def test_admin_sees_site_counts(world: World) -> None:
     assert ctx["org_stats"]["total"] == 10
     assert ctx["org_stats"]["roots"] == 2
     assert ctx["member_stats"]["total"] == 1
-    assert ctx["user_stats"]["total"] == 9
+    assert ctx["user_stats"]["total"] == 10  # the world's personas and the administrator
 
 
 # The English UI (the default language is zh-hans).

@@ -53,6 +53,7 @@ from rectification.models import (
     StandardTemplate,
 )
 from rectification.selectors_funding import funding_in
+from tests.seeding import campaign_rows
 
 ENGLISH = {"Accept-Language": "en"}
 CAMPAIGN_END = dt.date(2014, 9, 30)
@@ -360,7 +361,11 @@ def test_reviewers_inbox_has_phase_three_records_waiting(county: Organization) -
         "standardassessment",
     }
     response = client("reviewer").get(reverse("reviews:inbox"), headers=ENGLISH)
-    days = [t.days_waiting for t in response.context["page"].object_list]
+    days = [
+        t.days_waiting
+        for t in response.context["page"].object_list
+        if campaign_rows(ReviewTask).filter(pk=t.pk).exists()
+    ]
     assert len(set(days)) == len(days)
 
 
@@ -383,7 +388,7 @@ def test_every_date_phase_three_writes_lies_in_2014(county: Organization) -> Non
         for model in apps.get_app_config(label).get_models():
             for field in model._meta.concrete_fields:
                 if isinstance(field, models.DateTimeField | models.DateField):
-                    later = model._base_manager.filter(**{f"{field.attname}__year__gt": 2014})
+                    later = campaign_rows(model).filter(**{f"{field.attname}__year__gt": 2014})
                     assert not later.exists(), f"{model.__name__}.{field.attname}"
 
 
