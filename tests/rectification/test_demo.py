@@ -55,6 +55,10 @@ from rectification.models import (
 from rectification.selectors_funding import funding_in
 from tests.seeding import campaign_rows
 
+# The demo story (what `make run` shows, on its embedded SQLite): checked once, in the
+# SQLite pass; tests/core/test_seed_demo.py seeds the demo on both databases.
+pytestmark = pytest.mark.single_pass
+
 ENGLISH = {"Accept-Language": "en"}
 CAMPAIGN_END = dt.date(2014, 9, 30)
 PHASE_3 = [
