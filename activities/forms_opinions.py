@@ -3,22 +3,22 @@ online suggestion box (submission with anti-spam fields, receipt lookup)."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from typing import Any
 
 from django import forms
-from django.core import signing
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from portal.core import public_guard
 
 from .models import AddressedTo, OpinionChannel, OpinionSource, OpinionStatus, ProblemCategory
 
 PUBLIC_CONTENT_MAX = 2000
 # The public form carries a signed "started at" stamp; a person needs a few seconds to
 # write an opinion, a script does not. Stamps older than FORM_MAX_AGE are refused too.
-MIN_FILL_SECONDS = 3
-FORM_MAX_AGE = 6 * 60 * 60
+MIN_FILL_SECONDS = public_guard.MIN_FILL_SECONDS
+FORM_MAX_AGE = public_guard.FORM_CLAIM_SECONDS
 FORM_SALT = "activities.public-box.form-started"
 
 
@@ -212,13 +212,8 @@ class BoxIntroForm(forms.Form):
 
 
 def form_started_token(box_id: int, at: float | None = None) -> str:
-    """A signed stamp of when the form was served (used for the minimum fill time)."""
-    stamp = timezone.now().timestamp() if at is None else at
-    # The nonce makes every served form unique: the public view files one opinion per
-    # stamp (double clicks, reloads), so two visitors must never share one.
-    return signing.dumps(
-        {"b": box_id, "t": int(stamp), "n": secrets.token_urlsafe(9)}, salt=FORM_SALT
-    )
+    """A signed stamp of when the form was served (portal/core/public_guard.py)."""
+    return public_guard.served_stamp(FORM_SALT, "b", box_id, at)
 
 
 class PublicOpinionForm(forms.Form):
@@ -291,29 +286,17 @@ class PublicOpinionForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if data.get(self.HONEYPOT):
-            raise forms.ValidationError(
-                _("Your opinion could not be sent. Please try again."), code="honeypot"
-            )
-        try:
-            stamp = signing.loads(
-                self.data.get("started", ""), salt=FORM_SALT, max_age=FORM_MAX_AGE
-            )
-            started = float(stamp["t"])
-            if stamp["b"] != self._box_id:
-                raise ValueError("stamp from another box")
-            if timezone.now().timestamp() - started > FORM_MAX_AGE:
-                raise ValueError("stamp too old")
-        except (signing.BadSignature, KeyError, TypeError, ValueError):
-            self.stale_stamp = True
-            raise forms.ValidationError(
-                _("This form has expired. Please send your opinion again."), code="expired"
-            ) from None
-        if timezone.now().timestamp() - started < MIN_FILL_SECONDS:
-            raise forms.ValidationError(
-                _("That was very quick. Please check your opinion and send it again."),
-                code="too_fast",
-            )
+        public_guard.check_served_form(
+            self,
+            salt=FORM_SALT,
+            key="b",
+            ident=self._box_id,
+            say=public_guard.GuardMessages(
+                not_sent=_("Your opinion could not be sent. Please try again."),
+                expired=_("This form has expired. Please send your opinion again."),
+                too_quick=_("That was very quick. Please check your opinion and send it again."),
+            ),
+        )
         if data.get("addressed_to") != AddressedTo.MEMBER:
             data["addressed_member_name"] = ""
         elif not data.get("addressed_member_name"):

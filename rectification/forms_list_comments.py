@@ -4,17 +4,14 @@ with the suggestion box's anti-spam fields, answering and adopting) and for revi
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from typing import Any
 
 from django import forms
-from django.core import signing
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from activities.forms_opinions import FORM_MAX_AGE, MIN_FILL_SECONDS
 from activities.models import ProblemCategory
+from portal.core import public_guard
 
 from .forms_problems import DateInput, normalize_text
 from .models import CommenterRole, ProblemItem, RevisionItem
@@ -34,12 +31,8 @@ class CommentPeriodForm(forms.Form):
 
 
 def form_started_token(period_id: int, at: float | None = None) -> str:
-    """A signed stamp of when the form was served (the minimum fill time), unique per
-    served form (one comment per stamp: double clicks and reloads send nothing twice)."""
-    stamp = timezone.now().timestamp() if at is None else at
-    return signing.dumps(
-        {"p": period_id, "t": int(stamp), "n": secrets.token_urlsafe(9)}, salt=FORM_SALT
-    )
+    """A signed stamp of when the form was served (portal/core/public_guard.py)."""
+    return public_guard.served_stamp(FORM_SALT, "p", period_id, at)
 
 
 class PublicCommentForm(forms.Form):
@@ -90,27 +83,17 @@ class PublicCommentForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get(self.HONEYPOT):
-            raise forms.ValidationError(
-                _("Your comment could not be sent. Please try again."), code="honeypot"
-            )
-        try:
-            stamp = signing.loads(
-                self.data.get("started", ""), salt=FORM_SALT, max_age=FORM_MAX_AGE
-            )
-            started = float(stamp["t"])
-            if stamp["p"] != self._period_id:
-                raise ValueError("stamp from another list")
-        except (signing.BadSignature, KeyError, TypeError, ValueError):
-            self.stale_stamp = True
-            raise forms.ValidationError(
-                _("This form has expired. Please send your comment again."), code="expired"
-            ) from None
-        if timezone.now().timestamp() - started < MIN_FILL_SECONDS:
-            raise forms.ValidationError(
-                _("That was very quick. Please check your comment and send it again."),
-                code="too_fast",
-            )
+        public_guard.check_served_form(
+            self,
+            salt=FORM_SALT,
+            key="p",
+            ident=self._period_id,
+            say=public_guard.GuardMessages(
+                not_sent=_("Your comment could not be sent. Please try again."),
+                expired=_("This form has expired. Please send your comment again."),
+                too_quick=_("That was very quick. Please check your comment and send it again."),
+            ),
+        )
         return data
 
     def refreshed_data(self) -> Any:

@@ -4,22 +4,18 @@ honeypot and a signed "started at" stamp for the minimum fill time)."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from typing import Any
 
 from django import forms
-from django.core import signing
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from activities.forms_opinions import FORM_MAX_AGE
+from portal.core import public_guard
 
 from .models import SatisfactionChoice, SatisfactionQuestion, SurveyMode
 from .models.satisfaction import MAX_BATCH_SIZE, normalize_ballot_code
 
 # A person needs a few seconds to read five questions; a script does not.
-MIN_FILL_SECONDS = 3
 FORM_SALT = "rectification.satisfaction.form-started"
 
 
@@ -51,10 +47,8 @@ class BatchForm(forms.Form):
 
 
 def form_started_token(survey_id: int, at: float | None = None) -> str:
-    stamp = timezone.now().timestamp() if at is None else at
-    return signing.dumps(
-        {"s": survey_id, "t": int(stamp), "n": secrets.token_urlsafe(9)}, salt=FORM_SALT
-    )
+    """A signed stamp of when the form was served (portal/core/public_guard.py)."""
+    return public_guard.served_stamp(FORM_SALT, "s", survey_id, at)
 
 
 class BallotForm(forms.Form):
@@ -110,27 +104,17 @@ class BallotForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get(self.HONEYPOT):
-            raise forms.ValidationError(
-                _("Your ballot could not be sent. Please try again."), code="honeypot"
-            )
-        try:
-            stamp = signing.loads(
-                self.data.get("started", ""), salt=FORM_SALT, max_age=FORM_MAX_AGE
-            )
-            started = float(stamp["t"])
-            if stamp["s"] != self._survey_id:
-                raise ValueError("stamp from another evaluation")
-        except (signing.BadSignature, KeyError, TypeError, ValueError):
-            self.stale_stamp = True
-            raise forms.ValidationError(
-                _("This form has expired. Please fill it in again."), code="expired"
-            ) from None
-        if timezone.now().timestamp() - started < MIN_FILL_SECONDS:
-            raise forms.ValidationError(
-                _("That was very quick. Please check your answers and send them again."),
-                code="too_fast",
-            )
+        public_guard.check_served_form(
+            self,
+            salt=FORM_SALT,
+            key="s",
+            ident=self._survey_id,
+            say=public_guard.GuardMessages(
+                not_sent=_("Your ballot could not be sent. Please try again."),
+                expired=_("This form has expired. Please fill it in again."),
+                too_quick=_("That was very quick. Please check your answers and send them again."),
+            ),
+        )
         return data
 
     def answers(self) -> dict[int, str]:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 
-from rectification import forms_satisfaction
+from portal.core import public_guard
 from rectification.models import SatisfactionBallot, SatisfactionSurvey
 from tests.e2e.conftest import assert_fits_phone, axe_violations, login, screenshot
 from tests.rectification.records_factories import campaign_for
@@ -79,7 +79,7 @@ def test_twenty_ballots_through_the_public_link_show_on_the_page_and_the_roll_up
     voter.wait_for_timeout(3200)
     vote(voter, url, codes[0].lower(), OVERALL[0], load=False)
     # The other nineteen, without waiting three seconds each.
-    monkeypatch.setattr(forms_satisfaction, "MIN_FILL_SECONDS", 0)
+    monkeypatch.setattr(public_guard, "MIN_FILL_SECONDS", 0)
     for code, overall in zip(codes[1:], OVERALL[1:], strict=True):
         vote(voter, url, code, overall)
     # A used code is refused and nothing is shown of anyone's answers.
