@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from activities.models import Meeting, MeetingKind
 from portal.attachments.models import Attachment, PendingUpload
@@ -116,7 +117,8 @@ def test_refreshing_the_suggestion_box_receipt_files_no_second_opinion(
     copy = page.get_by_role("button", name="复制回执码")
     assert copy.is_visible()
     copy.click()
-    assert page.locator("[data-copy-status]").inner_text() == "已复制"
+    # The status is written when the clipboard's promise settles: wait for it.
+    expect(page.locator("[data-copy-status]")).to_have_text("已复制")
     assert_fits_phone(page)
     assert axe_violations(page) == []
     screenshot(page, "phone-box-receipt")
