@@ -10,6 +10,7 @@ manager does it, and the audit row names who.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from axes.utils import reset as axes_reset
@@ -57,16 +58,25 @@ def _separate_duties(user: User, role: str) -> None:
         held = set(RoleAssignment.objects.filter(user=user).values_list("role", flat=True))
     if role == Role.AUDITOR and (user.is_superuser or user.is_staff):
         raise ValidationError(_("A site administrator cannot be the security auditor."))
-    if role == Role.AUDITOR and held - {Role.AUDITOR}:
-        raise ValidationError(
-            _("The security auditor holds no other role: use a separate account.")
-        )
-    if role == Role.ACCOUNT_MANAGER and held - {Role.ACCOUNT_MANAGER}:
-        raise ValidationError(_("The account manager holds no other role: use a separate account."))
-    if Role.AUDITOR in held and role != Role.AUDITOR:
-        raise ValidationError(_("This account is a security auditor and can hold no other role."))
-    if Role.ACCOUNT_MANAGER in held and role != Role.ACCOUNT_MANAGER:
-        raise ValidationError(_("This account is an account manager and can hold no other role."))
+    if role in SOLE_ROLES and held - {role}:
+        raise ValidationError(_SOLE_TAKEN[role]())
+    for sole in SOLE_ROLES & held - {role}:
+        raise ValidationError(_SOLE_HELD[sole]())
+
+
+# The refusals of _separate_duties, by sole role (functions: translated when raised).
+_SOLE_TAKEN: dict[str, Callable[[], str]] = {
+    Role.AUDITOR: lambda: _("The security auditor holds no other role: use a separate account."),
+    Role.ACCOUNT_MANAGER: lambda: _(
+        "The account manager holds no other role: use a separate account."
+    ),
+}
+_SOLE_HELD: dict[str, Callable[[], str]] = {
+    Role.AUDITOR: lambda: _("This account is a security auditor and can hold no other role."),
+    Role.ACCOUNT_MANAGER: lambda: _(
+        "This account is an account manager and can hold no other role."
+    ),
+}
 
 
 def _require_full_control(actor: Any | None, user: User) -> None:
