@@ -2,7 +2,8 @@
 # Debian packages the test suite needs: Chromium and its driver (browser tests),
 # the CJK fonts and Pango (PDF: Noto Serif CJK for the body, Noto Sans CJK bold for titles,
 # WenQuanYi as the fallback), poppler-utils (reading PDFs back), gettext, and the
-# PostgreSQL client (pg_dump and pg_restore: `manage.py backup` and `restore`).
+# PostgreSQL client (pg_dump and pg_restore: `manage.py backup` and `restore`), and
+# LibreOffice Writer without its GUI (the tests convert every Word ledger with it).
 # Installs only what is missing, and only when we may (root, or sudo without a password).
 set -euo pipefail
 
@@ -15,6 +16,7 @@ command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
 fc-list 2>/dev/null | grep -qi "noto serif cjk sc" || need+=(fonts-noto-cjk)
 fc-list 2>/dev/null | grep -qi "wqy" || need+=(fonts-wqy-microhei)
 ldconfig -p 2>/dev/null | grep -q libpango-1.0 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
+command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
