@@ -143,6 +143,18 @@ class TalkFilterForm(forms.Form):
         self.is_valid()
         return {k: v for k, v in self.cleaned_data.items() if v}
 
+    def apply(self, talks: Any) -> Any:
+        """`talks` narrowed by the valid filters: the talk list and its export
+        (activities/resources.py) both filter through here."""
+        filters = self.filters() if self.is_bound else {}
+        if filters.get("date_from"):
+            talks = talks.filter(talked_on__gte=filters["date_from"])
+        if filters.get("date_to"):
+            talks = talks.filter(talked_on__lte=filters["date_to"])
+        if filters.get("member"):
+            talks = talks.involving(filters["member"])
+        return talks
+
 
 # --- self-examination statements -----------------------------------------------------------
 

@@ -98,3 +98,16 @@ class CounselingFilterForm(forms.Form):
     def __init__(self, *args: Any, campaigns: Sequence[Campaign], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["campaign"].choices = [(c.pk, str(c)) for c in campaigns]
+
+
+def counseling_filters(data: Any, org: Any) -> tuple[CounselingFilterForm, Campaign | None, bool]:
+    """The counseling list's filters, read the same way by the page and its export
+    (activities/resources.py): (the form, the campaign asked for or the running one,
+    only members not yet covered). One query (the organization's campaigns)."""
+    from .models.campaigns import campaigns_newest_first, pick_campaign
+
+    campaigns = campaigns_newest_first(org)
+    form = CounselingFilterForm(data or None, campaigns=campaigns)
+    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    campaign = pick_campaign(campaigns, str(filters.get("campaign") or ""))
+    return form, campaign, bool(filters.get("uncovered"))

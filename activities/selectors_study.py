@@ -40,22 +40,30 @@ class Coverage:
         return round(100 * self.covered / self.total) if self.total else 0
 
 
-def members_with_study(org: Organization, campaign: Campaign) -> QuerySet[Member]:
-    """The organization's active members, by name, each annotated with `sessions` and
-    `hours` in the campaign. One query when evaluated."""
-    in_campaign = Q(counseling_records__campaign=campaign)
-    return (
-        Member.objects.filter(organization=org, is_active=True)
-        .annotate(
-            sessions=Count("counseling_records", filter=in_campaign),
-            hours=Coalesce(
-                Sum("counseling_records__hours", filter=in_campaign),
-                Value(Decimal("0")),
-                output_field=DecimalField(max_digits=8, decimal_places=1),
-            ),
-        )
-        .order_by("name", "pk")
+def with_study(members: QuerySet[Member], campaign: Campaign | None) -> QuerySet[Member]:
+    """`members` each annotated with `sessions` and `hours` in the campaign (in every
+    campaign when None). One query when evaluated."""
+    in_campaign = Q(counseling_records__campaign=campaign) if campaign is not None else Q()
+    return members.annotate(
+        sessions=Count("counseling_records", filter=in_campaign),
+        hours=Coalesce(
+            Sum("counseling_records__hours", filter=in_campaign),
+            Value(Decimal("0")),
+            output_field=DecimalField(max_digits=8, decimal_places=1),
+        ),
     )
+
+
+def members_with_study(
+    org: Organization, campaign: Campaign, *, uncovered: bool = False
+) -> QuerySet[Member]:
+    """The organization's active members, by name, each annotated with `sessions` and
+    `hours` in the campaign; with `uncovered`, only those below the campaign's minimum
+    (the counseling list's filter, and its export's). One query when evaluated."""
+    members = with_study(Member.objects.filter(organization=org, is_active=True), campaign)
+    if uncovered:
+        members = members.filter(sessions__lt=campaign.min_counseling_per_member)
+    return members.order_by("name", "pk")
 
 
 def counseling_coverage(org: Organization, campaign: Campaign) -> Coverage:

@@ -111,7 +111,6 @@ def talk_list(request: HttpRequest, org_pk: int) -> HttpResponse:
     campaigns = campaigns_newest_first(org)
     campaign = pick_campaign(campaigns, request.GET.get("campaign"))
     form = TalkFilterForm(request.GET or None, organization=org)
-    filters = form.filters() if form.is_bound else {}
     context: dict[str, Any] = {
         "org": org,
         "campaign": campaign,
@@ -120,13 +119,7 @@ def talk_list(request: HttpRequest, org_pk: int) -> HttpResponse:
         "can_record": user_can(request.user, Action.RECORD, org),
     }
     if campaign is not None:
-        qs = OneToOneTalk.objects.for_campaign(org, campaign).for_list()
-        if filters.get("date_from"):
-            qs = qs.filter(talked_on__gte=filters["date_from"])
-        if filters.get("date_to"):
-            qs = qs.filter(talked_on__lte=filters["date_to"])
-        if filters.get("member"):
-            qs = qs.involving(filters["member"])
+        qs = form.apply(OneToOneTalk.objects.for_campaign(org, campaign).for_list())
         context["page"] = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
         context["member_counts"] = talk_counts_per_member(org, campaign)
         query = request.GET.copy()

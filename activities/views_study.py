@@ -32,8 +32,8 @@ from .forms_study import (
     STUDY_ATTACHMENT_KINDS,
     CounselingBatchForm,
     CounselingEditForm,
-    CounselingFilterForm,
     SessionForm,
+    counseling_filters,
 )
 from .models import Campaign, CounselingRecord
 from .selectors_study import Coverage, members_with_study
@@ -116,10 +116,7 @@ def counseling_list(request: HttpRequest, org_pk: int) -> HttpResponse:
     """Per member: sessions and hours in the campaign and whether the minimum is met;
     the coverage figure on top; `?uncovered=1` keeps only those not yet covered."""
     org = get_organization_for_user(request.user, org_pk)
-    campaigns = _campaigns_for(org, active_only=False)
-    form = CounselingFilterForm(request.GET or None, campaigns=campaigns)
-    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    campaign = _pick(campaigns, filters.get("campaign"))
+    form, campaign, only_uncovered = counseling_filters(request.GET, org)
     context: dict[str, Any] = {
         "org": org,
         "form": form,
@@ -136,7 +133,7 @@ def counseling_list(request: HttpRequest, org_pk: int) -> HttpResponse:
             minimum=minimum,
             uncovered=uncovered,
         )
-        context["members"] = uncovered if filters.get("uncovered") else members
+        context["members"] = uncovered if only_uncovered else members
     template = "activities/study/list.html"
     if request.htmx:
         template += "#results"

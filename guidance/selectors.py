@@ -19,6 +19,21 @@ from portal.progress.scopes import scope_for_orgs
 from .models import GuidanceVisit
 
 
+def filter_visits(
+    visits: Any, user: Any, data: Any, today: dt.date | None = None
+) -> tuple[Any, bool, bool]:
+    """The visit list's filters (`?mine=1`: the user's own visits; `?overdue=1`:
+    follow-ups past due and not done), read the same way by the page and its export
+    (guidance/resources.py): (the visits, mine, overdue). No query."""
+    mine = data.get("mine") == "1"
+    overdue = data.get("overdue") == "1"
+    if mine:
+        visits = visits.filter(instructor=user)
+    if overdue:
+        visits = visits.overdue(today or timezone.localdate())
+    return visits, mine, overdue
+
+
 def overdue_follow_ups_below(user: Any, today: dt.date | None = None) -> Coalesce:
     """An annotation for an Organization queryset: the user's overdue follow-ups at
     the organization and below it, as a correlated COUNT in the same SELECT (used by

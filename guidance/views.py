@@ -44,7 +44,7 @@ from rectification.selectors_satisfaction import below_threshold_in
 from . import services
 from .forms import VisitForm
 from .models import GuidanceVisit
-from .selectors import assigned_enterprises, assigned_status
+from .selectors import assigned_enterprises, assigned_status, filter_visits
 from .services import may_edit_visit, may_log_visit
 
 PAGE_SIZE = 50
@@ -142,12 +142,7 @@ def visit_list(request: HttpRequest) -> HttpResponse:
     qs = filter_by_scope(
         GuidanceVisit.objects.for_list(), request.user, path_field="organization__path"
     )
-    mine = request.GET.get("mine") == "1"
-    overdue = request.GET.get("overdue") == "1"
-    if mine:
-        qs = qs.filter(instructor=request.user)
-    if overdue:
-        qs = qs.overdue(today)
+    qs, mine, overdue = filter_visits(qs, request.user, request.GET, today)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = "&".join(f"{k}=1" for k, on in (("mine", mine), ("overdue", overdue)) if on)
     return render(

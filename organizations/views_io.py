@@ -344,6 +344,10 @@ def export(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
         raise Http404
     user = request.user
     if not grants_for(user).any:
+        # A role with no right on the records (the account manager, the security
+        # auditor) is refused (403); an account with no role at all sees nothing (404).
+        if roles_for(user):
+            raise PermissionDenied
         raise Http404
     queryset = spec.queryset(request)
     resource = spec.resource(user=user)

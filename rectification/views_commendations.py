@@ -45,6 +45,7 @@ from . import services_commendations as services
 from .forms_commendations import CommendationForm
 from .forms_mechanisms import apply_errors
 from .models import Commendation, CommendationKind
+from .models.commendations import of_kind
 from .services_commendations import may_commend
 from .views_mechanisms import (
     campaign_or_404,
@@ -144,14 +145,12 @@ def commendation_scope_list(request: HttpRequest) -> HttpResponse:
     scope = grants_for(request.user).scope(Action.VIEW)
     if scope is not None and not scope:
         raise PermissionDenied
-    kind = request.GET.get("kind") or ""
-    qs = filter_by_scope(
-        Commendation.objects.for_list(), request.user, path_field="organization__path"
+    qs, kind = of_kind(
+        filter_by_scope(
+            Commendation.objects.for_list(), request.user, path_field="organization__path"
+        ),
+        request.GET.get("kind"),
     )
-    if kind in CommendationKind.values:
-        qs = qs.filter(kind=kind)
-    else:
-        kind = ""
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

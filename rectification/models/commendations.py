@@ -51,6 +51,16 @@ class CommendationQuerySet(models.QuerySet):
         )
 
 
+def of_kind(commendations: Any, raw: str | None) -> tuple[Any, str]:
+    """The list's `?kind=` filter, read the same way by the page and its export
+    (rectification/resources.py): (the commendations of that kind, the kind), or all of
+    them and "" for a missing or unknown kind."""
+    kind = raw or ""
+    if kind in CommendationKind.values:
+        return commendations.filter(kind=kind), kind
+    return commendations, ""
+
+
 class Commendation(Reviewable):
     organization = models.ForeignKey(
         "organizations.Organization",
