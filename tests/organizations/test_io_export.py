@@ -172,6 +172,7 @@ def test_export_permission_matrix(world: World) -> None:
                     "anonymous": 302,
                     "nobody": 404,
                     "member_user": 404,
+                    "accounts": 403,  # a role with no right on the records
                     "outsider": 200,
                     "office": 200,
                     "clerk": 200,
