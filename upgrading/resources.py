@@ -1,5 +1,7 @@
-"""Exports (docs/product.md §10, §6.4): the annual classes and the leadership terms of
-the organizations a user can see, `?org=<code>` for one subtree (/io/export/<kind>/)."""
+"""Exports (docs/product.md §10, §6.4): the annual classes, leadership terms, upgrade
+plans and demonstration proposals of the organizations a user can see
+(/io/export/<kind>.<fmt>); `?org=<code>` keeps one organization's, as its page
+(upgrading:org) lists them and links them."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from activities.resources import RecordResource, organization_from_query
 from organizations.resources import Column, register_export
 
-from .models import Grading, LeadershipTerm
+from .models import Demonstration, Grading, LeadershipTerm, UpgradePlan
 
 
 class GradingResource(RecordResource):
@@ -65,20 +67,104 @@ class TermResource(RecordResource):
         return term.organization.full_name
 
 
-def _in_subtree(queryset: QuerySet, request: HttpRequest) -> QuerySet:
+class UpgradePlanResource(RecordResource):
+    organization = Column(
+        None, "组织名称", "organization", dehydrate_method="dehydrate_organization"
+    )
+    year = Column("year", "年度", "year", kind="int")
+    reason = Column(None, "列入原因", "listed as", dehydrate_method="dehydrate_reason")
+    causes = Column("causes", "原因分析", "causes")
+    measures = Column("measures", "整改措施", "measures")
+    contact_cadre = Column("contact_cadre", "联系领导干部", "responsible leading cadre")
+    contact_post = Column("contact_post", "职务", "cadre's post")
+    deadline = Column("deadline", "整改时限", "deadline", kind="date")
+    status = Column(None, "审核状态", "review status", dehydrate_method="dehydrate_status")
+    delisted_on = Column("delisted_on", "销号日期", "de-listed on", kind="date")
+
+    sheet_title = ("晋位升级方案", "Upgrade plans")
+
+    class Meta:
+        model = UpgradePlan
+        fields: tuple[str, ...] = (
+            "organization",
+            "year",
+            "reason",
+            "causes",
+            "measures",
+            "contact_cadre",
+            "contact_post",
+            "deadline",
+            "status",
+            "delisted_on",
+        )
+        export_order = fields
+
+    def export_queryset(self, queryset: QuerySet) -> QuerySet:
+        return queryset.select_related("organization")
+
+    def dehydrate_organization(self, plan: UpgradePlan) -> str:
+        return plan.organization.full_name
+
+    def dehydrate_reason(self, plan: UpgradePlan) -> str:
+        return self.label(plan, "reason")
+
+    def dehydrate_status(self, plan: UpgradePlan) -> str:
+        return self.label(plan, "review_status")
+
+
+class DemonstrationResource(RecordResource):
+    organization = Column(
+        None, "组织名称", "organization", dehydrate_method="dehydrate_organization"
+    )
+    year = Column("year", "年度", "year", kind="int")
+    reasons = Column("reasons", "推荐理由", "reasons")
+    status = Column(None, "审核状态", "review status", dehydrate_method="dehydrate_status")
+
+    sheet_title = ("示范党组织", "Demonstration organizations")
+
+    class Meta:
+        model = Demonstration
+        fields: tuple[str, ...] = ("organization", "year", "reasons", "status")
+        export_order = fields
+
+    def export_queryset(self, queryset: QuerySet) -> QuerySet:
+        return queryset.select_related("organization")
+
+    def dehydrate_organization(self, demonstration: Demonstration) -> str:
+        return demonstration.organization.full_name
+
+    def dehydrate_status(self, demonstration: Demonstration) -> str:
+        return self.label(demonstration, "review_status")
+
+
+def _of_organization(queryset: QuerySet, request: HttpRequest) -> QuerySet:
+    """`?org=<code>`: the organization's own records, as its page (upgrading:org) lists
+    them; 404 for an organization the user cannot see."""
     org = organization_from_query(request)
     if org is not None:
-        queryset = queryset.filter(organization__path__startswith=org.path)
+        queryset = queryset.filter(organization=org)
     return queryset
 
 
 def gradings_for_export(request: HttpRequest) -> QuerySet[Any]:
-    return _in_subtree(Grading.objects.order_by("organization__path", "-year"), request)
+    return _of_organization(Grading.objects.order_by("organization__path", "-year"), request)
 
 
 def terms_for_export(request: HttpRequest) -> QuerySet[Any]:
-    return _in_subtree(
+    return _of_organization(
         LeadershipTerm.objects.order_by("organization__path", "-elected_on"), request
+    )
+
+
+def plans_for_export(request: HttpRequest) -> QuerySet[Any]:
+    return _of_organization(
+        UpgradePlan.objects.order_by("organization__path", "-year", "-pk"), request
+    )
+
+
+def demonstrations_for_export(request: HttpRequest) -> QuerySet[Any]:
+    return _of_organization(
+        Demonstration.objects.order_by("organization__path", "-year", "-pk"), request
     )
 
 
@@ -91,4 +177,16 @@ def register() -> None:
     )
     register_export(
         "terms", label=_("leadership terms"), resource=TermResource, queryset=terms_for_export
+    )
+    register_export(
+        "upgrade-plans",
+        label=_("Upgrade plans"),
+        resource=UpgradePlanResource,
+        queryset=plans_for_export,
+    )
+    register_export(
+        "demonstrations",
+        label=_("Demonstration organizations"),
+        resource=DemonstrationResource,
+        queryset=demonstrations_for_export,
     )

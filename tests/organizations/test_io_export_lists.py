@@ -56,6 +56,8 @@ from tests.conftest import World
 from tests.factories import MemberFactory, add_org
 from tests.organizations.test_io_support import body, read_csv, read_xlsx
 from tests.utils import assert_constant_queries, check_matrix, client_for
+from upgrading.models import Demonstration, Grade, Grading, LeadershipTerm, UpgradePlan
+from upgrading.seed import ensure_grading_template
 
 pytestmark = pytest.mark.django_db
 
@@ -67,8 +69,6 @@ COVERED_ELSEWHERE = {
     "meetings": "tests/organizations/test_io_export_records.py",
     "opinions": "tests/organizations/test_io_export_records.py",
     "problem-items": "tests/organizations/test_io_export_records.py",
-    "gradings": "tests/upgrading/test_views.py",
-    "terms": "tests/upgrading/test_views.py",
 }
 
 PAYLOAD = '\x01=HYPERLINK("http://evil.example","点我")'
@@ -197,6 +197,49 @@ def make_visit(world: World, org: Organization, text: str, camp: Campaign) -> An
     )
 
 
+def _next_year(model: Any, org: Organization) -> int:
+    return 2014 + model.objects.filter(organization=org).count()
+
+
+def make_grading(world: World, org: Organization, text: str, camp: Campaign) -> Any:
+    return Grading.objects.create(
+        organization=org,
+        year=_next_year(Grading, org),
+        template=ensure_grading_template(),
+        grade=Grade.MIDDLE,
+        score=75,
+        max_score=100,
+        note=text,
+    )
+
+
+def make_term(world: World, org: Organization, text: str, camp: Campaign) -> Any:
+    elected_on = dt.date(2012, 3, 1) + dt.timedelta(
+        days=LeadershipTerm.objects.filter(organization=org).count()
+    )
+    return LeadershipTerm.objects.create(
+        organization=org, elected_on=elected_on, term_years=3, note=text
+    )
+
+
+def make_plan(world: World, org: Organization, text: str, camp: Campaign) -> Any:
+    return UpgradePlan.objects.create(
+        organization=org,
+        year=_next_year(UpgradePlan, org),
+        reason="lagging",
+        causes="班子不健全。",
+        measures=text,
+        contact_cadre="王县长",
+        deadline=dt.date(2015, 6, 30),
+    )
+
+
+def make_demonstration(world: World, org: Organization, text: str, camp: Campaign) -> Any:
+    return Demonstration.objects.create(
+        organization=org, year=_next_year(Demonstration, org), reasons=text
+    )
+
+
 @dataclass(frozen=True)
 class Case:
     make: Callable[[World, Organization, str, Campaign], Any]
@@ -322,6 +365,42 @@ CASES: dict[str, Case] = {
         ("走访日期", "组织名称", "指导员", "检查内容", "指导意见"),
         ("visited on", "organization", "instructor", "what was checked", "advice given"),
         _page("guidance:org_visits"),
+        (),
+        (6, 5),
+    ),
+    "gradings": Case(
+        make_grading,
+        "备注",
+        ("组织名称", "年度", "类别", "得分", "满分", "备注"),
+        ("organization", "year", "class", "score", "out of", "remarks"),
+        _page("upgrading:org"),
+        (),
+        (6, 5),
+    ),
+    "terms": Case(
+        make_term,
+        "备注",
+        ("组织名称", "选举日期", "任期（年）", "应换届日期", "备注"),
+        ("organization", "elected on", "term (years)", "re-election due on", "remarks"),
+        _page("upgrading:org"),
+        (),
+        (6, 5),
+    ),
+    "upgrade-plans": Case(
+        make_plan,
+        "整改措施",
+        ("组织名称", "年度", "列入原因", "原因分析", "整改措施", "联系领导干部"),
+        ("organization", "year", "listed as", "causes", "measures"),
+        _page("upgrading:org"),
+        (),
+        (6, 5),
+    ),
+    "demonstrations": Case(
+        make_demonstration,
+        "推荐理由",
+        ("组织名称", "年度", "推荐理由", "审核状态"),
+        ("organization", "year", "reasons", "review status"),
+        _page("upgrading:org"),
         (),
         (6, 5),
     ),
