@@ -48,7 +48,8 @@ def test_secretary_downloads_the_filtered_talks_on_a_phone(
         links.get_by_role("link", name=".xlsx").click()
     download = info.value
     assert download.suggested_filename.startswith("谈心谈话-")
-    sheet = openpyxl.load_workbook(download.path()).worksheets[0]
+    with open(download.path(), "rb") as handle:  # a temporary name without an extension
+        sheet = openpyxl.load_workbook(handle).worksheets[0]
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:4] == ("组织名称", "谈话日期", "谈话人", "谈话对象")
     assert [row[-1] for row in rows[1:]] == ["六月的谈话：听取对整改工作的意见"]

@@ -660,6 +660,22 @@ def test_talk_filters(world: World) -> None:
     assert len(download(client_for(world, "secretary"), url)) == 3
 
 
+def test_a_filter_applied_in_place_updates_the_links(world: World) -> None:
+    """The talk and counseling lists refresh their results in place (htmx) when a filter
+    changes: the links are part of what is refreshed, so they carry the new filter."""
+    camp = campaign(world)
+    make_talk(world.own, camp)
+    client = client_for(world, "secretary")
+    for name, query in (
+        ("activities:talk_list", "date_from=2014-06-01"),
+        ("activities:counseling_list", "uncovered=on"),
+    ):
+        url = reverse(name, args=[world.own.pk]) + f"?campaign={camp.pk}&{query}"
+        html = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+        links = re.findall(r'href="(/io/export/[^"]*)"', html)
+        assert len(links) == 2 and all(query in link for link in links), (name, links)
+
+
 def test_the_campaign_filter(world: World) -> None:
     camp = campaign(world)
     later = later_campaign(world.county)
