@@ -72,6 +72,8 @@ class ReportForm(forms.Form):
 
     def clean_photos(self) -> list[Any]:
         photos = self.cleaned_data.get("photos") or []
+        if len(photos) > MAX_PHOTOS:
+            raise ValidationError(_("At most %(n)d photos per report.") % {"n": MAX_PHOTOS})
         refused = [p.name for p in photos if not p.inspected.is_image]
         if refused:
             raise ValidationError(

@@ -188,9 +188,7 @@ def report_create(request: HttpRequest, org_pk: int) -> HttpResponse:
         request.POST or None, request.FILES or None, campaigns=campaigns, initial=initial
     )
     pending = PendingFiles(request, form, field="photos")
-    if not campaigns:
-        form.add_error(None, _("No campaign includes this organization yet."))
-    elif request.method == "POST" and form.is_valid():
+    if campaigns and request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             report = services.report_submit(
@@ -210,7 +208,11 @@ def report_create(request: HttpRequest, org_pk: int) -> HttpResponse:
             messages.success(request, _("The report was sent upward."))
             return redirect(report)
     pending.keep()
-    return render(request, "bulletins/report_form.html", {"org": org, "form": form})
+    return render(
+        request,
+        "bulletins/report_form.html",
+        {"org": org, "form": form, "has_campaign": bool(campaigns)},
+    )
 
 
 @login_required
