@@ -117,6 +117,6 @@ class CompileForm(forms.Form):
         kwargs["initial"].setdefault("items", [str(s.pk) for s in selections])
         super().__init__(*args, **kwargs)
         self.fields["items"].choices = [
-            (str(s.pk), f"{s.report.title} ({s.report.organization.short_name})")
+            (str(s.pk), f"{s.report.title} · {s.report.organization.short_name}")
             for s in selections
         ]
