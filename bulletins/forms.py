@@ -52,9 +52,13 @@ class ReportForm(forms.Form):
 
     def __init__(self, *args: Any, campaigns: list[Campaign], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["campaign"].queryset = Campaign.objects.filter(pk__in=[c.pk for c in campaigns])
-        self.fields["campaign"].choices = [(c.pk, c.name) for c in campaigns]
-        self.fields["phase"].queryset = Phase.objects.filter(
+        campaign_field = self.fields["campaign"]
+        phase_field = self.fields["phase"]
+        assert isinstance(campaign_field, forms.ModelChoiceField)
+        assert isinstance(phase_field, forms.ModelChoiceField)
+        campaign_field.queryset = Campaign.objects.filter(pk__in=[c.pk for c in campaigns])
+        campaign_field.choices = [(c.pk, c.name) for c in campaigns]
+        phase_field.queryset = Phase.objects.filter(
             campaign__in=[c.pk for c in campaigns]
         ).select_related("campaign")
         self.fields["photos"].help_text = _("Up to %(n)d photos.") % {"n": MAX_PHOTOS}
@@ -82,7 +86,7 @@ class ReportForm(forms.Form):
         return photos
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         campaign, phase = data.get("campaign"), data.get("phase")
         if campaign is not None and phase is not None and phase.campaign_id != campaign.pk:
             self.add_error("phase", _("Choose a phase of the report's campaign."))
@@ -100,6 +104,26 @@ class FeedFilterForm(forms.Form):
     tag = forms.CharField(label=_("Tag"), max_length=TAG_LENGTH, required=False)
     selected = forms.BooleanField(label=_("Selected only"), required=False)
 
+    def set_options(self, campaigns: list[Any], phases: list[Any], senders: list[Any]) -> None:
+        """The choices the page offers: the campaigns reaching the level, their phases
+        and the organizations that sent reports (already read, no query)."""
+        campaign_field = self.fields["campaign"]
+        phase_field = self.fields["phase"]
+        org_field = self.fields["organization"]
+        assert isinstance(campaign_field, forms.ModelChoiceField)
+        assert isinstance(phase_field, forms.ModelChoiceField)
+        assert isinstance(org_field, forms.ChoiceField)
+        campaign_field.queryset = Campaign.objects.filter(pk__in=[c.pk for c in campaigns])
+        campaign_field.choices = [("", _("All campaigns"))] + [(c.pk, c.name) for c in campaigns]
+        phase_field.queryset = Phase.objects.filter(pk__in=[p.pk for p in phases])
+        phase_field.choices = [("", _("All phases"))] + [
+            (p.pk, f"{p.campaign.name} · {p.name}" if len(campaigns) > 1 else p.name)
+            for p in phases
+        ]
+        org_field.choices = [("", _("All organizations"))] + [
+            (str(o.pk), o.short_name) for o in senders
+        ]
+
 
 class CompileForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=120)
@@ -116,7 +140,9 @@ class CompileForm(forms.Form):
         kwargs["initial"].setdefault("issued_on", timezone.localdate())
         kwargs["initial"].setdefault("items", [str(s.pk) for s in selections])
         super().__init__(*args, **kwargs)
-        self.fields["items"].choices = [
+        items = self.fields["items"]
+        assert isinstance(items, forms.MultipleChoiceField)
+        items.choices = [
             (str(s.pk), f"{s.report.title} · {s.report.organization.short_name}")
             for s in selections
         ]

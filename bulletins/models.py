@@ -133,7 +133,8 @@ class UpwardReport(models.Model):
         elif any(len(t) > TAG_LENGTH for t in tags):
             errors["tags"] = _("A tag has at most %(n)d characters.") % {"n": TAG_LENGTH}
         campaign_id = self.campaign_id
-        if self.phase_id and campaign_id and self.phase.campaign_id != campaign_id:
+        phase = self.phase if self.phase_id else None
+        if phase is not None and campaign_id and phase.campaign_id != campaign_id:
             errors["phase"] = _("Choose a phase of the report's campaign.")
         if errors:
             raise ValidationError(errors)

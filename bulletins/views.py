@@ -117,17 +117,7 @@ def feed(request: HttpRequest, org_pk: int) -> HttpResponse:
         ).order_by("path")
     )
     form = FeedFilterForm(request.GET or None)
-    form.fields["campaign"].queryset = Campaign.objects.filter(pk__in=[c.pk for c in campaigns])
-    form.fields["campaign"].choices = [("", _("All campaigns"))] + [
-        (c.pk, c.name) for c in campaigns
-    ]
-    form.fields["phase"].queryset = Phase.objects.filter(pk__in=[p.pk for p in phases])
-    form.fields["phase"].choices = [("", _("All phases"))] + [
-        (p.pk, f"{p.campaign.name} · {p.name}" if len(campaigns) > 1 else p.name) for p in phases
-    ]
-    form.fields["organization"].choices = [("", _("All organizations"))] + [
-        (str(o.pk), o.short_name) for o in senders
-    ]
+    form.set_options(campaigns, phases, senders)
     if not may_compile:
         del form.fields["selected"]
     filters: dict[str, Any] = {}
@@ -148,7 +138,7 @@ def feed(request: HttpRequest, org_pk: int) -> HttpResponse:
     photos = selectors.photos_of(rows)
     chosen = selectors.selections_of(level, rows) if may_compile else {}
     query = urlencode(
-        [(k, v) for k, v in request.GET.items() if k != "page" and k in form.fields and v]
+        [(k, str(v)) for k, v in request.GET.items() if k != "page" and k in form.fields and v]
     )
     return render(
         request,

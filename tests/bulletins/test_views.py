@@ -66,9 +66,7 @@ def test_select_matrix(world, media_root, target):
     org = getattr(world, TARGETS[target])
     sender = world.far if target == "far" else world.child
     report = make_report(world, sender)
-    expected = {
-        k: (302 if v == 200 else v) for k, v in COMPILE_MATRIX[target].items()
-    }
+    expected = {k: (302 if v == 200 else v) for k, v in COMPILE_MATRIX[target].items()}
     check_matrix(
         world,
         reverse("bulletins:report_select", args=[org.pk, report.pk]),
@@ -112,7 +110,9 @@ def test_report_detail_matrix(world, media_root, target):
 def test_bulletin_pages_matrix(world, media_root):
     """A bulletin of `own` (compiled by the park's reviewer, who holds the right there):
     its page and list for whoever sees `own`; the Word file with DOWNLOAD_REPORTS."""
-    bulletin = compile_from(world, world.own, [make_report(world, world.child)], actor=world.reviewer)
+    bulletin = compile_from(
+        world, world.own, [make_report(world, world.child)], actor=world.reviewer
+    )
     check_matrix(world, bulletin.get_absolute_url(), VIEW_MATRIX["own"])
     check_matrix(world, reverse("bulletins:bulletin_list", args=[world.own.pk]), VIEW_MATRIX["own"])
     check_matrix(
@@ -211,7 +211,9 @@ def test_feed_filters(world, media_root):
     assert titles({"phase": phase.pk}) == ["乙报告"]
     assert titles({"organization": world.own.pk}) == ["甲报告"]
     assert titles({"campaign": "x", "page": "x"}) == ["乙报告", "甲报告"]  # bad input: ignored
-    report_select(actor=world.reviewer, level=world.park_a, report=UpwardReport.objects.get(title="甲报告"))
+    report_select(
+        actor=world.reviewer, level=world.park_a, report=UpwardReport.objects.get(title="甲报告")
+    )
     assert titles({"selected": "on"}) == ["甲报告"]
 
 
@@ -280,7 +282,9 @@ def test_bulletin_pages_run_a_fixed_number_of_queries(world, media_root):
         reports = [make_report(world, title=f"r{i}", photos=2) for i in range(8)]
         bulletin.items.model.objects.filter(report__in=reports).delete()
         for i, r in enumerate(reports):
-            Selection.objects.create(report=r, organization=world.county, bulletin=bulletin, position=i + 2)
+            Selection.objects.create(
+                report=r, organization=world.county, bulletin=bulletin, position=i + 2
+            )
         for _ in range(5):
             compile_from(world, world.county, [make_report(world)])
 
@@ -298,7 +302,9 @@ def test_compile_page_runs_a_fixed_number_of_queries(world, media_root):
 
     def grow() -> None:
         for i in range(8):
-            report_select(actor=world.office, level=world.county, report=make_report(world, title=f"r{i}"))
+            report_select(
+                actor=world.office, level=world.county, report=make_report(world, title=f"r{i}")
+            )
 
     # session, user, organization, grants, campaigns, selections, last number, roles,
     # unread count

@@ -42,9 +42,11 @@ def test_office_compiles_bulletin_one_from_three_reports_and_downloads_its_pdf(
         card = page.locator("article.upward-report", has_text=title)
         card.get_by_role("button", name="采用").click()
         page.wait_for_load_state("domcontentloaded")
-        assert page.locator("article.upward-report", has_text=title).get_by_text(
-            "已采用", exact=True
-        ).is_visible()
+        assert (
+            page.locator("article.upward-report", has_text=title)
+            .get_by_text("已采用", exact=True)
+            .is_visible()
+        )
     screenshot(page, "bulletin-feed-phone")
 
     page.get_by_role("link", name="编发简报").first.click()
@@ -60,7 +62,9 @@ def test_office_compiles_bulletin_one_from_three_reports_and_downloads_its_pdf(
     page.get_by_role("button", name="编发", exact=True).click()
     page.wait_for_load_state("domcontentloaded")
 
-    assert page.get_by_role("heading", name="《测试县委非公企业党组织教育实践活动简报》").is_visible()
+    assert page.get_by_role(
+        "heading", name="《测试县委非公企业党组织教育实践活动简报》"
+    ).is_visible()
     assert page.locator(".bulletin-number").inner_text() == "第 1 期"
     assert_fits_phone(page)
     assert axe_violations(page) == []

@@ -34,7 +34,11 @@ def bulletin_of_three(world: World):
         make_report(world, world.sibling, title="乙公司征求群众意见", body="发放征求意见表五十份。", photos=1),
     ]  # fmt: skip
     return compile_from(
-        world, world.county, reports, title="测试县非公企业党组织教育实践活动简报", issuer="测试县活动办"
+        world,
+        world.county,
+        reports,
+        title="测试县非公企业党组织教育实践活动简报",
+        issuer="测试县活动办",
     )
 
 
@@ -54,7 +58,9 @@ def make(world: World, bulletin, language: str) -> ReportRequest:
 def test_who_may_print_a_bulletin(world, media_root):
     """DOWNLOAD_REPORTS on the compiling level: a bulletin of `own` (compiled by the
     park's reviewer) for its secretary, not its clerk."""
-    bulletin = compile_from(world, world.own, [make_report(world, world.child)], actor=world.reviewer)
+    bulletin = compile_from(
+        world, world.own, [make_report(world, world.child)], actor=world.reviewer
+    )
     url = reverse("reports:request", args=["bulletin"]) + f"?bulletin={bulletin.pk}"
     check_matrix(
         world,
