@@ -135,6 +135,7 @@ class Organization(MP_Node):
             ("manage_accounts", "Manage accounts and roles in the subtree"),
             ("manage_organizations", "Maintain the organization tree in the subtree"),
             ("download_reports", "Download reports"),
+            ("compile_bulletins", "Select reports sent upward and compile bulletins"),
         ]
         indexes = [
             # Subtree scope: `path LIKE 'xxxx%'` on PostgreSQL needs pattern ops

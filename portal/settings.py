@@ -115,6 +115,8 @@ INSTALLED_APPS = [
     "reports",
     # Classifying and lifting organizations, leadership terms (issue #16).
     "upgrading",
+    # Reports sent upward and the bulletins compiled from them (issue #17).
+    "bulletins",
 ]
 
 MIDDLEWARE = [

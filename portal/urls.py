@@ -24,6 +24,7 @@ urlpatterns = [
     path("progress/", include("portal.progress.urls")),
     path("guidance/", include("guidance.urls")),
     path("upgrading/", include("upgrading.urls")),
+    path("bulletins/", include("bulletins.urls")),
     path("notifications/", include("portal.notifications.urls")),
     path("files/", include("portal.attachments.urls")),
     path("admin/", admin.site.urls),

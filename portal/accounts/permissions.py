@@ -40,9 +40,11 @@ class Action(StrEnum):
     MANAGE_ACCOUNTS = "manage_accounts"
     MANAGE_ORGANIZATIONS = "manage_organizations"
     DOWNLOAD_REPORTS = "download_reports"
+    # Select reports sent upward and compile bulletins from them (docs/product.md §6.6).
+    COMPILE_BULLETINS = "compile_bulletins"
 
 
-# What each role may do at its node and below. The campaign office is read-only.
+# What each role may do at its node and below.
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.SECRETARY: frozenset(
         {Action.VIEW, Action.RECORD, Action.SUBMIT, Action.PERSONAL_DATA, Action.DOWNLOAD_REPORTS}
@@ -55,9 +57,12 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.PERSONAL_DATA,
             Action.MANAGE_ORGANIZATIONS,
             Action.DOWNLOAD_REPORTS,
+            Action.COMPILE_BULLETINS,
         }
     ),
-    Role.OFFICE: frozenset({Action.VIEW, Action.DOWNLOAD_REPORTS}),
+    # The campaign office reads; the one thing it writes is the bulletin it compiles
+    # from the reports sent upward (docs/product.md §6.6).
+    Role.OFFICE: frozenset({Action.VIEW, Action.DOWNLOAD_REPORTS, Action.COMPILE_BULLETINS}),
     Role.INSTRUCTOR: frozenset({Action.VIEW, Action.REVIEW, Action.DOWNLOAD_REPORTS}),
     # The security auditor reads the audit log of the subtree (views_audit.py, which
     # reads the role itself) and nothing else: no grant on the organizations' records.

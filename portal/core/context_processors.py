@@ -83,6 +83,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("rectification:overdue_items", _("Overdue items")))
     if grants.scope(Action.SUBMIT):
         items.append(("reviews:returned", _("Returned to me")))
+    # Reviewers and the office: the reports sent upward and their bulletins
+    # (docs/product.md §6.6).
+    compile_scope = grants.scope(Action.COMPILE_BULLETINS)
+    if compile_scope is None or compile_scope:
+        items.append(("bulletins:home", _("Reports upward")))
     if grants.scope(Action.MANAGE_ACCOUNTS) is None or grants.scope(Action.MANAGE_ACCOUNTS):
         items.append(("accounts:user_list", _("Accounts and roles")))
     # The audit log for the security auditor only (never the site administrator).

@@ -172,3 +172,29 @@ def test_the_running_campaign_is_placed_around_any_today(
         assert today - dt.timedelta(days=21) <= real < today, key
     # Kept while it runs: asking again the next day finds the same campaign.
     assert ensure_current_campaign(county, today + dt.timedelta(days=1)) == campaign
+
+
+def test_reports_sent_upward_and_bulletin_one_are_in_the_running_campaign(
+    county: Organization,
+) -> None:
+    """docs/product.md §6.6 in the demo: six reports from five organizations, four
+    selected by the county office, 第 1 期 compiled from three; the secretary's branch
+    was told its report was used."""
+    from bulletins.models import Bulletin, UpwardReport
+    from portal.notifications.models import Notification
+
+    campaign = _running(county)
+    reports = UpwardReport.objects.filter(campaign=campaign)
+    assert reports.count() == 6
+    assert reports.values("organization").distinct().count() == 5
+    [bulletin] = Bulletin.objects.filter(campaign=campaign, organization=county)
+    assert bulletin.number == 1 and bulletin.items.count() == 3
+    assert all(r.submitted_at.date() <= bulletin.issued_on for r in reports)
+    office = client("office")
+    feed = office.get(reverse("bulletins:home"), follow=True, headers=ENGLISH)
+    assert feed.context["org"] == county
+    assert feed.context["page"].paginator.count == 6
+    waiting = office.get(reverse("bulletins:compile", args=[county.pk]), headers=ENGLISH)
+    assert waiting.context["next_number"] == 2 and waiting.context["has_selections"]
+    told = Notification.objects.filter(verb="bulletin.used", recipient__username="secretary")
+    assert told.get().url.startswith("/bulletins/report/")

@@ -97,6 +97,13 @@ class Command(BaseCommand):
 
             logins = User.objects.filter(username__in=[lg.username for lg in plan.logins])
             build_upgrading_demo(county, {u.username: u for u in logins})
+        if apps.is_installed("bulletins"):
+            # Reports sent upward and bulletin 第 1 期 (docs/product.md §6.6), in the
+            # campaign the pages open on; built once.
+            from bulletins.demo import build_bulletins_demo
+
+            logins = User.objects.filter(username__in=[lg.username for lg in plan.logins])
+            build_bulletins_demo(county, {u.username: u for u in logins}, campaigns[-1])
         for campaign in campaigns:
             rollup.rebuild(campaign)
 
