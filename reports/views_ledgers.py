@@ -115,7 +115,9 @@ def meeting_docx(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     require(request.user, Action.VIEW, meeting.organization)
     ledger = meeting_ledger(meeting)
-    return wp.docx_response(to_docx(ledger, get_language()), wp.download_name(ledger.title, meeting.topic))
+    return wp.docx_response(
+        to_docx(ledger, get_language()), wp.download_name(ledger.title, meeting.topic)
+    )
 
 
 @login_required

@@ -74,7 +74,13 @@ def appraisal_ledger(session: AppraisalSession, language: str) -> Ledger:
     scale_rows.append([_("not appraised (absent)").capitalize(), c["absent_count"], "", "", ""])
     ledger.add(
         Table(
-            [_("Grade"), _("Members"), _("Share"), _("maximum share").capitalize(), _("needs approval").capitalize()],
+            [
+                _("Grade"),
+                _("Members"),
+                _("Share"),
+                _("maximum share").capitalize(),
+                _("needs approval").capitalize(),
+            ],
             scale_rows,
             widths=[24, 12, 12, 36, 16],
         ),
@@ -107,7 +113,9 @@ def appraisal_ledger(session: AppraisalSession, language: str) -> Ledger:
             + [g.name for g in grades]
             + [_("Determination"), _("Written feedback"), _("Handling")],
             rows,
-            widths=[6, 14] + [vote_share] * len(grades) + [rest // 3, rest // 3, rest - 2 * (rest // 3)],
+            widths=[6, 14]
+            + [vote_share] * len(grades)
+            + [rest // 3, rest // 3, rest - 2 * (rest // 3)],
             empty=_("No members on the roster."),
         ),
         Heading(_("Higher-level approval")),
@@ -131,8 +139,6 @@ def appraisal_ledger(session: AppraisalSession, language: str) -> Ledger:
                 )
             )
     else:
-        ledger.add(
-            Text("", _("No determination has gone to the higher level for approval."))
-        )
+        ledger.add(Text("", _("No determination has gone to the higher level for approval.")))
     ledger.add(Text("", f"{session.organization.full_name}\n{_('(seal)')}"))
     return ledger

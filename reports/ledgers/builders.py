@@ -438,7 +438,15 @@ def talks_ledger(org: Organization, campaign: Campaign, *, unmasked: bool) -> Le
     ledger = Ledger(_("One-to-one talks record"), org, campaign.name, timezone.localdate())
     ledger.add(
         Table(
-            [_("No."), _("Date"), _("Who talked"), _("With whom"), _("Form"), _("Place"), _("What was discussed")],
+            [
+                _("No."),
+                _("Date"),
+                _("Who talked"),
+                _("With whom"),
+                _("Form"),
+                _("Place"),
+                _("What was discussed"),
+            ],
             [
                 [
                     i,
@@ -468,9 +476,7 @@ def rectification_ledger(org: Organization, campaign: Campaign, *, unmasked: boo
     from rectification.models import ClosureRequest, ProblemItem
 
     items = list(
-        ProblemItem.objects.filter(
-            problem_list__organization=org, problem_list__campaign=campaign
-        )
+        ProblemItem.objects.filter(problem_list__organization=org, problem_list__campaign=campaign)
         .select_related("problem_list", "category", "responsible_member")
         .order_by("problem_list__created_at", "problem_list_id", "number")
     )
@@ -503,8 +509,7 @@ def rectification_ledger(org: Organization, campaign: Campaign, *, unmasked: boo
                 [
                     [
                         item.number,
-                        item.description
-                        + (f"\n（{item.category.name}）" if item.category else ""),
+                        item.description + (f"\n（{item.category.name}）" if item.category else ""),
                         item.measures,
                         item.responsible_display,
                         _date(item.deadline),

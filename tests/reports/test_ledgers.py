@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.test import TestCase
+from django.urls import reverse
 
 from activities.models import AddressedTo, MeetingKind, Opinion, OpinionChannel, OpinionSource
 from activities.services_opinions import opinion_create
@@ -229,7 +230,7 @@ def test_the_pdf_is_masked_without_personal_data(
 # participations, members with their counts, counseling records, notes; meetings:
 # meetings, attendance, participations, criticism entries; opinions and talks: one;
 # rectification: items, closure requests, evidence.
-QUERIES = {"study": 11, "meetings": 11, "opinions": 7, "talks": 7, "rectification": 9}
+QUERIES = {"study": 11, "meetings": 10, "opinions": 7, "talks": 7, "rectification": 9}
 
 
 @pytest.mark.parametrize("slug", SLUGS)
@@ -243,3 +244,158 @@ def test_word_ledger_queries_do_not_grow_with_the_records(
         lambda: fill(world, n=8, suffix="x"),
         expected=QUERIES[slug],
     )
+
+
+# --- one meeting's record and the appraisal sheet in Word ------------------------------
+
+
+def _content(response: Any) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+@pytest.mark.parametrize("position", sorted(WORD_MATRIX))
+def test_a_meetings_word_record_follows_the_pages_matrix(world: World, position: str) -> None:
+    from tests.rectification.problems_factories import campaign_for as county_campaign
+
+    org = getattr(world, position)
+    m = meeting(org, county_campaign(world, org), topic="支部大会")
+    check_matrix(world, f"/reports/meeting/{m.pk}/record.docx", WORD_MATRIX[position])
+    assert (
+        client_for(world, "secretary").get("/reports/meeting/999999/record.docx").status_code == 404
+    )
+
+
+def test_a_meetings_word_record_is_the_paper_record(world: World) -> None:
+    campaign = campaign_for(world)
+    people = members(world.own, 3)
+    m = meeting(world.own, campaign, topic="支部大会：学习党章", place="公司三楼会议室",
+                absent={people[0]: "出差在外"}, chair=people[1], minute_taker=people[2],
+                agenda="一、学习党章\n二、讨论", content="书记领学。", resolutions="每月学习一次。")  # fmt: skip
+    response = client_for(world, "clerk").get(
+        f"/reports/meeting/{m.pk}/record.docx", HTTP_ACCEPT_LANGUAGE="zh-CN"
+    )
+    assert response.status_code == 200
+    assert "filename*=UTF-8''" in response["Content-Disposition"]
+    text = docx_text(_content(response))
+    for snippet in (world.own.full_name, "会议纪实", "支部大会：学习党章", "2014-04-10 09:00 – 11:00",
+                    "公司三楼会议室", people[1].name, people[2].name, "出差在外",
+                    f"应到 {m.expected_count} 人，实到 {m.present_count} 人，缺席 1 人", "一、学习党章\n二、讨论", "书记领学。",
+                    "每月学习一次。", "主持人（签字）：", "记录人（签字）："):  # fmt: skip
+        assert snippet in text, snippet
+
+
+def test_a_meetings_word_record_runs_a_fixed_number_of_queries(world: World) -> None:
+    campaign = campaign_for(world)
+    people = members(world.own, 2)
+    m = meeting(world.own, campaign, absent={people[0]: "病假"})
+
+    def grow() -> None:
+        from activities.models import Attendance
+
+        Attendance.objects.bulk_create(
+            Attendance(meeting=m, member=p, present=False, absence_reason="出差")
+            for p in members(world.own, 20)
+        )
+
+    # session, user, the meeting, grants, attendance, participations, criticism
+    # entries, the audit row
+    assert_constant_queries(
+        client_for(world, "secretary"), f"/reports/meeting/{m.pk}/record.docx", grow, expected=8
+    )
+
+
+@pytest.mark.parametrize("position", sorted(WORD_MATRIX))
+def test_the_appraisal_sheet_in_word_follows_the_pages_matrix(world: World, position: str) -> None:
+    from activities.seed import ensure_campaign_2014
+    from tests.activities.phase2_factories import make_session
+
+    org = getattr(world, position)
+    lead = world.other_county if position == "far" else world.county
+    session = make_session(org, ensure_campaign_2014(lead))
+    check_matrix(world, f"/reports/appraisal/{session.pk}/sheet.docx", WORD_MATRIX[position])
+
+
+def test_the_appraisal_sheet_in_word_names_grades_and_members(world: World) -> None:
+    from activities.seed import ensure_campaign_2014
+    from tests.activities.phase2_factories import closed_session
+
+    people = members(world.own, 3)
+    session = closed_session(world.own, ensure_campaign_2014(world.county), ["good", "fair"])
+    response = client_for(world, "secretary").get(
+        f"/reports/appraisal/{session.pk}/sheet.docx", HTTP_ACCEPT_LANGUAGE="zh-CN"
+    )
+    assert response.status_code == 200
+    text = docx_text(_content(response))
+    assert text.splitlines()[1] == "民主评议党员结果表"
+    for snippet in (world.own.full_name, "党员得票情况", "评定结果", people[0].name, "（盖章）"):
+        assert snippet in text, snippet
+    assert people[0].id_number not in text
+
+
+# --- the ledgers page and the links on the records' pages ------------------------------
+
+
+@pytest.mark.parametrize("position", sorted(WORD_MATRIX))
+def test_the_ledgers_page_follows_the_pages_matrix(world: World, position: str) -> None:
+    org = getattr(world, position)
+    check_matrix(world, f"/reports/org/{org.pk}/ledgers/", WORD_MATRIX[position])
+
+
+def test_the_ledgers_page_offers_word_to_viewers_and_pdf_to_those_who_print(
+    world: World,
+) -> None:
+    campaign = campaign_for(world)
+    url = f"/reports/org/{world.own.pk}/ledgers/"
+    secretary = client_for(world, "secretary").get(url, HTTP_ACCEPT_LANGUAGE="zh-CN")
+    page = secretary.content.decode()
+    for slug in SLUGS:
+        assert f"/ledgers/{slug}.docx?campaign={campaign.pk}" in page
+        assert f'action="/reports/new/ledger-{slug}/"' in page
+        assert TITLES[slug] in page
+    assert "下载 Word" in page and "下载 PDF" in page
+    clerk = client_for(world, "clerk").get(url, HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    assert "/ledgers/study.docx" in clerk and "/reports/new/ledger-" not in clerk
+    assert "已按页面规则隐去" in clerk and "已按页面规则隐去" not in page
+
+
+def test_the_ledgers_page_runs_a_fixed_number_of_queries(world: World) -> None:
+    from activities.seed import ensure_campaign_2014
+    from tests.activities.phase2_factories import make_session
+
+    campaign = ensure_campaign_2014(world.county)
+    make_session(world.own, campaign)
+
+    def grow() -> None:
+        from tests.activities.phase2_factories import later_campaign
+
+        for _i in range(3):
+            later_campaign(world.county)
+
+    # session, user, organization, grants, campaigns, appraisal sessions, the
+    # navigation's unread count and roles
+    assert_constant_queries(
+        client_for(world, "secretary"), f"/reports/org/{world.own.pk}/ledgers/", grow, expected=8
+    )
+
+
+def test_records_pages_link_to_their_ledger(world: World, media_root: Any) -> None:
+    records = fill(world)
+    client = client_for(world, "secretary")
+    c = records.campaign.pk
+    own = world.own.pk
+
+    def url(name: str) -> str:
+        return reverse(f"activities:{name}", args=[own])
+
+    plist = ProblemList.objects.get(organization=world.own)
+    pages = {
+        url("counseling_list") + f"?campaign={c}": f"/ledgers/study.docx?campaign={c}",
+        url("opinion_list") + f"?campaign={c}": f"/ledgers/opinions.docx?campaign={c}",
+        url("talk_list") + f"?campaign={c}": f"/ledgers/talks.docx?campaign={c}",
+        plist.get_absolute_url(): f"/ledgers/rectification.docx?campaign={c}",
+        url("meeting_list"): f"/reports/org/{own}/ledgers/",
+    }
+    for page, link in pages.items():
+        response = client.get(page)
+        assert response.status_code == 200, page
+        assert link in response.content.decode(), page
