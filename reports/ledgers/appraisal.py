@@ -96,26 +96,25 @@ def appraisal_ledger(session: AppraisalSession, language: str) -> Ledger:
             determination = result.determination.name
         else:
             determination = _("not yet")
-        rows.append(
-            [i, row["name"] + (" " + _("(left)") if row["left"] else "")]
-            + list(row["votes"])
-            + [
-                determination,
-                _("yes") if result and result.feedback_given else _("no"),
-                result.handling if result else "",
-            ]
-        )
+        name = row["name"] + (" " + _("(left)") if row["left"] else "")
+        feedback = _("yes") if result and result.feedback_given else _("no")
+        handling = result.handling if result else ""
+        rows.append([i, name, *row["votes"], determination, feedback, handling])
     vote_share = max(4, min(10, 36 // max(len(grades), 1)))
     rest = 100 - 6 - 14 - vote_share * len(grades)
+    late = rest // 4 + rest // 5  # determination and feedback; handling takes the rest
     ledger.add(
         Table(
-            [_("No."), _("Member")]
-            + [g.name for g in grades]
-            + [_("Determination"), _("Written feedback"), _("Handling")],
+            [
+                _("No."),
+                _("Member"),
+                *[g.name for g in grades],
+                _("Determination"),
+                _("Written feedback"),
+                _("Handling"),
+            ],
             rows,
-            widths=[6, 14]
-            + [vote_share] * len(grades)
-            + [rest // 3, rest // 3, rest - 2 * (rest // 3)],
+            widths=[6, 14, *[vote_share] * len(grades), rest // 4, rest // 5, rest - late],
             empty=_("No members on the roster."),
         ),
         Heading(_("Higher-level approval")),

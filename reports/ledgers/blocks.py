@@ -11,6 +11,7 @@ from typing import Any
 
 from docx.document import Document as DocumentObject
 from docx.enum.text import WD_BREAK
+from docx.shared import Pt
 
 from reports import wordprocessing as wp
 
@@ -70,6 +71,14 @@ class Ledger:
         self.blocks.extend(blocks)
 
 
+def _gap(doc: DocumentObject) -> None:
+    """A small empty paragraph after a table: two tables in a row would otherwise be
+    joined into one by Word and LibreOffice."""
+    gap = doc.add_paragraph()
+    gap.paragraph_format.space_after = Pt(2)
+    gap.paragraph_format.line_spacing = Pt(6)
+
+
 def to_docx(ledger: Ledger, language: str) -> DocumentObject:
     """The ledger as a Word document (reports.wordprocessing's look)."""
     doc = wp.new_document(
@@ -86,10 +95,12 @@ def to_docx(ledger: Ledger, language: str) -> DocumentObject:
             if block.rows or not block.empty:
                 widths = [wp.TEXT_WIDTH_MM * share / 100 for share in block.widths]
                 wp.add_table(doc, block.headings, block.rows, widths=widths)
+                _gap(doc)
             else:
                 doc.add_paragraph(block.empty)
         elif isinstance(block, Facts):
             wp.add_facts(doc, block.pairs)
+            _gap(doc)
         elif isinstance(block, Text):
             if block.label:
                 label = doc.add_paragraph()

@@ -105,12 +105,12 @@ def study_ledger(org: Organization, campaign: Campaign, *, unmasked: bool) -> Le
             Table(
                 [_("Time"), _("Form"), _("Topic"), _("Place"), _("Held by"), _("Present")],
                 rows,
-                widths=[16, 12, 30, 16, 14, 12],
+                widths=[20, 12, 28, 16, 14, 10],
                 empty=_("None recorded."),
             ),
         )
 
-    members = list(members_with_study(org, campaign))
+    members: list[Any] = list(members_with_study(org, campaign))  # annotated counts
     minimum = campaign.min_counseling_per_member
     covered = sum(1 for m in members if m.sessions >= minimum)
     ledger.add(
@@ -164,7 +164,7 @@ def study_ledger(org: Organization, campaign: Campaign, *, unmasked: bool) -> Le
                 [_date(r.date), r.member.name, r.get_mode_display(), r.topic, r.hours]
                 for r in records
             ],
-            widths=[14, 14, 18, 42, 12],
+            widths=[13, 14, 18, 45, 10],
             empty=_("None recorded."),
         ),
     )
@@ -189,7 +189,7 @@ def study_ledger(org: Organization, campaign: Campaign, *, unmasked: bool) -> Le
                 ]
                 for n in notes
             ],
-            widths=[16, 38, 30, 16],
+            widths=[14, 40, 33, 13],
             empty=_("None uploaded."),
         ),
     )
@@ -348,6 +348,7 @@ def meeting_records(meetings: list[Meeting]) -> list[Any]:
             blocks.append(
                 Text(_("The secretary's report on behalf of the team"), m.secretary_report)
             )
+            blocks.append(Heading(_("Criticism and self-criticism"), level=3))
             blocks.append(
                 Table(
                     [_("Speaker"), _("Kind"), _("About"), _("Points raised")],
@@ -417,7 +418,7 @@ def opinions_ledger(org: Organization, campaign: Campaign, *, unmasked: bool) ->
                 _("Adopted as"),
             ],
             rows,
-            widths=[5, 11, 13, 23, 10, 9, 19, 10],
+            widths=[6, 12, 13, 22, 10, 9, 18, 10],
             empty=_("No opinions recorded."),
         )
     )
@@ -459,7 +460,7 @@ def talks_ledger(org: Organization, campaign: Campaign, *, unmasked: bool) -> Le
                 ]
                 for i, t in enumerate(talks, 1)
             ],
-            widths=[6, 12, 12, 12, 12, 12, 34],
+            widths=[6, 12, 11, 11, 10, 14, 36],
             empty=_("No talks recorded."),
         )
     )
@@ -519,7 +520,7 @@ def rectification_ledger(org: Organization, campaign: Campaign, *, unmasked: boo
                     ]
                     for item in group
                 ],
-                widths=[5, 22, 22, 11, 10, 9, 10, 11],
+                widths=[6, 20, 20, 11, 12, 8, 12, 11],
             ),
         )
     return ledger

@@ -24,7 +24,7 @@ from reports.services import report_request
 from tests.activities.factories import VIEW_MATRIX, campaign_for, counseling, meeting, members
 from tests.activities.phase2_factories import make_talk
 from tests.conftest import World
-from tests.docx_helpers import docx_text
+from tests.docx_helpers import docx_text, libreoffice_text
 from tests.rectification.problems_factories import (
     force_list_status,
     make_item,
@@ -399,3 +399,39 @@ def test_records_pages_link_to_their_ledger(world: World, media_root: Any) -> No
         response = client.get(page)
         assert response.status_code == 200, page
         assert link in response.content.decode(), page
+
+
+# --- opened by LibreOffice ---------------------------------------------------------------
+
+
+@pytest.mark.single_pass  # LibreOffice takes 2-4 s a file; the file does not depend on the database
+def test_libreoffice_opens_every_word_ledger(world: World, media_root: Any) -> None:
+    """Each Word file, converted by LibreOffice headless, reads back with its title,
+    organization, a member's name and a heading."""
+    from activities.seed import ensure_campaign_2014
+    from tests.activities.phase2_factories import closed_session
+
+    records = fill(world)
+    person = records.people[1].name
+    client = client_for(world, "secretary")
+    expected = {
+        "study": ["学习辅导记录", person],
+        "meetings": ["集中学习党章0", person],
+        "opinions": ["收到日期", "希望多组织学习0"],
+        "talks": ["谈话对象", person],
+        "rectification": ["整改措施", "学习不够深入0"],
+    }
+    for slug in SLUGS:
+        response = client.get(
+            word_url(world.own, slug, records.campaign), HTTP_ACCEPT_LANGUAGE="zh-CN"
+        )
+        text = libreoffice_text(_content(response))
+        for snippet in [world.own.full_name, TITLES[slug], *expected[slug]]:
+            assert snippet in text, (slug, snippet)
+    session = closed_session(world.own, ensure_campaign_2014(world.county), ["good"])
+    response = client.get(
+        f"/reports/appraisal/{session.pk}/sheet.docx", HTTP_ACCEPT_LANGUAGE="zh-CN"
+    )
+    text = libreoffice_text(_content(response))
+    for snippet in (world.own.full_name, "民主评议党员结果表", "党员得票情况", person):
+        assert snippet in text, snippet
