@@ -90,23 +90,23 @@ def to_docx(ledger: Ledger, language: str) -> DocumentObject:
     )
     for block in ledger.blocks:
         if isinstance(block, Heading):
-            doc.add_heading(block.text, level=block.level)
+            doc.add_heading(wp.xml_safe(block.text), level=block.level)
         elif isinstance(block, Table):
             if block.rows or not block.empty:
                 widths = [wp.TEXT_WIDTH_MM * share / 100 for share in block.widths]
                 wp.add_table(doc, block.headings, block.rows, widths=widths)
                 _gap(doc)
             else:
-                doc.add_paragraph(block.empty)
+                doc.add_paragraph(wp.xml_safe(block.empty))
         elif isinstance(block, Facts):
             wp.add_facts(doc, block.pairs)
             _gap(doc)
         elif isinstance(block, Text):
             if block.label:
                 label = doc.add_paragraph()
-                label.add_run(block.label).bold = True
+                label.add_run(wp.xml_safe(block.label)).bold = True
                 label.paragraph_format.keep_with_next = True
-            doc.add_paragraph(block.text or "—")
+            doc.add_paragraph(wp.xml_safe(block.text) or "—")
         elif isinstance(block, Signatures):
             wp.add_signature_lines(doc, block.roles)
         elif isinstance(block, PageBreak):

@@ -435,3 +435,12 @@ def test_libreoffice_opens_every_word_ledger(world: World, media_root: Any) -> N
     text = libreoffice_text(_content(response))
     for snippet in (world.own.full_name, "民主评议党员结果表", "党员得票情况", person):
         assert snippet in text, snippet
+
+
+def test_hostile_text_in_a_meeting_is_written_as_text(world: World) -> None:
+    m = meeting(world.own, campaign_for(world), topic="<b>会议</b>\x0b",
+                content="<script>alert(1)</script>\x0c\n第二行")  # fmt: skip
+    response = client_for(world, "secretary").get(f"/reports/meeting/{m.pk}/record.docx")
+    assert response.status_code == 200
+    text = docx_text(_content(response))
+    assert "<b>会议</b>" in text and "<script>alert(1)</script>\n第二行" in text
