@@ -13,7 +13,7 @@ from django.utils.translation import get_language
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Mm, Pt
 
-from reports.wordprocessing import docx_response, download_name, new_document
+from reports.wordprocessing import docx_response, download_name, new_document, xml_safe
 
 from .models import Bulletin
 
@@ -46,12 +46,12 @@ def bulletin_document(bulletin: Bulletin, items: list[tuple[Any, list[Any]]]) ->
         subtitle=bulletin.number_label,
     )
     for report, photos in items:
-        doc.add_heading(report.title, level=2)
-        source = doc.add_paragraph(report.organization.full_name)
+        doc.add_heading(xml_safe(report.title), level=2)
+        source = doc.add_paragraph(xml_safe(report.organization.full_name))
         source.alignment = WD_ALIGN_PARAGRAPH.CENTER
         for line in report.body.split("\n"):
             if line.strip():
-                paragraph = doc.add_paragraph(line.strip())
+                paragraph = doc.add_paragraph(xml_safe(line.strip()))
                 paragraph.paragraph_format.first_line_indent = Pt(21)
         if photos:
             paragraph = doc.add_paragraph()

@@ -12,3 +12,11 @@ register(
     order=900,
     action=Action.DOWNLOAD_REPORTS,
 )
+
+register(
+    _("Reports"),
+    _("Ledgers (Word and PDF)"),
+    "reports:ledgers",
+    order=890,
+    action=Action.VIEW,
+)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_ledgers
 
 app_name = "reports"
 
@@ -12,4 +12,12 @@ urlpatterns = [
     path("<int:pk>/status/", views.status, name="status"),
     path("<int:pk>/download/", views.download, name="download"),
     path("<int:pk>/retry/", views.retry, name="retry"),
+    path("org/<int:org_pk>/ledgers/", views_ledgers.ledgers, name="ledgers"),
+    path(
+        "org/<int:org_pk>/ledgers/<slug:slug>.docx",
+        views_ledgers.ledger_docx,
+        name="ledger_docx",
+    ),
+    path("meeting/<int:pk>/record.docx", views_ledgers.meeting_docx, name="meeting_docx"),
+    path("appraisal/<int:pk>/sheet.docx", views_ledgers.appraisal_docx, name="appraisal_docx"),
 ]

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -56,6 +57,7 @@ __all__ = [
     "docx_response",
     "download_name",
     "new_document",
+    "xml_safe",
 ]
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -72,6 +74,16 @@ RED = RGBColor(0xBB, 0x00, 0x00)
 MARGINS_MM = {"top": 22, "right": 18, "bottom": 20, "left": 18}
 # The text width of A4 portrait with those margins, for column widths.
 TEXT_WIDTH_MM = 210 - MARGINS_MM["left"] - MARGINS_MM["right"]
+
+
+# Characters XML 1.0 does not allow (python-docx refuses them with ValueError): user
+# text pasted from elsewhere may carry them; they are dropped, never a 500.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def xml_safe(text: Any) -> str:
+    """`text` as a string without the characters a Word file cannot hold."""
+    return _NOT_XML.sub("", "" if text is None else str(text))
 
 
 def _set_fonts(rpr: Any, east_asian: str) -> None:
@@ -179,21 +191,21 @@ def new_document(
     _style_fonts(doc, language)
     _declare_fallbacks(doc)
 
-    doc.core_properties.title = str(title)
-    doc.core_properties.subject = str(organization_name)
-    doc.core_properties.author = str(organization_name)
+    doc.core_properties.title = xml_safe(title)
+    doc.core_properties.subject = xml_safe(organization_name)
+    doc.core_properties.author = xml_safe(organization_name)
     doc.core_properties.language = "zh-CN" if language.startswith("zh") else "en"
 
     issuer = doc.add_paragraph()
     issuer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run = issuer.add_run(str(organization_name))
+    run = issuer.add_run(xml_safe(organization_name))
     run.font.size = Pt(13)
     run.font.color.rgb = RED
     _set_fonts(run._element.get_or_add_rPr(), HEI[0])
     _bottom_rule(issuer)
-    doc.add_paragraph(str(title), style="Title")
+    doc.add_paragraph(xml_safe(title), style="Title")
     if subtitle:
-        line = doc.add_paragraph(str(subtitle))
+        line = doc.add_paragraph(xml_safe(subtitle))
         line.alignment = WD_ALIGN_PARAGRAPH.CENTER
     if date is not None:
         with translation.override(language):
@@ -259,7 +271,7 @@ def add_table(
 def _fill(cell: Any, text: str, *, bold: bool = False) -> None:
     paragraph = cell.paragraphs[0]
     paragraph.paragraph_format.space_after = Pt(0)
-    lines = text.split("\n")
+    lines = xml_safe(text).split("\n")
     for index, line in enumerate(lines):
         run = paragraph.add_run(line)
         run.font.size = TABLE_SIZE
@@ -294,7 +306,7 @@ def add_signature_lines(doc: DocumentObject, roles: Iterable[str], *, dated: boo
         paragraph = doc.add_paragraph()
         paragraph.paragraph_format.space_before = Pt(12)
         paragraph.paragraph_format.keep_together = True
-        text = _("%(role)s (signature): ") % {"role": role} + "_" * 18
+        text = _("%(role)s (signature): ") % {"role": xml_safe(role)} + "_" * 18
         if dated:
             text += "    " + _("Date: ____ (year) __ (month) __ (day)")
         paragraph.add_run(text)

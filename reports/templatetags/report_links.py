@@ -29,3 +29,32 @@ def print_link(context: template.Context, slug: str, org: Any, **params: Any) ->
         "params": [(name, value) for name, value in params.items()],
         "csrf_token": context.get("csrf_token"),
     }
+
+
+@register.inclusion_tag("reports/_ledger_links.html", takes_context=True)
+def ledger_links(
+    context: template.Context, slug: str, org: Any, campaign: Any = None
+) -> dict[str, Any]:
+    """`{% ledger_links "study" org campaign %}` on a records page: "Download Word" and,
+    with DOWNLOAD_REPORTS, "Download PDF" of the page's ledger in that campaign, and the
+    organization's ledgers page (docs/product.md §9.1). Without a campaign (the
+    meetings list spans campaigns) only the ledgers page. No query."""
+    from reports.ledgers import BY_SLUG
+
+    spec = BY_SLUG[slug]
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    links: dict[str, Any] = {
+        "spec": spec,
+        "ledgers_url": reverse("reports:ledgers", args=[org.pk]),
+        "csrf_token": context.get("csrf_token"),
+        "org": org,
+        "campaign": campaign,
+    }
+    if campaign is not None:
+        links["word_url"] = (
+            reverse("reports:ledger_docx", args=[org.pk, slug]) + f"?campaign={campaign.pk}"
+        )
+        if user is not None and user_can(user, Action.DOWNLOAD_REPORTS, org):
+            links["pdf_url"] = reverse("reports:request", args=[spec.report_slug])
+    return links

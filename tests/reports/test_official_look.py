@@ -21,6 +21,7 @@ from portal.accounts.models import Role
 from portal.progress.engine import evaluate
 from portal.progress.scopes import scope_for_org
 from reports import registry
+from reports.ledgers import LEDGERS
 from reports.models import ReportRequest, ReportStatus
 from reports.services import report_request
 from tests.activities.factories import campaign_for, meeting, members
@@ -224,6 +225,18 @@ def test_no_report_has_half_width_punctuation_after_chinese(
         make(world, "meeting-record", "zh-hans", world.reviewer, meeting=park_meeting.pk),
         make(world, "problem-notice", "zh-hans", world.secretary, problem_list=plist.pk),
         make(world, "appraisal-sheet", "zh-hans", world.secretary, appraisal=session.pk),
+    ]
+    campaign = campaign_for(world)
+    reports += [  # the ledgers (#17)
+        make(
+            world,
+            kind.report_slug,
+            "zh-hans",
+            world.secretary,
+            organization=world.own.pk,
+            campaign=campaign.pk,
+        )
+        for kind in LEDGERS
     ]
     for report in reports:
         for number, page in enumerate(page_texts(report, tmp_path), 1):

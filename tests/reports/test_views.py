@@ -153,9 +153,12 @@ def test_a_failed_request_shows_the_reason_and_a_retry_button(world: World) -> N
 
 def test_organization_page_links_to_its_reports(world: World) -> None:
     page = client_for(world, "secretary").get(world.own.get_absolute_url()).content.decode()
-    assert f"/reports/org/{world.own.pk}/" in page
+    assert f'href="/reports/org/{world.own.pk}/"' in page
+    assert f'href="/reports/org/{world.own.pk}/ledgers/"' in page
+    # The clerk keeps the ledgers (Word) but does not print PDF reports (#17).
     clerk_page = client_for(world, "clerk").get(world.own.get_absolute_url()).content.decode()
-    assert f"/reports/org/{world.own.pk}/" not in clerk_page
+    assert f'href="/reports/org/{world.own.pk}/"' not in clerk_page
+    assert f'href="/reports/org/{world.own.pk}/ledgers/"' in clerk_page
 
 
 def test_instructor_home_offers_the_dossier_of_their_organizations(world: World) -> None:

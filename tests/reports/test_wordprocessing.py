@@ -84,3 +84,13 @@ def test_libreoffice_opens_it() -> None:
     text = libreoffice_text(_sample())
     for expected in (ORG, TITLE, "集中学习", "第39次学习", "三楼会议室"):
         assert expected in text
+
+
+def test_characters_a_word_file_cannot_hold_are_dropped_not_a_500() -> None:
+    with translation.override("zh-hans"):
+        doc = new_document("标题\x0b", "组织\x00", None, "zh-hans")
+        add_table(doc, ["列\x01"], [["内容\x0c<script>\n第二行"]])
+        add_facts(doc, [("标签\x1f", "值\x08")])
+        text = docx_text(docx_bytes(doc))
+    assert "<script>" in text and "内容<script>\n第二行" in text
+    assert "\x0b" not in text and "\x0c" not in text
