@@ -14,10 +14,11 @@ from organizations.models import Organization
 from tests.conftest import World
 
 
-def running_campaign(world: World) -> Campaign:
+def running_campaign(world: World, lead: Organization | None = None) -> Campaign:
+    """A campaign running today, led by the county (or `lead`)."""
     today = timezone.localdate()
     campaign, _created = Campaign.objects.get_or_create(
-        lead_organization=world.county,
+        lead_organization=lead or world.county,
         name_zh="当前活动",
         defaults={
             "name_en": "The running campaign",
@@ -42,9 +43,11 @@ def announce(
     days: int = 3,
     **values: Any,
 ) -> MeetingAnnouncement:
+    org = org or world.own
     starts = values.pop("starts_at", later(days))
+    lead = world.other_county if org.path.startswith(world.other_county.path) else None
     data = {
-        "campaign": running_campaign(world),
+        "campaign": running_campaign(world, lead),
         "kind": MeetingKind.BRANCH_GENERAL,
         "topic": "学习党章,讨论整改措施",
         "starts_at": starts,
@@ -53,6 +56,4 @@ def announce(
         "agenda": "一、学习党章\n二、讨论整改措施",
         **values,
     }
-    return announcement_create(
-        actor=actor or world.secretary, organization=org or world.own, values=data
-    )
+    return announcement_create(actor=actor or world.secretary, organization=org, values=data)
