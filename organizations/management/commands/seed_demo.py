@@ -97,6 +97,13 @@ class Command(BaseCommand):
 
             logins = User.objects.filter(username__in=[lg.username for lg in plan.logins])
             build_upgrading_demo(county, {u.username: u for u in logins})
+        if running:
+            # A meeting announced for the coming days, with the answers of the demo
+            # member (pending) and of a colleague (cannot attend): docs/product.md §6.1.
+            from activities.demo.announcements import build_announcement_demo
+
+            logins = User.objects.filter(username__in=[lg.username for lg in plan.logins])
+            build_announcement_demo({u.username: u for u in logins})
         for campaign in campaigns:
             rollup.rebuild(campaign)
 
