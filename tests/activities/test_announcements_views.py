@@ -299,3 +299,16 @@ def test_members_page_runs_a_fixed_number_of_queries(world: World) -> None:
         lambda: _grow_announcements(world),
         expected=6,
     )
+
+
+def test_the_site_administrator_reads_announcements_in_the_admin(world: World) -> None:
+    announcement = announce(world)
+    changelist = reverse("admin:activities_meetingannouncement_changelist")
+    detail = reverse("admin:activities_meetingannouncement_change", args=[announcement.pk])
+    admin_client = client_for(world, "admin")
+    assert admin_client.get(changelist).status_code == 200
+    page = admin_client.get(detail)
+    assert page.status_code == 200 and "党员本人" in page.content.decode()
+    for persona in ("anonymous", "secretary"):
+        response = client_for(world, persona).get(changelist)
+        assert response.status_code == 302 and "/admin/login/" in response["Location"]

@@ -59,6 +59,7 @@ def test_announce_answer_and_record_a_meeting(world: Any, live_server: Any, new_
     assert "尚未回复" in home.inner_text()
     assert_fits_phone(member)
     assert axe_violations(member) == []
+    screenshot(member, "phone-member-home")
     home.get_by_role("link", name="回复是否参加").click()
     member.wait_for_load_state("domcontentloaded")
     assert "公司三楼会议室" in member.content()
