@@ -76,7 +76,8 @@ def _body(verb: str, when: str, place: str, agenda: str) -> str:
     lines.append(gettext("Place: %(place)s") % {"place": place})
     if agenda.strip():
         lines.append(gettext("Agenda: %(agenda)s") % {"agenda": agenda.strip()})
-    lines.append(gettext("Tell the organization whether you will attend."))
+    if verb != VERB_REMINDER:  # the reminder goes to those who did not decline
+        lines.append(gettext("Tell the organization whether you will attend."))
     return "\n".join(lines)
 
 
