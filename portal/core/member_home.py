@@ -1,7 +1,8 @@
 """What a party member's home page gathers for them (docs/product.md §1, §6.1): the
 announced meetings they are invited to and their answers, their study sessions and
-notes, their pledges, their released appraisal results, the answered opinions addressed
-to them, and the problem-list items they are responsible for.
+notes, their pledges, their released appraisal results, the answers to the opinions
+they gave (or that were addressed to them by name), and the problem-list items they are
+responsible for.
 
 One query per section whatever the number of records (each list is cut at a limit and
 links to its full page where there is one): six queries, pinned in
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from activities.models import Invitation, Opinion, OpinionStatus
@@ -61,11 +62,12 @@ def member_overview(member: Member) -> dict[str, Any]:
         .order_by("-session__starts_on", "-pk")[:RESULT_LIMIT]
     )
     opinions = list(
-        Opinion.objects.filter(
-            addressed_member=member,
-            status__in=[OpinionStatus.ANSWERED, OpinionStatus.ADOPTED],
-        ).order_by("-received_on", "-pk")[:OPINION_LIMIT]
+        Opinion.objects.filter(Q(given_by_member=member) | Q(addressed_member=member))
+        .filter(status__in=[OpinionStatus.ANSWERED, OpinionStatus.ADOPTED])
+        .order_by("-received_on", "-pk")[:OPINION_LIMIT]
     )
+    for opinion in opinions:
+        opinion.given_by_me = opinion.given_by_member_id == member.pk  # type: ignore[attr-defined]
     items = list(
         ProblemItem.objects.filter(
             responsible_member=member,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from activities.models import AddressedTo, Invitation, Reply
 from activities.services_announcements import reply_give
@@ -77,6 +78,7 @@ def test_the_member_sees_what_is_theirs(world: World) -> None:
     assert "带头完成攻坚任务" in page
     assert len(ctx["appraisal_results"]) == 1
     assert "已安排每周下车间0" in page
+    assert "我的意见及答复" in page
     assert [item.responsible_member_id for item in ctx["my_items"]] == [me.pk]
     for heading in ("待参加的会议", "我的学习记录和心得", "我的评议结果", "我负责的整改任务"):
         assert heading in page
@@ -109,3 +111,68 @@ def test_the_member_home_runs_a_fixed_number_of_queries(world: World) -> None:
     # answered opinions addressed to them, problem items they own; the navigation's
     # grants and unread count
     assert_constant_queries(client_for(world, "member_user"), HOME, grow, expected=12)
+
+
+def test_the_member_reads_the_answers_to_the_opinions_they_gave(world: World) -> None:
+    """docs/product.md §6.1: an opinion recorded as given by the member shows with its
+    answer on their home page once answered; a colleague's does not."""
+    from activities.models import OpinionStatus
+    from activities.services_opinions import opinion_create
+    from tests.activities.opinions_factories import first_category
+
+    me = Member.objects.get(user=world.member_user)
+    colleague = MemberFactory(organization=world.own)
+    campaign = campaign_for(world)
+    mine = opinion_create(
+        actor=world.clerk,
+        organization=world.own,
+        campaign=campaign,
+        source="frontline",
+        channel="face_to_face",
+        addressed_to=AddressedTo.TEAM,
+        content="建议车间增设党员示范岗",
+        given_by_member=me,
+        received_on=campaign.starts_on,
+    )
+    OpinionFactory(
+        organization=world.own,
+        campaign=campaign,
+        given_by_member=colleague,
+        content="同事的意见",
+        **answered_kwargs("同事意见的答复"),
+    )
+    client = client_for(world, "member_user")
+    assert client.get(HOME).context["answered_opinions"] == []  # not answered yet
+    from activities.models import Opinion
+
+    Opinion.objects.filter(pk=mine.pk).update(
+        status=OpinionStatus.ANSWERED,
+        category=first_category(campaign),
+        answer_text="已在一车间设立示范岗",
+        answered_at=timezone.now(),
+    )
+    page = client.get(HOME, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "已在一车间设立示范岗" in page and "本人提出" in page
+    assert "同事意见的答复" not in page
+
+
+def test_an_opinion_is_given_by_a_member_of_its_own_organization(world: World) -> None:
+    from django.core.exceptions import ValidationError
+
+    from activities.services_opinions import opinion_create
+
+    stranger = MemberFactory(organization=world.sibling)
+    campaign = campaign_for(world)
+    with pytest.raises(ValidationError) as exc:
+        opinion_create(
+            actor=world.clerk,
+            organization=world.own,
+            campaign=campaign,
+            source="frontline",
+            channel="face_to_face",
+            addressed_to=AddressedTo.TEAM,
+            content="意见",
+            given_by_member=stranger,
+            received_on=campaign.starts_on,
+        )
+    assert "given_by_member" in exc.value.error_dict
