@@ -28,7 +28,9 @@ from .models import (
     Attendance,
     CounselingRecord,
     CriticismEntry,
+    Invitation,
     Meeting,
+    MeetingAnnouncement,
     OneToOneTalk,
     Opinion,
     SelfExamination,
@@ -257,3 +259,22 @@ class AppraisalApprovalAdmin(ReadOnlyAdmin):
     list_filter = ["review_status"]
     search_fields = ["organization__short_name"]
     list_select_related = ["session__organization", "organization"]
+
+
+class InvitationInline(ReadOnlyInline):
+    model = Invitation
+    fields = ["member", "reply", "reason", "replied_at"]
+    readonly_fields = fields
+
+
+@admin.register(MeetingAnnouncement)
+class MeetingAnnouncementAdmin(ReadOnlyAdmin):
+    """Read-only: announcing, changing and answering go through
+    activities.services_announcements, which notify the members (docs/product.md §6.1)."""
+
+    list_display = ["topic", "organization", "kind", "starts_at", "place", "meeting"]
+    list_filter = ["kind", "campaign"]
+    search_fields = ["topic", "place", "organization__short_name"]
+    date_hierarchy = "starts_at"
+    list_select_related = ["organization", "meeting"]
+    inlines = [InvitationInline]

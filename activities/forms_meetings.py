@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django import forms
@@ -202,14 +202,18 @@ class AttendanceForm(forms.Form):
         *args: Any,
         members: Sequence[Member],
         rows: Iterable[Attendance] = (),
+        suggestions: Mapping[int, Mark] | None = None,
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("prefix", "roll")
         super().__init__(*args, **kwargs)
         self.members = list(members)
         existing = {row.member_id: row for row in rows}
+        # The members' own answers to the announcement (docs/product.md §6.1): a new
+        # list starts from them; the recorder confirms or changes each.
+        suggested = suggestions or {}
         for member in self.members:
-            row = existing.get(member.pk)
+            row = existing.get(member.pk) or suggested.get(member.pk)
             self.fields[f"present_{member.pk}"] = forms.BooleanField(
                 label=member.name,
                 required=False,
@@ -220,7 +224,9 @@ class AttendanceForm(forms.Form):
                 label=_("Reason for absence"),
                 required=False,
                 max_length=200,
-                initial=row.absence_reason if row else "",
+                initial=(getattr(row, "absence_reason", None) or getattr(row, "reason", ""))
+                if row
+                else "",
                 widget=forms.TextInput(
                     attrs={"data-reason": "", "placeholder": _("Reason for absence")}
                 ),

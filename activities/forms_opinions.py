@@ -73,6 +73,14 @@ class OpinionForm(forms.Form):
     addressed_member_name = forms.CharField(
         label=_("Member addressed (name, if not on the roster)"), max_length=50, required=False
     )
+    given_by_member = forms.ChoiceField(
+        label=_("Given by a member (from the roster)"),
+        required=False,
+        help_text=_(
+            "When a Party member of this organization gave the opinion: they will read "
+            "its answer on their own home page."
+        ),
+    )
     received_on = forms.DateField(
         label=_("Received on"), widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -105,6 +113,7 @@ class OpinionForm(forms.Form):
         self.fields["addressed_member"].choices = [("", "—")] + [
             (str(m.pk), m.name) for m in members
         ]
+        self.fields["given_by_member"].choices = self.fields["addressed_member"].choices
         if not self.is_bound:
             self.initial.setdefault("received_on", timezone.localdate())
             self.initial.setdefault("source", OpinionSource.FRONTLINE)
@@ -114,6 +123,10 @@ class OpinionForm(forms.Form):
 
     def clean_addressed_member(self) -> Any:
         value = self.cleaned_data.get("addressed_member") or ""
+        return next((m for m in self._members if str(m.pk) == value), None)
+
+    def clean_given_by_member(self) -> Any:
+        value = self.cleaned_data.get("given_by_member") or ""
         return next((m for m in self._members if str(m.pk) == value), None)
 
     def service_fields(self) -> dict[str, Any]:

@@ -40,6 +40,7 @@ OPINION_INPUT_FIELDS = (
     "addressed_to",
     "addressed_member",
     "addressed_member_name",
+    "given_by_member",
     "content",
     "submitter_name",
     "submitter_contact",

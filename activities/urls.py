@@ -23,3 +23,7 @@ urlpatterns += _campaign_urls
 from .urls_phase2 import urlpatterns as _phase2_urls  # noqa: E402
 
 urlpatterns += _phase2_urls
+
+from .urls_announcements import urlpatterns as _announcement_urls  # noqa: E402
+
+urlpatterns += _announcement_urls

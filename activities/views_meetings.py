@@ -55,8 +55,10 @@ from .models import (
     MeetingParticipation,
     Phase,
 )
+from .models.announcements import MeetingAnnouncement, Reply
 from .models.meetings import SpecialMeetingReview
 from .selectors_meetings import is_ancestor_of, meetings_open_to_attend
+from .services_announcements import announcement_record, reply_text
 
 PAGE_SIZE = 30
 HISTORY_LIMIT = 100
@@ -295,16 +297,36 @@ def _meeting_form_page(
     request: HttpRequest,
     org: Organization,
     meeting: Meeting | None,
+    announcement: MeetingAnnouncement | None = None,
 ) -> HttpResponse:
     """Create (meeting None) or edit: the meeting form, the attendance checklist and
-    optional files, saved by one service call."""
+    optional files, saved by one service call. Recording an announced meeting
+    (`announcement`) starts from its facts, and the attendance list from the members'
+    own answers, each shown beside the member (docs/product.md §6.1); one more query."""
     campaigns = _campaigns_for(org, meeting.campaign if meeting else None)
     # The Party groups to pick from (one query).
     groups = list(PartyGroup.objects.filter(organization=org).order_by("name", "pk"))
+    initial: dict[str, Any] = {}
+    suggestions: dict[int, services.Mark] = {}
     if meeting is None:
         members = services.roster(org)
         _mark_expectations(org, members, groups)
         rows: list[Attendance] = []
+        if announcement is not None:
+            initial = {
+                field: getattr(announcement, field)
+                for field in ("kind", "party_group", "topic", "starts_at", "ends_at", "place")
+            }
+            initial["agenda"] = announcement.agenda
+            initial["campaign"] = announcement.campaign_id
+            invitations = {i.member_id: i for i in announcement.invitations.all()}
+            for member in members:
+                invitation = invitations.get(member.pk)
+                if invitation is not None and invitation.reply:
+                    suggestions[member.pk] = services.Mark(
+                        invitation.reply == Reply.ATTEND, invitation.reason
+                    )
+                    member.reply_text = reply_text(invitation)  # type: ignore[attr-defined]
     else:
         rows = list(
             Attendance.objects.filter(meeting=meeting, participation__isnull=True)
@@ -316,18 +338,29 @@ def _meeting_form_page(
     form = MeetingForm(
         data,
         instance=meeting,
+        initial=initial,
         organization=org,
         campaigns=campaigns,
         roster=members,
         groups=groups,
     )
-    roll = AttendanceForm(data, members=members, rows=rows)
+    roll = AttendanceForm(data, members=members, rows=rows, suggestions=suggestions)
     files = _attachment_form(request if data is not None else None, required=False)
     pending = PendingFiles(request, files)
     # `&`, not `and`: every form is validated, so all errors show at once.
     if data is not None and form.is_valid() & roll.is_valid() & files.is_valid():
         try:
-            if meeting is None:
+            if announcement is not None:
+                saved = announcement_record(
+                    actor=request.user,
+                    announcement=announcement,
+                    values=form.values(),
+                    attendance=roll.marks(),
+                    uploads=pending.uploads(),
+                    upload_kind=files.cleaned_data["kind"],
+                )
+                messages.success(request, _("The meeting was recorded."))
+            elif meeting is None:
                 saved = services.meeting_create(
                     actor=request.user,
                     organization=org,
@@ -360,6 +393,7 @@ def _meeting_form_page(
         {
             "org": org,
             "meeting": meeting,
+            "announcement": announcement,
             "form": form,
             "roll": roll,
             "files": files,

@@ -15,7 +15,9 @@ very organization; for items also the responsible member's login, when linked):
   kinds that run the campaign (activities.requirements.PARTICIPATING_KINDS), in the
   campaign's subtree;
 * a leadership term due for re-election within 90 days or overdue: once per term
-  (upgrading/reminders.py).
+  (upgrading/reminders.py);
+* an announced meeting starting tomorrow: to its expected members with a login, except
+  those who answered that they cannot attend (activities/services_announcements.py).
 
 Once-only: every reminder has a key naming its event (models/reminders.py); the
 ReminderSent ledger's unique (recipient, key) constraint lets each be sent once, however
@@ -26,7 +28,7 @@ Cost of a run: a fixed handful of queries whatever the number of organizations a
 items: items due or overdue today (1), their organizations' secretaries (1), the phases
 ending around today (1), per such phase the secretaries of the organizations missing
 the material (1, usually 0-2 phases), the terms due for re-election (1) and, when
-there are any, their secretaries (1), the ledger insert (1 bulk) and read-back (1), and
+there are any, their secretaries (1), the invitations to meetings starting tomorrow (1), the ledger insert (1 bulk) and read-back (1), and
 the notification insert (1 bulk). Large inserts are split into batches by Django.
 """
 
@@ -350,6 +352,14 @@ def send_daily_reminders(today: dt.date) -> RunReport:
             planned.extend(
                 (ra.user, event) for ra in term_secretaries.get(event.organization_id, [])
             )
+
+    # Announced meetings starting tomorrow, to their expected members
+    # (activities/services_announcements.py, docs/product.md §6.1).
+    from activities.services_announcements import meeting_eve_events
+
+    for event, users in meeting_eve_events(today, Event):
+        report.events[event.verb] += 1
+        planned.extend((user, event) for user in users)
 
     # One reminder per (recipient, key), active users only.
     unique: dict[tuple[int, str], tuple[Any, Event]] = {}

@@ -112,3 +112,8 @@ __all__ += [
     "StatementSubject",
     "TalkMode",
 ]
+
+# meetings announced before they are held, and the members' answers (docs/product.md §6.1)
+from .announcements import Invitation, MeetingAnnouncement, Reply  # noqa: E402
+
+__all__ += ["Invitation", "MeetingAnnouncement", "Reply"]

@@ -196,6 +196,16 @@ class Opinion(models.Model):
         blank=True,
         help_text=_("When the member is not picked from the roster (e.g. from the online box)."),
     )
+    # A member of the organization who gave the opinion (docs/product.md §6.1): they read
+    # its answer on their home page. Not shown on the opinion's pages.
+    given_by_member = models.ForeignKey(
+        "organizations.Member",
+        verbose_name=_("given by a member"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="opinions_given",
+    )
     content = models.TextField(_("opinion"), max_length=5000)
     suggested_category = models.ForeignKey(
         "activities.ProblemCategory",
@@ -354,6 +364,12 @@ class Opinion(models.Model):
         else:
             self.addressed_member = None
             self.addressed_member_name = ""
+        if (
+            self.given_by_member_id
+            and self.organization_id
+            and self.given_by_member.organization_id != self.organization_id
+        ):
+            errors["given_by_member"] = _("Pick a member of this organization.")
         if self.status != OpinionStatus.RECEIVED and not self.category_id:
             errors["category"] = _("A sorted opinion needs a category.")
         if self.status == OpinionStatus.ANSWERED and not (self.answer_text or "").strip():

@@ -301,8 +301,11 @@ def _clerk(user: Any) -> dict[str, Any]:
 
 def _member(user: Any) -> dict[str, Any]:
     """The member record is already loaded by primary_role (no further query); the
-    page links to the member's own study record and appraisal results."""
-    return {"member": _own_member(user)}
+    page gathers what is the member's own (portal/core/member_home.py: six queries)."""
+    from portal.core.member_home import member_overview
+
+    member = _own_member(user)
+    return {"member": member, **member_overview(member)}
 
 
 BUILDERS: dict[str, Callable[[Any], dict[str, Any]]] = {

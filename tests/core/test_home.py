@@ -260,8 +260,11 @@ def _grow(world: World) -> None:
         # tests/core/test_campaign_home.py for the page with a campaign)
         ("secretary", 8),
         ("clerk", 8),
-        # + the member record with its organization and enterprise
-        ("member_user", 6),
+        # + the member record with its organization and enterprise; then what is theirs
+        # (portal/core/member_home.py): meetings invited to, study sessions with note
+        # counts, pledges, released appraisal results, answered opinions addressed to
+        # them, problem items they own (6)
+        ("member_user", 12),
         ("nobody", 6),
     ],
 )

@@ -16,11 +16,13 @@ import pytest
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from activities.models import ActivityPlan, Campaign
 from organizations.demo import SECRETARY_ORG
 from organizations.models import Organization
 from portal.accounts.models import User
+from portal.notifications.models import Notification
 from portal.reviews.models import ReviewTask
 from tests.seeding import seed_demo_as_tests_run
 
@@ -198,3 +200,28 @@ def test_reports_sent_upward_and_bulletin_one_are_in_the_running_campaign(
     assert waiting.context["next_number"] == 2 and waiting.context["has_selections"]
     told = Notification.objects.filter(verb="bulletin.used", recipient__username="secretary")
     assert told.get().url.startswith("/bulletins/report/")
+
+
+def test_an_announced_meeting_waits_for_the_members_answer(county: Organization) -> None:
+    """docs/product.md §6.1: the demo member is invited to a meeting in the coming days
+    and has not answered; a colleague cannot attend, and the secretary sees why."""
+    from activities.models import Invitation, MeetingAnnouncement, Reply
+
+    announcement = MeetingAnnouncement.objects.get(organization=secretary_org())
+    assert announcement.starts_at > timezone.now()
+    home = client("member").get("/", headers={"Accept-Language": "zh-hans"})
+    assert [i.announcement for i in home.context["invitations"]] == [announcement]
+    assert "尚未回复" in home.content.decode()
+    mine = Invitation.objects.get(announcement=announcement, member__user__username="member")
+    assert mine.reply == Reply.PENDING
+    assert Notification.objects.filter(
+        recipient__username="member", verb="meeting.announced"
+    ).exists()
+    declined = Invitation.objects.get(announcement=announcement, reply=Reply.ABSENT)
+    page = client("secretary").get(announcement.get_absolute_url()).content.decode()
+    assert declined.member.name in page and declined.reason in page
+    record = client("secretary").get(
+        reverse("activities:announcement_record", args=[announcement.pk]),
+        headers={"Accept-Language": "zh-hans"},
+    )
+    assert f"本人回复：不能参加（{declined.reason}）" in record.content.decode()

@@ -72,12 +72,16 @@ class Command(BaseCommand):
         from activities.seed import ensure_campaign_2014, ensure_current_campaign
         from portal.progress import rollup
 
+        def fresh_logins() -> dict[str, User]:
+            # The demo logins as stored now (each part of the story reads them afresh).
+            logins = User.objects.filter(username__in=[lg.username for lg in plan.logins])
+            return {u.username: u for u in logins}
+
         # The requirement roll-up is built once at the end, not record by record.
         with rollup.paused():
             finished = ensure_campaign_2014(county)
             campaigns = [finished, ensure_current_campaign(county)] if running else [finished]
-            logins = User.objects.filter(username__in=[lg.username for lg in plan.logins])
-            users = {u.username: u for u in logins}
+            users = fresh_logins()
             for current in [None, *campaigns[1:]]:
                 # The campaign's phase 1-2 records, built once (skipped when they exist).
                 report = build_campaign_demo(county, users, current)
@@ -95,15 +99,19 @@ class Command(BaseCommand):
             # (docs/product.md §6.4), not tied to a campaign; built once.
             from upgrading.demo import build_upgrading_demo
 
-            logins = User.objects.filter(username__in=[lg.username for lg in plan.logins])
-            build_upgrading_demo(county, {u.username: u for u in logins})
+            build_upgrading_demo(county, fresh_logins())
         if apps.is_installed("bulletins"):
             # Reports sent upward and bulletin 第 1 期 (docs/product.md §6.6), in the
             # campaign the pages open on; built once.
             from bulletins.demo import build_bulletins_demo
 
-            logins = User.objects.filter(username__in=[lg.username for lg in plan.logins])
-            build_bulletins_demo(county, {u.username: u for u in logins}, campaigns[-1])
+            build_bulletins_demo(county, fresh_logins(), campaigns[-1])
+        if running:
+            # A meeting announced for the coming days, with the answers of the demo
+            # member (pending) and of a colleague (cannot attend): docs/product.md §6.1.
+            from activities.demo.announcements import build_announcement_demo
+
+            build_announcement_demo(fresh_logins())
         for campaign in campaigns:
             rollup.rebuild(campaign)
 
