@@ -29,6 +29,13 @@ from portal.accounts.models import Role, User
 DEFAULT_DEMO_PASSWORD = "demo-Portal-2014"  # noqa: S105 - a published demo password
 
 
+def demo_logins(plan: DemoPlan) -> dict[str, User]:
+    """The demo logins by username, as stored now: each part of the story reads them
+    afresh."""
+    logins = User.objects.filter(username__in=[lg.username for lg in plan.logins])
+    return {u.username: u for u in logins}
+
+
 class Command(BaseCommand):
     help = "Create the demo county 青山县 with one login per role (safe to run again)."
 
@@ -58,8 +65,7 @@ class Command(BaseCommand):
         if apps.is_installed("guidance"):
             from guidance.demo import build_enterprise_instructors
 
-            logins = User.objects.filter(username__in=[lg.username for lg in plan.logins])
-            build_enterprise_instructors({u.username: u for u in logins})
+            build_enterprise_instructors(demo_logins(plan))
         if apps.is_installed("activities"):
             self._seed_campaign(plan, county, running=not options["without_running_campaign"])
         self._print_logins(rows, password)
@@ -72,16 +78,11 @@ class Command(BaseCommand):
         from activities.seed import ensure_campaign_2014, ensure_current_campaign
         from portal.progress import rollup
 
-        def fresh_logins() -> dict[str, User]:
-            # The demo logins as stored now (each part of the story reads them afresh).
-            logins = User.objects.filter(username__in=[lg.username for lg in plan.logins])
-            return {u.username: u for u in logins}
-
         # The requirement roll-up is built once at the end, not record by record.
         with rollup.paused():
             finished = ensure_campaign_2014(county)
             campaigns = [finished, ensure_current_campaign(county)] if running else [finished]
-            users = fresh_logins()
+            users = demo_logins(plan)
             for current in [None, *campaigns[1:]]:
                 # The campaign's phase 1-2 records, built once (skipped when they exist).
                 report = build_campaign_demo(county, users, current)
@@ -99,19 +100,19 @@ class Command(BaseCommand):
             # (docs/product.md §6.4), not tied to a campaign; built once.
             from upgrading.demo import build_upgrading_demo
 
-            build_upgrading_demo(county, fresh_logins())
+            build_upgrading_demo(county, demo_logins(plan))
         if apps.is_installed("bulletins"):
             # Reports sent upward and bulletin 第 1 期 (docs/product.md §6.6), in the
             # campaign the pages open on; built once.
             from bulletins.demo import build_bulletins_demo
 
-            build_bulletins_demo(county, fresh_logins(), campaigns[-1])
+            build_bulletins_demo(county, demo_logins(plan), campaigns[-1])
         if running:
             # A meeting announced for the coming days, with the answers of the demo
             # member (pending) and of a colleague (cannot attend): docs/product.md §6.1.
             from activities.demo.announcements import build_announcement_demo
 
-            build_announcement_demo(fresh_logins())
+            build_announcement_demo(demo_logins(plan))
         for campaign in campaigns:
             rollup.rebuild(campaign)
 
