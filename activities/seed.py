@@ -1,5 +1,6 @@
-"""The 2014 campaign as data (its phases, grade scale and settings), and the demo's running campaign of the same
-shape with dates relative to today: used by seed_demo and by tests."""
+"""The 2014 campaign as data (its phases, grade scale and settings) and the preset grade
+scales a campaign picks from: used by campaign set-up, seed_demo (whose running campaign of
+the same shape is demo/activities/campaign.py), seed_scale and tests."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils import timezone
 
 from .models import AppraisalGrade, Campaign, GradeScale, Phase, ProblemCategory
 
@@ -96,72 +96,7 @@ CATEGORIES_2014 = [
 ]
 
 
-# The running demo campaign replays the 2014 story up to this story date (its last
-# record is of the day before), moved to end yesterday: phases 1 and 2 are over and
-# phase 3 is under way, CURRENT_DAYS_LEFT days before the campaign ends.
-CURRENT_STORY_TODAY = dt.date(2014, 9, 28)
-CURRENT_DAYS_LEFT = 30
-CURRENT_NAME_ZH = "党的群众路线教育实践活动（演示，{start:%Y年%m月}起）"
-CURRENT_NAME_EN = "Mass line education practice campaign (demo, from {start:%Y-%m})"
-CURRENT_PREFIX = "党的群众路线教育实践活动（演示"
-
-
-def current_shift(today: dt.date) -> int:
-    """Days between a story date of the running demo campaign and its real date."""
-    return (today - CURRENT_STORY_TODAY).days
-
-
-def running_demo_campaign(lead_organization: object, today: dt.date | None = None):
-    """The demo's running campaign of the lead organization, if one runs today."""
-    today = today or timezone.localdate()
-    return (
-        Campaign.objects.filter(
-            lead_organization=lead_organization, name_zh__startswith=CURRENT_PREFIX
-        )
-        .current(today)
-        .order_by("-starts_on", "-pk")
-        .first()
-    )
-
-
-@transaction.atomic
-def ensure_current_campaign(lead_organization: object, today: dt.date | None = None) -> Campaign:
-    """The demo's running campaign: the 2014 campaign's shape (phases, grades,
-    categories) with its dates moved so that phases 1 and 2 are over and phase 3 ends
-    CURRENT_DAYS_LEFT days after `today`. The one running today is kept; when the last
-    one has ended, a new one starts (the old one stays, a finished campaign)."""
-    today = today or timezone.localdate()
-    existing = running_demo_campaign(lead_organization, today)
-    if existing is not None:
-        return existing
-    moved = dt.timedelta(days=current_shift(today))
-    ends = today + dt.timedelta(days=CURRENT_DAYS_LEFT)
-    starts = CAMPAIGN_2014["starts_on"] + moved
-    campaign = Campaign.objects.create(
-        lead_organization=lead_organization,
-        name_zh=CURRENT_NAME_ZH.format(start=starts),
-        name_en=CURRENT_NAME_EN.format(start=starts),
-        starts_on=starts,
-        ends_on=ends,
-        funding_standard=Decimal("50.00"),
-        grade_scale=GradeScale.BALLOT_2014,
-    )
-    Phase.objects.bulk_create(
-        Phase(
-            campaign=campaign,
-            number=n,
-            name_zh=zh,
-            name_en=en,
-            starts_on=s + moved,
-            ends_on=ends if n == 3 else e + moved,
-        )
-        for n, zh, en, s, e in PHASES_2014
-    )
-    _grades_and_categories(campaign)
-    return campaign
-
-
-def _grades_and_categories(campaign: Campaign) -> None:
+def add_grades_and_categories(campaign: Campaign) -> None:
     AppraisalGrade.objects.bulk_create(preset_grades(campaign, GradeScale.BALLOT_2014))
     ProblemCategory.objects.bulk_create(
         ProblemCategory(campaign=campaign, code=code, name_zh=zh, name_en=en, order=i)
@@ -186,5 +121,5 @@ def ensure_campaign_2014(lead_organization: object) -> Campaign:
             Phase(campaign=campaign, number=n, name_zh=zh, name_en=en, starts_on=s, ends_on=e)
             for n, zh, en, s, e in PHASES_2014
         )
-        _grades_and_categories(campaign)
+        add_grades_and_categories(campaign)
     return campaign

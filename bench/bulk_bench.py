@@ -201,7 +201,7 @@ def main() -> int:
     django.setup()
     from organizations.models import Organization
     from portal.accounts.models import User
-    from portal.progress.scale import seed_scale, seeded_state
+    from scale.seeding import seed_scale, seeded_state
 
     call_command("migrate", verbosity=0, interactive=False)
     state = seeded_state(args.orgs, args.members)

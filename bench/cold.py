@@ -43,7 +43,7 @@ def prepare() -> dict:
 
     from organizations.models import Organization
     from portal.accounts.models import User
-    from portal.progress.scale import ROOT_CODE
+    from scale.seeding import ROOT_CODE
 
     sessions = {}
     for name in ("bench-office", "bench-secretary", "bench-reviewer"):

@@ -1,5 +1,5 @@
 """Load benchmark (docs/product.md §11, issue #7 item 5): gunicorn with the production settings
-under concurrent load from ApacheBench, on the scale data of portal/progress/scale.py.
+under concurrent load from ApacheBench, on the scale data of scale/seeding.py.
 
     .venv/bin/python bench/load.py                       # county on SQLite and PostgreSQL,
                                                          # province on PostgreSQL
@@ -196,7 +196,7 @@ def prepare(orgs: int, members: int, province: bool) -> int:
 
     from organizations.models import Organization, OrgKind
     from portal.accounts.models import User
-    from portal.progress.scale import ROOT_CODE, seed_scale, seeded_state
+    from scale.seeding import ROOT_CODE, seed_scale, seeded_state
 
     call_command("migrate", verbosity=0, interactive=False)
     state = seeded_state(orgs, members)

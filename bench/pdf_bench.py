@@ -11,7 +11,7 @@ process of its own (a child of this one) so that peak memory is per data set:
   meetings, the roll-up of the demo county, and the three printable records (meeting
   record of the meeting with the most attendance rows, problem-list notice, appraisal
   sheet);
-* scale: portal.progress.scale.seed_scale (`manage.py seed_scale`) with --orgs
+* scale: scale.seeding.seed_scale (`manage.py seed_scale`) with --orgs
   organizations (default 500) in bench/out/pdf_scale_<orgs>.sqlite3: the roll-up of the
   whole tree, and the dossier of its first grass-roots organization.
 
@@ -213,7 +213,7 @@ def stage_demo(args: argparse.Namespace) -> list[Row]:
     from django.db.models import Count
 
     from activities.models import AppraisalSession, Meeting
-    from organizations.demo import find_county
+    from demo.organizations import find_county
     from organizations.models import Organization
     from rectification.models import ProblemList
 
@@ -253,7 +253,7 @@ def stage_scale(args: argparse.Namespace) -> list[Row]:
     _fresh(path, args.reseed)
     setup_django(f"sqlite:///{path}")
     from organizations.models import Organization
-    from portal.progress.scale import ROOT_CODE, seed_scale, seeded_state
+    from scale.seeding import ROOT_CODE, seed_scale, seeded_state
 
     state = seeded_state(args.orgs, args.members)
     if state != "ready":

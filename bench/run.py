@@ -5,7 +5,7 @@
 
 Seeds a database of its own (default: SQLite at bench/out/bench.sqlite3; pass a
 postgres:// URL for PostgreSQL, the database is created when missing) with
-portal.progress.scale.seed_scale (the code behind `manage.py seed_scale`): one county
+scale.seeding.seed_scale (the code behind `manage.py seed_scale`): one county
 tree of --orgs organizations, --members members and their campaign records, a
 reviewer at the root and a secretary at a grass-roots organization, then requests each page through Django's test client (the whole
 middleware stack, DEBUG=0) after a warm-up, and prints a table. A seeded database of
@@ -236,7 +236,7 @@ def main() -> int:
     django.setup()
     # A failing page becomes an error row; its traceback would drown the table.
     logging.getLogger("django.request").setLevel(logging.CRITICAL)
-    from portal.progress.scale import seed_scale, seeded_state
+    from scale.seeding import seed_scale, seeded_state
 
     call_command("migrate", verbosity=0, interactive=False)
     state = seeded_state(args.orgs, args.members)

@@ -125,8 +125,8 @@ def prepare(spec: dict) -> dict:
     from organizations.models import Organization
     from portal.accounts.models import Role, User
     from portal.accounts.services import role_assign
-    from portal.progress.scale import ROOT_CODE, seed_scale, seeded_state
     from portal.reviews.models import ReviewTask
+    from scale.seeding import ROOT_CODE, seed_scale, seeded_state
 
     call_command("migrate", verbosity=0, interactive=False)
     state = seeded_state(spec["orgs"], spec["members"])
@@ -275,9 +275,9 @@ def check(spec: dict) -> dict:
     from portal.progress import rollup
     from portal.progress.engine import Scope
     from portal.progress.models import DIRTY, Standing
-    from portal.progress.scale import ROOT_CODE
     from portal.progress.scopes import org_infos
     from portal.reviews.models import ReviewEvent
+    from scale.seeding import ROOT_CODE
 
     counted = spec["counted"]
     since = dt.datetime.fromtimestamp(spec["since"], tz=dt.UTC)

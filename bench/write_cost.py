@@ -58,8 +58,8 @@ def main() -> int:
     from portal.accounts.models import Role, User
     from portal.accounts.services import role_assign
     from portal.progress import rollup
-    from portal.progress.scale import ROOT_CODE
     from portal.reviews.models import ReviewTask
+    from scale.seeding import ROOT_CODE
 
     setup_test_environment()
     root = Organization.objects.get(code=ROOT_CODE, depth=1)

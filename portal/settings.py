@@ -117,6 +117,10 @@ INSTALLED_APPS = [
     "upgrading",
     # Reports sent upward and the bulletins compiled from them (issue #17).
     "bulletins",
+    # Data for development and measurement, never imported by the apps above: the demo
+    # county of `seed_demo` and the benchmarks' `seed_scale`.
+    "demo",
+    "scale",
 ]
 
 MIDDLEWARE = [

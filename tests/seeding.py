@@ -32,7 +32,7 @@ def seed_demo_as_tests_run() -> str:
 
 def campaign_rows(model: Any) -> Any:
     """`model`'s rows that belong to the campaign demo: the yearly classes, upgrade
-    plans and demonstrations (upgrading/demo.py, docs/product.md §6.4) are dated this
+    plans and demonstrations (demo/upgrading.py, docs/product.md §6.4) are dated this
     year and are left out of the 2014 story's checks — their review tasks and events, and
     the notices that link to them — as is the notice of an instructor's assignment to an
     enterprise without a Party organization (a standing assignment, not a campaign's)."""

@@ -356,7 +356,7 @@ def test_check_deploy_fails_clearly_without_the_keys_in_production() -> None:
 
 
 def test_the_scale_generator_writes_encrypted_numbers_and_their_hashes() -> None:
-    from portal.progress.scale import seed_scale
+    from scale.seeding import seed_scale
 
     seed_scale(12, 60, records=60, log=lambda line: None)
     rows = raw("SELECT id_number, phone, id_number_hash FROM organizations_member")

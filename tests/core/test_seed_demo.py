@@ -18,16 +18,16 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
+from organizations.management.commands.seed_demo import DEFAULT_DEMO_PASSWORD
 from simple_history.utils import get_history_model_for_model
 
-from organizations.demo import (
+from demo.organizations import (
     INSTRUCTOR_ORGS,
     SECRETARY2_ORG,
     SECRETARY_ORG,
     WEAK_ORG,
     demo_plan,
 )
-from organizations.management.commands.seed_demo import DEFAULT_DEMO_PASSWORD
 from organizations.models import (
     Enterprise,
     EnterpriseType,

@@ -1,4 +1,4 @@
-"""`manage.py seed_demo`, the 2014 campaign's phase 1-2 records (activities/demo): every
+"""`manage.py seed_demo`, the 2014 campaign's phase 1-2 records (demo/activities): every
 record type in each of its states, built through the services, dated in 2014, and
 left alone by a second run.
 
@@ -43,7 +43,7 @@ from activities.models import (
 )
 from activities.models.meetings import SpecialMeetingReview
 from activities.selectors_study import counseling_coverage_in
-from organizations.demo import SECRETARY_ORG
+from demo.organizations import SECRETARY_ORG
 from organizations.models import Organization
 from portal.accounts.models import User
 from portal.notifications.models import Notification

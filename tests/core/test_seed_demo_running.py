@@ -1,4 +1,4 @@
-"""`manage.py seed_demo`'s running campaign (activities.seed.ensure_current_campaign):
+"""`manage.py seed_demo`'s running campaign (demo.activities.campaign.ensure_current_campaign):
 the 2014 story replayed in a campaign of the same shape whose dates are relative to
 today (phases 1 and 2 over, phase 3 under way), with waits of a few days that stay
 under two months whatever day the demo is looked at, and the pages opening on it.
@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from activities.models import ActivityPlan, Campaign
-from organizations.demo import SECRETARY_ORG
+from demo.organizations import SECRETARY_ORG
 from organizations.models import Organization
 from portal.accounts.models import User
 from portal.notifications.models import Notification
@@ -64,7 +64,7 @@ def test_console_reports_both_campaigns(demo: str) -> None:
 
 
 def _running(county: Organization) -> Campaign:
-    from activities.seed import running_demo_campaign
+    from demo.activities.campaign import running_demo_campaign
 
     campaign = running_demo_campaign(county)
     assert campaign is not None
@@ -155,9 +155,13 @@ def test_the_running_campaign_is_placed_around_any_today(
 ) -> None:
     """The campaign seed_demo builds on any day: phases 1 and 2 over, phase 3 under
     way, and the story's last records and waiting submissions in the fortnight before."""
-    from activities.demo.story import CURRENT_SUBMITTED_ON
-    from activities.seed import CURRENT_STORY_TODAY, current_shift, ensure_current_campaign
-    from rectification.demo.story import CURRENT_SUBMITTED_ON as PHASE3_SUBMITTED_ON
+    from demo.activities.campaign import (
+        CURRENT_STORY_TODAY,
+        current_shift,
+        ensure_current_campaign,
+    )
+    from demo.activities.story import CURRENT_SUBMITTED_ON
+    from demo.rectification.story import CURRENT_SUBMITTED_ON as PHASE3_SUBMITTED_ON
 
     campaign = ensure_current_campaign(county, today)
     assert campaign.starts_on <= today < campaign.ends_on

@@ -26,7 +26,7 @@ from tests.seeding import seed_demo_as_tests_run
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-DEMO_PASSWORD = "demo-Portal-2014"  # organizations/management/commands/seed_demo.py
+DEMO_PASSWORD = "demo-Portal-2014"  # demo/management/commands/seed_demo.py
 PHONE = {"locale": "zh-CN", "width": 375, "height": 812}
 
 # Every link of the menu (with the bell) and of the home tiles.

@@ -27,7 +27,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from organizations.demo import demo_plan
+from demo.organizations import demo_plan
 
 # Its own processes and databases (TEST_POSTGRES_URL): the same whichever database
 # the pass uses, so it runs once, in the SQLite pass (scripts/test.sh).

@@ -151,7 +151,7 @@ def test_every_requirement_reads_only_the_models_it_declares() -> None:
     from django.apps import apps
 
     from activities.models import Campaign
-    from portal.progress.scale import ROOT_CODE, seed_scale
+    from scale.seeding import ROOT_CODE, seed_scale
 
     seed_scale(30, 200, log=lambda line: None)
     campaign = Campaign.objects.get()
@@ -226,8 +226,8 @@ def test_a_write_bumps_the_versions_of_its_organizations_ancestors_only(world: W
 
 def test_every_link_the_scale_generator_writes_resolves_to_its_record() -> None:
     from activities.models import Opinion
-    from portal.progress.scale import seed_scale
     from portal.reviews.models import ReviewTask
+    from scale.seeding import seed_scale
 
     seed_scale(30, 200, log=lambda line: None)
     tasks = list(ReviewTask.objects.select_related("content_type"))

@@ -11,14 +11,14 @@ from activities.models import Campaign, Meeting
 from organizations.models import Member, Organization, OrgKind
 from portal.progress.engine import Level, requirements
 from portal.progress.grid import build_grid
-from portal.progress.scale import (
+from portal.reviews.models import ReviewTask
+from scale.seeding import (
     COUNTY_SIZE,
     RECORD_TABLES,
     ROOT_CODE,
     build_tree,
     seed_scale,
 )
-from portal.reviews.models import ReviewTask
 from tests.factories import add_org
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from activities.models import Campaign
-from activities.seed import ensure_campaign_2014, ensure_current_campaign
+from activities.seed import ensure_campaign_2014
+from demo.activities.campaign import ensure_current_campaign
 from portal.progress.engine import Level
 from portal.reviews.models import ReviewAction, ReviewStatus, ReviewTask, days_waiting
 from portal.reviews.selectors import inbox_rows

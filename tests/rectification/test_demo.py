@@ -1,4 +1,4 @@
-"""`manage.py seed_demo`, phase 3 of the 2014 campaign (rectification/demo): problem
+"""`manage.py seed_demo`, phase 3 of the 2014 campaign (demo/rectification): problem
 lists, items, closure and extension requests, standards checklists, pledges,
 mechanisms, funding and commendations in every state, written through the services by
 people allowed to, dated in 2014, with the requirement results the story table
@@ -24,14 +24,14 @@ from django.urls import reverse
 from django.utils import translation
 
 from activities.models import Campaign, Opinion, OpinionStatus
-from organizations.demo import SECRETARY2_ORG, SECRETARY_ORG
+from demo.organizations import SECRETARY2_ORG, SECRETARY_ORG
+from demo.rectification.story import story_of
 from organizations.models import Organization
 from portal.accounts.models import User
 from portal.attachments.models import Attachment
 from portal.progress.engine import Level, evaluate
 from portal.progress.scopes import scope_for_subtree
 from portal.reviews.models import ReviewEvent, ReviewStatus, ReviewTask
-from rectification.demo.story import story_of
 from rectification.models import (
     EIGHT_HAVES,
     TWO_STRONG_EIGHT_GOOD,

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
-
-from organizations.demo import demo_plan, write_plan
 from organizations.management.commands.seed_demo import ensure_logins
+
+from demo.organizations import demo_plan, write_plan
+from demo.upgrading import build_upgrading_demo
 from portal.accounts.models import User
-from upgrading.demo import build_upgrading_demo
 from upgrading.models import Delisting, Demonstration, Grading, LeadershipTerm, UpgradePlan
 from upgrading.selectors import class_board, terms_due_in
 

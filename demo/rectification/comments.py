@@ -18,12 +18,11 @@ import datetime as dt
 
 from django.utils import timezone
 
-from activities.demo.kit import Demo, date, shift
+from demo.activities.kit import Demo, date, shift
 from organizations.models import Organization
 from portal.reviews.models import ReviewAction, ReviewStatus
-
-from .. import services_list_comments as services
-from ..models import ProblemList, SourceKind
+from rectification import services_list_comments as services
+from rectification.models import ProblemList, SourceKind
 
 COMMENTS = (
     ("employee", "", "清单里没有提到职工反映的食堂饭菜价格偏高问题，建议列入。"),

@@ -1,7 +1,7 @@
-"""`manage.py seed_demo`: the fictional county of organizations/demo.py, one login per
-role, and the 2014 campaign with its phase 1-2 records (activities/demo) and its phase 3
-records (rectification/demo), finished; then a running campaign of the same shape whose
-dates are relative to today (activities.seed.ensure_current_campaign: phases 1 and 2
+"""`manage.py seed_demo`: the fictional county of demo/organizations.py, one login per
+role, and the 2014 campaign with its phase 1-2 records (demo/activities) and its phase 3
+records (demo/rectification), finished; then a running campaign of the same shape whose
+dates are relative to today (demo.activities.campaign.ensure_current_campaign: phases 1 and 2
 over, phase 3 under way), with the same story replayed to end yesterday, which the
 pages open on. Idempotent: when the county (code QS) exists, only the logins, their
 roles and passwords are checked and restored; the campaign records are written only
@@ -21,7 +21,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from organizations.demo import DemoPlan, demo_plan, find_county, write_plan
+from demo.organizations import DemoPlan, demo_plan, find_county, write_plan
 from organizations.models import Enterprise, Member, Organization
 from portal.accounts import services
 from portal.accounts.models import Role, User
@@ -63,7 +63,7 @@ class Command(BaseCommand):
         password = settings.DEMO_PASSWORD or DEFAULT_DEMO_PASSWORD
         rows = ensure_logins(plan, password)
         if apps.is_installed("guidance"):
-            from guidance.demo import build_enterprise_instructors
+            from demo.guidance import build_enterprise_instructors
 
             build_enterprise_instructors(demo_logins(plan))
         if apps.is_installed("activities"):
@@ -74,8 +74,9 @@ class Command(BaseCommand):
     def _seed_campaign(self, plan: DemoPlan, county: Organization, running: bool) -> None:
         # The entry point may reach every app; the organizations app itself does not
         # depend on activities.
-        from activities.demo import build_campaign_demo
-        from activities.seed import ensure_campaign_2014, ensure_current_campaign
+        from activities.seed import ensure_campaign_2014
+        from demo.activities import build_campaign_demo
+        from demo.activities.campaign import ensure_current_campaign
         from portal.progress import rollup
 
         # The requirement roll-up is built once at the end, not record by record.
@@ -89,7 +90,7 @@ class Command(BaseCommand):
                 for line in report.lines():
                     self.stdout.write(line)
                 if apps.is_installed("rectification"):
-                    from rectification.demo import build_rectification_demo
+                    from demo.rectification import build_rectification_demo
                     from rectification.seed import ensure_standard_templates
 
                     ensure_standard_templates(current or finished)
@@ -98,19 +99,19 @@ class Command(BaseCommand):
         if apps.is_installed("upgrading"):
             # Classes, upgrade plans, demonstration organizations and terms
             # (docs/product.md §6.4), not tied to a campaign; built once.
-            from upgrading.demo import build_upgrading_demo
+            from demo.upgrading import build_upgrading_demo
 
             build_upgrading_demo(county, demo_logins(plan))
         if apps.is_installed("bulletins"):
             # Reports sent upward and bulletin 第 1 期 (docs/product.md §6.6), in the
             # campaign the pages open on; built once.
-            from bulletins.demo import build_bulletins_demo
+            from demo.bulletins import build_bulletins_demo
 
             build_bulletins_demo(county, demo_logins(plan), campaigns[-1])
         if running:
             # A meeting announced for the coming days, with the answers of the demo
             # member (pending) and of a colleague (cannot attend): docs/product.md §6.1.
-            from activities.demo.announcements import build_announcement_demo
+            from demo.activities.announcements import build_announcement_demo
 
             build_announcement_demo(demo_logins(plan))
         for campaign in campaigns:

@@ -16,11 +16,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 
+from bulletins.models import Selection, UpwardReport
+from bulletins.services import bulletin_compile, default_title, report_select, report_submit
 from organizations.models import Organization
 from portal.accounts.models import User
-
-from .models import Selection, UpwardReport
-from .services import bulletin_compile, default_title, report_select, report_submit
 
 # (organization code, title, text, tags, photos, phase number, day of the phase)
 REPORTS: list[tuple[str, str, str, str, int, int, int]] = [
@@ -92,7 +91,7 @@ def _sender(code: str, users: dict[str, Any]) -> Any:
     """Who sends for the organization: the demo login where one sits (secretary,
     secretary2), else the organization's secretary account made by the campaign demo,
     else the administrator."""
-    from organizations.demo import SECRETARY2_ORG, SECRETARY_ORG
+    from demo.organizations import SECRETARY2_ORG, SECRETARY_ORG
 
     login = {SECRETARY_ORG: "secretary", SECRETARY2_ORG: "secretary2"}.get(code)
     if login and login in users:
@@ -106,8 +105,8 @@ def _moment(day: dt.date, hour: int) -> dt.datetime:
 
 def build_bulletins_demo(county: Organization, users: dict[str, Any], campaign: Any) -> int:
     """Write the reports, selections and bulletin 第 1 期; returns how many reports."""
-    from activities.demo.kit import DemoClock
-    from rectification.demo.files import photo
+    from demo.activities.kit import DemoClock
+    from demo.rectification.files import photo
 
     if UpwardReport.objects.filter(
         campaign=campaign, organization__path__startswith=county.path

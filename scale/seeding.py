@@ -4,7 +4,7 @@ counties, with members and campaign records in every state the live checklist re
     seed_scale(orgs=2000, members=20000)               # a county: 2,000 organizations
     seed_scale(orgs=100_000, members=1_000_000)        # a province: 50 counties of 2,000
 
-Used by `manage.py seed_scale` (portal/progress/management/commands/seed_scale.py) and
+Used by `manage.py seed_scale` (scale/management/commands/seed_scale.py) and
 by bench/run.py and bench/load.py. Everything is written in one transaction with
 precomputed primary keys and treebeard paths (materialized path, steplen 4, alphabet
 0-9A-Z): on PostgreSQL with COPY (foreign-key triggers off for the load: the database is
@@ -1371,8 +1371,7 @@ def seed_scale(
         # The requirement roll-up the grid and the dashboard read (the bulk load wrote
         # no row through the models, so nothing was marked): built once, here.
         from activities.models import Campaign
-
-        from .rollup import rebuild
+        from portal.progress.rollup import rebuild
 
         rolled = time.perf_counter()
         for campaign in Campaign.objects.select_related("lead_organization"):

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from activities.demo.kit import Demo, date, shift
-from activities.demo.story import DRAFT, NONE, RETURNED, SUBMITTED
 from activities.models import (
     CriticismEntry,
     Opinion,
@@ -18,11 +16,13 @@ from activities.models import (
     SelfExamination,
     StatementSubject,
 )
+from demo.activities.kit import Demo, date, shift
+from demo.activities.story import DRAFT, NONE, RETURNED, SUBMITTED
 from organizations.models import Organization, PartyPost
 from portal.reviews.models import ReviewAction
+from rectification import services_problems as services
+from rectification.models import ProblemItem, ProblemList, SourceKind
 
-from .. import services_problems as services
-from ..models import ProblemItem, ProblemList, SourceKind
 from . import files, texts
 from .story import (
     CLOSED,

@@ -1,4 +1,4 @@
-"""The 2014 campaign of the demo county (organizations/demo.py), phases 1 and 2, with
+"""The 2014 campaign of the demo county (demo/organizations.py), phases 1 and 2, with
 records in every state: `build_campaign_demo(county, users)`, called by
 `manage.py seed_demo`.
 
@@ -28,7 +28,7 @@ Deterministic: one random generator seeded with kit.SEED, organizations in tree 
 (receipt codes and the suggestion box's address stay random: they are secrets).
 Idempotent: when the campaign already has records in the county, nothing is written.
 
-Phase 3 (problem lists, rectification) is left to rectification/demo.py, which can
+Phase 3 (problem lists, rectification) is left to demo/rectification, which can
 follow the same pattern: `demo = Demo(demo_cast(county, users), ["rectification",
 ...])`, its own story table and one function per record type, `demo.finish()`.
 """
@@ -43,12 +43,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import translation
 
+from activities.models import ActivityPlan, Campaign, CounselingRecord, Meeting, Opinion
+from activities.seed import ensure_campaign_2014
+from demo.activities.campaign import CURRENT_DAYS_LEFT, current_shift
 from organizations.models import Organization
 from portal.accounts.models import User
 from portal.reviews.models import ReviewTask
 
-from ..models import ActivityPlan, Campaign, CounselingRecord, Meeting, Opinion
-from ..seed import CURRENT_DAYS_LEFT, current_shift, ensure_campaign_2014
 from . import phase1, phase2
 from .kit import Cast, Demo, DemoClock, demo_cast, shifted
 
@@ -88,7 +89,7 @@ def build_campaign_demo(
     county: Organization, users: dict[str, User], current: Campaign | None = None
 ) -> Report:
     """Write the 2014 campaign's phase 1 and 2 records of the demo county, unless the
-    campaign already has records there; with `current` (seed.ensure_current_campaign),
+    campaign already has records there; with `current` (campaign.ensure_current_campaign),
     the same story in that running campaign, its dates moved to end yesterday
     (kit.shifted). `users`: the demo logins by username (secretary, clerk, member,
     secretary2, reviewer, instructor); the accounts the demo adds are described in

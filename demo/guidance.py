@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from organizations.demo import ATTACHED
+from demo.organizations import ATTACHED
+from guidance.models import EnterpriseAssignment
+from guidance.services_enterprises import enterprise_instructor_assign
 from organizations.models import Enterprise
-
-from .models import EnterpriseAssignment
-from .services_enterprises import enterprise_instructor_assign
 
 ASSIGNED = [name for name, *_rest in ATTACHED[:2]]
 

@@ -6,11 +6,15 @@ services the pages and the public ballot use."""
 
 from __future__ import annotations
 
-from activities.demo.kit import Demo, date
+from demo.activities.kit import Demo, date
 from organizations.models import Organization
-
-from ..models import SatisfactionBallot, SatisfactionChoice, SatisfactionQuestion, SurveyMode
-from ..services_satisfaction import ballot_cast, batch_create, survey_create
+from rectification.models import (
+    SatisfactionBallot,
+    SatisfactionChoice,
+    SatisfactionQuestion,
+    SurveyMode,
+)
+from rectification.services_satisfaction import ballot_cast, batch_create, survey_create
 
 # The state of each organization's evaluation, in turn over the participating ones.
 STATES = ("above", "below", "started", "none")

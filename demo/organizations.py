@@ -31,7 +31,7 @@ from typing import Any
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
-from .models import (
+from organizations.models import (
     Education,
     Enterprise,
     EnterpriseType,
@@ -42,7 +42,7 @@ from .models import (
     OrgKind,
     PartyPost,
 )
-from .validators import make_citizen_id, make_credit_code
+from organizations.validators import make_citizen_id, make_credit_code
 
 SEED = 2014
 COUNTY_CODE = "QS"
@@ -692,7 +692,7 @@ def demo_plan(seed: int = SEED) -> DemoPlan:
         LoginPlan("reviewer", "陈卫东", "reviewer", ["QS-KFQ"]),
         LoginPlan("instructor", "孙丽华", "instructor", INSTRUCTOR_ORGS),
         # The community's instructor, also assigned to two of the enterprises without a
-        # Party organization attached to it (guidance/demo.py; docs/product.md §4).
+        # Party organization attached to it (demo/guidance.py; docs/product.md §4).
         LoginPlan("instructor2", "吴志强", "instructor", [COMMUNITY_INSTRUCTOR_ORG]),
         # The security auditor reads the county's audit log and holds no other role.
         LoginPlan("auditor", "郑晓梅", "auditor", ["QS"]),

@@ -7,18 +7,24 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from activities.demo.kit import Demo, date, shift
-from activities.demo.story import NONE
+from demo.activities.kit import Demo, date, shift
+from demo.activities.story import NONE
 from organizations.models import Organization
 from portal.accounts.models import User
 from portal.reviews.models import ReviewAction
+from rectification.models import (
+    CommendationKind,
+    FundingSource,
+    MechanismKind,
+    Pledge,
+    PledgeStatus,
+)
+from rectification.seed_mechanisms import SEEDED_KIND_CODES, ensure_mechanism_kinds
+from rectification.services_commendations import commendation_create
+from rectification.services_funding import funding_receipt_add_evidence, funding_receipt_create
+from rectification.services_mechanisms import mechanism_add_documents, mechanism_create
+from rectification.services_pledges import pledge_board_ensure, pledge_create, pledge_set_public
 
-from ..models import CommendationKind, FundingSource, MechanismKind, Pledge, PledgeStatus
-from ..seed_mechanisms import SEEDED_KIND_CODES, ensure_mechanism_kinds
-from ..services_commendations import commendation_create
-from ..services_funding import funding_receipt_add_evidence, funding_receipt_create
-from ..services_mechanisms import mechanism_add_documents, mechanism_create
-from ..services_pledges import pledge_board_ensure, pledge_create, pledge_set_public
 from . import files, texts
 from .story import COMMENDED_ON, MODEL_ORGANIZATIONS, TYPICAL_INVESTORS, Story, story_of
 

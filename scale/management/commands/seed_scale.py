@@ -1,5 +1,5 @@
 """`manage.py seed_scale --orgs N --members M [--records R] [--database ALIAS]`: scale
-data for the benchmarks (portal/progress/scale.py). A county: `--orgs 2000 --members
+data for the benchmarks (scale/seeding.py). A county: `--orgs 2000 --members
 20000` (100,000 records); a province: `--orgs 100000 --members 1000000`.
 
 Runs only on a database without organizations: it never mixes with real data, and a
@@ -13,7 +13,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS
 
-from portal.progress.scale import ScaleError, seed_scale
+from scale.seeding import ScaleError, seed_scale
 
 
 class Command(BaseCommand):

@@ -17,10 +17,9 @@ from django.utils import timezone
 from organizations.models import CommitteePost, CommitteeRole, Member, Organization
 from portal.notifications.models import Notification
 from portal.reviews.services import review_transition
-
-from . import services
-from .models import Grading, PlanReason, add_years, default_term_years
-from .seed import ensure_grading_template
+from upgrading import services
+from upgrading.models import Grading, PlanReason, add_years, default_term_years
+from upgrading.seed import ensure_grading_template
 
 # Scores of last year and this year (85+ advanced, 60+ middle, below lagging).
 SCORES: dict[str, tuple[int, int]] = {
@@ -94,7 +93,7 @@ def build_upgrading_demo(county: Organization, users: dict[str, Any]) -> bool:
     """Write the demo records; False when the county already has classes."""
     if Grading.objects.filter(organization__path__startswith=county.path).exists():
         return False
-    from activities.demo.kit import demo_cast
+    from demo.activities.kit import demo_cast
 
     template = ensure_grading_template()
     admin = users["admin"]

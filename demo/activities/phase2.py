@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from activities import services_meetings as meetings
+from activities import services_phase2 as services
+from activities.models import AppraisalGrade, CriticismKind, MeetingKind, StatementSubject, TalkMode
 from organizations.models import Member, MobileDirection, Organization, PartyPost
 from portal.reviews.models import ReviewAction
 
-from .. import services_meetings as meetings
-from .. import services_phase2 as services
-from ..models import AppraisalGrade, CriticismKind, MeetingKind, StatementSubject, TalkMode
 from . import texts
 from .kit import LX_REVIEWER, Demo, date, shift
 from .phase1 import meeting

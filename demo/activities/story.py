@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from organizations.demo import SECRETARY_ORG
+from demo.organizations import SECRETARY_ORG
 from organizations.models import Organization
 
 APPROVED, SUBMITTED, RETURNED, DRAFT, NONE = "approved", "submitted", "returned", "draft", ""

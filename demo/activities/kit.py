@@ -1,4 +1,4 @@
-"""The tools of the demo builders (activities/demo, and rectification's after it):
+"""The tools of the demo builders (demo/activities, and rectification's after it):
 2014 dates for what the services write (`DemoClock`), the people who act for each
 organization (`Cast`, `demo_cast`), and `Demo`, the state one build carries around
 (the cast, a seeded random generator, the clock)."""
@@ -19,7 +19,10 @@ from django.db.models import F, Q
 from django.db.models.signals import pre_save
 from django.utils import timezone
 
-from organizations.demo import INSTRUCTOR_ORGS, SECRETARY2_ORG, SECRETARY_ORG
+from activities.models import Campaign
+from activities.requirements import PARTICIPATING_KINDS
+from activities.seed import ensure_campaign_2014
+from demo.organizations import INSTRUCTOR_ORGS, SECRETARY2_ORG, SECRETARY_ORG
 from organizations.models import Member, Organization, PartyPost
 from portal.accounts.models import Role, User
 from portal.accounts.services import user_create
@@ -27,17 +30,13 @@ from portal.notifications.models import Notification
 from portal.reviews.models import ReviewStatus, ReviewTask
 from portal.reviews.services import review_transition
 
-from ..models import Campaign
-from ..requirements import PARTICIPATING_KINDS
-from ..seed import ensure_campaign_2014
-
 SEED = 2014
 
 
 # The story is written in 2014 dates ("2014-04-09"). They become real dates in at()
 # and date() only, moved by this many days: 0 for the 2014 campaign; the current
 # campaign replays the same story moved so that it ends just before today
-# (activities.seed.current_shift; `with shifted(days):`).
+# (demo/activities/campaign.py, current_shift; `with shifted(days):`).
 _SHIFT: contextvars.ContextVar[int] = contextvars.ContextVar("demo_shift", default=0)
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from activities.demo.story import APPROVED, DRAFT, NONE, RETURNED, SUBMITTED
-from organizations.demo import SECRETARY2_ORG, SECRETARY_ORG
+from demo.activities.story import APPROVED, DRAFT, NONE, RETURNED, SUBMITTED
+from demo.organizations import SECRETARY2_ORG, SECRETARY_ORG
 
 PUBLISHED = "published"  # a problem list approved and published (公示)
 ACCEPTED = "accepted"  # a checklist approved with its pass rule met
@@ -135,7 +135,7 @@ SUBMITTED_ON = {
     ("extension", SECRETARY_ORG): "2014-09-26",
 }
 
-# The running campaign's build (activities.demo.story.CURRENT_SUBMITTED_ON): the list
+# The running campaign's build (demo.activities.story.CURRENT_SUBMITTED_ON): the list
 # still waiting was submitted a week ago; the others above are recent already.
 CURRENT_SUBMITTED_ON = {**SUBMITTED_ON, ("list", "QS-KFQ-09"): "2014-09-20"}
 

@@ -7,14 +7,21 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from activities import services_meetings as meetings
+from activities import services_opinions as opinions
+from activities.models import (
+    AddressedTo,
+    Meeting,
+    MeetingKind,
+    MeetingSubkind,
+    Opinion,
+    OpinionChannel,
+)
+from activities.services_plans import activity_plan_create, activity_plan_update, version_token
+from activities.services_study import counseling_add
 from organizations.models import Member, MobileDirection, Organization, PartyPost
 from portal.reviews.models import ReviewAction
 
-from .. import services_meetings as meetings
-from .. import services_opinions as opinions
-from ..models import AddressedTo, Meeting, MeetingKind, MeetingSubkind, Opinion, OpinionChannel
-from ..services_plans import activity_plan_create, activity_plan_update, version_token
-from ..services_study import counseling_add
 from . import texts
 from .kit import Demo, at, date, shift
 from .story import (

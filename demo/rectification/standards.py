@@ -4,20 +4,20 @@ claimed, the secretary submits, and the reviewer scores and accepts or returns."
 
 from __future__ import annotations
 
-from activities.demo.kit import Demo, shift
-from activities.demo.story import DRAFT, NONE, RETURNED, SUBMITTED
+from demo.activities.kit import Demo, shift
+from demo.activities.story import DRAFT, NONE, RETURNED, SUBMITTED
 from organizations.models import Organization
 from portal.reviews.models import ReviewAction
-
-from .. import services_standards as services
-from ..models import (
+from rectification import services_standards as services
+from rectification.models import (
     EIGHT_HAVES,
     TWO_STRONG_EIGHT_GOOD,
     AssessmentEntry,
     CheckMethod,
     StandardTemplate,
 )
-from ..seed import ensure_standard_templates
+from rectification.seed import ensure_standard_templates
+
 from . import files, texts
 from .story import NOT_MET, story_of, submitted_on
 

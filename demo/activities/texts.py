@@ -1,4 +1,4 @@
-"""What the people of the demo campaign write (activities/demo): plans, minutes,
+"""What the people of the demo campaign write (demo/activities): plans, minutes,
 opinions and answers, statements, review comments. Chinese, as users write them;
 invented, like everything in the demo county."""
 
@@ -7,9 +7,14 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from activities.models import (
+    ExaminationMethod,
+    MeetingSubkind,
+    OpinionSource,
+    StatementSubject,
+    StudyMode,
+)
 from organizations.models import Member, Organization
-
-from ..models import ExaminationMethod, MeetingSubkind, OpinionSource, StatementSubject, StudyMode
 
 # --- activity plans ---------------------------------------------------------------------
 

@@ -1,8 +1,8 @@
 """Phase 3 of the demo county's 2014 campaign (rectification and rules), with records
 in every state: `build_rectification_demo(county, users)`, called by
-`manage.py seed_demo` after the phase 1-2 records (activities/demo).
+`manage.py seed_demo` after the phase 1-2 records (demo/activities).
 
-It follows activities/demo: one `Demo` (the same cast: the secretaries, clerks and
+It follows demo/activities: one `Demo` (the same cast: the secretaries, clerks and
 reviewers of each organization), a story table (story.py) and one function per record
 type, everything written through the services the pages use (services_problems,
 services_standards, services_pledges, services_mechanisms, services_funding,
@@ -34,14 +34,15 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import translation
 
-from activities.demo.kit import Demo, demo_cast, shifted
 from activities.models import Campaign, Opinion, OpinionEvent
-from activities.seed import CURRENT_DAYS_LEFT, current_shift, ensure_campaign_2014
+from activities.seed import ensure_campaign_2014
+from demo.activities.campaign import CURRENT_DAYS_LEFT, current_shift
+from demo.activities.kit import Demo, demo_cast, shifted
 from organizations.models import Organization
 from portal.accounts.models import User
+from rectification.models import FundingReceipt, Mechanism, ProblemList, StandardAssessment
+from rectification.seed import ensure_standard_templates
 
-from ..models import FundingReceipt, Mechanism, ProblemList, StandardAssessment
-from ..seed import ensure_standard_templates
 from . import comments, problems, rules, satisfaction, standards
 
 # Apps whose datetimes the steps write: this app's records, history and item events;
@@ -64,7 +65,7 @@ def build_rectification_demo(
     """Write the 2014 campaign's phase 3 records of the demo county, unless it has some
     already; True when written. With `current`: the same story in the running demo
     campaign, its dates moved to end yesterday (no commendations yet: they come at the
-    close). `users`: the demo logins by username (see activities.demo.kit.demo_cast).
+    close). `users`: the demo logins by username (see demo.activities.kit.demo_cast).
     One transaction."""
     campaign = current or ensure_campaign_2014(county)
     ensure_standard_templates(campaign)

@@ -17,12 +17,11 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from activities.models import Invitation, MeetingAnnouncement, MeetingKind, Reply
+from activities.services_announcements import announcement_create
+from demo.activities.campaign import running_demo_campaign
 from organizations.models import Member, Organization
 from portal.accounts.models import User
-
-from ..models import Invitation, MeetingAnnouncement, MeetingKind, Reply
-from ..seed import running_demo_campaign
-from ..services_announcements import announcement_create
 
 DAYS_AHEAD = 3
 
