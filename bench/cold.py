@@ -43,7 +43,7 @@ def prepare() -> dict:
 
     from organizations.models import Organization
     from portal.accounts.models import User
-    from scale.seeding import ROOT_CODE
+    from scale.tree import ROOT_CODE
 
     sessions = {}
     for name in ("bench-office", "bench-secretary", "bench-reviewer"):

@@ -196,7 +196,8 @@ def prepare(orgs: int, members: int, province: bool) -> int:
 
     from organizations.models import Organization, OrgKind
     from portal.accounts.models import User
-    from scale.seeding import ROOT_CODE, seed_scale, seeded_state
+    from scale.seeding import seed_scale, seeded_state
+    from scale.tree import ROOT_CODE
 
     call_command("migrate", verbosity=0, interactive=False)
     state = seeded_state(orgs, members)

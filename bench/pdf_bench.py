@@ -253,7 +253,8 @@ def stage_scale(args: argparse.Namespace) -> list[Row]:
     _fresh(path, args.reseed)
     setup_django(f"sqlite:///{path}")
     from organizations.models import Organization
-    from scale.seeding import ROOT_CODE, seed_scale, seeded_state
+    from scale.seeding import seed_scale, seeded_state
+    from scale.tree import ROOT_CODE
 
     state = seeded_state(args.orgs, args.members)
     if state != "ready":

@@ -126,7 +126,8 @@ def prepare(spec: dict) -> dict:
     from portal.accounts.models import Role, User
     from portal.accounts.services import role_assign
     from portal.reviews.models import ReviewTask
-    from scale.seeding import ROOT_CODE, seed_scale, seeded_state
+    from scale.seeding import seed_scale, seeded_state
+    from scale.tree import ROOT_CODE
 
     call_command("migrate", verbosity=0, interactive=False)
     state = seeded_state(spec["orgs"], spec["members"])
@@ -277,7 +278,7 @@ def check(spec: dict) -> dict:
     from portal.progress.models import DIRTY, Standing
     from portal.progress.scopes import org_infos
     from portal.reviews.models import ReviewEvent
-    from scale.seeding import ROOT_CODE
+    from scale.tree import ROOT_CODE
 
     counted = spec["counted"]
     since = dt.datetime.fromtimestamp(spec["since"], tz=dt.UTC)

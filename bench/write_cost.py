@@ -59,7 +59,7 @@ def main() -> int:
     from portal.accounts.services import role_assign
     from portal.progress import rollup
     from portal.reviews.models import ReviewTask
-    from scale.seeding import ROOT_CODE
+    from scale.tree import ROOT_CODE
 
     setup_test_environment()
     root = Organization.objects.get(code=ROOT_CODE, depth=1)

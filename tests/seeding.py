@@ -1,4 +1,4 @@
-"""The demo county for module-scoped fixtures (tests/core/test_seed_demo.py,
+"""The demo county for module-scoped fixtures (tests/demo/test_seed_demo.py,
 tests/organizations/test_io_demo.py): seed_demo takes seconds, so those modules seed
 it once, inside a transaction rolled back after their last test, and each test runs in
 its own savepoint within it."""

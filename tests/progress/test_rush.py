@@ -151,7 +151,8 @@ def test_every_requirement_reads_only_the_models_it_declares() -> None:
     from django.apps import apps
 
     from activities.models import Campaign
-    from scale.seeding import ROOT_CODE, seed_scale
+    from scale.seeding import seed_scale
+    from scale.tree import ROOT_CODE
 
     seed_scale(30, 200, log=lambda line: None)
     campaign = Campaign.objects.get()

@@ -13,7 +13,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS
 
-from scale.seeding import ScaleError, seed_scale
+from scale.base import ScaleError
+from scale.seeding import seed_scale
 
 
 class Command(BaseCommand):

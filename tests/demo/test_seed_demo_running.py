@@ -27,7 +27,7 @@ from portal.reviews.models import ReviewTask
 from tests.seeding import seed_demo_as_tests_run
 
 # The demo story (what `make run` shows, on its embedded SQLite): checked once, in the
-# SQLite pass; tests/core/test_seed_demo.py seeds the demo on both databases.
+# SQLite pass; tests/demo/test_seed_demo.py seeds the demo on both databases.
 pytestmark = pytest.mark.single_pass
 
 ENGLISH = {"Accept-Language": "en"}

@@ -12,13 +12,9 @@ from organizations.models import Member, Organization, OrgKind
 from portal.progress.engine import Level, requirements
 from portal.progress.grid import build_grid
 from portal.reviews.models import ReviewTask
-from scale.seeding import (
-    COUNTY_SIZE,
-    RECORD_TABLES,
-    ROOT_CODE,
-    build_tree,
-    seed_scale,
-)
+from scale.base import RECORD_TABLES
+from scale.seeding import seed_scale
+from scale.tree import COUNTY_SIZE, ROOT_CODE, build_tree
 from tests.factories import add_org
 
 pytestmark = pytest.mark.django_db

@@ -56,7 +56,7 @@ from rectification.selectors_funding import funding_in
 from tests.seeding import campaign_rows
 
 # The demo story (what `make run` shows, on its embedded SQLite): checked once, in the
-# SQLite pass; tests/core/test_seed_demo.py seeds the demo on both databases.
+# SQLite pass; tests/demo/test_seed_demo.py seeds the demo on both databases.
 pytestmark = pytest.mark.single_pass
 
 ENGLISH = {"Accept-Language": "en"}
