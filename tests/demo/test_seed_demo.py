@@ -18,9 +18,9 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
-from organizations.management.commands.seed_demo import DEFAULT_DEMO_PASSWORD
 from simple_history.utils import get_history_model_for_model
 
+from demo.management.commands.seed_demo import DEFAULT_DEMO_PASSWORD
 from demo.organizations import (
     INSTRUCTOR_ORGS,
     SECRETARY2_ORG,

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
-from organizations.management.commands.seed_demo import ensure_logins
 
+from demo.management.commands.seed_demo import ensure_logins
 from demo.organizations import demo_plan, write_plan
 from demo.upgrading import build_upgrading_demo
 from portal.accounts.models import User
