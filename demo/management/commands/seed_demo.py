@@ -72,8 +72,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Done in {time.monotonic() - started:.1f} s.")
 
     def _seed_campaign(self, plan: DemoPlan, county: Organization, running: bool) -> None:
-        # The entry point may reach every app; the organizations app itself does not
-        # depend on activities.
+        # The demo app reaches every product app, each only when it is installed.
         from activities.seed import ensure_campaign_2014
         from demo.activities import build_campaign_demo
         from demo.activities.campaign import ensure_current_campaign
