@@ -19,10 +19,12 @@ for name in $(grep -ohE '(env_str|env_bool|env_int|env_list|os\.environ\.get)\("
 done
 # Both cores: pytest-xdist workers, each test module kept on one worker (--dist
 # loadscope) so module-scoped fixtures (the browser, the seeded demo county) are built
-# once per module. PYTEST_WORKERS=0 runs in one process.
+# once per module, and handed out in collection order, the longest modules first
+# (tests/conftest.py LONG_MODULES; xdist's own reorder would put them last, by their few
+# tests). PYTEST_WORKERS=0 runs in one process.
 WORKERS=${PYTEST_WORKERS:-2}
 if [ "$WORKERS" != "0" ]; then
-  XDIST=(-n "$WORKERS" --dist loadscope)
+  XDIST=(-n "$WORKERS" --dist loadscope --no-loadscope-reorder)
 else
   XDIST=()
 fi

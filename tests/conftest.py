@@ -22,6 +22,7 @@ from organizations.models import Organization, OrgKind
 from portal.accounts.models import Role, User
 from portal.accounts.services import role_assign
 from tests.factories import MemberFactory, UserFactory, add_org
+from tests.replay import Replayer
 
 PASSWORD = "pw-for-tests-123"
 
@@ -132,9 +133,22 @@ def build_world() -> World:
     return world
 
 
+def _mark_world(world: World) -> None:
+    """Building the world marks every organization's roll-up row in the test's
+    transaction (portal/progress/rollup.py mark_changed): a replayed world does too, so
+    that pinned query counts and on-commit callbacks are those of a built one."""
+    from portal.progress import rollup
+
+    rollup.mark_changed([v.pk for v in vars(world).values() if isinstance(v, Organization)])
+
+
+# Built through the services once per process, then replayed row for row (tests/replay.py).
+_world = Replayer(build_world, after_replay=_mark_world)
+
+
 @pytest.fixture
 def world(db: Any) -> World:
-    return build_world()
+    return _world()
 
 
 @pytest.fixture(autouse=True)
@@ -192,6 +206,40 @@ def _two_factor_and_append_only() -> Any:
 def media_root(settings: Any, tmp_path: Any) -> Any:
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+# The modules that take a minute or more (their own processes, a seeded demo county, a
+# browser), longest first. scripts/test.sh hands modules to the two xdist workers in
+# collection order (--dist loadscope --no-loadscope-reorder): started first, they run
+# beside the many short modules instead of keeping one core busy at the end while the
+# other waits. Measured with `--junitxml` (each testcase's time), summed per module.
+LONG_MODULES = (
+    "tests/ops/test_backup_restore.py",
+    "tests/reports/test_celery_worker.py",
+    "tests/ops/test_production_topology.py",
+    "tests/e2e/test_phone_lists.py",
+    "tests/organizations/test_io_demo.py",
+    "tests/core/test_seed_demo_running.py",
+    "tests/core/test_seed_demo.py",
+    "tests/core/test_cache_down.py",
+    "tests/core/test_seed_demo_campaign.py",
+    "tests/rectification/test_demo.py",
+    "tests/upgrading/test_demo.py",
+    "tests/e2e/",
+)
+
+
+def _long_first(item: Any) -> int:
+    path = item.nodeid.split("::")[0]
+    path = path if path.startswith("tests/") else f"tests/{path}"
+    for rank, prefix in enumerate(LONG_MODULES):
+        if path.startswith(prefix):
+            return rank
+    return len(LONG_MODULES)
+
+
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    items.sort(key=_long_first)  # stable: each module's tests keep their order
 
 
 def pytest_report_header(config: Any) -> str:
