@@ -219,12 +219,12 @@ LONG_MODULES = (
     "tests/ops/test_production_topology.py",
     "tests/e2e/test_phone_lists.py",
     "tests/organizations/test_io_demo.py",
-    "tests/core/test_seed_demo_running.py",
-    "tests/core/test_seed_demo.py",
+    "tests/demo/test_seed_demo_running.py",
+    "tests/demo/test_seed_demo.py",
     "tests/core/test_cache_down.py",
-    "tests/core/test_seed_demo_campaign.py",
-    "tests/rectification/test_demo.py",
-    "tests/upgrading/test_demo.py",
+    "tests/demo/test_seed_demo_campaign.py",
+    "tests/demo/test_rectification.py",
+    "tests/demo/test_upgrading.py",
     "tests/e2e/",
 )
 
