@@ -118,7 +118,7 @@ def build_bulletins_demo(county: Organization, users: dict[str, Any], campaign: 
         return 0
     orgs = {o.code: o for o in Organization.objects.filter(path__startswith=county.path)}
     phases = {p.number: p for p in campaign.phases.all()}
-    clock = DemoClock(["bulletins", "notifications"])
+    clock = DemoClock(["bulletins", "notifications", "attachments"])
     reports: list[UpwardReport] = []
     with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
         for n, (code, title, body, tags, photos, phase_no, day) in enumerate(REPORTS):
