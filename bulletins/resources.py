@@ -1,6 +1,9 @@
-"""Download of the reports sent upward (.xlsx, .csv; docs/product.md §6.6 and §10)
+"""Downloads of the reports sent upward and of a level's bulletins (.xlsx, .csv;
+docs/product.md §6.6 and §10)
 through the shared export (organizations.resources: scope, formula neutralizing, file
 writers), registered from BulletinsConfig.ready(). Export only.
+
+The bulletins' `?org=<code>` is the compiling level whose list the link is on.
 
 `?org=<code>` is the level whose feed the link is on: the reports of its subtree, with
 the feed's own filters (campaign, phase, organization, tag, and "selected only" for a
@@ -10,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -19,7 +22,7 @@ from activities.resources import RecordResource, organization_from_query
 from organizations.resources import Column, register_export
 from portal.accounts.permissions import Action, user_can
 
-from .models import UpwardReport
+from .models import Bulletin, UpwardReport
 
 
 class UpwardReportResource(RecordResource):
@@ -71,6 +74,61 @@ class UpwardReportResource(RecordResource):
         return "、".join(report.tag_list)
 
 
+class BulletinResource(RecordResource):
+    """One row per bulletin as a level's list shows it: 第 N 期, title, issuing office,
+    date and how many reports it used."""
+
+    organization = Column(
+        None, "编印组织", "compiled by", dehydrate_method="dehydrate_organization"
+    )
+    campaign = Column(None, "活动", "campaign", dehydrate_method="dehydrate_campaign")
+    number = Column("number", "期数", "number", kind="int")
+    title = Column("title", "标题", "title")
+    issuer = Column("issuer", "印发单位", "issuing office")
+    issued_on = Column("issued_on", "印发日期", "date of issue", kind="date")
+    items = Column(None, "采用信息条数", "reports used", dehydrate_method="dehydrate_items")
+
+    sheet_title = ("简报", "Bulletins")
+
+    class Meta:
+        model = Bulletin
+        fields: tuple[str, ...] = (
+            "organization",
+            "campaign",
+            "number",
+            "title",
+            "issuer",
+            "issued_on",
+            "items",
+        )
+
+    def export_queryset(self, queryset: QuerySet) -> QuerySet:
+        return (
+            queryset.select_related("organization", "campaign")
+            .annotate(item_count=Count("items"))
+            .order_by("organization__path", "-issued_on", "-number", "-pk")
+        )
+
+    def dehydrate_organization(self, bulletin: Bulletin) -> str:
+        return bulletin.organization.full_name
+
+    def dehydrate_campaign(self, bulletin: Bulletin) -> str:
+        return self.bilingual(bulletin.campaign)
+
+    def dehydrate_items(self, bulletin: Bulletin) -> int:
+        return int(getattr(bulletin, "item_count", 0))
+
+
+def bulletins_for_export(request: HttpRequest) -> QuerySet:
+    """A level's bulletins (org: the compiling organization, as its list shows them);
+    without org every bulletin compiled in the user's scope."""
+    level = organization_from_query(request)
+    bulletins = Bulletin.objects.all()
+    if level is not None:
+        bulletins = bulletins.filter(organization=level)
+    return bulletins
+
+
 def _number(request: HttpRequest, name: str) -> int | None:
     value = (request.GET.get(name) or "").strip()
     return int(value) if value.isdigit() else None
@@ -106,4 +164,10 @@ def register() -> None:
         label=_("Reports sent upward"),
         resource=UpwardReportResource,
         queryset=reports_for_export,
+    )
+    register_export(
+        "bulletins",
+        label=_("Bulletins"),
+        resource=BulletinResource,
+        queryset=bulletins_for_export,
     )

@@ -35,7 +35,7 @@ from activities.models import (
     StudyMode,
 )
 from activities.seed import ensure_campaign_2014
-from bulletins.models import UpwardReport
+from bulletins.models import Bulletin, UpwardReport
 from guidance.models import GuidanceVisit
 from organizations.models import Organization
 from organizations.resources import EXPORTS, XLSX_MIME
@@ -229,6 +229,18 @@ def make_upward_report(world: World, org: Organization, text: str, camp: Campaig
     return report
 
 
+def make_bulletin(world: World, org: Organization, text: str, camp: Campaign) -> Any:
+    number = Bulletin.objects.filter(organization=org, campaign=camp).count() + 1
+    return Bulletin.objects.create(
+        organization=org,
+        campaign=camp,
+        number=number,
+        title=text,
+        issuer="活动领导小组办公室",
+        issued_on=dt.date(2014, 7, number),
+    )
+
+
 def _next_year(model: Any, org: Organization) -> int:
     return 2014 + model.objects.filter(organization=org).count()
 
@@ -353,6 +365,15 @@ CASES: dict[str, Case] = {
         ("organization", "sent at", "campaign", "phase", "title", "text", "tags"),
         _page("bulletins:feed", "?tag=学习"),
         ("tag=",),
+        (6, 5),
+    ),
+    "bulletins": Case(
+        make_bulletin,
+        "标题",
+        ("编印组织", "活动", "期数", "标题", "印发单位", "印发日期", "采用信息条数"),
+        ("compiled by", "campaign", "number", "title", "issuing office", "date of issue"),
+        _page("bulletins:bulletin_list"),
+        (),
         (6, 5),
     ),
     "pledges": Case(
