@@ -1,7 +1,8 @@
 """Downloads of the phase 1 and 2 lists (.xlsx, .csv) through the shared export
 (organizations.resources: scope, formula neutralizing, file writers), registered from
 ActivitiesConfig.ready(): meetings, opinions, study counseling, one-to-one talks,
-self-examination statements and democratic appraisal results (docs/product.md §10).
+self-examination statements, democratic appraisal results and the answers to announced
+meetings (docs/product.md §10).
 Export only: none of them is imported.
 
 Each list's `?org=<code>` is the organization of the page the link is on, with the
@@ -32,6 +33,7 @@ from .forms_study import counseling_filters
 from .models import (
     AppraisalResult,
     Campaign,
+    Invitation,
     Meeting,
     OneToOneTalk,
     Opinion,
@@ -374,6 +376,96 @@ class AppraisalResultResource(RecordResource):
         return self.label(result.session, "status")
 
 
+class MeetingAnswerResource(RecordResource):
+    """The answers to announced meetings, one row per expected member (the
+    announcement's page): whether they will attend and why not. No ID number or
+    phone."""
+
+    organization = Column(
+        None, "组织名称", "organization", dehydrate_method="dehydrate_organization"
+    )
+    starts = Column(None, "会议时间", "starts at", dehydrate_method="dehydrate_starts")
+    kind = Column(None, "会议类型", "kind", dehydrate_method="dehydrate_kind")
+    topic = Column(None, "会议主题", "topic", dehydrate_method="dehydrate_topic")
+    place = Column(None, "地点", "place", dehydrate_method="dehydrate_place")
+    member = Column(None, "党员姓名", "member", dehydrate_method="dehydrate_member")
+    reply = Column(None, "回复", "answer", dehydrate_method="dehydrate_reply")
+    reason = Column("reason", "不能参加原因", "reason for not attending")
+    replied = Column(None, "回复时间", "answered at", dehydrate_method="dehydrate_replied")
+    recorded = Column(None, "会议已登记", "meeting recorded", dehydrate_method="dehydrate_recorded")
+
+    scope_path_field = "announcement__organization__path"
+    sheet_title = ("会议通知回复", "Meeting answers")
+
+    class Meta:
+        model = Invitation
+        fields: tuple[str, ...] = (
+            "organization",
+            "starts",
+            "kind",
+            "topic",
+            "place",
+            "member",
+            "reply",
+            "reason",
+            "replied",
+            "recorded",
+        )
+
+    def export_queryset(self, queryset: QuerySet) -> QuerySet:
+        return queryset.select_related("announcement__organization", "member").order_by(
+            "announcement__organization__path",
+            "-announcement__starts_at",
+            "announcement__pk",
+            "member__name",
+            "pk",
+        )
+
+    def dehydrate_organization(self, invitation: Invitation) -> str:
+        return invitation.announcement.organization.full_name
+
+    def dehydrate_starts(self, invitation: Invitation) -> str:
+        return f"{timezone.localtime(invitation.announcement.starts_at):%Y-%m-%d %H:%M}"
+
+    def dehydrate_kind(self, invitation: Invitation) -> str:
+        return self.label(invitation.announcement, "kind")
+
+    def dehydrate_topic(self, invitation: Invitation) -> str:
+        return invitation.announcement.topic
+
+    def dehydrate_place(self, invitation: Invitation) -> str:
+        return invitation.announcement.place
+
+    def dehydrate_member(self, invitation: Invitation) -> str:
+        return invitation.member.name
+
+    def dehydrate_reply(self, invitation: Invitation) -> str:
+        return self.label(invitation, "reply")
+
+    def dehydrate_replied(self, invitation: Invitation) -> str:
+        if invitation.replied_at is None:
+            return ""
+        return f"{timezone.localtime(invitation.replied_at):%Y-%m-%d %H:%M}"
+
+    def dehydrate_recorded(self, invitation: Invitation) -> str:
+        return self.yes_no(invitation.announcement.meeting_id is not None)
+
+
+def meeting_answers_for_export(request: HttpRequest) -> QuerySet:
+    """The announced meetings' answers: org (code: the announcements it made, as its
+    list shows them), announcement (one announcement of that organization, as its page
+    shows its answers; ignored when not a number). Without org: every answer in the
+    user's scope."""
+    org = organization_from_query(request)
+    answers = Invitation.objects.all()
+    if org is not None:
+        answers = answers.filter(announcement__organization=org)
+    announcement = (request.GET.get("announcement") or "").strip()
+    if announcement.isdigit():
+        answers = answers.filter(announcement_id=int(announcement))
+    return answers
+
+
 def counseling_for_export(request: HttpRequest) -> QuerySet:
     """The counseling list's rows (its filters: org, campaign, uncovered), each member
     annotated with the campaign's minimum. Without org: every active member in the
@@ -480,4 +572,10 @@ def register() -> None:
         label=_("Democratic appraisal results"),
         resource=AppraisalResultResource,
         queryset=appraisal_results_for_export,
+    )
+    register_export(
+        "meeting-answers",
+        label=_("Answers to announced meetings"),
+        resource=MeetingAnswerResource,
+        queryset=meeting_answers_for_export,
     )

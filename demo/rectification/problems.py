@@ -143,7 +143,22 @@ def item_fields(
         sources.append({"source_kind": SourceKind.SPECIAL_MEETING, "source_criticism": criticism})
     secretary = cast.officer(code, PartyPost.SECRETARY)
     committee = cast.officer(code, PartyPost.COMMITTEE) or secretary
+    # The demo member owns one item of their branch's list, so their home page shows a
+    # rectification task of their own (docs/product.md §6.3): the last one not about
+    # the secretary, the team's cohesion or the investor.
+    member_login = next((m for m in cast.roster(code) if cast.is_member_login(m)), None)
     offset = demo.rng.randrange(len(texts.PROBLEMS))
+    categories_of = [
+        texts.PROBLEMS[(offset + i) % len(texts.PROBLEMS)][0] for i in range(len(story.items))
+    ]
+    mine = next(
+        (
+            i
+            for i in reversed(range(len(story.items)))
+            if categories_of[i] not in ("secretary", "cohesion", "investor")
+        ),
+        None,
+    )
     result = []
     for i, fate in enumerate(story.items):
         category, problem, measures = texts.PROBLEMS[(offset + i) % len(texts.PROBLEMS)]
@@ -153,6 +168,8 @@ def item_fields(
             else {"source_kind": SourceKind.HIGHER_LEVEL, "source_note": texts.HIGHER_LEVEL_NOTE}
         )
         who = secretary if category in ("secretary", "cohesion", "investor") else committee
+        if member_login is not None and i == mine:
+            who = member_login
         result.append(
             {
                 **source,

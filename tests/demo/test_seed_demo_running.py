@@ -229,3 +229,20 @@ def test_an_announced_meeting_waits_for_the_members_answer(county: Organization)
         headers={"Accept-Language": "zh-hans"},
     )
     assert f"本人回复：不能参加（{declined.reason}）" in record.content.decode()
+
+
+def test_the_demo_member_sees_a_rectification_task_of_their_own(county: Organization) -> None:
+    """docs/product.md §6.3 and issue #17 part 4: the demo member is the responsible
+    person of an open item of their branch's approved problem list, and their home
+    page lists it among their tasks."""
+    from rectification.models import ItemStatus, ProblemItem
+
+    items = ProblemItem.objects.filter(
+        responsible_member__user__username="member",
+        problem_list__campaign=_running(county),
+    ).exclude(status=ItemStatus.CLOSED)
+    item = items.get()
+    assert item.problem_list.organization == secretary_org()
+    home = client("member").get("/", headers={"Accept-Language": "zh-hans"})
+    assert item in home.context["my_items"]
+    assert item.description[:10] in home.content.decode()

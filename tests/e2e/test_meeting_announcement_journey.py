@@ -1,11 +1,13 @@
 """A meeting announced and answered on phones (375 px, zh-hans; docs/product.md §6.1):
 the secretary announces it, a member answers "cannot attend" with a reason from their
-home page, the attendance form shows that answer as the member's own, and the meeting
-is recorded with the recorder's decision."""
+home page, the attendance form shows that answer as the member's own, the meeting is
+recorded with the recorder's decision, and its Word record (docs/product.md §9.1),
+downloaded from the meeting's page, carries the member's absence reason."""
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +17,7 @@ from django.utils import timezone
 from activities.models import Attendance, MeetingAnnouncement
 from organizations.models import Member
 from tests.activities.announcement_factories import running_campaign
+from tests.docx_helpers import docx_text
 from tests.e2e.conftest import assert_fits_phone, axe_violations, login, screenshot
 from tests.factories import MemberFactory
 
@@ -24,7 +27,9 @@ PHONE = {"locale": "zh-CN", "width": 375, "height": 812}
 FMT = "%Y-%m-%dT%H:%M"
 
 
-def test_announce_answer_and_record_a_meeting(world: Any, live_server: Any, new_page: Any) -> None:
+def test_announce_answer_record_and_download_a_meeting(
+    world: Any, live_server: Any, new_page: Any, tmp_path: Path
+) -> None:
     campaign = running_campaign(world)
     me = Member.objects.get(user=world.member_user)
     colleague = MemberFactory(organization=world.own, name="李同志")
@@ -102,3 +107,18 @@ def test_announce_answer_and_record_a_meeting(world: Any, live_server: Any, new_
     mine = Attendance.objects.get(meeting=announcement.meeting, member=me)
     assert (mine.present, mine.absence_reason) == (False, "出差")
     assert Attendance.objects.get(meeting=announcement.meeting, member=colleague).present
+
+    # 4. From the recorded meeting's page the secretary downloads its Word record:
+    # the paper record lists the member as absent with the reason they gave.
+    assert_fits_phone(secretary)
+    with secretary.expect_download() as info:
+        secretary.get_by_role("link", name="下载 Word").click()
+    download = info.value
+    assert download.suggested_filename.startswith("会议纪实-支部党员大会：学习党章-")
+    assert download.suggested_filename.endswith(".docx")
+    saved = tmp_path / "record.docx"
+    download.save_as(str(saved))
+    text = docx_text(saved.read_bytes())
+    assert "支部党员大会：学习党章" in text and "公司三楼会议室" in text
+    absent = next(line for line in text.splitlines() if me.name in line and "出差" in line)
+    assert colleague.name not in absent

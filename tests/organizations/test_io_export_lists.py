@@ -27,10 +27,15 @@ from activities.models import (
     AppraisalSession,
     Campaign,
     CounselingRecord,
+    Invitation,
+    MeetingAnnouncement,
+    MeetingKind,
+    Reply,
     SelfExamination,
     StudyMode,
 )
 from activities.seed import ensure_campaign_2014
+from bulletins.models import Bulletin, UpwardReport
 from guidance.models import GuidanceVisit
 from organizations.models import Organization
 from organizations.resources import EXPORTS, XLSX_MIME
@@ -197,6 +202,45 @@ def make_visit(world: World, org: Organization, text: str, camp: Campaign) -> An
     )
 
 
+def make_answer(world: World, org: Organization, text: str, camp: Campaign) -> Any:
+    starts = timezone.make_aware(dt.datetime(2014, 6, 3, 14, 30))
+    announcement = MeetingAnnouncement.objects.create(
+        organization=org,
+        campaign=camp,
+        kind=MeetingKind.BRANCH_GENERAL,
+        topic="支部党员大会",
+        starts_at=starts,
+        ends_at=starts + dt.timedelta(hours=2),
+        place="三楼会议室",
+    )
+    return Invitation.objects.create(
+        announcement=announcement,
+        member=MemberFactory(organization=org),
+        reply=Reply.ABSENT,
+        reason=text,
+        replied_at=starts - dt.timedelta(days=1),
+    )
+
+
+def make_upward_report(world: World, org: Organization, text: str, camp: Campaign) -> Any:
+    report = UpwardReport(organization=org, campaign=camp, title="学习党章情况", body=text)
+    report.set_tags(["学习"])
+    report.save()
+    return report
+
+
+def make_bulletin(world: World, org: Organization, text: str, camp: Campaign) -> Any:
+    number = Bulletin.objects.filter(organization=org, campaign=camp).count() + 1
+    return Bulletin.objects.create(
+        organization=org,
+        campaign=camp,
+        number=number,
+        title=text,
+        issuer="活动领导小组办公室",
+        issued_on=dt.date(2014, 7, number),
+    )
+
+
 def _next_year(model: Any, org: Organization) -> int:
     return 2014 + model.objects.filter(organization=org).count()
 
@@ -304,6 +348,33 @@ CASES: dict[str, Case] = {
         _appraisal_page,
         ("campaign=",),
         (7, 5),
+    ),
+    "meeting-answers": Case(
+        make_answer,
+        "不能参加原因",
+        ("组织名称", "会议时间", "会议类型", "会议主题", "地点", "党员姓名", "回复"),
+        ("organization", "starts at", "kind", "topic", "place", "member", "answer"),
+        _page("activities:announcement_list"),
+        (),
+        (6, 5),
+    ),
+    "upward-reports": Case(
+        make_upward_report,
+        "正文",
+        ("组织名称", "报送时间", "活动", "阶段", "标题", "正文", "标签"),
+        ("organization", "sent at", "campaign", "phase", "title", "text", "tags"),
+        _page("bulletins:feed", "?tag=学习"),
+        ("tag=",),
+        (6, 5),
+    ),
+    "bulletins": Case(
+        make_bulletin,
+        "标题",
+        ("编印组织", "活动", "期数", "标题", "印发单位", "印发日期", "采用信息条数"),
+        ("compiled by", "campaign", "number", "title", "issuing office", "date of issue"),
+        _page("bulletins:bulletin_list"),
+        (),
+        (6, 5),
     ),
     "pledges": Case(
         make_pledge,
@@ -760,7 +831,8 @@ def test_export_queries_do_not_grow_with_the_rows(world: World, kind: str) -> No
 
     # With ?org=: session, user, grants, the organization, its campaigns, the rows with
     # their joins (one query), the audit row of the download (portal/accounts/audit.py);
-    # the standards and the visits read no campaign. Without: session, user, grants,
+    # the standards, the visits, the meeting answers and the reports sent upward read no
+    # campaign. Without: session, user, grants,
     # the rows, the audit row.
     with_org, without = case.queries
     client = client_for(world, "reviewer")
@@ -770,3 +842,53 @@ def test_export_queries_do_not_grow_with_the_rows(world: World, kind: str) -> No
         client, f"/io/export/{kind}.xlsx?org={world.own.code}", grow, expected=with_org
     )
     assert_constant_queries(client, f"/io/export/{kind}.csv", grow, expected=without)
+
+
+def test_an_announcements_page_downloads_its_own_answers(world: World) -> None:
+    """The announcement's page links the answers of that meeting only; the list page
+    links every announcement of the organization."""
+    camp = campaign(world)
+    first = make_answer(world, world.own, "出差", camp)
+    make_answer(world, world.own, "住院", camp)
+    client = client_for(world, "secretary")
+    html = client.get(first.announcement.get_absolute_url()).content.decode()
+    links = re.findall(r'href="(/io/export/meeting-answers\.(?:xlsx|csv)\?[^"]*)"', html)
+    assert len(links) == 2, links
+    assert all(f"announcement={first.announcement_id}" in link for link in links)
+    rows = download(client, links[1].replace("&amp;", "&"))
+    assert column(rows, "不能参加原因") == ["出差"]
+    assert column(rows, "回复") == ["不能参加"]
+    rows = download(client, f"/io/export/meeting-answers.csv?org={world.own.code}")
+    assert sorted(column(rows, "不能参加原因")) == ["住院", "出差"]
+    # A bad announcement number is ignored, never a 500; another subtree's is empty.
+    url = f"/io/export/meeting-answers.csv?org={world.own.code}&announcement=x"
+    assert len(download(client, url)) == 3
+    other = make_answer(world, world.other, "外地", camp)
+    url = f"/io/export/meeting-answers.csv?announcement={other.announcement_id}"
+    assert len(download(client, url)) == 1
+
+
+def test_the_feeds_download_keeps_its_filters(world: World) -> None:
+    """The feed's tag and sender filters; "selected only" counts for a user who
+    compiles bulletins at that level and is ignored for the others."""
+    from bulletins.models import Selection
+
+    camp = campaign(world)
+    mine = make_upward_report(world, world.own, "本级报送", camp)
+    below = make_upward_report(world, world.child, "下级报送", camp)
+    below.set_tags(["整改"])
+    below.save()
+    Selection.objects.create(report=mine, organization=world.park_a, selected_by=world.office)
+    secretary = client_for(world, "secretary")
+    base = f"/io/export/upward-reports.csv?org={world.own.code}"
+    assert sorted(column(download(secretary, base), "正文")) == ["下级报送", "本级报送"]
+    assert column(download(secretary, base + "&tag=整改"), "正文") == ["下级报送"]
+    url = base + f"&organization={world.own.pk}"
+    assert column(download(secretary, url), "正文") == ["本级报送"]
+    assert len(download(secretary, base + "&campaign=x&phase=&organization=y")) == 3
+    park = f"/io/export/upward-reports.csv?org={world.park_a.code}&selected=on"
+    assert column(download(client_for(world, "reviewer"), park), "正文") == ["本级报送"]
+    assert (
+        len(download(secretary, f"/io/export/upward-reports.csv?org={world.own.code}&selected=on"))
+        == 3
+    )
