@@ -177,13 +177,34 @@ def _test_settings(settings: Any) -> None:
     }
 
 
+# The test database's rows right after the migrations, per database alias.
+INITIAL_ROWS: dict[str, str] = {}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Any:
+    """pytest-django's, then the rows the migrations wrote, kept to restore after a flush
+    (see _two_factor_and_append_only)."""
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        for alias in connections:
+            INITIAL_ROWS[alias] = connections[alias].creation.serialize_db_to_string()
+    yield
+    INITIAL_ROWS.clear()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _two_factor_and_append_only() -> Any:
     """- Client.force_login also passes the second factor of those who need one.
     - Emptying a test database (pytest-django's flush after a transactional test) may
       delete audit rows: on SQLite it runs DELETE, which the append-only triggers refuse
-      unless the guard is open (portal/accounts/audit.py). Nothing else opens it."""
+      unless the guard is open (portal/accounts/audit.py). Nothing else opens it.
+    - An emptied database gets back the rows the migrations wrote (INITIAL_ROWS, the
+      state every other test starts from), with their ids: a test after a transactional
+      one finds the mechanism kinds, standards templates, groups and permissions there."""
     from django.core.management.commands import flush
+    from django.db import connections
     from django.test import Client
 
     from portal.accounts.audit import GUARD_WIPE, guard
@@ -193,8 +214,15 @@ def _two_factor_and_append_only() -> Any:
     original_handle = flush.Command.handle
 
     def handle(self: Any, *args: Any, **options: Any) -> Any:
+        alias = options.get("database") or "default"
+        rows = INITIAL_ROWS.get(alias)
+        if rows is not None:
+            options["inhibit_post_migrate"] = True  # the rows below bring them back
         with guard(GUARD_WIPE):
-            return original_handle(self, *args, **options)
+            result = original_handle(self, *args, **options)
+        if rows is not None:
+            connections[alias].creation.deserialize_db_from_string(rows)
+        return result
 
     flush.Command.handle = handle
     yield
@@ -238,8 +266,36 @@ def _long_first(item: Any) -> int:
     return len(LONG_MODULES)
 
 
+def _database_use(item: Any) -> int:
+    """0: none; 1: in a transaction rolled back after the test; 2: committed, the database
+    emptied afterwards (a transactional test: `transaction=True`, live_server).
+
+    An emptied database has lost the rows the data migrations wrote, so pytest-django
+    (like Django's runner) runs the transactional tests after the others; the order
+    below keeps that."""
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", [])
+    if (
+        (marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")))
+        or "transactional_db" in fixtures
+        or "live_server" in fixtures
+    ):
+        return 2
+    return 1 if marker or "db" in fixtures else 0
+
+
+def _suite_order(item: Any) -> tuple[int, int]:
+    """The long modules that need no test database first (their own processes and
+    databases), then the tests in a rolled-back transaction, then the transactional ones,
+    each group's long modules first; the short tests without a database last."""
+    use, rank = _database_use(item), _long_first(item)
+    if use == 0:
+        return (0 if rank < len(LONG_MODULES) else 3, rank)
+    return (use, rank)
+
+
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
-    items.sort(key=_long_first)  # stable: each module's tests keep their order
+    items.sort(key=_suite_order)  # stable: each module's tests keep their order
 
 
 def pytest_report_header(config: Any) -> str:
