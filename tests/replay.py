@@ -11,9 +11,9 @@ It is exact or it is not used: when building changed or removed a row that exist
 before, or when a later test's database does not start from the state the rows were
 recorded in (a module fixture seeded something first), the world is built the slow way.
 Foreign keys are deferred on both databases (Django creates them DEFERRABLE INITIALLY
-DEFERRED), so the tables are filled in any order. Sequences need no reset: SQLite's
-AUTOINCREMENT counter follows the largest id inserted, and PostgreSQL's sequences only
-grow, so they are already past the recorded ids when the recording test has run.
+DEFERRED), so the tables are filled in any order. SQLite's AUTOINCREMENT counter follows
+the largest id inserted; on PostgreSQL a replay moves each sequence past the ids it
+inserted (never back), so the test's own rows get new ids.
 """
 
 from __future__ import annotations
@@ -83,6 +83,8 @@ class Recording(Generic[T]):
     # types and permissions again under new ids: the recorded rows would point at the old.
     baseline: list[Any]
     baseline_query: str
+    # PostgreSQL: moves each sequence past the ids inserted (see _sequence_query).
+    sequence_query: str | None = None
 
     def starts_like(self) -> bool:
         return _state(self.baseline_query) == self.baseline
@@ -99,6 +101,8 @@ class Recording(Generic[T]):
                     f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})",  # noqa: S608
                     values,
                 )
+            if self.sequence_query:
+                cursor.execute(self.sequence_query)
         return copy.deepcopy(self.result)
 
 
@@ -127,6 +131,28 @@ def _state(query: str) -> list[Any]:
         return list(cursor.fetchone())
 
 
+def _sequence_query(tables: list[str]) -> str | None:
+    """PostgreSQL: set each table's sequence to at least its largest id, never back.
+
+    Sequences usually stay past the recorded ids, but something that writes explicit
+    ids and then resets a sequence to the largest id it wrote (the scale-data generator)
+    can leave one behind them, in a transaction rolled back since: setval is not."""
+    if connection.vendor != "postgresql":
+        return None
+    quote = connection.ops.quote_name
+    parts = []
+    for table in tables:
+        pk = _pk_column(table)
+        if pk is None:
+            continue
+        seq = f"pg_get_serial_sequence('{quote(table)}', '{pk}')"
+        parts.append(
+            f"setval({seq}, GREATEST((SELECT MAX({quote(pk)}) FROM {quote(table)}), "  # noqa: S608
+            f"COALESCE(pg_sequence_last_value({seq}::regclass), 1)))"
+        )
+    return ("SELECT " + ", ".join(parts)) if parts else None
+
+
 def record(build: Callable[[], T]) -> tuple[T, Recording[T] | None]:
     """Run `build` and record the rows it inserted; None when it did anything else."""
     tables = _tables()
@@ -150,7 +176,11 @@ def record(build: Callable[[], T]) -> tuple[T, Recording[T] | None]:
             (table, columns[table], [_adapt(table, columns[table], r, json_columns) for r in added])
         )
     return result, Recording(
-        result=saved, inserts=inserts, baseline=baseline, baseline_query=baseline_query
+        result=saved,
+        inserts=inserts,
+        baseline=baseline,
+        baseline_query=baseline_query,
+        sequence_query=_sequence_query([table for table, _, _ in inserts]),
     )
 
 

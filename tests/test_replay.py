@@ -62,3 +62,25 @@ def test_settings_the_build_reads_get_their_own_recording(db: Any, settings: Any
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
     _in_rolled_back(replayer)
     assert len(replayer.recordings) == 2
+
+
+def test_a_sequence_moved_back_meanwhile_does_not_collide_with_the_replayed_ids(db: Any) -> None:
+    """Something that writes explicit ids and then resets a sequence to its largest (the
+    scale-data generator) may leave it behind the recorded ids: a replay moves it on."""
+    from django.db import connection
+
+    replayer: Replayer[World] = Replayer(build_world)
+    _in_rolled_back(replayer)
+    table = Organization._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), 1)")
+        else:
+            cursor.execute("UPDATE sqlite_sequence SET seq = 1 WHERE name = %s", [table])
+
+    def replay_then_add() -> tuple[World, Organization]:
+        world = replayer()
+        return world, add_org(world.own)  # an IntegrityError when the id is taken
+
+    (world, added), _rows = _in_rolled_back(replay_then_add)
+    assert added.pk > max(o.pk for o in vars(world).values() if isinstance(o, Organization))
