@@ -202,9 +202,15 @@ class Replayer(Generic[T]):
     """Build once per process and database vendor, then replay (see the module's doc)."""
 
     def __init__(
-        self, build: Callable[[], T], after_replay: Callable[[T], None] | None = None
+        self,
+        build: Callable[[], T],
+        after_replay: Callable[[T], None] | None = None,
+        settings_read: tuple[str, ...] = (),
     ) -> None:
         self.build = build
+        # Settings the build reads besides SETTINGS (e.g. MEDIA_ROOT for one that writes
+        # files: the replayed rows name files under the root they were written to).
+        self.settings_read = SETTINGS + settings_read
         # What the build does besides writing rows, done again after a replay (state
         # kept in memory for the test's transaction).
         self.after_replay = after_replay
@@ -213,7 +219,9 @@ class Replayer(Generic[T]):
     def __call__(self) -> T:
         # What the build writes depends on the database and on the settings it encrypts,
         # hashes and names with (a test may set its own keys before the fixture runs).
-        vendor = repr([connection.vendor] + [getattr(settings, name, None) for name in SETTINGS])
+        vendor = repr(
+            [connection.vendor] + [getattr(settings, name, None) for name in self.settings_read]
+        )
         if vendor not in self.recordings:
             result, recording = record(self.build)
             self.recordings[vendor] = recording

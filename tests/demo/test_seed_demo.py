@@ -39,7 +39,7 @@ from organizations.models import (
 from organizations.validators import validate_citizen_id, validate_credit_code
 from portal.accounts.models import AuditEvent, RoleAssignment, User
 from portal.accounts.permissions import Action, user_can
-from tests.seeding import seed_demo_as_tests_run
+from tests.seeding import seed_demo_for_real
 
 pytestmark = pytest.mark.django_db
 
@@ -106,7 +106,7 @@ def seeded(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Seeded]:
     with django_db_blocker.unblock(), transaction.atomic():
         statements = StatementCounter()
         with connection.execute_wrapper(statements):
-            output = seed_demo_as_tests_run()
+            output = seed_demo_for_real()
         yield Seeded(output=output, queries=statements.count)
         transaction.set_rollback(True)
 
