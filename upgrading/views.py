@@ -19,22 +19,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from organizations.models import Organization
 from portal.accounts.permissions import Action, get_organization_for_user, require
+from portal.core.record_pages import handle_record_form
 from portal.reviews.models import is_editable
 from portal.reviews.selectors import review_panel
 from portal.reviews.views import locked_response
-from rectification.forms_mechanisms import apply_errors
-from rectification.views_mechanisms import conflict_status, int_or_404
+from rectification.views_mechanisms import int_or_404
 
 from . import services
 from .forms import DelistingForm, DemonstrationForm, GradingForm, NoteForm, PlanForm, TermForm
@@ -122,37 +122,22 @@ def grade(request: HttpRequest, org_pk: int) -> HttpResponse:
     year = _year(request.POST.get("year") or request.GET.get("year"))
     grading = Grading.objects.filter(organization=org, year=year).prefetch_related("scores").first()
     form = GradingForm(request.POST or None, items=items, grading=grading)
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.grading_save(
-                actor=request.user,
-                organization=org,
-                year=grading.year if grading else form.cleaned_data["year"],
-                template=template,
-                scores=form.scores(),
-                note=form.cleaned_data.get("note") or "",
-                seen_updated_at=form.seen_updated_at if grading else None,
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-            status = conflict_status(exc)
-        else:
-            messages.success(request, _("The class is recorded."))
-            return redirect("upgrading:org", org.pk)
-    return render(
+    return handle_record_form(
         request,
-        "upgrading/grade.html",
-        {"org": org, "form": form, "template": template, "grading": grading},
-        status=status,
-    )
-
-
-def _plan_form_page(
-    request: HttpRequest, org: Organization, form: PlanForm, plan: UpgradePlan | None, status: int
-) -> HttpResponse:
-    return render(
-        request, "upgrading/plan_form.html", {"org": org, "form": form, "plan": plan}, status=status
+        form,
+        save=lambda form: services.grading_save(
+            actor=request.user,
+            organization=org,
+            year=grading.year if grading else form.cleaned_data["year"],
+            template=template,
+            scores=form.scores(),
+            note=form.cleaned_data.get("note") or "",
+            seen_updated_at=form.seen_updated_at if grading else None,
+        ),
+        success_message=_("The class is recorded."),
+        success_url=reverse("upgrading:org", args=[org.pk]),
+        template="upgrading/grade.html",
+        context={"org": org, "template": template, "grading": grading},
     )
 
 
@@ -167,18 +152,17 @@ def plan_create(request: HttpRequest, org_pk: int) -> HttpResponse:
         "reason": PlanReason.WEAK if org.is_weak else PlanReason.LAGGING,
     }
     form = PlanForm(request.POST or None, initial=initial)
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            plan = services.plan_create(
-                actor=request.user, organization=org, fields=form.service_fields()
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("The plan is saved. Submit it to the higher level."))
-            return redirect(plan)
-    return _plan_form_page(request, org, form, None, status)
+    return handle_record_form(
+        request,
+        form,
+        save=lambda form: services.plan_create(
+            actor=request.user, organization=org, fields=form.service_fields()
+        ),
+        success_message=_("The plan is saved. Submit it to the higher level."),
+        success_url=lambda plan: plan,
+        template="upgrading/plan_form.html",
+        context={"org": org, "plan": None},
+    )
 
 
 @login_required
@@ -190,22 +174,20 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not is_editable(plan):
         return locked_response(request, plan)
     form = PlanForm(request.POST or None, instance=plan, editing=True)
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.plan_update(
-                actor=request.user,
-                plan=plan,
-                fields=form.service_fields(),
-                seen_updated_at=form.seen_updated_at,
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-            status = conflict_status(exc)
-        else:
-            messages.success(request, _("The plan is saved."))
-            return redirect(plan)
-    return _plan_form_page(request, plan.organization, form, plan, status)
+    return handle_record_form(
+        request,
+        form,
+        save=lambda form: services.plan_update(
+            actor=request.user,
+            plan=plan,
+            fields=form.service_fields(),
+            seen_updated_at=form.seen_updated_at,
+        ),
+        success_message=_("The plan is saved."),
+        success_url=plan,
+        template="upgrading/plan_form.html",
+        context={"org": plan.organization, "plan": plan},
+    )
 
 
 @login_required
@@ -245,24 +227,20 @@ def note_add(request: HttpRequest, pk: int) -> HttpResponse:
     if not may_record(request.user, plan.organization):
         raise PermissionDenied
     form = NoteForm(request.POST, organization=plan.organization)
-    if form.is_valid():
-        try:
-            services.note_add(
-                actor=request.user,
-                plan=plan,
-                noted_on=form.cleaned_data["noted_on"],
-                text=form.cleaned_data["text"],
-                new_secretary=form.cleaned_data.get("new_secretary"),
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("The progress note is added."))
-            return redirect(plan)
-    return render(
+    return handle_record_form(
         request,
-        "upgrading/note_form.html",
-        {"org": plan.organization, "plan": plan, "form": form},
+        form,
+        save=lambda form: services.note_add(
+            actor=request.user,
+            plan=plan,
+            noted_on=form.cleaned_data["noted_on"],
+            text=form.cleaned_data["text"],
+            new_secretary=form.cleaned_data.get("new_secretary"),
+        ),
+        success_message=_("The progress note is added."),
+        success_url=plan,
+        template="upgrading/note_form.html",
+        context={"org": plan.organization, "plan": plan},
     )
 
 
@@ -278,20 +256,16 @@ def delisting_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return locked_response(request, delisting)
     initial = {"results": delisting.results} if delisting else {}
     form = DelistingForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            made = services.delisting_save(
-                actor=request.user, plan=plan, results=form.cleaned_data["results"]
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("The request is saved. Submit it to the higher level."))
-            return redirect(made)
-    return render(
+    return handle_record_form(
         request,
-        "upgrading/delisting_form.html",
-        {"org": plan.organization, "plan": plan, "form": form},
+        form,
+        save=lambda form: services.delisting_save(
+            actor=request.user, plan=plan, results=form.cleaned_data["results"]
+        ),
+        success_message=_("The request is saved. Submit it to the higher level."),
+        success_url=lambda made: made,
+        template="upgrading/delisting_form.html",
+        context={"org": plan.organization, "plan": plan},
     )
 
 
@@ -335,24 +309,20 @@ def _demonstration_form(
     request: HttpRequest, org: Organization, demonstration: Demonstration | None
 ) -> HttpResponse:
     form = DemonstrationForm(request.POST or None, instance=demonstration)
-    if request.method == "POST" and form.is_valid():
-        try:
-            made = services.demonstration_save(
-                actor=request.user,
-                organization=org,
-                year=form.cleaned_data["year"],
-                reasons=form.cleaned_data["reasons"],
-                demonstration=demonstration,
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("The proposal is saved. Submit it to the higher level."))
-            return redirect(made)
-    return render(
+    return handle_record_form(
         request,
-        "upgrading/demonstration_form.html",
-        {"org": org, "form": form, "demonstration": demonstration},
+        form,
+        save=lambda form: services.demonstration_save(
+            actor=request.user,
+            organization=org,
+            year=form.cleaned_data["year"],
+            reasons=form.cleaned_data["reasons"],
+            demonstration=demonstration,
+        ),
+        success_message=_("The proposal is saved. Submit it to the higher level."),
+        success_url=lambda made: made,
+        template="upgrading/demonstration_form.html",
+        context={"org": org, "demonstration": demonstration},
     )
 
 
@@ -379,21 +349,21 @@ def term_create(request: HttpRequest, org_pk: int) -> HttpResponse:
     if not may_record(request.user, org):
         raise PermissionDenied
     form = TermForm(request.POST or None, initial={"term_years": default_term_years(org.kind)})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.term_record(
-                actor=request.user,
-                organization=org,
-                elected_on=form.cleaned_data["elected_on"],
-                term_years=form.cleaned_data["term_years"],
-                note=form.cleaned_data.get("note") or "",
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("The election is recorded."))
-            return redirect("upgrading:org", org.pk)
-    return render(request, "upgrading/term_form.html", {"org": org, "form": form})
+    return handle_record_form(
+        request,
+        form,
+        save=lambda form: services.term_record(
+            actor=request.user,
+            organization=org,
+            elected_on=form.cleaned_data["elected_on"],
+            term_years=form.cleaned_data["term_years"],
+            note=form.cleaned_data.get("note") or "",
+        ),
+        success_message=_("The election is recorded."),
+        success_url=reverse("upgrading:org", args=[org.pk]),
+        template="upgrading/term_form.html",
+        context={"org": org},
+    )
 
 
 @login_required
