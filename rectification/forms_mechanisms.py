@@ -22,20 +22,6 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-def apply_errors(form: forms.BaseForm, exc: ValidationError) -> None:
-    """Show a service's ValidationError beside the field it names, or at the top."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
-def is_stale(exc: ValidationError) -> bool:
-    """Was the save refused because someone else saved in between (answer 409)?"""
-    return getattr(exc, "code", None) == "stale"
-
-
 class VersionedFormMixin:
     """A hidden copy of the record's `updated_at` when an edit form was opened, so the
     service can refuse a save made on a stale copy. Create forms drop the field."""

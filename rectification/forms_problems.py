@@ -8,7 +8,6 @@ import datetime as dt
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -39,15 +38,6 @@ def normalize_text(value: Any) -> Any:
     if isinstance(value, str):
         return value.replace("\r\n", "\n").replace("\r", "\n")
     return value
-
-
-def apply_errors(form: forms.BaseForm, exc: ValidationError) -> None:
-    """Show a service's ValidationError beside the field it names, or at the top."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 class ProblemListForm(forms.ModelForm):
@@ -282,5 +272,4 @@ __all__ = [
     "ProblemListForm",
     "PublishForm",
     "SourceKind",
-    "apply_errors",
 ]

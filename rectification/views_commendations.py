@@ -18,12 +18,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -37,20 +35,19 @@ from portal.accounts.permissions import (
     require,
     user_can,
 )
+from portal.core.record_pages import handle_delete, handle_record_form, paginate
 from portal.reviews.models import is_editable
 from portal.reviews.selectors import review_panel
 from portal.reviews.views import locked_response
 
 from . import services_commendations as services
 from .forms_commendations import CommendationForm
-from .forms_mechanisms import apply_errors
 from .models import Commendation, CommendationKind
 from .models.commendations import of_kind
 from .services_commendations import may_commend
 from .views_mechanisms import (
     campaign_or_404,
     campaigns_for,
-    conflict_status,
     int_or_404,
     pick_campaign,
 )
@@ -130,7 +127,7 @@ def commendation_list(request: HttpRequest, org_pk: int) -> HttpResponse:
     }
     if campaign is not None:
         qs = Commendation.objects.in_subtree(org).filter(campaign=campaign).for_list()
-        page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = paginate(request, qs, PAGE_SIZE)
         context["page"] = page
         context["rows"] = _rows(request.user, page)
         context["querystring"] = f"campaign={campaign.pk}&"
@@ -151,7 +148,7 @@ def commendation_scope_list(request: HttpRequest) -> HttpResponse:
         ),
         request.GET.get("kind"),
     )
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, qs, PAGE_SIZE)
     return render(
         request,
         "rectification/commendations/scope_list.html",
@@ -193,31 +190,23 @@ def commendation_create(request: HttpRequest, org_pk: int, kind: str) -> HttpRes
     form = CommendationForm(
         request.POST or None, instance=Commendation(campaign=campaign), **form_kwargs
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            made = services.commendation_create(
-                actor=request.user,
-                organization=org,
-                campaign=campaign,
-                kind=kind,
-                subject=form.subject,
-                fields=form.service_fields(),
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                _("The proposal is recorded. Submit it for the higher level to confirm."),
-            )
-            return redirect(made)
-    return render(
+    return handle_record_form(
         request,
-        "rectification/commendations/form.html",
-        {
+        form,
+        save=lambda form: services.commendation_create(
+            actor=request.user,
+            organization=org,
+            campaign=campaign,
+            kind=kind,
+            subject=form.subject,
+            fields=form.service_fields(),
+        ),
+        success_message=_("The proposal is recorded. Submit it for the higher level to confirm."),
+        success_url=lambda made: made,
+        template="rectification/commendations/form.html",
+        context={
             "org": org,
             "campaign": campaign,
-            "form": form,
             "kind_label": CommendationKind(kind).label,
             "commendation": None,
         },
@@ -233,32 +222,24 @@ def commendation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = CommendationForm(
         request.POST or None, instance=commendation, kind=commendation.kind, editing=True
     )
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.commendation_update(
-                actor=request.user,
-                commendation=commendation,
-                fields=form.service_fields(),
-                seen_updated_at=form.seen_updated_at,
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-            status = conflict_status(exc)
-        else:
-            messages.success(request, _("The commendation was saved."))
-            return redirect(commendation)
-    return render(
+    return handle_record_form(
         request,
-        "rectification/commendations/form.html",
-        {
+        form,
+        save=lambda form: services.commendation_update(
+            actor=request.user,
+            commendation=commendation,
+            fields=form.service_fields(),
+            seen_updated_at=form.seen_updated_at,
+        ),
+        success_message=_("The commendation was saved."),
+        success_url=commendation,
+        template="rectification/commendations/form.html",
+        context={
             "org": commendation.organization,
             "campaign": commendation.campaign,
-            "form": form,
             "kind_label": commendation.get_kind_display(),
             "commendation": commendation,
         },
-        status=status,
     )
 
 
@@ -268,12 +249,11 @@ def commendation_delete(request: HttpRequest, pk: int) -> HttpResponse:
     commendation = _get_commendation_for_user(request, pk, write=True)
     if not is_editable(commendation):
         return locked_response(request, commendation)
-    if request.method == "POST":
-        services.commendation_delete(actor=request.user, commendation=commendation)
-        messages.success(request, _("The commendation was deleted."))
-        return redirect(_list_url(commendation.organization_id, commendation.campaign_id))
-    return render(
+    return handle_delete(
         request,
-        "rectification/commendations/confirm_delete.html",
-        {"org": commendation.organization, "commendation": commendation},
+        delete=lambda: services.commendation_delete(actor=request.user, commendation=commendation),
+        success_message=_("The commendation was deleted."),
+        success_url=_list_url(commendation.organization_id, commendation.campaign_id),
+        template="rectification/commendations/confirm_delete.html",
+        context={"org": commendation.organization, "commendation": commendation},
     )

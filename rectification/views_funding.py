@@ -12,11 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -25,16 +24,15 @@ from portal.accounts.permissions import Action, get_organization_for_user, requi
 from portal.attachments.forms import AttachmentForm
 from portal.attachments.models import Attachment, AttachmentKind
 from portal.attachments.pending import PendingFiles
+from portal.core.record_pages import handle_delete, handle_record_form, submit_form
 
 from . import services_funding as services
 from .forms_funding import FundingReceiptForm
-from .forms_mechanisms import apply_errors
 from .models import FundingReceipt
 from .selectors_funding import funding_summary
 from .views_mechanisms import (
     campaign_or_404,
     campaigns_for,
-    conflict_status,
     int_or_404,
     pick_campaign,
 )
@@ -94,23 +92,16 @@ def funding_receipt_create(request: HttpRequest, org_pk: int) -> HttpResponse:
     campaign = campaign_or_404(org, request.GET.get("campaign"))
     receipt = FundingReceipt(organization=org, campaign=campaign)
     form = FundingReceiptForm(request.POST or None, instance=receipt)
-    if request.method == "POST" and form.is_valid():
-        try:
-            receipt = services.funding_receipt_create(
-                actor=request.user,
-                organization=org,
-                campaign=campaign,
-                fields=form.service_fields(),
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("The receipt was recorded. Now upload its evidence."))
-            return redirect(receipt.get_absolute_url())
-    return render(
+    return handle_record_form(
         request,
-        "rectification/funding/form.html",
-        {"org": org, "campaign": campaign, "form": form, "receipt": None},
+        form,
+        save=lambda form: services.funding_receipt_create(
+            actor=request.user, organization=org, campaign=campaign, fields=form.service_fields()
+        ),
+        success_message=_("The receipt was recorded. Now upload its evidence."),
+        success_url=lambda receipt: receipt.get_absolute_url(),
+        template="rectification/funding/form.html",
+        context={"org": org, "campaign": campaign, "receipt": None},
     )
 
 
@@ -131,18 +122,18 @@ def funding_receipt_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if upload_form is None:
             raise PermissionDenied
         pending = PendingFiles(request, upload_form)
-        if upload_form.is_valid():
-            try:
-                services.funding_receipt_add_evidence(
-                    actor=request.user, receipt=receipt, uploads=pending.uploads()
-                )
-            except ValidationError as exc:
-                apply_errors(upload_form, exc)
-            else:
-                pending.done()
-                messages.success(request, _("The evidence was attached."))
-                return redirect(receipt.get_absolute_url())
-        pending.keep()
+        response, _status = submit_form(
+            request,
+            upload_form,
+            pending=pending,
+            save=lambda form: services.funding_receipt_add_evidence(
+                actor=request.user, receipt=receipt, uploads=pending.uploads()
+            ),
+            success_message=_("The evidence was attached."),
+            success_url=receipt.get_absolute_url(),
+        )
+        if response is not None:
+            return response
     return render(
         request,
         "rectification/funding/detail.html",
@@ -164,31 +155,19 @@ def funding_receipt_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def funding_receipt_edit(request: HttpRequest, pk: int) -> HttpResponse:
     receipt = _get_receipt_for_user(request, pk, Action.RECORD)
     form = FundingReceiptForm(request.POST or None, instance=receipt, editing=True)
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.funding_receipt_update(
-                actor=request.user,
-                receipt=receipt,
-                fields=form.service_fields(),
-                seen_updated_at=form.seen_updated_at,
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-            status = conflict_status(exc)
-        else:
-            messages.success(request, _("The receipt was saved."))
-            return redirect(receipt.get_absolute_url())
-    return render(
+    return handle_record_form(
         request,
-        "rectification/funding/form.html",
-        {
-            "org": receipt.organization,
-            "campaign": receipt.campaign,
-            "form": form,
-            "receipt": receipt,
-        },
-        status=status,
+        form,
+        save=lambda form: services.funding_receipt_update(
+            actor=request.user,
+            receipt=receipt,
+            fields=form.service_fields(),
+            seen_updated_at=form.seen_updated_at,
+        ),
+        success_message=_("The receipt was saved."),
+        success_url=receipt.get_absolute_url(),
+        template="rectification/funding/form.html",
+        context={"org": receipt.organization, "campaign": receipt.campaign, "receipt": receipt},
     )
 
 
@@ -196,12 +175,11 @@ def funding_receipt_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def funding_receipt_delete(request: HttpRequest, pk: int) -> HttpResponse:
     receipt = _get_receipt_for_user(request, pk, Action.RECORD)
-    if request.method == "POST":
-        services.funding_receipt_delete(actor=request.user, receipt=receipt)
-        messages.success(request, _("The receipt and its evidence were deleted."))
-        return redirect(_overview_url(receipt.organization_id, receipt.campaign_id))
-    return render(
+    return handle_delete(
         request,
-        "rectification/funding/confirm_delete.html",
-        {"org": receipt.organization, "campaign": receipt.campaign, "receipt": receipt},
+        delete=lambda: services.funding_receipt_delete(actor=request.user, receipt=receipt),
+        success_message=_("The receipt and its evidence were deleted."),
+        success_url=_overview_url(receipt.organization_id, receipt.campaign_id),
+        template="rectification/funding/confirm_delete.html",
+        context={"org": receipt.organization, "campaign": receipt.campaign, "receipt": receipt},
     )

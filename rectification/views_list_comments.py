@@ -23,6 +23,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -34,6 +35,7 @@ from activities.views_opinions import qr_svg
 from portal.accounts.permissions import Action, require, user_can
 from portal.core.cache import cache_get
 from portal.core.public_guard import address_key, claim_form, hit
+from portal.core.record_pages import apply_errors, handle_record_form
 from portal.reviews.models import RecordLocked, ReviewStatus, is_editable
 from portal.reviews.selectors import review_panel
 from portal.reviews.views import locked_response
@@ -47,7 +49,7 @@ from .forms_list_comments import (
     RevisionForm,
     RevisionItemForm,
 )
-from .forms_problems import ProblemItemForm, apply_errors
+from .forms_problems import ProblemItemForm
 from .models import (
     CommentPeriod,
     CommentStatus,
@@ -80,23 +82,19 @@ def comment_period(request: HttpRequest, pk: int) -> HttpResponse:
         else {"opens_on": timezone.localdate()}
     )
     form = CommentPeriodForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.comment_period_set(
-                actor=request.user,
-                problem_list=plist,
-                opens_on=form.cleaned_data["opens_on"],
-                closes_on=form.cleaned_data["closes_on"],
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("The list is open to comment for the period given."))
-            return redirect("rectification:comment_period", plist.pk)
-    return render(
+    return handle_record_form(
         request,
-        "rectification/comments/period.html",
-        {"plist": plist, "org": plist.organization, "period": period, "form": form},
+        form,
+        save=lambda form: services.comment_period_set(
+            actor=request.user,
+            problem_list=plist,
+            opens_on=form.cleaned_data["opens_on"],
+            closes_on=form.cleaned_data["closes_on"],
+        ),
+        success_message=_("The list is open to comment for the period given."),
+        success_url=reverse("rectification:comment_period", args=[plist.pk]),
+        template="rectification/comments/period.html",
+        context={"plist": plist, "org": plist.organization, "period": period},
     )
 
 
@@ -168,17 +166,17 @@ def comment_answer(request: HttpRequest, pk: int) -> HttpResponse:
     if (done := _handled_already(request, comment)) is not None:
         return done
     form = CommentAnswerForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.comment_answer(
-                actor=request.user, comment=comment, answer_text=form.cleaned_data["answer_text"]
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("The comment is marked answered."))
-            return redirect(comment.problem_list)
-    return _handle_page(request, comment, "answer", form)
+    return handle_record_form(
+        request,
+        form,
+        save=lambda form: services.comment_answer(
+            actor=request.user, comment=comment, answer_text=form.cleaned_data["answer_text"]
+        ),
+        success_message=_("The comment is marked answered."),
+        success_url=comment.problem_list,
+        template=HANDLE_TEMPLATE,
+        context=_handle_context(comment, "answer"),
+    )
 
 
 @login_required
@@ -191,39 +189,34 @@ def comment_adopt(request: HttpRequest, pk: int) -> HttpResponse:
         return done
     items = list(ProblemItem.objects.filter(problem_list=comment.problem_list).order_by("number"))
     form = CommentAdoptForm(request.POST or None, items=items)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.comment_adopt(
-                actor=request.user,
-                comment=comment,
-                note=form.cleaned_data["note"],
-                item=form.cleaned_data["item"],
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("The comment is marked adopted."))
-            return redirect(comment.problem_list)
-    return _handle_page(request, comment, "adopt", form)
-
-
-def _handle_page(
-    request: HttpRequest, comment: ListComment, mode: str, form: Any, status: int = 200
-) -> HttpResponse:
-    plist = comment.problem_list
-    return render(
+    return handle_record_form(
         request,
-        "rectification/comments/handle.html",
-        {
-            "plist": plist,
-            "org": plist.organization,
-            "comment": comment,
-            "mode": mode,
-            "form": form,
-            "approved": plist.review_status == ReviewStatus.APPROVED,
-        },
-        status=status,
+        form,
+        save=lambda form: services.comment_adopt(
+            actor=request.user,
+            comment=comment,
+            note=form.cleaned_data["note"],
+            item=form.cleaned_data["item"],
+        ),
+        success_message=_("The comment is marked adopted."),
+        success_url=comment.problem_list,
+        template=HANDLE_TEMPLATE,
+        context=_handle_context(comment, "adopt"),
     )
+
+
+HANDLE_TEMPLATE = "rectification/comments/handle.html"
+
+
+def _handle_context(comment: ListComment, mode: str) -> dict[str, Any]:
+    plist = comment.problem_list
+    return {
+        "plist": plist,
+        "org": plist.organization,
+        "comment": comment,
+        "mode": mode,
+        "approved": plist.review_status == ReviewStatus.APPROVED,
+    }
 
 
 @login_required
@@ -278,7 +271,7 @@ def comment_new_item(request: HttpRequest, pk: int) -> HttpResponse:
                 _("The comment is adopted as item %(number)d.") % {"number": item.number},
             )
             return redirect(plist)
-    return _handle_page(request, comment, "item", form)
+    return render(request, HANDLE_TEMPLATE, {**_handle_context(comment, "item"), "form": form})
 
 
 # --- revisions -------------------------------------------------------------------------------
@@ -313,20 +306,16 @@ def revision_create(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Only an approved problem list can be revised."))
         return redirect(plist)
     form = RevisionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            revision = services.revision_create(
-                actor=request.user, problem_list=plist, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("The revision is saved as a draft. Add the new problems."))
-            return redirect(revision)
-    return render(
+    return handle_record_form(
         request,
-        "rectification/comments/revision_form.html",
-        {"plist": plist, "org": plist.organization, "form": form, "revision": None},
+        form,
+        save=lambda form: services.revision_create(
+            actor=request.user, problem_list=plist, reason=form.cleaned_data["reason"]
+        ),
+        success_message=_("The revision is saved as a draft. Add the new problems."),
+        success_url=lambda revision: revision,
+        template="rectification/comments/revision_form.html",
+        context={"plist": plist, "org": plist.organization, "revision": None},
     )
 
 
@@ -362,25 +351,19 @@ def revision_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not is_editable(revision):
         return locked_response(request, revision)
     form = RevisionForm(request.POST or None, initial={"reason": revision.reason})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.revision_update(
-                actor=request.user, revision=revision, reason=form.cleaned_data["reason"]
-            )
-        except RecordLocked:
-            return locked_response(request, revision)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("The revision is saved."))
-            return redirect(revision)
-    return render(
+    return handle_record_form(
         request,
-        "rectification/comments/revision_form.html",
-        {
+        form,
+        save=lambda form: services.revision_update(
+            actor=request.user, revision=revision, reason=form.cleaned_data["reason"]
+        ),
+        locked=revision,
+        success_message=_("The revision is saved."),
+        success_url=revision,
+        template="rectification/comments/revision_form.html",
+        context={
             "plist": revision.problem_list,
             "org": revision.organization,
-            "form": form,
             "revision": revision,
         },
     )
@@ -394,23 +377,19 @@ def revision_item_add(request: HttpRequest, pk: int) -> HttpResponse:
         return locked_response(request, revision)
     categories = list(ProblemCategory.objects.filter(campaign=revision.problem_list.campaign_id))
     form = RevisionItemForm(request.POST or None, categories=categories)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.revision_item_add(actor=request.user, revision=revision, **form.cleaned_data)
-        except RecordLocked:
-            return locked_response(request, revision)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("The new problem is added to the revision."))
-            return redirect(revision)
-    return render(
+    return handle_record_form(
         request,
-        "rectification/comments/revision_item_form.html",
-        {
+        form,
+        save=lambda form: services.revision_item_add(
+            actor=request.user, revision=revision, **form.cleaned_data
+        ),
+        locked=revision,
+        success_message=_("The new problem is added to the revision."),
+        success_url=revision,
+        template="rectification/comments/revision_item_form.html",
+        context={
             "plist": revision.problem_list,
             "org": revision.organization,
-            "form": form,
             "revision": revision,
         },
     )

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -29,9 +28,10 @@ from portal.accounts.permissions import Action, get_organization_for_user, requi
 from portal.attachments.forms import AttachmentForm
 from portal.attachments.models import Attachment, AttachmentKind
 from portal.attachments.pending import PendingFiles
+from portal.core.record_pages import handle_delete, handle_record_form, submit_form
 
 from . import services_mechanisms as services
-from .forms_mechanisms import MechanismForm, apply_errors, is_stale
+from .forms_mechanisms import MechanismForm
 from .models import Mechanism, MechanismKind
 from .selectors_mechanisms import mechanism_register as register_of
 
@@ -65,11 +65,6 @@ def int_or_404(pk: Any) -> int:
         return int(pk)
     except (ValueError, TypeError):
         raise Http404 from None
-
-
-def conflict_status(exc: ValidationError) -> int:
-    """409 when the save was refused because someone else saved in between."""
-    return 409 if is_stale(exc) else 200
 
 
 # --- mechanisms -----------------------------------------------------------------------------
@@ -137,25 +132,16 @@ def mechanism_create(request: HttpRequest, org_pk: int) -> HttpResponse:
     form = MechanismForm(
         request.POST or None, instance=mechanism, initial=initial, taken_kind_ids=taken
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            mechanism = services.mechanism_create(
-                actor=request.user,
-                organization=org,
-                campaign=campaign,
-                fields=form.service_fields(),
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(
-                request, _("The mechanism was added. Now upload its document to put it in place.")
-            )
-            return redirect(mechanism.get_absolute_url())
-    return render(
+    return handle_record_form(
         request,
-        "rectification/mechanisms/form.html",
-        {"org": org, "campaign": campaign, "form": form, "mechanism": None},
+        form,
+        save=lambda form: services.mechanism_create(
+            actor=request.user, organization=org, campaign=campaign, fields=form.service_fields()
+        ),
+        success_message=_("The mechanism was added. Now upload its document to put it in place."),
+        success_url=lambda mechanism: mechanism.get_absolute_url(),
+        template="rectification/mechanisms/form.html",
+        context={"org": org, "campaign": campaign, "mechanism": None},
     )
 
 
@@ -179,20 +165,18 @@ def mechanism_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if upload_form is None:
             raise PermissionDenied
         pending = PendingFiles(request, upload_form)
-        if upload_form.is_valid():
-            try:
-                services.mechanism_add_documents(
-                    actor=request.user,
-                    mechanism=mechanism,
-                    uploads=pending.uploads(),
-                )
-            except ValidationError as exc:
-                apply_errors(upload_form, exc)
-            else:
-                pending.done()
-                messages.success(request, _("The documents were attached."))
-                return redirect(mechanism.get_absolute_url())
-        pending.keep()
+        response, _status = submit_form(
+            request,
+            upload_form,
+            pending=pending,
+            save=lambda form: services.mechanism_add_documents(
+                actor=request.user, mechanism=mechanism, uploads=pending.uploads()
+            ),
+            success_message=_("The documents were attached."),
+            success_url=mechanism.get_absolute_url(),
+        )
+        if response is not None:
+            return response
     attachments = list(Attachment.objects.for_record(mechanism))
     documents = sum(1 for a in attachments if a.kind == AttachmentKind.DOCUMENT)
     return render(
@@ -224,31 +208,23 @@ def mechanism_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = MechanismForm(
         request.POST or None, instance=mechanism, taken_kind_ids=taken, editing=True
     )
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.mechanism_update(
-                actor=request.user,
-                mechanism=mechanism,
-                fields=form.service_fields(),
-                seen_updated_at=form.seen_updated_at,
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-            status = conflict_status(exc)
-        else:
-            messages.success(request, _("The mechanism was saved."))
-            return redirect(mechanism.get_absolute_url())
-    return render(
+    return handle_record_form(
         request,
-        "rectification/mechanisms/form.html",
-        {
+        form,
+        save=lambda form: services.mechanism_update(
+            actor=request.user,
+            mechanism=mechanism,
+            fields=form.service_fields(),
+            seen_updated_at=form.seen_updated_at,
+        ),
+        success_message=_("The mechanism was saved."),
+        success_url=mechanism.get_absolute_url(),
+        template="rectification/mechanisms/form.html",
+        context={
             "org": mechanism.organization,
             "campaign": mechanism.campaign,
-            "form": form,
             "mechanism": mechanism,
         },
-        status=status,
     )
 
 
@@ -256,12 +232,15 @@ def mechanism_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def mechanism_delete(request: HttpRequest, pk: int) -> HttpResponse:
     mechanism = _get_mechanism_for_user(request, pk, Action.RECORD)
-    if request.method == "POST":
-        services.mechanism_delete(actor=request.user, mechanism=mechanism)
-        messages.success(request, _("The mechanism and its documents were deleted."))
-        return redirect(_register_url(mechanism.organization_id, mechanism.campaign_id))
-    return render(
+    return handle_delete(
         request,
-        "rectification/mechanisms/confirm_delete.html",
-        {"org": mechanism.organization, "campaign": mechanism.campaign, "mechanism": mechanism},
+        delete=lambda: services.mechanism_delete(actor=request.user, mechanism=mechanism),
+        success_message=_("The mechanism and its documents were deleted."),
+        success_url=_register_url(mechanism.organization_id, mechanism.campaign_id),
+        template="rectification/mechanisms/confirm_delete.html",
+        context={
+            "org": mechanism.organization,
+            "campaign": mechanism.campaign,
+            "mechanism": mechanism,
+        },
     )

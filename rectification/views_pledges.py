@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from activities.models import Campaign
 from organizations.models import Member, Organization
 from portal.accounts.permissions import Action, get_organization_for_user, require, user_can
+from portal.core.record_pages import handle_record_form
 
 from .forms_pledges import PledgeForm
 from .models import Pledge, PledgeBoard
@@ -82,14 +83,6 @@ def _pick(campaigns: list[Campaign], raw: Any) -> Campaign | None:
     from activities.models.campaigns import pick_campaign
 
     return pick_campaign(campaigns, str(raw or ""))
-
-
-def _apply_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 # --- the organization's pledges ------------------------------------------------------------
@@ -168,24 +161,19 @@ def pledge_create_view(request: HttpRequest, member_pk: int, campaign_pk: int) -
         request.POST or None,
         instance=Pledge(member=member, organization=org, campaign=campaign),
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            pledge = pledge_create(
-                actor=request.user, member=member, campaign=campaign, fields=form.service_fields()
-            )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("The pledge is saved. Make it public when it is ready."))
-            return redirect(pledge)
-    return render(
+    return handle_record_form(
         request,
-        "rectification/pledges/form.html",
-        {
+        form,
+        save=lambda form: pledge_create(
+            actor=request.user, member=member, campaign=campaign, fields=form.service_fields()
+        ),
+        success_message=_("The pledge is saved. Make it public when it is ready."),
+        success_url=lambda pledge: pledge,
+        template="rectification/pledges/form.html",
+        context={
             "member": member,
             "org": org,
             "campaign": campaign,
-            "form": form,
             "pledge": None,
             "member_side": _member_side(request, member, org),
         },
@@ -222,35 +210,26 @@ def pledge_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = PledgeForm(
         request.POST or None, instance=pledge, initial={"version": version_token(pledge)}
     )
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            pledge_update(
-                actor=request.user,
-                pledge=pledge,
-                fields=form.service_fields(),
-                version=form.cleaned_data["version"],
-            )
-        except EditConflict as exc:
-            form.add_error(None, exc.messages)
-            status = 409
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("The pledge is saved."))
-            return redirect(pledge)
-    return render(
+    return handle_record_form(
         request,
-        "rectification/pledges/form.html",
-        {
+        form,
+        save=lambda form: pledge_update(
+            actor=request.user,
+            pledge=pledge,
+            fields=form.service_fields(),
+            version=form.cleaned_data["version"],
+        ),
+        conflict=(EditConflict,),
+        success_message=_("The pledge is saved."),
+        success_url=pledge,
+        template="rectification/pledges/form.html",
+        context={
             "member": pledge.member,
             "org": pledge.organization,
             "campaign": pledge.campaign,
-            "form": form,
             "pledge": pledge,
             "member_side": _member_side(request, pledge.member, pledge.organization),
         },
-        status=status,
     )
 
 

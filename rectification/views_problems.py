@@ -19,9 +19,9 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -38,6 +38,7 @@ from portal.accounts.permissions import (
 )
 from portal.attachments.models import Attachment
 from portal.attachments.pending import PendingFiles
+from portal.core.record_pages import handle_record_form, paginate, submit_form
 from portal.reviews.models import RecordLocked, ReviewStatus, is_editable
 from portal.reviews.selectors import review_panel
 from portal.reviews.views import locked_response
@@ -49,7 +50,6 @@ from .forms_problems import (
     ProblemItemForm,
     ProblemListForm,
     PublishForm,
-    apply_errors,
 )
 from .models import (
     ClosureRequest,
@@ -179,24 +179,20 @@ def problem_list_create(request: HttpRequest, org_pk: int, campaign_pk: int) -> 
     form = ProblemListForm(
         request.POST or None, instance=ProblemList(organization=org, campaign=campaign)
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            plist = services.problem_list_create(
-                actor=request.user,
-                organization=org,
-                campaign=campaign,
-                title=form.cleaned_data["title"],
-                intro=form.cleaned_data["intro"],
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("The problem list is saved as a draft. Add its items."))
-            return redirect(plist)
-    return render(
+    return handle_record_form(
         request,
-        "rectification/problems/list_form.html",
-        {"org": org, "campaign": campaign, "form": form, "plist": None},
+        form,
+        save=lambda form: services.problem_list_create(
+            actor=request.user,
+            organization=org,
+            campaign=campaign,
+            title=form.cleaned_data["title"],
+            intro=form.cleaned_data["intro"],
+        ),
+        success_message=_("The problem list is saved as a draft. Add its items."),
+        success_url=lambda plist: plist,
+        template="rectification/problems/list_form.html",
+        context={"org": org, "campaign": campaign, "plist": None},
     )
 
 
@@ -248,31 +244,22 @@ def problem_list_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = ProblemListForm(
         request.POST or None, instance=plist, initial={"version": services.version_token(plist)}
     )
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.problem_list_update(
-                actor=request.user,
-                problem_list=plist,
-                version=form.cleaned_data["version"],
-                title=form.cleaned_data["title"],
-                intro=form.cleaned_data["intro"],
-            )
-        except RecordLocked:
-            return locked_response(request, plist)
-        except services.EditConflict as exc:
-            form.add_error(None, exc.messages)
-            status = 409
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("The problem list is saved."))
-            return redirect(plist)
-    return render(
+    return handle_record_form(
         request,
-        "rectification/problems/list_form.html",
-        {"org": plist.organization, "campaign": plist.campaign, "form": form, "plist": plist},
-        status=status,
+        form,
+        save=lambda form: services.problem_list_update(
+            actor=request.user,
+            problem_list=plist,
+            version=form.cleaned_data["version"],
+            title=form.cleaned_data["title"],
+            intro=form.cleaned_data["intro"],
+        ),
+        locked=plist,
+        conflict=(services.EditConflict,),
+        success_message=_("The problem list is saved."),
+        success_url=plist,
+        template="rectification/problems/list_form.html",
+        context={"org": plist.organization, "campaign": plist.campaign, "plist": plist},
     )
 
 
@@ -286,24 +273,20 @@ def problem_list_publish(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Only an approved problem list can be published."))
         return redirect(plist)
     form = PublishForm(request.POST or None, problem_list=plist)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.problem_list_publish(
-                actor=request.user,
-                problem_list=plist,
-                published_on=form.cleaned_data["published_on"],
-                notice_ends_on=form.cleaned_data["notice_ends_on"],
-                audience=form.cleaned_data["audience"],
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("The problem list is published."))
-            return redirect(plist)
-    return render(
+    return handle_record_form(
         request,
-        "rectification/problems/publish.html",
-        {"plist": plist, "org": plist.organization, "form": form},
+        form,
+        save=lambda form: services.problem_list_publish(
+            actor=request.user,
+            problem_list=plist,
+            published_on=form.cleaned_data["published_on"],
+            notice_ends_on=form.cleaned_data["notice_ends_on"],
+            audience=form.cleaned_data["audience"],
+        ),
+        success_message=_("The problem list is published."),
+        success_url=plist,
+        template="rectification/problems/publish.html",
+        context={"plist": plist, "org": plist.organization},
     )
 
 
@@ -341,22 +324,21 @@ def item_create(request: HttpRequest, list_pk: int) -> HttpResponse:
     form = ProblemItemForm(
         request.POST or None, problem_list=plist, instance=ProblemItem(problem_list=plist)
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            item = services.item_create(actor=request.user, problem_list=plist, **_item_data(form))
-        except RecordLocked:
-            return locked_response(request, plist)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("Item %(number)d is added.") % {"number": item.number})
-            if "add_another" in request.POST:
-                return redirect("rectification:item_create", plist.pk)
-            return redirect(plist)
-    return render(
+    return handle_record_form(
         request,
-        "rectification/problems/item_form.html",
-        {"plist": plist, "org": plist.organization, "form": form, "item": None},
+        form,
+        save=lambda form: services.item_create(
+            actor=request.user, problem_list=plist, **_item_data(form)
+        ),
+        locked=plist,
+        success_message=lambda item: _("Item %(number)d is added.") % {"number": item.number},
+        success_url=lambda item: (
+            reverse("rectification:item_create", args=[plist.pk])
+            if "add_another" in request.POST
+            else plist
+        ),
+        template="rectification/problems/item_form.html",
+        context={"plist": plist, "org": plist.organization, "item": None},
     )
 
 
@@ -374,30 +356,18 @@ def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
         instance=item,
         initial={"version": services.version_token(item)},
     )
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.item_update(
-                actor=request.user,
-                item=item,
-                version=form.cleaned_data["version"],
-                **_item_data(form),
-            )
-        except RecordLocked:
-            return locked_response(request, plist)
-        except services.EditConflict as exc:
-            form.add_error(None, exc.messages)
-            status = 409
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("Item %(number)d is saved.") % {"number": item.number})
-            return redirect(plist)
-    return render(
+    return handle_record_form(
         request,
-        "rectification/problems/item_form.html",
-        {"plist": plist, "org": plist.organization, "form": form, "item": item},
-        status=status,
+        form,
+        save=lambda form: services.item_update(
+            actor=request.user, item=item, version=form.cleaned_data["version"], **_item_data(form)
+        ),
+        locked=plist,
+        conflict=(services.EditConflict,),
+        success_message=_("Item %(number)d is saved.") % {"number": item.number},
+        success_url=plist,
+        template="rectification/problems/item_form.html",
+        context={"plist": plist, "org": plist.organization, "item": item},
     )
 
 
@@ -501,30 +471,20 @@ def closure_request_create(request: HttpRequest, pk: int) -> HttpResponse:
         initial={"note": existing.note if existing else ""},
     )
     pending = PendingFiles(request, form)
-    if request.method == "POST" and form.is_valid():
-        try:
-            closure = services.closure_request_submit(
-                actor=request.user,
-                item=item,
-                note=form.cleaned_data["note"],
-                uploads=pending.uploads(),
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            pending.done()
-            messages.success(request, _("Closure is requested: the higher level will review it."))
-            return redirect(closure)
-    pending.keep()
-    return render(
+    return handle_record_form(
         request,
-        "rectification/problems/closure_form.html",
-        {
-            "item": item,
-            "plist": item.problem_list,
-            "org": item.problem_list.organization,
-            "form": form,
-        },
+        form,
+        save=lambda form: services.closure_request_submit(
+            actor=request.user,
+            item=item,
+            note=form.cleaned_data["note"],
+            uploads=pending.uploads(),
+        ),
+        pending=pending,
+        success_message=_("Closure is requested: the higher level will review it."),
+        success_url=lambda closure: closure,
+        template="rectification/problems/closure_form.html",
+        context={"item": item, "plist": item.problem_list, "org": item.problem_list.organization},
     )
 
 
@@ -553,25 +513,22 @@ def closure_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 raise PermissionDenied
             return locked_response(request, closure)
         pending = PendingFiles(request, form)
-        if form.is_valid():
-            try:
-                services.closure_request_add_evidence(
-                    actor=request.user,
-                    closure_request=closure,
-                    note=form.cleaned_data["note"],
-                    uploads=pending.uploads(),
-                )
-            except RecordLocked:
-                return locked_response(request, closure)
-            except ValidationError as exc:
-                apply_errors(form, exc)
-            else:
-                pending.done()
-                messages.success(
-                    request, _("Saved. Submit the request again when the evidence is complete.")
-                )
-                return redirect(closure)
-        pending.keep()
+        response, _status = submit_form(
+            request,
+            form,
+            save=lambda form: services.closure_request_add_evidence(
+                actor=request.user,
+                closure_request=closure,
+                note=form.cleaned_data["note"],
+                uploads=pending.uploads(),
+            ),
+            pending=pending,
+            locked=closure,
+            success_message=_("Saved. Submit the request again when the evidence is complete."),
+            success_url=closure,
+        )
+        if response is not None:
+            return response
     return render(
         request,
         "rectification/problems/closure_detail.html",
@@ -599,29 +556,22 @@ def extension_request_create(request: HttpRequest, pk: int) -> HttpResponse:
     review at once."""
     item = _get_item_for_user(request, pk, Action.SUBMIT)
     form = ExtensionRequestForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            extension = services.extension_request_submit(
-                actor=request.user,
-                item=item,
-                new_deadline=form.cleaned_data["new_deadline"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(
-                request, _("The extension is requested: the higher level will review it.")
-            )
-            return redirect(extension)
-    return render(
+    return handle_record_form(
         request,
-        "rectification/problems/extension_form.html",
-        {
+        form,
+        save=lambda form: services.extension_request_submit(
+            actor=request.user,
+            item=item,
+            new_deadline=form.cleaned_data["new_deadline"],
+            reason=form.cleaned_data["reason"],
+        ),
+        success_message=_("The extension is requested: the higher level will review it."),
+        success_url=lambda extension: extension,
+        template="rectification/problems/extension_form.html",
+        context={
             "item": item,
             "plist": item.problem_list,
             "org": item.problem_list.organization,
-            "form": form,
             "extension": None,
         },
     )
@@ -648,21 +598,21 @@ def extension_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if not user_can(request.user, Action.SUBMIT, org):
                 raise PermissionDenied
             return locked_response(request, extension)
-        if form.is_valid():
-            try:
-                services.extension_request_update(
-                    actor=request.user,
-                    extension_request=extension,
-                    new_deadline=form.cleaned_data["new_deadline"],
-                    reason=form.cleaned_data["reason"],
-                )
-            except RecordLocked:
-                return locked_response(request, extension)
-            except ValidationError as exc:
-                apply_errors(form, exc)
-            else:
-                messages.success(request, _("Submitted for review again."))
-                return redirect(extension)
+        response, _status = submit_form(
+            request,
+            form,
+            save=lambda form: services.extension_request_update(
+                actor=request.user,
+                extension_request=extension,
+                new_deadline=form.cleaned_data["new_deadline"],
+                reason=form.cleaned_data["reason"],
+            ),
+            locked=extension,
+            success_message=_("Submitted for review again."),
+            success_url=extension,
+        )
+        if response is not None:
+            return response
     return render(
         request,
         "rectification/problems/extension_detail.html",
@@ -694,7 +644,7 @@ def overdue_items(request: HttpRequest) -> HttpResponse:
     campaigns = list(Campaign.objects.for_scope(scope).order_by("-starts_on", "-pk"))
     campaign = pick_campaign(campaigns, request.GET.get("campaign"))
     items = overdue_items_for(request.user, campaign) if campaign else ProblemItem.objects.none()
-    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, items, PAGE_SIZE)
     query = f"campaign={campaign.pk}&" if campaign else ""
     return render(
         request,

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -31,9 +30,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from activities.views_opinions import qr_svg
 from portal.accounts.permissions import Action, get_organization_for_user, require, user_can
 from portal.core.public_guard import address_key, claim_form, hit
+from portal.core.record_pages import handle_record_form
 
 from . import services_satisfaction as services
-from .forms_mechanisms import apply_errors
 from .forms_satisfaction import BallotForm, BatchForm, SurveyForm
 from .models import BallotCode, BallotCodeBatch, SatisfactionQuestion, SatisfactionSurvey
 from .models.satisfaction import SurveyMode
@@ -97,34 +96,34 @@ def satisfaction_settings(request: HttpRequest, org_pk: int) -> HttpResponse:
     campaign = campaign_or_404(org, request.GET.get("campaign"))
     survey = SatisfactionSurvey.objects.filter(organization=org, campaign=campaign).first()
     form = SurveyForm(request.POST)
-    if form.is_valid():
+
+    def save(form: SurveyForm) -> None:
         data = form.cleaned_data
-        try:
-            if survey is None:
-                survey = services.survey_create(
-                    actor=request.user,
-                    organization=org,
-                    campaign=campaign,
-                    mode=data["mode"],
-                    max_ballots=data["max_ballots"],
-                )
-            else:
-                services.survey_update(
-                    actor=request.user,
-                    survey=survey,
-                    mode=data["mode"],
-                    max_ballots=data["max_ballots"],
-                    is_open=data["is_open"],
-                )
-        except ValidationError as exc:
-            apply_errors(form, exc)
+        if survey is None:
+            services.survey_create(
+                actor=request.user,
+                organization=org,
+                campaign=campaign,
+                mode=data["mode"],
+                max_ballots=data["max_ballots"],
+            )
         else:
-            messages.success(request, _("Saved."))
-            return redirect(_page_url(org.pk, campaign.pk))
-    return render(
+            services.survey_update(
+                actor=request.user,
+                survey=survey,
+                mode=data["mode"],
+                max_ballots=data["max_ballots"],
+                is_open=data["is_open"],
+            )
+
+    return handle_record_form(
         request,
-        "rectification/satisfaction/settings.html",
-        {"org": org, "campaign": campaign, "survey": survey, "form": form},
+        form,
+        save=save,
+        success_message=_("Saved."),
+        success_url=_page_url(org.pk, campaign.pk),
+        template="rectification/satisfaction/settings.html",
+        context={"org": org, "campaign": campaign, "survey": survey},
     )
 
 
@@ -147,22 +146,19 @@ def satisfaction_batch_create(request: HttpRequest, org_pk: int) -> HttpResponse
     """A batch of codes (RECORD); then its printable sheet."""
     org, campaign, survey = _survey_or_404(request, org_pk, Action.RECORD)
     form = BatchForm(request.POST)
-    if form.is_valid():
-        try:
-            batch = services.batch_create(
-                actor=request.user,
-                survey=survey,
-                label=form.cleaned_data["label"],
-                size=form.cleaned_data["size"],
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            return redirect("rectification:satisfaction_batch", pk=batch.pk)
-    return render(
+    return handle_record_form(
         request,
-        "rectification/satisfaction/batch_form.html",
-        {"org": org, "campaign": campaign, "survey": survey, "form": form},
+        form,
+        save=lambda form: services.batch_create(
+            actor=request.user,
+            survey=survey,
+            label=form.cleaned_data["label"],
+            size=form.cleaned_data["size"],
+        ),
+        success_message="",
+        success_url=lambda batch: reverse("rectification:satisfaction_batch", args=[batch.pk]),
+        template="rectification/satisfaction/batch_form.html",
+        context={"org": org, "campaign": campaign, "survey": survey},
     )
 
 

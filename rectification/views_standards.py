@@ -28,7 +28,8 @@ from activities.models import Campaign
 from portal.accounts.permissions import Action, get_organization_for_user, require, user_can
 from portal.attachments.models import Attachment
 from portal.attachments.pending import PendingFiles
-from portal.reviews.models import RecordLocked, ReviewAction, ReviewStatus, is_editable
+from portal.core.record_pages import handle_record_form
+from portal.reviews.models import ReviewAction, ReviewStatus, is_editable
 from portal.reviews.selectors import review_panel
 from portal.reviews.services import may_act
 from portal.reviews.views import locked_response
@@ -101,14 +102,6 @@ def _evidence_by_entry(entries: list[AssessmentEntry]) -> dict[int, list[Attachm
     for attachment in rows:
         found[attachment.object_id].append(attachment)
     return found
-
-
-def _apply_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 # --- the organization's checklists ------------------------------------------------------
@@ -281,47 +274,33 @@ def assessment_entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
         entry=entry,
         template=assessment.template,
     )
-    status = 200
     pending = PendingFiles(request, form)
-    if request.method == "POST" and form.is_valid():
-        try:
-            assessment_entry_save(
-                actor=request.user,
-                entry=entry,
-                values=form.item_values(),
-                uploads=pending.uploads(),
-                # The served form always carries it; a bare POST is not checked.
-                version=form.cleaned_data["version"] or None,
-            )
-        except RecordLocked:
-            return locked_response(request, assessment)
-        except EditConflict as exc:
-            form.add_error(None, exc.messages)
-            status = 409
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                _("Item %(n)d is saved.") % {"n": entry.item.order},
-            )
-            pending.done()
-            return redirect(entry.get_absolute_url())
-    pending.keep()
-    return render(
+    return handle_record_form(
         request,
-        "rectification/standards/entry_form.html",
-        {
+        form,
+        save=lambda form: assessment_entry_save(
+            actor=request.user,
+            entry=entry,
+            values=form.item_values(),
+            uploads=pending.uploads(),
+            # The served form always carries it; a bare POST is not checked.
+            version=form.cleaned_data["version"] or None,
+        ),
+        pending=pending,
+        locked=assessment,
+        conflict=(EditConflict,),
+        success_message=_("Item %(n)d is saved.") % {"n": entry.item.order},
+        success_url=entry.get_absolute_url(),
+        template="rectification/standards/entry_form.html",
+        context=lambda: {
             "entry": entry,
             "item": entry.item,
             "assessment": assessment,
             "org": assessment.organization,
             "template": assessment.template,
-            "form": form,
             "attachments": list(Attachment.objects.for_record(entry)),
             "can_manage_attachments": True,
         },
-        status=status,
     )
 
 
