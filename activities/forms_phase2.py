@@ -62,16 +62,6 @@ class SeenVersionForm(forms.Form):
         return value
 
 
-def apply_errors(form: forms.BaseForm, exc: ValidationError) -> None:
-    """Show a service's ValidationError on the form: beside the field it names, or at
-    the top."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 # --- one-to-one talks ----------------------------------------------------------------------
 
 

@@ -24,11 +24,12 @@ from django.views.decorators.http import require_http_methods
 
 from organizations.models import Organization, PartyGroup
 from portal.accounts.permissions import Action, get_organization_for_user, require, user_can
+from portal.core.record_pages import apply_errors
 
 from . import services_announcements as services
 from .forms_announcements import AnnouncementForm, ReplyForm
 from .models import Invitation, MeetingAnnouncement, Reply
-from .views_meetings import _apply_errors, _campaigns_for, _meeting_form_page
+from .views_meetings import _campaigns_for, _meeting_form_page
 
 LIST_LIMIT = 50
 
@@ -112,7 +113,7 @@ def _form_page(
                     else _("The announcement was saved."),
                 )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             return redirect(saved)
     return render(
@@ -215,7 +216,7 @@ def my_meeting(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         except PermissionDenied:  # pragma: no cover - the lookup is by the user already
             raise Http404 from None
         else:

@@ -12,7 +12,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from portal.accounts.permissions import Action, require
+from portal.core.record_pages import paginate
 
 from .forms_campaigns import FORMSETS, CampaignForm
 from .models import Campaign, GradeScale
@@ -56,7 +56,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
         .annotate(phase_count=Count("phases"))
         .order_by("-starts_on", "-pk")
     )
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, qs, PAGE_SIZE)
     return render(request, "activities/campaigns/list.html", {"page": page})
 
 

@@ -18,7 +18,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import OuterRef, Prefetch, Subquery, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -34,6 +33,12 @@ from portal.attachments.forms import AttachmentForm
 from portal.attachments.models import Attachment
 from portal.attachments.pending import PendingFiles
 from portal.attachments.services import attachments_add_all
+from portal.core.record_pages import (
+    apply_errors,
+    handle_delete,
+    handle_record_form,
+    render_list,
+)
 from portal.reviews.models import IllegalTransition, RecordLocked
 from portal.reviews.selectors import review_panel
 from portal.reviews.views import locked_response
@@ -141,14 +146,6 @@ def _campaigns_for(org: Organization, also: Campaign | None = None) -> list[Camp
     return campaigns
 
 
-def _apply_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 def _attachment_form(
     request: HttpRequest | None = None, *, required: bool = True
 ) -> AttachmentForm:
@@ -186,21 +183,10 @@ def meeting_list(request: HttpRequest, org_pk: int) -> HttpResponse:
         )
         .order_by("-starts_at", "-pk")
     )
-    qs = form.apply(qs)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {
-        "org": org,
-        "form": form,
-        "page": page,
-        "querystring": query.urlencode(),
-        "can_record": user_can(request.user, Action.RECORD, org),
-    }
-    template = "activities/meetings/list.html"
-    if request.htmx:
-        template += "#results"
-    return render(request, template, context)
+    context = {"org": org, "form": form, "can_record": user_can(request.user, Action.RECORD, org)}
+    return render_list(
+        request, "activities/meetings/list.html", context, rows=form.apply(qs), per_page=PAGE_SIZE
+    )
 
 
 def _detail_context(
@@ -382,7 +368,7 @@ def _meeting_form_page(
                 )
                 messages.success(request, _("The meeting was saved."))
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             pending.done()
             return redirect(saved)
@@ -498,26 +484,22 @@ def meeting_attachments(request: HttpRequest, pk: int) -> HttpResponse:
         return locked
     form = _attachment_form(request)
     pending = PendingFiles(request, form)
-    if form.is_valid():
-        try:
-            attachments_add_all(
-                actor=request.user,
-                record=meeting,
-                organization=meeting.organization,
-                kind=form.cleaned_data["kind"],
-                uploads=pending.uploads(),
-            )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            pending.done()
-            messages.success(request, _("The files were added."))
-            return redirect(meeting)
-    pending.keep()
-    return render(
+    return handle_record_form(
         request,
-        "activities/meetings/detail.html",
-        _detail_context(request, meeting, attachment_form=form),
+        form,
+        save=lambda form: attachments_add_all(
+            actor=request.user,
+            record=meeting,
+            organization=meeting.organization,
+            kind=form.cleaned_data["kind"],
+            uploads=pending.uploads(),
+        ),
+        pending=pending,
+        success_message=_("The files were added."),
+        success_url=meeting,
+        template="activities/meetings/detail.html",
+        context=lambda: _detail_context(request, meeting, attachment_form=form),
+        form_name="attachment_form",
     )
 
 
@@ -537,27 +519,22 @@ def criticism_add(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("member__name", "member__pk")
     ]
     form = CriticismForm(request.POST or None, listed=listed)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.criticism_add(
-                actor=request.user,
-                meeting=meeting,
-                kind=form.cleaned_data["kind"],
-                by_member=form.cleaned_data["by_member"],
-                about_member=form.cleaned_data["about_member"],
-                points=form.cleaned_data["points"],
-            )
-        except RecordLocked:
-            return _locked_now(request, meeting)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("The entry was added."))
-            return redirect(reverse("activities:meeting_detail", args=[meeting.pk]) + "#criticism")
-    return render(
+    return handle_record_form(
         request,
-        "activities/meetings/criticism_form.html",
-        {"meeting": meeting, "org": meeting.organization, "form": form},
+        form,
+        save=lambda form: services.criticism_add(
+            actor=request.user,
+            meeting=meeting,
+            kind=form.cleaned_data["kind"],
+            by_member=form.cleaned_data["by_member"],
+            about_member=form.cleaned_data["about_member"],
+            points=form.cleaned_data["points"],
+        ),
+        locked=lambda: _locked_now(request, meeting),
+        success_message=_("The entry was added."),
+        success_url=reverse("activities:meeting_detail", args=[meeting.pk]) + "#criticism",
+        template="activities/meetings/criticism_form.html",
+        context={"meeting": meeting, "org": meeting.organization},
     )
 
 
@@ -636,24 +613,21 @@ def participation_create(request: HttpRequest, org_pk: int) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     form = ParticipationForm(data)
     roll = AttendanceForm(data, members=members)
-    if data is not None and form.is_valid() & roll.is_valid():
-        try:
-            participation = services.participation_create(
-                actor=request.user,
-                organization=org,
-                meeting=meeting,
-                attendance=roll.marks(),
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("Your members' attendance was recorded."))
-            return redirect(participation)
-    return render(
+    return handle_record_form(
         request,
-        "activities/meetings/participation_form.html",
-        {"org": org, "meeting": meeting, "form": form, "roll": roll, "participation": None},
+        form,
+        others=[roll],
+        save=lambda form: services.participation_create(
+            actor=request.user,
+            organization=org,
+            meeting=meeting,
+            attendance=roll.marks(),
+            note=form.cleaned_data["note"],
+        ),
+        success_message=_("Your members' attendance was recorded."),
+        success_url=lambda participation: participation,
+        template="activities/meetings/participation_form.html",
+        context={"org": org, "meeting": meeting, "roll": roll, "participation": None},
     )
 
 
@@ -694,27 +668,23 @@ def participation_edit(request: HttpRequest, pk: int) -> HttpResponse:
         initial={"note": participation.note, "version": participation.updated_at.isoformat()},
     )
     roll = AttendanceForm(data, members=[r.member for r in rows], rows=rows)
-    if data is not None and form.is_valid() & roll.is_valid():
-        try:
-            services.participation_update(
-                actor=request.user,
-                participation=participation,
-                attendance=roll.marks(),
-                note=form.cleaned_data["note"],
-                version=form.cleaned_data["version"],
-            )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("Your members' attendance was saved."))
-            return redirect(participation)
-    return render(
+    return handle_record_form(
         request,
-        "activities/meetings/participation_form.html",
-        {
+        form,
+        others=[roll],
+        save=lambda form: services.participation_update(
+            actor=request.user,
+            participation=participation,
+            attendance=roll.marks(),
+            note=form.cleaned_data["note"],
+            version=form.cleaned_data["version"],
+        ),
+        success_message=_("Your members' attendance was saved."),
+        success_url=participation,
+        template="activities/meetings/participation_form.html",
+        context={
             "org": participation.organization,
             "meeting": participation.meeting,
-            "form": form,
             "roll": roll,
             "participation": participation,
         },
@@ -726,12 +696,13 @@ def participation_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def participation_delete(request: HttpRequest, pk: int) -> HttpResponse:
     participation = _get_participation_for_user(request, pk, Action.RECORD)
     org = participation.organization
-    if request.method == "POST":
-        services.participation_delete(actor=request.user, participation=participation)
-        messages.success(request, _("The attendance record was deleted."))
-        return redirect("activities:meeting_list", org_pk=org.pk)
-    return render(
+    return handle_delete(
         request,
-        "activities/meetings/participation_confirm_delete.html",
-        {"participation": participation, "meeting": participation.meeting, "org": org},
+        delete=lambda: services.participation_delete(
+            actor=request.user, participation=participation
+        ),
+        success_message=_("The attendance record was deleted."),
+        success_url=reverse("activities:meeting_list", args=[org.pk]),
+        template="activities/meetings/participation_confirm_delete.html",
+        context={"participation": participation, "meeting": participation.meeting, "org": org},
     )

@@ -14,10 +14,9 @@ import qrcode
 import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -30,6 +29,7 @@ from portal.accounts.permissions import (
     require,
     user_can,
 )
+from portal.core.record_pages import handle_record_form, paginate, render_list
 
 from . import services_opinions as services
 from .forms_opinions import AnswerForm, BoxIntroForm, OpinionFilterForm, OpinionForm, SortForm
@@ -59,14 +59,6 @@ def _categories(campaign: Campaign | None) -> list[ProblemCategory]:
     return list(ProblemCategory.objects.filter(campaign=campaign))
 
 
-def _apply_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 @login_required
 def opinion_list(request: HttpRequest, org_pk: int) -> HttpResponse:
     """The organization's opinions in one campaign, filtered, with counts per status."""
@@ -84,26 +76,17 @@ def opinion_list(request: HttpRequest, org_pk: int) -> HttpResponse:
         "show_personal": can_view_personal_data(request.user, org),
         "box": SuggestionBox.objects.filter(organization=org).first() if can_record else None,
     }
+    rows = None
     if campaign is not None:
-        qs = form.apply(Opinion.objects.for_campaign(org, campaign).for_list())
-        page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        rows = form.apply(Opinion.objects.for_campaign(org, campaign).for_list())
         counts = opinion_status_counts(org, campaign)
         context.update(
-            page=page,
             counts=[(OpinionStatus(s).label, s, n) for s, n in counts.items()],
             total=sum(counts.values()),
-            querystring=_querystring_without_page(request),
         )
-    template = "activities/opinions/list.html"
-    if request.htmx:
-        template += "#results"
-    return render(request, template, context)
-
-
-def _querystring_without_page(request: HttpRequest) -> str:
-    params = request.GET.copy()
-    params.pop("page", None)
-    return params.urlencode()
+    return render_list(
+        request, "activities/opinions/list.html", context, rows=rows, per_page=PAGE_SIZE
+    )
 
 
 @login_required
@@ -149,22 +132,18 @@ def opinion_create(request: HttpRequest, org_pk: int) -> HttpResponse:
         categories=_categories(campaign),
         members=members,
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            opinion = services.opinion_create(
-                actor=request.user, organization=org, campaign=campaign, **form.service_fields()
-            )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("The opinion was recorded."))
-            if "add_another" in request.POST:
-                return redirect(f"{request.path}?campaign={campaign.pk}")
-            return redirect(opinion)
-    return render(
+    return handle_record_form(
         request,
-        "activities/opinions/create.html",
-        {"org": org, "campaign": campaign, "form": form},
+        form,
+        save=lambda form: services.opinion_create(
+            actor=request.user, organization=org, campaign=campaign, **form.service_fields()
+        ),
+        success_message=_("The opinion was recorded."),
+        success_url=lambda opinion: (
+            f"{request.path}?campaign={campaign.pk}" if "add_another" in request.POST else opinion
+        ),
+        template="activities/opinions/create.html",
+        context={"org": org, "campaign": campaign},
     )
 
 
@@ -173,20 +152,16 @@ def opinion_create(request: HttpRequest, org_pk: int) -> HttpResponse:
 def opinion_sort(request: HttpRequest, pk: int) -> HttpResponse:
     opinion = _get_opinion_for_user(request, pk, Action.RECORD)
     form = _sort_form(opinion, request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.opinion_sort(
-                opinion, actor=request.user, category=form.cleaned_data["category"]
-            )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("The opinion was sorted."))
-            return redirect(opinion)
-    return render(
+    return handle_record_form(
         request,
-        "activities/opinions/sort.html",
-        {"opinion": opinion, "org": opinion.organization, "form": form},
+        form,
+        save=lambda form: services.opinion_sort(
+            opinion, actor=request.user, category=form.cleaned_data["category"]
+        ),
+        success_message=_("The opinion was sorted."),
+        success_url=opinion,
+        template="activities/opinions/sort.html",
+        context={"opinion": opinion, "org": opinion.organization},
     )
 
 
@@ -195,20 +170,16 @@ def opinion_sort(request: HttpRequest, pk: int) -> HttpResponse:
 def opinion_answer(request: HttpRequest, pk: int) -> HttpResponse:
     opinion = _get_opinion_for_user(request, pk, Action.RECORD)
     form = AnswerForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.opinion_answer(
-                opinion, actor=request.user, text=form.cleaned_data["answer_text"]
-            )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("The answer was saved."))
-            return redirect(opinion)
-    return render(
+    return handle_record_form(
         request,
-        "activities/opinions/answer.html",
-        {"opinion": opinion, "org": opinion.organization, "form": form},
+        form,
+        save=lambda form: services.opinion_answer(
+            opinion, actor=request.user, text=form.cleaned_data["answer_text"]
+        ),
+        success_message=_("The answer was saved."),
+        success_url=opinion,
+        template="activities/opinions/answer.html",
+        context={"opinion": opinion, "org": opinion.organization},
     )
 
 
@@ -237,7 +208,7 @@ def opinion_feedback(request: HttpRequest, org_pk: int) -> HttpResponse:
             .select_related("addressed_member")
             .order_by("-answered_at", "-pk")
         )
-        page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = paginate(request, qs, PAGE_SIZE)
     return render(
         request,
         "activities/opinions/feedback.html",
@@ -280,21 +251,18 @@ def box_settings(request: HttpRequest, org_pk: int) -> HttpResponse:
     form = BoxIntroForm(
         request.POST if request.method == "POST" else None, initial={"intro": box.intro}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.box_update(box, actor=request.user, intro=form.cleaned_data["intro"])
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("activities:box_settings", org_pk=org.pk)
-    return render(
+    return handle_record_form(
         request,
-        "activities/opinions/box_settings.html",
-        {
+        form,
+        save=lambda form: services.box_update(
+            box, actor=request.user, intro=form.cleaned_data["intro"]
+        ),
+        success_message=_("Saved."),
+        success_url=reverse("activities:box_settings", args=[org.pk]),
+        template="activities/opinions/box_settings.html",
+        context={
             "org": org,
             "box": box,
-            "form": form,
             "public_url": box.get_public_url(),
             "short_url": box.get_short_url(),
         },

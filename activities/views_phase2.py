@@ -15,7 +15,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -33,6 +32,15 @@ from portal.attachments.forms import AttachmentForm
 from portal.attachments.models import Attachment, AttachmentKind
 from portal.attachments.pending import PendingFiles
 from portal.attachments.services import attachments_add_all
+from portal.core.record_pages import (
+    conflict_status,
+    handle_action,
+    handle_delete,
+    handle_record_form,
+    paginate,
+    render_list,
+    submit_form,
+)
 from portal.core.text import join_list
 from portal.reviews.diff import compare
 from portal.reviews.models import ReviewStatus, is_editable
@@ -48,7 +56,6 @@ from .forms_phase2 import (
     TalkFilterForm,
     TalkForm,
     TallyForm,
-    apply_errors,
 )
 from .models import (
     AppraisalApproval,
@@ -68,12 +75,6 @@ from .selectors_phase2 import talk_counts_per_member
 
 PAGE_SIZE = 50
 STATEMENT_ATTACHMENT_KINDS = (AttachmentKind.DOCUMENT, AttachmentKind.PHOTO, AttachmentKind.OTHER)
-
-
-def _conflict_status(exc: ValidationError) -> int:
-    """409 when the save was refused because someone else saved in between (as the
-    activity plan's edit page answers), 200 for ordinary form errors."""
-    return 409 if getattr(exc, "code", None) == "stale" else 200
 
 
 def _campaign_or_404(org: Organization, raw: str | None) -> Campaign:
@@ -118,17 +119,13 @@ def talk_list(request: HttpRequest, org_pk: int) -> HttpResponse:
         "form": form,
         "can_record": user_can(request.user, Action.RECORD, org),
     }
+    rows = None
     if campaign is not None:
-        qs = form.apply(OneToOneTalk.objects.for_campaign(org, campaign).for_list())
-        context["page"] = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        rows = form.apply(OneToOneTalk.objects.for_campaign(org, campaign).for_list())
         context["member_counts"] = talk_counts_per_member(org, campaign)
-        query = request.GET.copy()
-        query.pop("page", None)
-        context["querystring"] = query.urlencode()
-    template = "activities/phase2/talk_list.html"
-    if request.htmx:
-        template += "#results"
-    return render(request, template, context)
+    return render_list(
+        request, "activities/phase2/talk_list.html", context, rows=rows, per_page=PAGE_SIZE
+    )
 
 
 @login_required
@@ -138,23 +135,16 @@ def talk_create(request: HttpRequest, org_pk: int) -> HttpResponse:
     campaign = _campaign_or_404(org, request.GET.get("campaign"))
     talk = OneToOneTalk(organization=org, campaign=campaign)
     form = TalkForm(request.POST or None, instance=talk)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.talk_create(
-                actor=request.user,
-                organization=org,
-                campaign=campaign,
-                fields=form.service_fields(),
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("The talk was recorded."))
-            return redirect(f"{_talk_list_url(org)}?campaign={campaign.pk}")
-    return render(
+    return handle_record_form(
         request,
-        "activities/phase2/talk_form.html",
-        {"org": org, "campaign": campaign, "form": form, "talk": None},
+        form,
+        save=lambda form: services.talk_create(
+            actor=request.user, organization=org, campaign=campaign, fields=form.service_fields()
+        ),
+        success_message=_("The talk was recorded."),
+        success_url=f"{_talk_list_url(org)}?campaign={campaign.pk}",
+        template="activities/phase2/talk_form.html",
+        context={"org": org, "campaign": campaign, "talk": None},
     )
 
 
@@ -163,26 +153,19 @@ def talk_create(request: HttpRequest, org_pk: int) -> HttpResponse:
 def talk_edit(request: HttpRequest, pk: int) -> HttpResponse:
     talk = _get_talk_for_user(request, pk, Action.RECORD)
     form = TalkForm(request.POST or None, instance=talk, editing=True)
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.talk_update(
-                actor=request.user,
-                talk=talk,
-                fields=form.service_fields(),
-                seen_updated_at=form.cleaned_data["seen"],
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-            status = _conflict_status(exc)
-        else:
-            messages.success(request, _("The talk was saved."))
-            return redirect(f"{_talk_list_url(talk.organization)}?campaign={talk.campaign_id}")
-    return render(
+    return handle_record_form(
         request,
-        "activities/phase2/talk_form.html",
-        {"org": talk.organization, "campaign": talk.campaign, "form": form, "talk": talk},
-        status=status,
+        form,
+        save=lambda form: services.talk_update(
+            actor=request.user,
+            talk=talk,
+            fields=form.service_fields(),
+            seen_updated_at=form.cleaned_data["seen"],
+        ),
+        success_message=_("The talk was saved."),
+        success_url=f"{_talk_list_url(talk.organization)}?campaign={talk.campaign_id}",
+        template="activities/phase2/talk_form.html",
+        context={"org": talk.organization, "campaign": talk.campaign, "talk": talk},
     )
 
 
@@ -190,14 +173,13 @@ def talk_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def talk_delete(request: HttpRequest, pk: int) -> HttpResponse:
     talk = _get_talk_for_user(request, pk, Action.RECORD)
-    if request.method == "POST":
-        services.talk_delete(actor=request.user, talk=talk)
-        messages.success(request, _("The talk was deleted."))
-        return redirect(f"{_talk_list_url(talk.organization)}?campaign={talk.campaign_id}")
-    return render(
+    return handle_delete(
         request,
-        "activities/phase2/talk_confirm_delete.html",
-        {"org": talk.organization, "talk": talk},
+        delete=lambda: services.talk_delete(actor=request.user, talk=talk),
+        success_message=_("The talk was deleted."),
+        success_url=f"{_talk_list_url(talk.organization)}?campaign={talk.campaign_id}",
+        template="activities/phase2/talk_confirm_delete.html",
+        context={"org": talk.organization, "talk": talk},
     )
 
 
@@ -255,24 +237,20 @@ def statement_create(request: HttpRequest, org_pk: int, subject: str) -> HttpRes
         return redirect(existing.get_absolute_url())
     statement = SelfExamination(organization=org, campaign=campaign, subject=subject)
     form = StatementForm(request.POST or None, instance=statement)
-    if request.method == "POST" and form.is_valid():
-        try:
-            statement = services.statement_create(
-                actor=request.user,
-                organization=org,
-                campaign=campaign,
-                subject=subject,
-                fields=form.service_fields(),
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("The statement was saved as a draft."))
-            return redirect(statement.get_absolute_url())
-    return render(
+    return handle_record_form(
         request,
-        "activities/phase2/statement_form.html",
-        {"org": org, "campaign": campaign, "form": form, "statement": statement},
+        form,
+        save=lambda form: services.statement_create(
+            actor=request.user,
+            organization=org,
+            campaign=campaign,
+            subject=subject,
+            fields=form.service_fields(),
+        ),
+        success_message=_("The statement was saved as a draft."),
+        success_url=lambda statement: statement.get_absolute_url(),
+        template="activities/phase2/statement_form.html",
+        context={"org": org, "campaign": campaign, "statement": statement},
     )
 
 
@@ -296,22 +274,22 @@ def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 raise PermissionDenied
             return locked_response(request, statement)
         pending = PendingFiles(request, upload_form)
-        if upload_form.is_valid():
-            try:
-                attachments_add_all(
-                    actor=request.user,
-                    record=statement,
-                    organization=org,
-                    kind=upload_form.cleaned_data["kind"],
-                    uploads=pending.uploads(),
-                )
-            except ValidationError as exc:
-                apply_errors(upload_form, exc)
-            else:
-                pending.done()
-                messages.success(request, _("The files were attached."))
-                return redirect(statement.get_absolute_url())
-        pending.keep()
+        response, _status = submit_form(
+            request,
+            upload_form,
+            save=lambda form: attachments_add_all(
+                actor=request.user,
+                record=statement,
+                organization=org,
+                kind=form.cleaned_data["kind"],
+                uploads=pending.uploads(),
+            ),
+            pending=pending,
+            success_message=_("The files were attached."),
+            success_url=statement.get_absolute_url(),
+        )
+        if response is not None:
+            return response
     return render(
         request,
         "activities/phase2/statement_detail.html",
@@ -338,33 +316,24 @@ def statement_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not is_editable(statement):
         return locked_response(request, statement)
     form = StatementForm(request.POST or None, instance=statement, editing=True)
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.statement_update(
-                actor=request.user,
-                statement=statement,
-                fields=form.service_fields(),
-                seen_updated_at=form.cleaned_data["seen"],
-            )
-        except PermissionDenied:
-            return locked_response(request, statement)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-            status = _conflict_status(exc)
-        else:
-            messages.success(request, _("The statement was saved."))
-            return redirect(statement.get_absolute_url())
-    return render(
+    return handle_record_form(
         request,
-        "activities/phase2/statement_form.html",
-        {
+        form,
+        save=lambda form: services.statement_update(
+            actor=request.user,
+            statement=statement,
+            fields=form.service_fields(),
+            seen_updated_at=form.cleaned_data["seen"],
+        ),
+        locked=statement,
+        success_message=_("The statement was saved."),
+        success_url=statement.get_absolute_url(),
+        template="activities/phase2/statement_form.html",
+        context={
             "org": statement.organization,
             "campaign": statement.campaign,
-            "form": form,
             "statement": statement,
         },
-        status=status,
     )
 
 
@@ -381,7 +350,7 @@ def statement_history(request: HttpRequest, pk: int) -> HttpResponse:
     versions = statement.history.select_related("history_user").order_by(
         "-history_date", "-history_id"
     )
-    page = Paginator(versions, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, versions, HISTORY_PAGE_SIZE)
     rows = list(page.object_list)
     below = list(versions[page.end_index() : page.end_index() + 1]) if rows else []
     chain = rows + below
@@ -480,23 +449,16 @@ def appraisal_create(request: HttpRequest, org_pk: int) -> HttpResponse:
         return redirect(existing.get_absolute_url())
     session = AppraisalSession(organization=org, campaign=campaign)
     form = SessionForm(request.POST or None, instance=session)
-    if request.method == "POST" and form.is_valid():
-        try:
-            session = services.appraisal_session_create(
-                actor=request.user,
-                organization=org,
-                campaign=campaign,
-                fields=form.service_fields(),
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("The democratic appraisal was opened."))
-            return redirect("activities:appraisal_tallies", session.pk)
-    return render(
+    return handle_record_form(
         request,
-        "activities/phase2/appraisal_form.html",
-        {"org": org, "campaign": campaign, "form": form, "session": None},
+        form,
+        save=lambda form: services.appraisal_session_create(
+            actor=request.user, organization=org, campaign=campaign, fields=form.service_fields()
+        ),
+        success_message=_("The democratic appraisal was opened."),
+        success_url=lambda session: reverse("activities:appraisal_tallies", args=[session.pk]),
+        template="activities/phase2/appraisal_form.html",
+        context={"org": org, "campaign": campaign, "session": None},
     )
 
 
@@ -567,31 +529,19 @@ def appraisal_edit(request: HttpRequest, pk: int) -> HttpResponse:
     session = _get_session_for_user(request, pk, Action.RECORD)
     _require_open(session)
     form = SessionForm(request.POST or None, instance=session, editing=True)
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.appraisal_session_update(
-                actor=request.user,
-                session=session,
-                fields=form.service_fields(),
-                seen_updated_at=form.cleaned_data["seen"],
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-            status = _conflict_status(exc)
-        else:
-            messages.success(request, _("The appraisal was saved."))
-            return redirect(session.get_absolute_url())
-    return render(
+    return handle_record_form(
         request,
-        "activities/phase2/appraisal_form.html",
-        {
-            "org": session.organization,
-            "campaign": session.campaign,
-            "form": form,
-            "session": session,
-        },
-        status=status,
+        form,
+        save=lambda form: services.appraisal_session_update(
+            actor=request.user,
+            session=session,
+            fields=form.service_fields(),
+            seen_updated_at=form.cleaned_data["seen"],
+        ),
+        success_message=_("The appraisal was saved."),
+        success_url=session.get_absolute_url(),
+        template="activities/phase2/appraisal_form.html",
+        context={"org": session.organization, "campaign": session.campaign, "session": session},
     )
 
 
@@ -631,7 +581,7 @@ def appraisal_tallies(request: HttpRequest, pk: int) -> HttpResponse:
                     seen_updated_at=version.cleaned_data["seen"],
                 )
             except ValidationError as exc:
-                status = _conflict_status(exc)
+                status = conflict_status(exc)
                 by_prefix = {f.prefix: f for f in forms}
                 if hasattr(exc, "error_dict"):
                     for key, errors in exc.error_dict.items():
@@ -662,28 +612,24 @@ def appraisal_tallies(request: HttpRequest, pk: int) -> HttpResponse:
 def appraisal_close(request: HttpRequest, pk: int) -> HttpResponse:
     session = _get_session_for_user(request, pk, Action.RECORD)
     _require_open(session)
-    try:
-        services.appraisal_session_close(actor=request.user, session=session)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, _("The appraisal was closed."))
-    return redirect(session.get_absolute_url())
+    return handle_action(
+        request,
+        act=lambda: services.appraisal_session_close(actor=request.user, session=session),
+        success_message=_("The appraisal was closed."),
+        success_url=session.get_absolute_url(),
+    )
 
 
 @login_required
 @require_POST
 def appraisal_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     session = _get_session_for_user(request, pk, Action.RECORD)
-    try:
-        services.appraisal_session_reopen(actor=request.user, session=session)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, _("The appraisal was reopened."))
-    return redirect(session.get_absolute_url())
+    return handle_action(
+        request,
+        act=lambda: services.appraisal_session_reopen(actor=request.user, session=session),
+        success_message=_("The appraisal was reopened."),
+        success_url=session.get_absolute_url(),
+    )
 
 
 @login_required
@@ -696,20 +642,16 @@ def appraisal_redo(request: HttpRequest, pk: int) -> HttpResponse:
     if not session.can_transition("redo"):
         raise PermissionDenied
     form = RedoForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.appraisal_redo_order(
-                actor=request.user, session=session, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("The appraisal was reopened to be redone."))
-            return redirect(session.get_absolute_url())
-    return render(
+    return handle_record_form(
         request,
-        "activities/phase2/appraisal_redo.html",
-        {"org": session.organization, "session": session, "form": form},
+        form,
+        save=lambda form: services.appraisal_redo_order(
+            actor=request.user, session=session, reason=form.cleaned_data["reason"]
+        ),
+        success_message=_("The appraisal was reopened to be redone."),
+        success_url=session.get_absolute_url(),
+        template="activities/phase2/appraisal_redo.html",
+        context={"org": session.organization, "session": session},
     )
 
 

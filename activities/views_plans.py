@@ -10,18 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from portal.accounts.permissions import Action, get_organization_for_user, require, user_can
+from portal.core.record_pages import handle_record_form, paginate
 from portal.reviews.diff import compare
-from portal.reviews.models import RecordLocked, is_editable
+from portal.reviews.models import is_editable
 from portal.reviews.selectors import review_panel
 from portal.reviews.views import locked_response
 
@@ -47,14 +45,6 @@ def _get_plan_for_user(request: HttpRequest, pk: Any, action: Action = Action.VI
         raise Http404 from None
     require(request.user, action, plan.organization)
     return plan
-
-
-def _apply_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @login_required
@@ -90,24 +80,21 @@ def plan_create(request: HttpRequest, org_pk: int, campaign_pk: int) -> HttpResp
     form = ActivityPlanForm(
         request.POST or None, instance=ActivityPlan(organization=org, campaign=campaign)
     )
-    if request.method == "POST" and form.is_valid():
-        data = {name: form.cleaned_data[name] for name in PLAN_INPUT_FIELDS}
-        try:
-            plan = activity_plan_create(
-                actor=request.user, organization=org, campaign=campaign, **data
-            )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(
-                request, _("The plan is saved as a draft. Submit it when it is complete.")
-            )
-            return redirect(plan)
-    return render(
+    return handle_record_form(
         request,
-        "activities/plans/form.html",
-        {"org": org, "campaign": campaign, "form": form, "plan": None},
+        form,
+        save=lambda form: activity_plan_create(
+            actor=request.user, organization=org, campaign=campaign, **_plan_data(form)
+        ),
+        success_message=_("The plan is saved as a draft. Submit it when it is complete."),
+        success_url=lambda plan: plan,
+        template="activities/plans/form.html",
+        context={"org": org, "campaign": campaign, "plan": None},
     )
+
+
+def _plan_data(form: ActivityPlanForm) -> dict[str, Any]:
+    return {name: form.cleaned_data[name] for name in PLAN_INPUT_FIELDS}
 
 
 @login_required
@@ -142,28 +129,18 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = ActivityPlanForm(
         request.POST or None, instance=plan, initial={"version": version_token(plan)}
     )
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        data = {name: form.cleaned_data[name] for name in PLAN_INPUT_FIELDS}
-        try:
-            activity_plan_update(
-                actor=request.user, plan=plan, version=form.cleaned_data["version"], **data
-            )
-        except RecordLocked:
-            return locked_response(request, plan)
-        except EditConflict as exc:
-            form.add_error(None, exc.messages)
-            status = 409
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("The plan is saved."))
-            return redirect(plan)
-    return render(
+    return handle_record_form(
         request,
-        "activities/plans/form.html",
-        {"org": plan.organization, "campaign": plan.campaign, "form": form, "plan": plan},
-        status=status,
+        form,
+        save=lambda form: activity_plan_update(
+            actor=request.user, plan=plan, version=form.cleaned_data["version"], **_plan_data(form)
+        ),
+        locked=plan,
+        conflict=(EditConflict,),
+        success_message=_("The plan is saved."),
+        success_url=plan,
+        template="activities/plans/form.html",
+        context={"org": plan.organization, "campaign": plan.campaign, "plan": plan},
     )
 
 
@@ -174,7 +151,7 @@ def plan_history(request: HttpRequest, pk: int) -> HttpResponse:
     the one version just below the page."""
     plan = _get_plan_for_user(request, pk)
     versions = plan.history.select_related("history_user").order_by("-history_date", "-history_id")
-    page = Paginator(versions, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, versions, HISTORY_PAGE_SIZE)
     rows = list(page.object_list)
     below = list(versions[page.end_index() : page.end_index() + 1]) if rows else []
     entries = []

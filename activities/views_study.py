@@ -10,12 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -26,6 +24,7 @@ from portal.attachments.forms import AttachmentForm
 from portal.attachments.models import Attachment
 from portal.attachments.pending import PendingFiles
 from portal.attachments.services import attachments_add_all
+from portal.core.record_pages import handle_delete, handle_record_form, render_list
 
 from . import services_study as services
 from .forms_study import (
@@ -91,14 +90,6 @@ def _pick(campaigns: list[Campaign], raw: Any) -> Campaign | None:
     return pick_campaign(campaigns, str(raw or ""))
 
 
-def _apply_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 def _attachment_form(request: HttpRequest | None = None) -> AttachmentForm:
     return AttachmentForm(
         request.POST if request else None,
@@ -134,10 +125,7 @@ def counseling_list(request: HttpRequest, org_pk: int) -> HttpResponse:
             uncovered=uncovered,
         )
         context["members"] = uncovered if only_uncovered else members
-    template = "activities/study/list.html"
-    if request.htmx:
-        template += "#results"
-    return render(request, template, context)
+    return render_list(request, "activities/study/list.html", context)
 
 
 @login_required
@@ -179,23 +167,18 @@ def counseling_add(request: HttpRequest, org_pk: int) -> HttpResponse:
     form = CounselingBatchForm(
         request.POST or None, roster=roster, campaigns=campaigns, initial=initial
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            records = services.counseling_add(
-                actor=request.user, members=form.chosen(), **form.session()
-            )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                _("The session was recorded for %(n)d members.") % {"n": len(records)},
-            )
-            return redirect("activities:counseling_list", org_pk=org.pk)
-    return render(
+    return handle_record_form(
         request,
-        "activities/study/form.html",
-        {"org": org, "form": form, "campaigns": campaigns, "batch": True},
+        form,
+        save=lambda form: services.counseling_add(
+            actor=request.user, members=form.chosen(), **form.session()
+        ),
+        success_message=lambda records: (
+            _("The session was recorded for %(n)d members.") % {"n": len(records)}
+        ),
+        success_url=reverse("activities:counseling_list", args=[org.pk]),
+        template="activities/study/form.html",
+        context={"org": org, "campaigns": campaigns, "batch": True},
     )
 
 
@@ -230,23 +213,23 @@ def counseling_attachments(request: HttpRequest, pk: int) -> HttpResponse:
     record = _get_counseling_for_user(request, pk, Action.RECORD, own_ok=True)
     form = _attachment_form(request)
     pending = PendingFiles(request, form)
-    if form.is_valid():
-        try:
-            attachments_add_all(
-                actor=request.user,
-                record=record,
-                organization=record.organization,
-                kind=form.cleaned_data["kind"],
-                uploads=pending.uploads(),
-            )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            pending.done()
-            messages.success(request, _("The files were added."))
-            return redirect(record)
-    pending.keep()
-    return render(request, "activities/study/detail.html", _record_context(request, record, form))
+    return handle_record_form(
+        request,
+        form,
+        save=lambda form: attachments_add_all(
+            actor=request.user,
+            record=record,
+            organization=record.organization,
+            kind=form.cleaned_data["kind"],
+            uploads=pending.uploads(),
+        ),
+        pending=pending,
+        success_message=_("The files were added."),
+        success_url=record,
+        template="activities/study/detail.html",
+        context=lambda: _record_context(request, record, form),
+        form_name="attachment_form",
+    )
 
 
 @login_required
@@ -262,18 +245,16 @@ def counseling_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "hours": record.hours,
         },
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.counseling_update(actor=request.user, record=record, **form.cleaned_data)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("The session was saved."))
-            return redirect(record)
-    return render(
+    return handle_record_form(
         request,
-        "activities/study/form.html",
-        {"org": record.organization, "form": form, "record": record, "batch": False},
+        form,
+        save=lambda form: services.counseling_update(
+            actor=request.user, record=record, **form.cleaned_data
+        ),
+        success_message=_("The session was saved."),
+        success_url=record,
+        template="activities/study/form.html",
+        context={"org": record.organization, "record": record, "batch": False},
     )
 
 
@@ -281,14 +262,13 @@ def counseling_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def counseling_delete(request: HttpRequest, pk: int) -> HttpResponse:
     record = _get_counseling_for_user(request, pk, Action.RECORD)
-    if request.method == "POST":
-        services.counseling_delete(actor=request.user, record=record)
-        messages.success(request, _("The session was deleted."))
-        return redirect("activities:counseling_member", member_pk=record.member_id)
-    return render(
+    return handle_delete(
         request,
-        "activities/study/confirm_delete.html",
-        {"record": record, "org": record.organization},
+        delete=lambda: services.counseling_delete(actor=request.user, record=record),
+        success_message=_("The session was deleted."),
+        success_url=reverse("activities:counseling_member", args=[record.member_id]),
+        template="activities/study/confirm_delete.html",
+        context={"record": record, "org": record.organization},
     )
 
 
@@ -330,18 +310,14 @@ def my_study_add(request: HttpRequest) -> HttpResponse:
     member = _own_member(request)
     campaigns = _campaigns_for(member.organization)
     form = SessionForm(request.POST or None, campaigns=campaigns)
-    if request.method == "POST" and form.is_valid():
-        try:
-            record = services.counseling_add(
-                actor=request.user, members=[member], **form.session()
-            )[0]
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("Your session was recorded. You can add notes now."))
-            return redirect(record)
-    return render(
+    return handle_record_form(
         request,
-        "activities/study/form.html",
-        {"org": member.organization, "form": form, "campaigns": campaigns, "own": True},
+        form,
+        save=lambda form: services.counseling_add(
+            actor=request.user, members=[member], **form.session()
+        )[0],
+        success_message=_("Your session was recorded. You can add notes now."),
+        success_url=lambda record: record,
+        template="activities/study/form.html",
+        context={"org": member.organization, "campaigns": campaigns, "own": True},
     )
