@@ -20,12 +20,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -39,6 +37,7 @@ from portal.accounts.permissions import (
     require,
     roles_for,
 )
+from portal.core.record_pages import handle_record_form, paginate
 from rectification.selectors_satisfaction import below_threshold_in
 
 from . import services
@@ -65,14 +64,6 @@ def _get_visit_for_user(request: HttpRequest, pk: Any, *, write: bool = False) -
     if write and not may_edit_visit(request.user, visit):
         raise PermissionDenied
     return visit
-
-
-def _apply_errors(form: VisitForm, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _rows(user: Any, visits: Any) -> list[tuple[GuidanceVisit, bool]]:
@@ -143,7 +134,7 @@ def visit_list(request: HttpRequest) -> HttpResponse:
         GuidanceVisit.objects.for_list(), request.user, path_field="organization__path"
     )
     qs, mine, overdue = filter_visits(qs, request.user, request.GET, today)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, qs, PAGE_SIZE)
     query = "&".join(f"{k}=1" for k, on in (("mine", mine), ("overdue", overdue)) if on)
     return render(
         request,
@@ -166,7 +157,7 @@ def org_visits(request: HttpRequest, org_pk: int) -> HttpResponse:
     user, organization, grants, roles, COUNT, one page, unread count."""
     org = get_organization_for_user(request.user, org_pk)
     qs = GuidanceVisit.objects.in_subtree(org).for_list()
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, qs, PAGE_SIZE)
     return render(
         request,
         "guidance/visit_list.html",
@@ -189,17 +180,17 @@ def visit_create(request: HttpRequest, org_pk: int) -> HttpResponse:
     if not may_log_visit(request.user, org):
         raise PermissionDenied
     form = VisitForm(request.POST or None, initial={"visited_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            visit = services.visit_create(
-                actor=request.user, organization=org, fields=form.service_fields()
-            )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("The visit was logged."))
-            return redirect(visit.get_absolute_url())
-    return render(request, "guidance/visit_form.html", {"org": org, "form": form, "visit": None})
+    return handle_record_form(
+        request,
+        form,
+        save=lambda form: services.visit_create(
+            actor=request.user, organization=org, fields=form.service_fields()
+        ),
+        success_message=_("The visit was logged."),
+        success_url=lambda visit: visit.get_absolute_url(),
+        template="guidance/visit_form.html",
+        context={"org": org, "visit": None},
+    )
 
 
 @login_required
@@ -225,24 +216,17 @@ def visit_edit(request: HttpRequest, pk: int) -> HttpResponse:
     it, site administrators). A save on a stale copy is refused with 409."""
     visit = _get_visit_for_user(request, pk, write=True)
     form = VisitForm(request.POST or None, instance=visit, editing=True)
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.visit_update(
-                actor=request.user,
-                visit=visit,
-                fields=form.service_fields(),
-                seen_updated_at=form.seen_updated_at,
-            )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-            status = 409 if getattr(exc, "code", None) == "stale" else 200
-        else:
-            messages.success(request, _("The visit was saved."))
-            return redirect(visit.get_absolute_url())
-    return render(
+    return handle_record_form(
         request,
-        "guidance/visit_form.html",
-        {"org": visit.organization, "form": form, "visit": visit},
-        status=status,
+        form,
+        save=lambda form: services.visit_update(
+            actor=request.user,
+            visit=visit,
+            fields=form.service_fields(),
+            seen_updated_at=form.seen_updated_at,
+        ),
+        success_message=_("The visit was saved."),
+        success_url=visit.get_absolute_url(),
+        template="guidance/visit_form.html",
+        context={"org": visit.organization, "visit": visit},
     )

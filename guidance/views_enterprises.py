@@ -12,9 +12,10 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -22,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from organizations.models import Enterprise
 from organizations.selectors import enterprise_links, get_enterprise_for_user
 from portal.accounts.models import User
+from portal.core.record_pages import handle_record_form
 
 from . import services_enterprises as services
 from .models import EnterpriseAssignment
@@ -68,31 +70,23 @@ def enterprise_instructors(request: HttpRequest, pk: int) -> HttpResponse:
     count."""
     enterprise = _enterprise(request, pk)
     form = AssignForm(request.POST or None, enterprise=enterprise)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.enterprise_instructor_assign(
-                actor=request.user,
-                enterprise=enterprise,
-                instructor=form.cleaned_data["instructor"],
-            )
-        except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for name, errors in exc.error_dict.items():
-                    form.add_error(name if name in form.fields else None, errors)
-            else:
-                form.add_error(None, exc.messages)
-        else:
-            messages.success(request, _("The instructor was assigned to the enterprise."))
-            return redirect("guidance:enterprise_instructors", pk=enterprise.pk)
-    assignments = list(
-        EnterpriseAssignment.objects.filter(enterprise=enterprise)
-        .select_related("instructor")
-        .order_by("instructor__full_name", "instructor__username")
-    )
-    return render(
+    return handle_record_form(
         request,
-        "guidance/enterprise_instructors.html",
-        {"enterprise": enterprise, "assignments": assignments, "form": form},
+        form,
+        save=lambda form: services.enterprise_instructor_assign(
+            actor=request.user, enterprise=enterprise, instructor=form.cleaned_data["instructor"]
+        ),
+        success_message=_("The instructor was assigned to the enterprise."),
+        success_url=reverse("guidance:enterprise_instructors", args=[enterprise.pk]),
+        template="guidance/enterprise_instructors.html",
+        context=lambda: {
+            "enterprise": enterprise,
+            "assignments": list(
+                EnterpriseAssignment.objects.filter(enterprise=enterprise)
+                .select_related("instructor")
+                .order_by("instructor__full_name", "instructor__username")
+            ),
+        },
     )
 
 
