@@ -15,15 +15,6 @@ from portal.attachments.forms import MultipleFileField, MultipleFileInput
 from .models import MAX_PHOTOS, MAX_TAGS, TAG_LENGTH, parse_tags
 
 
-def apply_errors(form: forms.BaseForm, exc: ValidationError) -> None:
-    """Show a service's ValidationError beside the field it names, or at the top."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 class DateInput(forms.DateInput):
     input_type = "date"
 

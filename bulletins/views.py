@@ -17,7 +17,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -38,9 +37,10 @@ from portal.accounts.permissions import (
 )
 from portal.attachments.models import Attachment
 from portal.attachments.pending import PendingFiles
+from portal.core.record_pages import apply_errors, paginate
 
 from . import selectors, services
-from .forms import CompileForm, FeedFilterForm, ReportForm, apply_errors
+from .forms import CompileForm, FeedFilterForm, ReportForm
 from .models import Bulletin, UpwardReport
 
 PAGE_SIZE = 20
@@ -133,7 +133,7 @@ def feed(request: HttpRequest, org_pk: int) -> HttpResponse:
     )
     if filters.get("selected"):
         reports = reports.filter(selections__organization=level)
-    page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, reports, PAGE_SIZE)
     rows = list(page.object_list)
     photos = selectors.photos_of(rows)
     chosen = selectors.selections_of(level, rows) if may_compile else {}
@@ -330,7 +330,7 @@ def bulletin_list(request: HttpRequest, org_pk: int) -> HttpResponse:
         .annotate(item_count=Count("items"))
         .order_by("-issued_on", "-number", "-pk")
     )
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, qs, PAGE_SIZE)
     return render(
         request,
         "bulletins/bulletin_list.html",
