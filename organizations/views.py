@@ -13,11 +13,10 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -32,6 +31,7 @@ from portal.accounts.permissions import (
     visible_organizations,
 )
 from portal.core.orgmenu import org_links
+from portal.core.record_pages import handle_record_form, paginate, render_list
 
 from . import selectors, services
 from .forms import (
@@ -53,16 +53,6 @@ from .views_io import EXPORT_FORMATS, KIND_LABELS, ORGANIZATION_EXPORTS, import_
 LIST_PER_PAGE = 50
 DETAIL_MEMBERS = 50
 DETAIL_ATTACHED = 50
-
-
-def _service_errors(form: Form, exc: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on the field it names when the form
-    has that field, otherwise above the form."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _offset(raw: Any) -> int:
@@ -156,20 +146,16 @@ def organization_create(request: HttpRequest, pk: int) -> HttpResponse:
     MANAGE_ORGANIZATIONS at the parent (the supervisors), not RECORD."""
     parent = get_organization_for_user(request.user, pk, Action.MANAGE_ORGANIZATIONS)
     form = OrganizationForm(request.POST or None, admin_fields=True, editing=False)
-    if request.method == "POST" and form.is_valid():
-        try:
-            org = services.organization_create(
-                actor=request.user, parent=parent, fields=form.service_fields()
-            )
-        except ValidationError as exc:
-            _service_errors(form, exc)
-        else:
-            messages.success(request, _("The organization was created."))
-            return redirect(org)
-    return render(
+    return handle_record_form(
         request,
-        "organizations/organization_form.html",
-        {"form": form, "parent": parent, "org": None},
+        form,
+        save=lambda form: services.organization_create(
+            actor=request.user, parent=parent, fields=form.service_fields()
+        ),
+        success_message=_("The organization was created."),
+        success_url=lambda org: org,
+        template="organizations/organization_form.html",
+        context={"parent": parent, "org": None},
     )
 
 
@@ -189,21 +175,20 @@ def organization_edit(request: HttpRequest, pk: int) -> HttpResponse:
         admin_fields=admin_fields,
         editing=True,
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.organization_update(
-                actor=user,
-                organization=org,
-                fields=form.service_fields(),
-                seen_updated_at=form.cleaned_data["seen"],
-            )
-        except ValidationError as exc:
-            _service_errors(form, exc)
-        else:
-            messages.success(request, _("The changes were saved."))
-            return redirect("organizations:detail", org.pk)
-    return render(
-        request, "organizations/organization_form.html", {"form": form, "org": org, "parent": None}
+    return handle_record_form(
+        request,
+        form,
+        save=lambda form: services.organization_update(
+            actor=user,
+            organization=org,
+            fields=form.service_fields(),
+            seen_updated_at=form.cleaned_data["seen"],
+        ),
+        stale_status=200,  # these pages show the refusal with 200 (see record_pages)
+        success_message=_("The changes were saved."),
+        success_url=reverse("organizations:detail", args=[org.pk]),
+        template="organizations/organization_form.html",
+        context={"org": org, "parent": None},
     )
 
 
@@ -254,14 +239,11 @@ def member_list(request: HttpRequest) -> HttpResponse:
         .select_related("organization")
         .order_by("organization__path", "name", "pk")
     )
-    page = Paginator(members, LIST_PER_PAGE).get_page(request.GET.get("page"))
+    page = paginate(request, members, LIST_PER_PAGE)
     grants = grants_for(user)
     for member in page.object_list:
         member.show_personal = grants.allows(Action.PERSONAL_DATA, member.organization.path)
-    context = {"form": form, "page": page}
-    if request.htmx:
-        return render(request, "organizations/member_list.html#results", context)
-    return render(request, "organizations/member_list.html", context)
+    return render_list(request, "organizations/member_list.html", {"form": form, "page": page})
 
 
 @login_required
@@ -295,18 +277,16 @@ def member_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a member to the roster of organization `pk` (RECORD there)."""
     org = get_organization_for_user(request.user, pk, Action.RECORD)
     form = MemberForm(request.POST or None, organization=org, editing=False)
-    if request.method == "POST" and form.is_valid():
-        try:
-            member = services.member_create(
-                actor=request.user, organization=org, fields=form.service_fields()
-            )
-        except ValidationError as exc:
-            _service_errors(form, exc)
-        else:
-            messages.success(request, _("The member was added to the roster."))
-            return redirect(member)
-    return render(
-        request, "organizations/member_form.html", {"form": form, "org": org, "member": None}
+    return handle_record_form(
+        request,
+        form,
+        save=lambda form: services.member_create(
+            actor=request.user, organization=org, fields=form.service_fields()
+        ),
+        success_message=_("The member was added to the roster."),
+        success_url=lambda member: member,
+        template="organizations/member_form.html",
+        context={"org": org, "member": None},
     )
 
 
@@ -320,23 +300,20 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
         organization=member.organization,
         editing=True,
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.member_update(
-                actor=request.user,
-                member=member,
-                fields=form.service_fields(),
-                seen_updated_at=form.cleaned_data["seen"],
-            )
-        except ValidationError as exc:
-            _service_errors(form, exc)
-        else:
-            messages.success(request, _("The changes were saved."))
-            return redirect("organizations:member_detail", member.pk)
-    return render(
+    return handle_record_form(
         request,
-        "organizations/member_form.html",
-        {"form": form, "org": member.organization, "member": member},
+        form,
+        save=lambda form: services.member_update(
+            actor=request.user,
+            member=member,
+            fields=form.service_fields(),
+            seen_updated_at=form.cleaned_data["seen"],
+        ),
+        stale_status=200,  # these pages show the refusal with 200 (see record_pages)
+        success_message=_("The changes were saved."),
+        success_url=reverse("organizations:member_detail", args=[member.pk]),
+        template="organizations/member_form.html",
+        context={"org": member.organization, "member": member},
     )
 
 
@@ -351,21 +328,21 @@ def member_transfer(request: HttpRequest, pk: int) -> HttpResponse:
         destinations=visible_organizations(request.user),
         initial={"moved_on": timezone.localdate()},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.member_transfer(
-                actor=request.user,
-                member=member,
-                to_organization=form.cleaned_data["to_organization"],
-                moved_on=form.cleaned_data["moved_on"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as exc:
-            _service_errors(form, exc)
-        else:
-            messages.success(request, _("The member was transferred."))
-            return redirect("organizations:member_detail", member.pk)
-    return render(request, "organizations/member_transfer.html", {"form": form, "member": member})
+    return handle_record_form(
+        request,
+        form,
+        save=lambda form: services.member_transfer(
+            actor=request.user,
+            member=member,
+            to_organization=form.cleaned_data["to_organization"],
+            moved_on=form.cleaned_data["moved_on"],
+            reason=form.cleaned_data["reason"],
+        ),
+        success_message=_("The member was transferred."),
+        success_url=reverse("organizations:member_detail", args=[member.pk]),
+        template="organizations/member_transfer.html",
+        context={"member": member},
+    )
 
 
 @login_required
@@ -420,17 +397,19 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
         .prefetch_related("organizations")
         .order_by("name", "pk")
     )
-    page = Paginator(enterprises, LIST_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "form": form,
-        "page": page,
         "can_create": bool(
             scope_paths(user, Action.RECORD) is None or scope_paths(user, Action.RECORD)
         ),
     }
-    if request.htmx:
-        return render(request, "organizations/enterprise_list.html#results", context)
-    return render(request, "organizations/enterprise_list.html", context)
+    return render_list(
+        request,
+        "organizations/enterprise_list.html",
+        context,
+        rows=enterprises,
+        per_page=LIST_PER_PAGE,
+    )
 
 
 @login_required
@@ -469,20 +448,20 @@ def enterprise_create(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     recordable = visible_organizations(user, Action.RECORD)
     form = EnterpriseCreateForm(request.POST or None, organizations=recordable, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            enterprise = services.enterprise_create(
-                actor=user,
-                organization=form.cleaned_data["organization"],
-                link=form.cleaned_data["link"],
-                fields=form.service_fields(),
-            )
-        except ValidationError as exc:
-            _service_errors(form, exc)
-        else:
-            messages.success(request, _("The enterprise was created."))
-            return redirect(enterprise)
-    return render(request, "organizations/enterprise_form.html", {"form": form, "enterprise": None})
+    return handle_record_form(
+        request,
+        form,
+        save=lambda form: services.enterprise_create(
+            actor=user,
+            organization=form.cleaned_data["organization"],
+            link=form.cleaned_data["link"],
+            fields=form.service_fields(),
+        ),
+        success_message=_("The enterprise was created."),
+        success_url=lambda enterprise: enterprise,
+        template="organizations/enterprise_form.html",
+        context={"enterprise": None},
+    )
 
 
 @login_required
@@ -494,21 +473,20 @@ def enterprise_edit(request: HttpRequest, pk: int) -> HttpResponse:
         initial=EnterpriseForm.seen_initial(enterprise),
         editing=True,
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.enterprise_update(
-                actor=request.user,
-                enterprise=enterprise,
-                fields=form.service_fields(),
-                seen_updated_at=form.cleaned_data["seen"],
-            )
-        except ValidationError as exc:
-            _service_errors(form, exc)
-        else:
-            messages.success(request, _("The changes were saved."))
-            return redirect(enterprise)
-    return render(
-        request, "organizations/enterprise_form.html", {"form": form, "enterprise": enterprise}
+    return handle_record_form(
+        request,
+        form,
+        save=lambda form: services.enterprise_update(
+            actor=request.user,
+            enterprise=enterprise,
+            fields=form.service_fields(),
+            seen_updated_at=form.cleaned_data["seen"],
+        ),
+        stale_status=200,  # these pages show the refusal with 200 (see record_pages)
+        success_message=_("The changes were saved."),
+        success_url=enterprise,
+        template="organizations/enterprise_form.html",
+        context={"enterprise": enterprise},
     )
 
 
