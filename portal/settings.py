@@ -167,6 +167,9 @@ TEMPLATES = [
         },
     },
 ]
+# Django's form renderer with the plainest widgets written out without templates: the
+# same markup for less CPU (portal/core/form_renderer.py, issue #20).
+FORM_RENDERER = "portal.core.form_renderer.FormRenderer"
 
 DATABASES = {
     "default": dj_database_url.parse(
