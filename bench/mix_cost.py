@@ -13,8 +13,13 @@ the database's own work is in the PostgreSQL server and not counted) and the que
 one request. CPU time depends far less on the machine's other load than wall time.
 --profile PREFIX profiles the steps whose name starts with PREFIX (cProfile, cumulative
 order; --sort tottime for own time) and prints the functions taking the most.
-The database is written to as in the rush (meetings, decisions, submits): run it on a
-copy of the seeded county when before/after figures must start from the same data.
+The database is written to as in the rush (meetings, decisions, submits, and each run
+gives its users one more role): keep the seeded county aside as a template and pass
+--copy-of to start every run from the same data, e.g.
+
+    createdb -h 127.0.0.1 -U postgres -T portal_rush_bench portal_rush_seeded
+    .venv/bin/python bench/mix_cost.py --database-url postgres://postgres@127.0.0.1:5432/portal_rush_mix \\
+        --copy-of portal_rush_seeded
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import sys
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import cast
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -48,10 +54,18 @@ def main() -> int:
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--dump", type=Path, help="write the profile here (pstats)")
+    parser.add_argument(
+        "--copy-of",
+        metavar="DATABASE",
+        help="first recreate the database as a copy of this PostgreSQL one (the seeded "
+        "county kept aside): every run starts from the same data",
+    )
     args = parser.parse_args()
 
     from run import BENCH_FIELD_KEYS
 
+    if args.copy_of:
+        _copy(args.database_url, args.copy_of)
     os.environ.update(
         DATABASE_URL=args.database_url,
         DEBUG="0",
@@ -68,8 +82,7 @@ def main() -> int:
     import rush
 
     info = rush.prepare(
-        {"orgs": 0, "members": 0, "levels": [args.clients], "tag": "mix"}
-        | _seeded_size()
+        {"orgs": 0, "members": 0, "levels": [args.clients], "tag": "mix"} | _seeded_size()
     )
     from django.db import connection
     from django.test import Client
@@ -134,7 +147,9 @@ def main() -> int:
     for i in range(args.warmup + args.rounds):
         timing[0] = i >= args.warmup
         for role, user in one_of_each.items():
-            rush.ROLES[role](browsers[role], user, "mix cost", counters[role], lambda: None)
+            # Browser's interface, served in-process.
+            browser = cast("rush.Browser", browsers[role])
+            rush.ROLES[role](browser, user, "mix cost", counters[role], lambda: None)
     print(
         f"{connection.vendor}; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}; "
         f"CPU ms of this process per request, median of {args.rounds} rounds"
@@ -152,6 +167,28 @@ def main() -> int:
             profile.dump_stats(args.dump)
         pstats.Stats(profile).sort_stats(args.sort).print_stats(args.top)
     return 0
+
+
+def _copy(database_url: str, template: str) -> None:
+    """Drop the database and create it again from `template` (PostgreSQL)."""
+    import dj_database_url
+    import psycopg
+    from psycopg import sql
+
+    cfg = dj_database_url.parse(database_url)
+    with psycopg.connect(
+        host=cfg["HOST"] or None,
+        port=cfg["PORT"] or None,
+        user=cfg["USER"] or None,
+        password=cfg["PASSWORD"] or None,
+        dbname="postgres",
+        autocommit=True,
+    ) as conn:
+        name = sql.Identifier(cfg["NAME"])
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(name, sql.Identifier(template))
+        )
 
 
 def _seeded_size() -> dict:

@@ -19,8 +19,8 @@ from typing import Any
 
 from django.forms.renderers import DjangoTemplates
 from django.utils.functional import Promise
-from django.utils.html import conditional_escape
-from django.utils.safestring import SafeData, mark_safe
+from django.utils.html import escape
+from django.utils.safestring import SafeData
 
 _PLAIN = (str, Promise)
 
@@ -33,7 +33,9 @@ def _text(value: Any) -> str:
     """`{{ value }}` of a string (localize() leaves strings alone; autoescape)."""
     if not isinstance(value, _PLAIN):
         raise _Slow
-    return str(conditional_escape(value))
+    if isinstance(value, SafeData):
+        return str(value)
+    return str(escape(str(value)))
 
 
 def _formatted(value: Any) -> str:
@@ -41,7 +43,8 @@ def _formatted(value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, (*_PLAIN, int, float)):
         raise _Slow
     text = "%s" % value  # noqa: UP031 - exactly what the stringformat filter does
-    return str(conditional_escape(mark_safe(text) if isinstance(value, SafeData) else text))
+    # The filter keeps a safe value safe: autoescape leaves it as it is.
+    return text if isinstance(value, SafeData) else str(escape(text))
 
 
 def _attrs(attrs: dict[str, Any]) -> str:
