@@ -259,10 +259,20 @@ def _compute_figures(org: Organization, campaign: Any, as_of: dt.date) -> Figure
     for number, at in positions.items():
         if not at:
             continue
-        pick = itemgetter(*at)
+        # The phase's letters of each row (a slice: the layout lists the requirements
+        # phase by phase), counted once per distinct combination.
+        parts: Counter[str] = Counter()
+        if at == list(range(at[0], at[-1] + 1)):
+            start, end = at[0], at[-1] + 1
+            for states, n, _weak in rows:
+                parts[states[start:end]] += n
+        else:
+            pick = itemgetter(*at)
+            for states, n, _weak in rows:
+                parts["".join(pick(states))] += n
         with_it = complete = 0
-        for states, n, _weak in rows:
-            part = "".join(pick(states)).replace("-", "")
+        for letters, n in parts.items():
+            part = letters.replace("-", "")
             if part:
                 with_it += n
                 if part.count("g") == len(part):
