@@ -296,7 +296,6 @@ def _meeting_form_page(
     suggestions: dict[int, services.Mark] = {}
     if meeting is None:
         members = services.roster(org)
-        _mark_expectations(org, members, groups)
         rows: list[Attendance] = []
         if announcement is not None:
             initial = {
@@ -373,6 +372,10 @@ def _meeting_form_page(
             pending.done()
             return redirect(saved)
     pending.keep()
+    if meeting is None:
+        # What the page shows beside each member: only when the form is shown (a save
+        # that succeeds redirects without it; the service decides on its own).
+        _mark_expectations(org, members, groups)
     return render(
         request,
         "activities/meetings/form.html",

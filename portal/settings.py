@@ -167,6 +167,9 @@ TEMPLATES = [
         },
     },
 ]
+# Django's form renderer with the plainest widgets written out without templates: the
+# same markup for less CPU (portal/core/form_renderer.py, issue #20).
+FORM_RENDERER = "portal.core.form_renderer.FormRenderer"
 
 DATABASES = {
     "default": dj_database_url.parse(
@@ -427,6 +430,11 @@ elif not DEBUG:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": CACHE_TABLE,
+            # Django's default of 300 entries is soon reached in a county (a dashboard's
+            # figures per subtree version, a checklist per organization): past it, every
+            # write deletes a third of the table in key order, the checklists first
+            # (issue #20). Entries expire within the hour anyway.
+            "OPTIONS": {"MAX_ENTRIES": 5000},
         }
     }
 else:

@@ -62,6 +62,17 @@ def cache_get(key: str, default: Any = None) -> Any:
         return default
 
 
+def cache_get_many(keys: list[str]) -> dict[str, Any]:
+    """{key: value} of the keys cached (one round trip), {} when unreachable."""
+    if _skipping() or not keys:
+        return {}
+    try:
+        return dict(cache.get_many(keys))
+    except Exception:
+        _failed("get_many", keys[0])
+        return {}
+
+
 def cache_set(key: str, value: Any, timeout: float | None) -> bool:
     """Store the value; False (and nothing raised) when the cache is unreachable."""
     if _skipping():

@@ -28,7 +28,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from django.db.models import (
@@ -218,6 +220,10 @@ class Figures:
     children: list[tuple[str, int, int, int, int, int, int]] = field(default_factory=list)
 
 
+# A row still open: amber, red, pending (amber or red by date) or waiting.
+_OPEN = re.compile("[arpw]")
+
+
 def _compute_figures(org: Organization, campaign: Any, as_of: dt.date) -> Figures:
     """Four queries over the roll-up rows of the subtree and its overdue items."""
     reqs = requirements()
@@ -238,19 +244,40 @@ def _compute_figures(org: Organization, campaign: Any, as_of: dt.date) -> Figure
         .annotate(n=Count("pk"), weak=Count("pk", filter=Q(organization__is_weak=True)))
         .order_by()
     )
-    letters = figures.letters
-    for states, n, weak in grouped:
+    # A county has thousands of rows in a thousand or more groups: the letters are
+    # counted column by column in C (zip, Counter, str methods), not letter by letter.
+    rows = list(grouped)
+    every: list[str] = []
+    for states, n, weak in rows:
         figures.organizations += n
         figures.weak_total += weak
-        for i, letter in enumerate(states):
-            letters[i][letter] = letters[i].get(letter, 0) + n
-        if "a" not in states and "r" not in states and "p" not in states and "w" not in states:
+        every.extend([states] * n)
+        if not _OPEN.search(states):
             figures.complete += n
-        for number, at in positions.items():
-            part = [states[i] for i in at if states[i] != "-"]
+    for i, column in enumerate(zip(*every, strict=True)):
+        figures.letters[i] = dict(Counter(column))
+    for number, at in positions.items():
+        if not at:
+            continue
+        # The phase's letters of each row (a slice: the layout lists the requirements
+        # phase by phase), counted once per distinct combination.
+        parts: Counter[str] = Counter()
+        if at == list(range(at[0], at[-1] + 1)):
+            start, end = at[0], at[-1] + 1
+            for states, n, _weak in rows:
+                parts[states[start:end]] += n
+        else:
+            pick = itemgetter(*at)
+            for states, n, _weak in rows:
+                parts["".join(pick(states))] += n
+        with_it = complete = 0
+        for letters, n in parts.items():
+            part = letters.replace("-", "")
             if part:
-                with_it, complete = figures.phases[number]
-                figures.phases[number] = (with_it + n, complete + all(x == "g" for x in part) * n)
+                with_it += n
+                if part.count("g") == len(part):
+                    complete += n
+        figures.phases[number] = (with_it, complete)
 
     figures.overdue_items, figures.overdue_organizations = _overdue_totals(campaign, org, as_of)
 

@@ -67,6 +67,11 @@ class Standing(models.Model):
     # it. DIRTY: not known (evaluate them).
     due_on = models.DateField(null=True, blank=True)
     computed_at = models.DateTimeField(null=True, blank=True)
+    # The row's recent partial recomputes, oldest first, each [computed_at before it
+    # (ISO 8601), [the requirement codes evaluated]]: a checklist cached as of one of
+    # those times re-evaluates only those requirements (rollup.checklists). Emptied
+    # by a recompute of every requirement.
+    changes = models.JSONField(default=list, blank=True)
 
     class Meta:
         constraints = [

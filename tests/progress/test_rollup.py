@@ -242,6 +242,60 @@ def test_checklists_are_cached_while_the_rows_are_current(world: World) -> None:
     assert cached[world.sibling.pk]["mobilization"].level != Level.GREEN
 
 
+def test_a_cached_checklist_re_evaluates_only_what_the_writes_since_touched(
+    world: World, monkeypatch
+) -> None:
+    """A write recomputes part of its organization's row and records which requirements
+    (Standing.changes); a checklist cached before evaluates only those again, for that
+    organization, and equals a live evaluation (#20). A rebuild forgets the changes:
+    then everything is evaluated."""
+    from django.core.cache import cache
+
+    from activities.models import Campaign
+    from portal.progress.scopes import scope_for_orgs
+
+    cache.clear()
+    campaign = Campaign.objects.prefetch_related("phases").get(pk=af.campaign_for(world).pk)
+    orgs = [world.child, world.sibling]
+    rollup.rebuild(campaign)
+    assert _row(campaign, world.sibling).changes == []
+    # (The factory's first meeting also adds the organization's members: everything.)
+    committed(lambda: af.meeting(world.sibling, campaign, kind=MeetingKind.BRANCH_COMMITTEE))()
+    before = rollup.checklists(campaign, orgs)  # computed and cached
+    cached_at = _row(campaign, world.sibling).computed_at.isoformat()
+    committed(lambda: af.meeting(world.sibling, campaign, kind=MeetingKind.MOBILIZATION))()
+    committed(lambda: af.meeting(world.sibling, campaign, kind=MeetingKind.MOBILIZATION))()
+    changes = _row(campaign, world.sibling).changes
+    since = [at for at, _codes in changes].index(cached_at)
+    assert len(changes[since:]) == 2
+    assert all("mobilization" in codes for _at, codes in changes[since:])
+    touched = sorted({code for _at, codes in changes[since:] for code in codes})
+
+    evaluated: list[tuple[list[int], list[str] | None]] = []
+    original = rollup.evaluate
+
+    def spy(scope, only=None):
+        evaluated.append((sorted(scope.orgs), None if only is None else sorted(only)))
+        return original(scope, only=only)
+
+    monkeypatch.setattr(rollup, "evaluate", spy)
+    after = rollup.checklists(campaign, orgs)
+    assert evaluated == [([world.sibling.pk], touched)]
+    assert len(touched) < len(rollup.layout().split(","))
+    assert after == evaluate(scope_for_orgs(orgs, campaign))
+    assert after[world.sibling.pk]["mobilization"].level == Level.GREEN
+    assert before[world.sibling.pk]["mobilization"].level != Level.GREEN
+    assert list(after[world.sibling.pk]) == list(before[world.sibling.pk])  # same order
+    evaluated.clear()
+    assert rollup.checklists(campaign, orgs) == after and evaluated == []  # cached again
+
+    rollup.rebuild(campaign)
+    assert _row(campaign, world.sibling).changes == []
+    evaluated.clear()
+    assert rollup.checklists(campaign, orgs) == after
+    assert evaluated == [(sorted(o.pk for o in orgs), None)]
+
+
 def test_too_many_stale_rows_are_left_to_the_worker_and_the_page_says_so(
     world: World, settings, django_capture_on_commit_callbacks
 ) -> None:
