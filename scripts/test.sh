@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the suite on SQLite (with the browser tests), then on PostgreSQL.
+# Runs the suite on SQLite (with the browser tests) and on PostgreSQL, side by side.
 # Usage: scripts/test.sh [sqlite|postgres|all] [extra pytest args]
 # In CI (CI=true) a missing PostgreSQL or Redis is a failure; locally it is a notice.
 set -uo pipefail
@@ -30,6 +30,50 @@ else
 fi
 status=0
 
+pg_reachable() {
+  "$BIN/python" - "$PG_URL" <<'PY'
+import sys, psycopg
+try:
+    psycopg.connect(sys.argv[1].rsplit("/", 1)[0] + "/postgres", connect_timeout=3).close()
+except Exception as exc:
+    print(f"PostgreSQL unreachable: {exc}", file=sys.stderr)
+    sys.exit(1)
+PY
+}
+
+# One migrated database per engine, built side by side on the two cores before the
+# passes; each worker's test database is a copy of it instead of some 30 s of migrations
+# (tests/dbtemplate.py: used only when built from these very migration files).
+TEMPLATES=$(mktemp -d "${TMPDIR:-/tmp}/portal-test-templates.XXXXXX")
+export PORTAL_TEST_DB_TEMPLATES=$TEMPLATES
+cleanup() {
+  if [ -f "$TEMPLATES/postgres.json" ]; then
+    DATABASE_URL="$PG_URL" "$BIN/python" -m tests.dbtemplate drop "$TEMPLATES" || true
+  fi
+  rm -rf "$TEMPLATES"
+}
+trap cleanup EXIT
+build_template() {  # engine label; the DATABASE_URL is the caller's (none for SQLite)
+  if ! "$BIN/python" -m tests.dbtemplate build "$TEMPLATES" >"$TEMPLATES/$1.log" 2>&1; then
+    echo "NOTICE: no $1 template (the workers migrate):" >&2
+    cat "$TEMPLATES/$1.log" >&2
+  fi
+  touch "$TEMPLATES/$1.done"
+}
+await_template() {  # a background pass is not the builder's parent: it cannot `wait`
+  while [ ! -e "$TEMPLATES/$1.done" ]; do sleep 1; done
+}
+pg_ok=0
+if [ "$which" = all ] || [ "$which" = sqlite ]; then
+  build_template sqlite &
+fi
+if [ "$which" = all ] || [ "$which" = postgres ]; then
+  if pg_reachable; then
+    pg_ok=1
+    DATABASE_URL="$PG_URL" build_template postgres &
+  fi
+fi
+
 run_pytest() {
   # pytest exit 5 means "no tests collected": that is a failure here, never a pass.
   "$BIN/pytest" "$@"
@@ -41,26 +85,41 @@ run_pytest() {
   return $rc
 }
 
+# The two passes run side by side (PORTAL_TEST_PASSES=sequential: one after the other):
+# each alone leaves a core idle a quarter of the time (a browser or a process started by
+# a test being waited for, each pass's start and its last long module), so together
+# they finish minutes sooner. The PostgreSQL pass writes to a log printed after the
+# SQLite pass, and uses a Redis database of its own. It runs the tests that use the
+# database: those without one (templates, validators, cleaning) ran in the SQLite pass.
+postgres_pass() {
+  await_template postgres
+  # Browser tests and the single_pass tests (their own processes and databases, or the
+  # demo data of the embedded default) run in the SQLite pass.
+  DATABASE_URL="$PG_URL" REDIS_TEST_URL="$REDIS_POSTGRES_PASS_URL" PORTAL_TEST_DATABASE_ONLY=1 \
+    run_pytest "${XDIST[@]}" -m "not e2e and not single_pass" "$@"
+}
+redis_db=${REDIS_TEST_URL##*/}
+REDIS_POSTGRES_PASS_URL=${REDIS_TEST_URL%/*}/$(( redis_db > 0 ? redis_db - 1 : redis_db + 1 ))
+postgres_pid=""
+if [ "$which" = all ] && [ "$pg_ok" = 1 ] && [ "${PORTAL_TEST_PASSES:-parallel}" != sequential ]; then
+  postgres_pass "$@" >"$TEMPLATES/postgres-pass.log" 2>&1 &
+  postgres_pid=$!
+fi
+
 if [ "$which" = all ] || [ "$which" = sqlite ]; then
   echo "=== Test pass 1: SQLite (unit, integration and browser tests) ==="
-  # `env -u` cannot run a shell function: unset in a subshell instead.
+  await_template sqlite
   run_pytest "${XDIST[@]}" "$@" || status=1
 fi
 
 if [ "$which" = all ] || [ "$which" = postgres ]; then
   echo "=== Test pass 2: PostgreSQL ($PG_URL) ==="
-  if "$BIN/python" - "$PG_URL" <<'PY'
-import sys, psycopg
-try:
-    psycopg.connect(sys.argv[1].rsplit("/", 1)[0] + "/postgres", connect_timeout=3).close()
-except Exception as exc:
-    print(f"PostgreSQL unreachable: {exc}", file=sys.stderr)
-    sys.exit(1)
-PY
-  then
-    # Browser tests and the single_pass tests (their own processes and databases, or the
-    # demo data of the embedded default) ran in the SQLite pass.
-    DATABASE_URL="$PG_URL" run_pytest "${XDIST[@]}" -m "not e2e and not single_pass" "$@" || status=1
+  if [ -n "$postgres_pid" ]; then
+    echo "(run beside the SQLite pass; its output:)"
+    wait "$postgres_pid" || status=1
+    cat "$TEMPLATES/postgres-pass.log"
+  elif [ "$pg_ok" = 1 ]; then
+    postgres_pass "$@" || status=1
   elif [ "${CI:-}" = "true" ]; then
     echo "PostgreSQL is required in CI." >&2
     status=1

@@ -177,6 +177,15 @@ def _test_settings(settings: Any) -> None:
     }
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: Any) -> None:
+    """pytest-django's (a database per xdist worker); and each test database is a copy of
+    the run's migrated template when scripts/test.sh built one (tests/dbtemplate.py)."""
+    from tests import dbtemplate
+
+    dbtemplate.install()
+
+
 # The test database's rows right after the migrations, per database alias.
 INITIAL_ROWS: dict[str, str] = {}
 
@@ -296,6 +305,13 @@ def _suite_order(item: Any) -> tuple[int, int]:
 
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
     items.sort(key=_suite_order)  # stable: each module's tests keep their order
+    if os.environ.get("PORTAL_TEST_DATABASE_ONLY") == "1":
+        # The PostgreSQL pass (scripts/test.sh): a test without a database gives the same
+        # answer in both passes and ran in the SQLite one.
+        without = [item for item in items if _database_use(item) == 0]
+        if without:
+            config.hook.pytest_deselected(items=without)
+            items[:] = [item for item in items if _database_use(item) != 0]
 
 
 def pytest_report_header(config: Any) -> str:

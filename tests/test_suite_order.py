@@ -28,3 +28,54 @@ def test_long_modules_rank_before_the_rest_in_their_order() -> None:
     ]
     items.sort(key=_long_first)
     assert [i.nodeid.split("::")[1] for i in items] == ["test_c", "test_b", "test_a"]
+
+
+class _Marker:
+    def __init__(self, **kwargs: Any) -> None:
+        self.kwargs = kwargs
+
+
+class _Item:
+    def __init__(self, nodeid: str, fixtures: list[str], transaction: bool | None = None) -> None:
+        self.nodeid = nodeid
+        self.fixturenames = fixtures
+        self._marker = None if transaction is None else _Marker(transaction=transaction)
+
+    def get_closest_marker(self, name: str) -> Any:
+        return self._marker if name == "django_db" else None
+
+
+class _Config:
+    def __init__(self) -> None:
+        self.deselected: list[Any] = []
+
+        class Hook:
+            @staticmethod
+            def pytest_deselected(items: list[Any]) -> None:
+                self.deselected.extend(items)
+
+        self.hook = Hook()
+
+
+def _items() -> list[Any]:
+    return [
+        _Item("tests/test_templates_hygiene.py::test_plain", []),
+        _Item("tests/accounts/test_views.py::test_db", ["db"]),
+        _Item("tests/accounts/test_views.py::test_marked", [], transaction=False),
+        _Item("tests/accounts/test_views.py::test_committed", [], transaction=True),
+    ]
+
+
+def test_the_postgresql_pass_keeps_only_tests_that_use_the_database(monkeypatch: Any) -> None:
+    from tests.conftest import pytest_collection_modifyitems
+
+    monkeypatch.setenv("PORTAL_TEST_DATABASE_ONLY", "1")
+    items, config = _items(), _Config()
+    pytest_collection_modifyitems(config, items)
+    assert [i.nodeid.split("::")[1] for i in items] == ["test_db", "test_marked", "test_committed"]
+    assert [i.nodeid.split("::")[1] for i in config.deselected] == ["test_plain"]
+
+    monkeypatch.delenv("PORTAL_TEST_DATABASE_ONLY")
+    items, config = _items(), _Config()
+    pytest_collection_modifyitems(config, items)  # the SQLite pass: every test
+    assert len(items) == 4 and config.deselected == []
