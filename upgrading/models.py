@@ -182,7 +182,7 @@ class PlanReason(models.TextChoices):
     WEAK = "weak", _("weak and lax")
 
 
-class UpgradePlanQuerySet(models.QuerySet):
+class UpgradePlanQuerySet(models.QuerySet["UpgradePlan"]):
     def in_subtree(self, organization: Any) -> UpgradePlanQuerySet:
         return self.filter(organization__path__startswith=organization.path)
 
@@ -363,7 +363,7 @@ class Delisting(Reviewable):
             org.save(update_fields=["is_weak", "updated_at"])
 
 
-class DemonstrationQuerySet(models.QuerySet):
+class DemonstrationQuerySet(models.QuerySet["Demonstration"]):
     def confirmed(self) -> DemonstrationQuerySet:
         return self.filter(review_status=ReviewStatus.APPROVED)
 

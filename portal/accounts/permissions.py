@@ -24,7 +24,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from .models import OrganizationUserObjectPermission, Role, RoleAssignment
 
 if TYPE_CHECKING:
-    from organizations.models import Organization
+    from organizations.models import Organization, OrganizationQuerySet
 
     from .models import User
 
@@ -161,16 +161,14 @@ def scope_paths(user: Any, action: Action | str = Action.VIEW) -> set[str] | Non
     return grants_for(user).scope(action)
 
 
-def visible_organizations(
-    user: Any, action: Action | str = Action.VIEW
-) -> models.QuerySet[Organization]:
+def visible_organizations(user: Any, action: Action | str = Action.VIEW) -> OrganizationQuerySet:
     from organizations.models import Organization
 
     paths = scope_paths(user, action)
     if paths is None:
-        everything: models.QuerySet[Organization] = Organization.objects.all()
+        everything: OrganizationQuerySet = Organization.objects.all()
         return everything
-    under: models.QuerySet[Organization] = Organization.objects.under_paths(paths)
+    under: OrganizationQuerySet = Organization.objects.under_paths(paths)
     return under
 
 
