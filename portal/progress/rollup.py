@@ -126,7 +126,11 @@ def _rows(
     rows = []
     for org_id, info in scope.orgs.items():
         res = results.get(org_id, {})
-        old, due = stored.get(org_id, ("", None)) if wanted is not None else ("", None)
+        old, due = (
+            stored.get(org_id, ("", None))
+            if wanted is not None and stored is not None  # `wanted` only with `stored`
+            else ("", None)
+        )
         states = "".join(
             (LETTERS[res[code].level] if code in res else NOT_APPLICABLE)
             if wanted is None or code in wanted
@@ -253,7 +257,7 @@ def _refresh_batch(
         if removed:
             paths += Organization.objects.filter(pk__in=gone).values_list("path", flat=True)
     if orgs:
-        scope = Scope(campaign=campaign, orgs=orgs, today=today)
+        scope = Scope(campaign=campaign, orgs=orgs, today=today or timezone.localdate())
         _save(_rows(campaign, scope, codes, timezone.now(), stored=stored, only=only))
     bump_versions(campaign, paths)
     return len(orgs)
@@ -292,10 +296,15 @@ def rebuild(campaign: Any, today: dt.date | None = None, log: Any = None) -> int
             orgs = org_infos(
                 Organization.objects.filter(path__startswith=node.path, is_active=True)
             )
-            scope = Scope(campaign=campaign, orgs=orgs, root_path=node.path, today=today)
+            scope = Scope(
+                campaign=campaign,
+                orgs=orgs,
+                root_path=node.path,
+                today=today or timezone.localdate(),
+            )
         else:
             orgs = org_infos(Organization.objects.filter(pk=node.pk, is_active=True))
-            scope = Scope(campaign=campaign, orgs=orgs, today=today)
+            scope = Scope(campaign=campaign, orgs=orgs, today=today or timezone.localdate())
         if not orgs:
             continue
         with transaction.atomic():
@@ -402,7 +411,7 @@ def ensure_fresh(root: Organization, campaign: Any, today: dt.date | None = None
 
 def level_maps(campaign: Any, scope_today: dt.date | None = None) -> list[dict[str, Any]]:
     """For each requirement of the layout: {letter: level} as read today."""
-    scope = Scope(campaign=campaign, orgs={}, today=scope_today)
+    scope = Scope(campaign=campaign, orgs={}, today=scope_today or timezone.localdate())
     maps = []
     for req in requirements():
         pending = Level.RED if scope.phase_over(req.phase) else Level.AMBER
@@ -448,10 +457,14 @@ def checklists(
             phases,
             get_language() or "",
             day.isoformat(),
-            ",".join(f"{pk}@{computed.timestamp()}" for pk, computed, _stale in rows),
+            ",".join(
+                f"{pk}@{computed.timestamp()}"
+                for pk, computed, _stale in rows
+                if computed is not None  # all of them (`current`)
+            ),
         ]
     )
-    results = cache_get(key)
+    results: dict[int, dict[str, Result]] | None = cache_get(key)
     if results is None:
         results = evaluate(scope_for_orgs(orgs, campaign, today=today))
         cache_set(key, results, CHECKLIST_TTL)
@@ -600,6 +613,8 @@ def _paths(model: type[models.Model], depth: int = 0) -> list[str]:
         if not field.is_relation or not (field.many_to_one or field.one_to_one):
             continue
         target = field.related_model
+        if target is None or isinstance(target, str):  # resolved on a loaded model
+            continue
         if target is Organization:
             found.append(field.attname)
         elif (
@@ -621,7 +636,8 @@ def _resolve(instance: models.Model, path: str) -> int | None:
                 return None
     except models.ObjectDoesNotExist:
         return None  # a parent deleted in the same cascade: its own signal marks it
-    return value
+    org_id: int = value  # the path ends at an organization's id
+    return org_id
 
 
 def sources() -> dict[type[models.Model], list[str]]:
