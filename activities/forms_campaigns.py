@@ -5,7 +5,6 @@ campaigns is data)."""
 from __future__ import annotations
 
 from itertools import pairwise
-from typing import Any
 
 from django import forms
 from django.forms import BaseInlineFormSet, inlineformset_factory
@@ -22,7 +21,7 @@ LEAD_MAX_DEPTH = 3
 
 
 class LeadOrganizationField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
+    def label_from_instance(self, obj: Organization) -> str:
         return "\u3000" * (obj.depth - 1) + obj.full_name
 
 

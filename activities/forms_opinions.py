@@ -166,7 +166,7 @@ class AnswerForm(forms.Form):
     )
 
     def clean_answer_text(self) -> str:
-        text = self.cleaned_data["answer_text"].strip()
+        text: str = self.cleaned_data["answer_text"].strip()
         if not text:
             raise forms.ValidationError(_("Write the answer."))
         return text
@@ -298,7 +298,7 @@ class PublicOpinionForm(forms.Form):
         return _pick(self._categories, self.cleaned_data.get("category") or "")
 
     def clean_content(self) -> str:
-        text = self.cleaned_data["content"].strip()
+        text: str = self.cleaned_data["content"].strip()
         if not text:
             raise forms.ValidationError(_("Write your opinion."))
         return text

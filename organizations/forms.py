@@ -82,7 +82,7 @@ class OrganizationCodeField(forms.CharField):
         super().__init__(**kwargs)
         self.queryset: models.QuerySet[Organization] = Organization.objects.none()
 
-    def clean(self, value: Any) -> Organization | None:  # type: ignore[override]
+    def clean(self, value: Any) -> Organization | None:
         text = super().clean(value)
         if not text:
             return None
@@ -197,7 +197,7 @@ class TransferForm(forms.Form):
         typed_field(self, "to_organization", OrganizationCodeField).queryset = destinations
 
     def clean_to_organization(self) -> Organization:
-        org = self.cleaned_data["to_organization"]
+        org: Organization = self.cleaned_data["to_organization"]
         if org is not None and org.pk == self.member.organization_id:
             raise forms.ValidationError(_("The member already belongs to this organization."))
         return org
