@@ -99,14 +99,14 @@ class AttendanceInline(ReadOnlyInline):
 
     model = Attendance
     fk_name = "meeting"
-    fields = ["member", "participation", "present", "absence_reason"]
-    readonly_fields = fields
+    readonly_fields = ("member", "participation", "present", "absence_reason")
+    fields = readonly_fields
 
 
 class CriticismInline(ReadOnlyInline):
     model = CriticismEntry
-    fields = ["kind", "by_member", "about_member", "points"]
-    readonly_fields = fields
+    readonly_fields = ("kind", "by_member", "about_member", "points")
+    fields = readonly_fields
 
 
 @admin.register(Meeting)
@@ -227,8 +227,8 @@ class SelfExaminationAdmin(ReviewableAdmin):
 
 class AppraisalResultInline(ReadOnlyInline):
     model = AppraisalResult
-    fields = ["member", "votes", "determination", "absent", "feedback_given", "handling"]
-    readonly_fields = fields
+    readonly_fields = ("member", "votes", "determination", "absent", "feedback_given", "handling")
+    fields = readonly_fields
 
 
 @admin.register(AppraisalSession)
@@ -263,8 +263,8 @@ class AppraisalApprovalAdmin(ReadOnlyAdmin):
 
 class InvitationInline(ReadOnlyInline):
     model = Invitation
-    fields = ["member", "reply", "reason", "replied_at"]
-    readonly_fields = fields
+    readonly_fields = ("member", "reply", "reason", "replied_at")
+    fields = readonly_fields
 
 
 @admin.register(MeetingAnnouncement)

@@ -5,10 +5,9 @@ campaigns is data)."""
 from __future__ import annotations
 
 from itertools import pairwise
-from typing import Any
 
 from django import forms
-from django.forms import inlineformset_factory
+from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
 from organizations.models import GRASSROOTS_KINDS, Organization
@@ -22,7 +21,7 @@ LEAD_MAX_DEPTH = 3
 
 
 class LeadOrganizationField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
+    def label_from_instance(self, obj: Organization) -> str:
         return "\u3000" * (obj.depth - 1) + obj.full_name
 
 
@@ -76,29 +75,35 @@ class PhaseInlineFormSet(forms.BaseInlineFormSet):
                 )
 
 
-PhaseFormSet = inlineformset_factory(
-    Campaign,
-    Phase,
-    formset=PhaseInlineFormSet,
-    fields=["number", "name_zh", "name_en", "starts_on", "ends_on"],
-    widgets={"starts_on": DATE, "ends_on": DATE},
-    extra=1,
-    min_num=1,
-    validate_min=True,
-    can_delete=True,
+PhaseFormSet: type[BaseInlineFormSet[Phase, Campaign, forms.ModelForm[Phase]]] = (
+    inlineformset_factory(
+        Campaign,
+        Phase,
+        formset=PhaseInlineFormSet,
+        fields=["number", "name_zh", "name_en", "starts_on", "ends_on"],
+        widgets={"starts_on": DATE, "ends_on": DATE},
+        extra=1,
+        min_num=1,
+        validate_min=True,
+        can_delete=True,
+    )
 )
 
-GradeFormSet = inlineformset_factory(
-    Campaign,
-    AppraisalGrade,
-    fields=["order", "code", "name_zh", "name_en", "max_share", "needs_approval"],
-    extra=1,
-    min_num=2,
-    validate_min=True,
-    can_delete=True,
+GradeFormSet: type[BaseInlineFormSet[AppraisalGrade, Campaign, forms.ModelForm[AppraisalGrade]]] = (
+    inlineformset_factory(
+        Campaign,
+        AppraisalGrade,
+        fields=["order", "code", "name_zh", "name_en", "max_share", "needs_approval"],
+        extra=1,
+        min_num=2,
+        validate_min=True,
+        can_delete=True,
+    )
 )
 
-CategoryFormSet = inlineformset_factory(
+CategoryFormSet: type[
+    BaseInlineFormSet[ProblemCategory, Campaign, forms.ModelForm[ProblemCategory]]
+] = inlineformset_factory(
     Campaign,
     ProblemCategory,
     fields=["order", "code", "name_zh", "name_en"],

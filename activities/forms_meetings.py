@@ -13,6 +13,7 @@ from django.utils.translation import pgettext_lazy
 from organizations.models import Member, Organization, PartyGroup
 from portal.accounts.models import Role, User
 from portal.attachments.models import AttachmentKind
+from portal.core.formfields import choice_field, model_choice_field
 
 from .models import (
     SUBKINDS,
@@ -142,30 +143,35 @@ class MeetingForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["kind"].widget.attrs["data-meeting-kind"] = ""
         # The organization's Party groups, loaded by the view (no query to render).
-        group_field = self.fields["party_group"]
+        group_field = model_choice_field(self, "party_group")
         group_field.queryset = PartyGroup.objects.filter(organization=organization)
         group_field.choices = [("", "—")] + [(g.pk, g.name) for g in groups]
         group_field.widget.attrs["data-party-group"] = ""
-        self.fields["subkind"].choices = subkind_choices()
+        choice_field(self, "subkind").choices = subkind_choices()
         self.fields["subkind"].help_text = _("Only for study sessions and study exchanges.")
         # Choices from the lists the view already loaded: no query to render them. The
         # querysets still validate a posted value (one query each on POST).
-        campaign_field = self.fields["campaign"]
+        campaign_field = model_choice_field(self, "campaign")
         campaign_field.queryset = Campaign.objects.filter(pk__in=[c.pk for c in campaigns])
         campaign_field.choices = [(c.pk, str(c)) for c in campaigns]
-        if not self.instance.pk and campaigns:
-            campaign_field.initial = preferred_campaign(campaigns).pk
+        preferred = preferred_campaign(campaigns)
+        if not self.instance.pk and preferred is not None:
+            campaign_field.initial = preferred.pk
         roster_ids = [m.pk for m in roster]
         for name in ("chair", "minute_taker"):
             current = getattr(self.instance, name) if getattr(self.instance, f"{name}_id") else None
             people = list(roster) + ([current] if current and current.pk not in roster_ids else [])
-            self.fields[name].queryset = Member.objects.filter(pk__in=[m.pk for m in people])
-            self.fields[name].choices = [("", "—")] + [(m.pk, m.name) for m in people]
+            model_choice_field(self, name).queryset = Member.objects.filter(
+                pk__in=[m.pk for m in people]
+            )
+            choice_field(self, name).choices = [("", "—")] + [(m.pk, m.name) for m in people]
         ancestors = [p for p in organization.ancestor_paths if p != organization.path]
-        self.fields["guide_organization"].queryset = Organization.objects.filter(path__in=ancestors)
+        model_choice_field(self, "guide_organization").queryset = Organization.objects.filter(
+            path__in=ancestors
+        )
         # Reviewers and instructors responsible for the organization: the people who
         # would attend its special meeting for the higher level.
-        self.fields["guide_user"].queryset = (
+        model_choice_field(self, "guide_user").queryset = (
             User.objects.filter(
                 role_assignments__organization__path__in=organization.ancestor_paths,
                 role_assignments__role__in=[Role.REVIEWER, Role.INSTRUCTOR],
@@ -190,7 +196,7 @@ class MeetingForm(forms.ModelForm):
         return [self[name] for name in self.SPECIAL_FIELDS]
 
     def values(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in self._meta.fields}
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
 class AttendanceForm(forms.Form):
@@ -233,7 +239,8 @@ class AttendanceForm(forms.Form):
             )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         for member in self.members:
             present = data.get(f"present_{member.pk}")
             reason = (data.get(f"reason_{member.pk}") or "").strip()
@@ -290,8 +297,8 @@ class CriticismForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         ids = [m.pk for m in listed]
         for name in ("by_member", "about_member"):
-            self.fields[name].queryset = Member.objects.filter(pk__in=ids)
-            self.fields[name].choices = [("", "—")] + [(m.pk, m.name) for m in listed]
+            model_choice_field(self, name).queryset = Member.objects.filter(pk__in=ids)
+            choice_field(self, name).choices = [("", "—")] + [(m.pk, m.name) for m in listed]
 
 
 class MeetingFilterForm(forms.Form):
@@ -309,7 +316,7 @@ class MeetingFilterForm(forms.Form):
     def __init__(self, *args: Any, phases: Sequence[Phase], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Choices from the phases already loaded (with their campaigns): no query here.
-        self.fields["phase"].choices = [("", _("all phases"))] + [
+        choice_field(self, "phase").choices = [("", _("all phases"))] + [
             (p.pk, f"{p.campaign} · {p.number}. {p}") for p in phases
         ]
 

@@ -8,9 +8,11 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from portal.core import public_guard
+from portal.core.formfields import choice_field
 
 from .models import AddressedTo, OpinionChannel, OpinionSource, OpinionStatus, ProblemCategory
 
@@ -22,7 +24,9 @@ FORM_MAX_AGE = public_guard.FORM_CLAIM_SECONDS
 FORM_SALT = "activities.public-box.form-started"
 
 
-def _category_choices(categories: Sequence[ProblemCategory], blank: str) -> list[tuple[str, str]]:
+def _category_choices(
+    categories: Sequence[ProblemCategory], blank: str | Promise
+) -> list[tuple[str, str | Promise]]:
     return [("", blank)] + [(str(c.pk), c.name) for c in categories]
 
 
@@ -109,11 +113,13 @@ class OpinionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self._categories = categories
         self._members = members
-        self.fields["category"].choices = _category_choices(categories, "—")
-        self.fields["addressed_member"].choices = [("", "—")] + [
+        choice_field(self, "category").choices = _category_choices(categories, "—")
+        choice_field(self, "addressed_member").choices = [("", "—")] + [
             (str(m.pk), m.name) for m in members
         ]
-        self.fields["given_by_member"].choices = self.fields["addressed_member"].choices
+        choice_field(self, "given_by_member").choices = choice_field(
+            self, "addressed_member"
+        ).choices
         if not self.is_bound:
             self.initial.setdefault("received_on", timezone.localdate())
             self.initial.setdefault("source", OpinionSource.FRONTLINE)
@@ -139,7 +145,7 @@ class SortForm(forms.Form):
     def __init__(self, *args: Any, categories: Sequence[ProblemCategory], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._categories = categories
-        self.fields["category"].choices = _category_choices(categories, "—")
+        choice_field(self, "category").choices = _category_choices(categories, "—")
 
     def clean_category(self) -> ProblemCategory:
         category = _pick(self._categories, self.cleaned_data.get("category") or "")
@@ -160,7 +166,7 @@ class AnswerForm(forms.Form):
     )
 
     def clean_answer_text(self) -> str:
-        text = self.cleaned_data["answer_text"].strip()
+        text: str = self.cleaned_data["answer_text"].strip()
         if not text:
             raise forms.ValidationError(_("Write the answer."))
         return text
@@ -189,8 +195,8 @@ class OpinionFilterForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self._categories = categories
-        self.fields["campaign"].choices = [(str(c.pk), c.name) for c in campaigns]
-        self.fields["category"].choices = _category_choices(categories, _("all"))
+        choice_field(self, "campaign").choices = [(str(c.pk), c.name) for c in campaigns]
+        choice_field(self, "category").choices = _category_choices(categories, _("all"))
 
     def clean_category(self) -> ProblemCategory | None:
         return _pick(self._categories, self.cleaned_data.get("category") or "")
@@ -278,7 +284,7 @@ class PublicOpinionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self._box_id = box_id
         self._categories = categories
-        self.fields["category"].choices = _public_category_choices(categories)
+        choice_field(self, "category").choices = _public_category_choices(categories)
         self.fields[self.HONEYPOT].widget.attrs.update({"autocomplete": "off", "tabindex": "-1"})
         self.stale_stamp = False
         if not self.is_bound:
@@ -292,13 +298,14 @@ class PublicOpinionForm(forms.Form):
         return _pick(self._categories, self.cleaned_data.get("category") or "")
 
     def clean_content(self) -> str:
-        text = self.cleaned_data["content"].strip()
+        text: str = self.cleaned_data["content"].strip()
         if not text:
             raise forms.ValidationError(_("Write your opinion."))
         return text
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         public_guard.check_served_form(
             self,
             salt=FORM_SALT,
@@ -320,7 +327,7 @@ class PublicOpinionForm(forms.Form):
 
     def refreshed_data(self) -> Any:
         """The submitted data with a new stamp, for re-showing an expired form."""
-        data = self.data.copy()
+        data = self.data.copy()  # type: ignore[attr-defined]  # a bound form's QueryDict
         data["started"] = form_started_token(self._box_id)
         return data
 

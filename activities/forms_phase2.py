@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from organizations.models import Member
+from portal.core.formfields import model_choice_field
 
 from .models import (
     AppraisalGrade,
@@ -96,8 +97,8 @@ class TalkForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         talk = self.instance
         roster = _roster(talk.organization, talk.initiator_member_id, talk.partner_member_id)
-        self.fields["initiator_member"].queryset = roster
-        self.fields["partner_member"].queryset = roster
+        model_choice_field(self, "initiator_member").queryset = roster
+        model_choice_field(self, "partner_member").queryset = roster
         self.editing = editing
         if editing:
             self.initial.setdefault("seen", talk.updated_at.isoformat())
@@ -124,9 +125,9 @@ class TalkFilterForm(forms.Form):
 
     def __init__(self, *args: Any, organization: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["member"].queryset = Member.objects.filter(organization=organization).order_by(
-            "name", "pk"
-        )
+        model_choice_field(self, "member").queryset = Member.objects.filter(
+            organization=organization
+        ).order_by("name", "pk")
 
     def filters(self) -> dict[str, Any]:
         """The valid filters only: a bad value is ignored (and shown), never a 500."""
@@ -180,7 +181,8 @@ class StatementForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         # Browsers post CRLF; store LF so that versions and review diffs compare equal.
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         for name in STATEMENT_SECTIONS:
             if isinstance(data.get(name), str):
                 data[name] = data[name].replace("\r\n", "\n").replace("\r", "\n")
@@ -267,7 +269,11 @@ class TallyForm(forms.Form):
         votes = {g.code: data.get(f"v_{g.code}") or 0 for g in self.grades}
         return TallyEntry(
             votes={code: n for code, n in votes.items() if n},
-            determination=self._grades_by_pk.get(data.get("determination")),
+            determination=(
+                self._grades_by_pk.get(determination)
+                if (determination := data.get("determination")) is not None
+                else None
+            ),
             absent=bool(data.get("absent")),
             feedback_given=bool(data.get("feedback_given")),
             handling=data.get("handling") or "",

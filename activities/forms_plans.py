@@ -27,7 +27,8 @@ class ActivityPlanForm(forms.ModelForm):
 
     def clean(self) -> dict:
         # Browsers post CRLF; store LF so that versions and review diffs compare equal.
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         for name in PLAN_SECTIONS:
             if isinstance(data.get(name), str):
                 data[name] = data[name].replace("\r\n", "\n").replace("\r", "\n")

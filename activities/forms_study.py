@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from organizations.models import Member
 from portal.attachments.models import AttachmentKind
+from portal.core.formfields import choice_field
 
 from .forms_meetings import DateInput
 from .models import Campaign, StudyMode
@@ -40,11 +41,12 @@ class SessionForm(forms.Form):
     def __init__(self, *args: Any, campaigns: Sequence[Campaign], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.campaigns = {c.pk: c for c in campaigns}
-        self.fields["campaign"].choices = [(c.pk, str(c)) for c in campaigns]
+        choice_field(self, "campaign").choices = [(c.pk, str(c)) for c in campaigns]
         if len(campaigns) == 1:
             self.fields["campaign"].widget = forms.HiddenInput()
-        if campaigns:
-            self.fields["campaign"].initial = preferred_campaign(campaigns).pk
+        preferred = preferred_campaign(campaigns)
+        if preferred is not None:
+            self.fields["campaign"].initial = preferred.pk
 
     def session(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -75,7 +77,7 @@ class CounselingBatchForm(SessionForm):
     ) -> None:
         super().__init__(*args, campaigns=campaigns, **kwargs)
         self.roster = {m.pk: m for m in roster}
-        self.fields["members"].choices = [(m.pk, m.name) for m in roster]
+        choice_field(self, "members").choices = [(m.pk, m.name) for m in roster]
         self.order_fields(["members"])
 
     def chosen(self) -> list[Member]:
@@ -97,7 +99,7 @@ class CounselingFilterForm(forms.Form):
 
     def __init__(self, *args: Any, campaigns: Sequence[Campaign], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["campaign"].choices = [(c.pk, str(c)) for c in campaigns]
+        choice_field(self, "campaign").choices = [(c.pk, str(c)) for c in campaigns]
 
 
 def counseling_filters(data: Any, org: Any) -> tuple[CounselingFilterForm, Campaign | None, bool]:

@@ -132,7 +132,7 @@ class MeetingResource(RecordResource):
         return timezone.localtime(meeting.starts_at).date()
 
     def dehydrate_chair(self, meeting: Meeting) -> str:
-        return meeting.chair.name if meeting.chair_id else meeting.chair_name
+        return meeting.chair.name if meeting.chair is not None else meeting.chair_name
 
     def dehydrate_quorum(self, meeting: Meeting) -> str:
         return self.yes_no(meeting.quorum_met if meeting.quorum_applies else None)

@@ -6,12 +6,21 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import TypedDict
 
 from django.db import transaction
 
 from .models import AppraisalGrade, Campaign, GradeScale, Phase, ProblemCategory
 
-CAMPAIGN_2014 = {
+
+class CampaignShape(TypedDict):
+    name_zh: str
+    name_en: str
+    starts_on: dt.date
+    ends_on: dt.date
+
+
+CAMPAIGN_2014: CampaignShape = {
     "name_zh": "党的群众路线教育实践活动",
     "name_en": "Mass line education practice campaign",
     "starts_on": dt.date(2014, 4, 1),

@@ -45,7 +45,7 @@ def talk_counts_per_member(organization: Any, campaign: Any) -> list[Member]:
         )
         .order_by("name", "pk")
     )
-    members = list(rows)
+    members: list[Any] = list(rows)  # each given `talks` below
     for member in members:
         member.talks = member.as_initiator + member.as_partner
     return members

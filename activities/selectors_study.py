@@ -10,9 +10,10 @@ coverage 0 of 0; the checklist decides what that means.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
@@ -21,7 +22,17 @@ from organizations.models import Member, Organization
 
 from .models import Campaign, CounselingRecord
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
 OrgQ = Callable[[str], Q]
+
+
+class Study(TypedDict):
+    """What with_study adds to each member."""
+
+    sessions: int
+    hours: Decimal
 
 
 @dataclass(frozen=True)
@@ -29,7 +40,7 @@ class Coverage:
     covered: int
     total: int
     minimum: int
-    uncovered: list[Member] = field(default_factory=list)
+    uncovered: Sequence[Member] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -40,7 +51,9 @@ class Coverage:
         return round(100 * self.covered / self.total) if self.total else 0
 
 
-def with_study(members: QuerySet[Member], campaign: Campaign | None) -> QuerySet[Member]:
+def with_study(
+    members: QuerySet[Member], campaign: Campaign | None
+) -> QuerySet[WithAnnotations[Member, Study]]:
     """`members` each annotated with `sessions` and `hours` in the campaign (in every
     campaign when None). One query when evaluated."""
     in_campaign = Q(counseling_records__campaign=campaign) if campaign is not None else Q()
@@ -56,7 +69,7 @@ def with_study(members: QuerySet[Member], campaign: Campaign | None) -> QuerySet
 
 def members_with_study(
     org: Organization, campaign: Campaign, *, uncovered: bool = False
-) -> QuerySet[Member]:
+) -> QuerySet[WithAnnotations[Member, Study]]:
     """The organization's active members, by name, each annotated with `sessions` and
     `hours` in the campaign; with `uncovered`, only those below the campaign's minimum
     (the counseling list's filter, and its export's). One query when evaluated."""

@@ -13,11 +13,11 @@ the answers never write attendance themselves.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files.base import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.functional import lazy
@@ -81,7 +81,11 @@ def _body(verb: str, when: str, place: str, agenda: str) -> str:
     return "\n".join(lines)
 
 
-_lazy = lazy(lambda fn, *args: fn(*args), str)
+def _call(fn: Callable[..., str], *args: Any) -> str:
+    return fn(*args)
+
+
+_lazy = lazy(_call, str)
 
 
 def notice_texts(announcement: MeetingAnnouncement, verb: str) -> tuple[Any, Any]:
@@ -280,7 +284,7 @@ def announcement_record(
     announcement: MeetingAnnouncement,
     values: Mapping[str, Any],
     attendance: Mapping[int, Mark],
-    uploads: Sequence[UploadedFile] = (),
+    uploads: Sequence[File[Any]] = (),
     upload_kind: str = AttachmentKind.OTHER,
 ) -> Meeting:
     """Record the announced meeting (services_meetings.meeting_create, with the

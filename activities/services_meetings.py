@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files.base import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -251,7 +251,7 @@ def _check_meeting(meeting: Meeting) -> None:
         raise ValidationError(errors)
 
 
-def _add_files(actor: Any, meeting: Meeting, uploads: Sequence[UploadedFile], kind: str) -> None:
+def _add_files(actor: Any, meeting: Meeting, uploads: Sequence[File[Any]], kind: str) -> None:
     for upload in uploads:
         attachment_add(
             actor=actor,
@@ -274,7 +274,7 @@ def meeting_create(
     organization: Organization,
     values: Mapping[str, Any],
     attendance: Mapping[int, Mark],
-    uploads: Sequence[UploadedFile] = (),
+    uploads: Sequence[File[Any]] = (),
     upload_kind: str = AttachmentKind.OTHER,
 ) -> Meeting:
     """Record a meeting held by `organization` with its attendance list, taken from
@@ -311,7 +311,7 @@ def meeting_update(
     values: Mapping[str, Any],
     attendance: Mapping[int, Mark],
     version: dt.datetime | None,
-    uploads: Sequence[UploadedFile] = (),
+    uploads: Sequence[File[Any]] = (),
     upload_kind: str = AttachmentKind.OTHER,
 ) -> Meeting:
     """Change a meeting and its attendance marks. The list keeps the members it was

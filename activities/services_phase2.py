@@ -454,6 +454,7 @@ def approval_entries(session: AppraisalSession) -> list[dict[str, Any]]:
             "grade_name": str(r.determination.name),
         }
         for r in results
+        if r.determination is not None  # always: filtered on the determination
     ]
 
 

@@ -162,7 +162,7 @@ def short_box(request: HttpRequest, code: str) -> HttpResponse:
     return redirect("public:box", token=box.token)
 
 
-PUBLIC_STATUS = {
+PUBLIC_STATUS: dict[str, str] = {
     OpinionStatus.RECEIVED: "received",
     OpinionStatus.SORTED: "handling",
     OpinionStatus.ANSWERED: "answered",

@@ -42,7 +42,16 @@ import subprocess
 import sys
 import time
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from organizations.imports.engine import ImportReport
+    from organizations.models import Organization
+    from portal.accounts.models import User
+
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parent.parent
 SQLITE_URL = f"sqlite:///{ROOT / 'bench' / 'out' / 'import-bench.sqlite3'}"
@@ -107,7 +116,7 @@ def setup_django(url: str) -> None:
     call_command("migrate", verbosity=0, interactive=False)
 
 
-def seed() -> tuple[object, list[object]]:
+def seed() -> tuple[User, list[Organization]]:
     from organizations.models import Organization, OrgKind
     from portal.accounts.models import Role, User
     from portal.accounts.services import role_assign
@@ -150,7 +159,7 @@ def seed() -> tuple[object, list[object]]:
     return reviewer, branches
 
 
-def roster(rows: int, branches: list[object]) -> bytes:
+def roster(rows: int, branches: list[Organization]) -> bytes:
     import openpyxl
 
     from organizations.validators import make_citizen_id
@@ -213,7 +222,7 @@ def roster(rows: int, branches: list[object]) -> bytes:
     return out.getvalue()
 
 
-def timed(label: str, rows: int, fn) -> tuple[object, float]:
+def timed(label: str, rows: int, fn: Callable[[], T]) -> tuple[T, float]:
     """Wall-clock time (what a user waits), and the CPU time of this process beside it:
     on a busy machine the wall clock includes waiting for a core; CPU time does not
     (nor does it count the database server's own work on PostgreSQL)."""
@@ -238,10 +247,16 @@ def run_one(url: str, rows: int) -> int:
 
     reviewer, branches = seed()
     data = roster(rows, branches)
-    vendor = f"{connection.vendor} {connection.Database.sqlite_version if connection.vendor == 'sqlite' else connection.pg_version}"
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        version = sqlite3.sqlite_version
+    else:
+        version = str(getattr(connection, "pg_version", ""))  # PostgreSQL's wrapper only
+    vendor = f"{connection.vendor} {version}"
     print(f"\n{vendor}: {rows:,} members, file {len(data) / 1e6:.1f} MB")
 
-    def run(commit: bool):
+    def run(commit: bool) -> ImportReport:
         importer = MemberImporter(actor=reviewer, file_name="bench.xlsx")
         report = importer.run(io.BytesIO(data), "xlsx", commit=commit)
         assert report.error_count == 0, report.errors[:5]

@@ -236,6 +236,8 @@ def stage_demo(args: argparse.Namespace) -> list[Row]:
         .order_by("-n", "pk")
         .first()
     )
+    if county is None or org is None or meeting is None or plist is None or session is None:
+        raise SystemExit("the demo county lacks the records to print; run seed_demo")
     jobs = [
         ("dossier", "org-dossier", {"organization": org.pk}),
         ("demo county roll-up", "rollup", {"organization": county.pk}),

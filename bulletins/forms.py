@@ -55,7 +55,8 @@ class ReportForm(forms.Form):
         self.fields["photos"].help_text = _("Up to %(n)d photos.") % {"n": MAX_PHOTOS}
 
     def clean_body(self) -> str:
-        return self.cleaned_data["body"].replace("\r\n", "\n").strip()
+        body: str = self.cleaned_data["body"]
+        return body.replace("\r\n", "\n").strip()
 
     def clean_tags(self) -> list[str]:
         tags = parse_tags(self.cleaned_data.get("tags", ""))

@@ -41,7 +41,7 @@ def parse_tags(raw: str) -> list[str]:
     return tags
 
 
-class UpwardReportQuerySet(models.QuerySet):
+class UpwardReportQuerySet(models.QuerySet["UpwardReport"]):
     def in_subtree(self, organization: Any) -> UpwardReportQuerySet:
         """Reports of the organization and every organization below it."""
         return self.filter(organization__path__startswith=organization.path)
@@ -208,7 +208,7 @@ class Bulletin(models.Model):
         return gettext("“%(title)s”") % {"title": self.title}
 
 
-class SelectionQuerySet(models.QuerySet):
+class SelectionQuerySet(models.QuerySet["Selection"]):
     def unused(self) -> SelectionQuerySet:
         return self.filter(bulletin__isnull=True)
 

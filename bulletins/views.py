@@ -218,6 +218,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
         for s in report.selections.filter(bulletin__isnull=False).select_related(
             "bulletin__organization"
         )
+        if s.bulletin is not None  # always (filtered)
     ]
     return render(
         request,

@@ -807,17 +807,17 @@ def write_plan(plan: DemoPlan) -> Organization:
             orgs[spec.code] = Organization.objects.add_child(parent, fields)
 
     enterprises = []
-    for spec in plan.enterprises:
+    for ent in plan.enterprises:
         enterprise = Enterprise(
-            name=spec.name,
-            credit_code=spec.credit_code,
-            enterprise_type=spec.enterprise_type,
-            industry=spec.industry,
-            employee_count=spec.employee_count,
-            address=spec.address,
-            legal_rep_is_member=spec.legal_rep_is_member,
-            investor_is_member=spec.investor_is_member,
-            attached_to=orgs[spec.attached_to] if spec.attached_to else None,
+            name=ent.name,
+            credit_code=ent.credit_code,
+            enterprise_type=ent.enterprise_type,
+            industry=ent.industry,
+            employee_count=ent.employee_count,
+            address=ent.address,
+            legal_rep_is_member=ent.legal_rep_is_member,
+            investor_is_member=ent.investor_is_member,
+            attached_to=orgs[ent.attached_to] if ent.attached_to else None,
         )
         enterprise.full_clean()
         enterprises.append(enterprise)
@@ -833,29 +833,29 @@ def write_plan(plan: DemoPlan) -> Organization:
     )
 
     members = []
-    for spec in plan.members:
+    for person in plan.members:
         member = Member(
-            name=spec.name,
-            sex=spec.sex,
-            ethnicity=spec.ethnicity,
-            birth_date=spec.birth_date,
-            id_number=spec.id_number,
-            education=spec.education,
-            joined_on=spec.joined_on,
-            full_member_on=spec.full_member_on,
-            status=spec.status,
-            organization=orgs[spec.organization],
-            enterprise=by_name[spec.enterprise] if spec.enterprise else None,
-            post=spec.post,
-            phone=spec.phone,
-            party_post=spec.party_post,
-            is_investor=spec.is_investor,
-            is_pocket=spec.is_pocket,
-            mobile=spec.mobile,
-            mobile_organization=spec.mobile_organization,
-            lost_contact=spec.lost_contact,
-            lost_contact_kind=spec.lost_contact_kind,
-            lost_contact_reason=spec.lost_contact_reason,
+            name=person.name,
+            sex=person.sex,
+            ethnicity=person.ethnicity,
+            birth_date=person.birth_date,
+            id_number=person.id_number,
+            education=person.education,
+            joined_on=person.joined_on,
+            full_member_on=person.full_member_on,
+            status=person.status,
+            organization=orgs[person.organization],
+            enterprise=by_name[person.enterprise] if person.enterprise else None,
+            post=person.post,
+            phone=person.phone,
+            party_post=person.party_post,
+            is_investor=person.is_investor,
+            is_pocket=person.is_pocket,
+            mobile=person.mobile,
+            mobile_organization=person.mobile_organization,
+            lost_contact=person.lost_contact,
+            lost_contact_kind=person.lost_contact_kind,
+            lost_contact_reason=person.lost_contact_reason,
         )
         # Foreign keys are ours and just written: skip their per-row existence queries.
         member.full_clean(exclude=["organization", "enterprise"], validate_unique=False)

@@ -20,7 +20,7 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-def _lf(value: Any) -> Any:
+def _lf(value: str) -> str:
     """Browsers post CRLF; store LF."""
     return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
 

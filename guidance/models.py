@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 
-class GuidanceVisitQuerySet(models.QuerySet):
+class GuidanceVisitQuerySet(models.QuerySet["GuidanceVisit"]):
     def in_subtree(self, organization: Any) -> GuidanceVisitQuerySet:
         """Visits to the organization and every organization below it (one indexed
         path prefix)."""
@@ -154,7 +154,7 @@ class GuidanceVisit(models.Model):
             raise ValidationError(errors)
 
 
-class EnterpriseAssignmentQuerySet(models.QuerySet):
+class EnterpriseAssignmentQuerySet(models.QuerySet["EnterpriseAssignment"]):
     def for_instructor(self, user: Any) -> EnterpriseAssignmentQuerySet:
         return self.filter(instructor=user).select_related("enterprise__attached_to")
 

@@ -126,7 +126,8 @@ def visit_figures(
         .annotate(
             last=Max("visited_on"),
             next_due=Min("follow_up_due", filter=open_q & Q(follow_up_due__gte=today)),
-            overdue=Count("pk", filter=open_q & Q(follow_up_due__lt=today)),
+            # Not "overdue": the model's property of that name (read by position anyway).
+            overdue_count=Count("pk", filter=open_q & Q(follow_up_due__lt=today)),
         )
     )
     return {org_id: (last, next_due, overdue) for org_id, last, next_due, overdue in figures}

@@ -37,6 +37,7 @@ from portal.accounts.permissions import (
     require,
     roles_for,
 )
+from portal.core.http import AuthenticatedHttpRequest
 from portal.core.record_pages import handle_record_form, paginate
 from rectification.selectors_satisfaction import below_threshold_in
 
@@ -71,7 +72,7 @@ def _rows(user: Any, visits: Any) -> list[tuple[GuidanceVisit, bool]]:
 
 
 @login_required
-def instructor_home(request: HttpRequest) -> HttpResponse:
+def instructor_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The instructor's organizations with their checklist status (share of
     requirements met, the failing ones, last visit, next follow-up, overdue follow-ups),
     the instructor's overdue follow-ups and their latest visits.

@@ -12,11 +12,14 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from portal.core.formfields import choice_field, model_choice_field, typed_field
+
 from .models import (
     CommitteeRole,
     Enterprise,
     EnterpriseType,
     Member,
+    MemberQuerySet,
     MemberStatus,
     Organization,
 )
@@ -79,7 +82,7 @@ class OrganizationCodeField(forms.CharField):
         super().__init__(**kwargs)
         self.queryset: models.QuerySet[Organization] = Organization.objects.none()
 
-    def clean(self, value: Any) -> Organization | None:  # type: ignore[override]
+    def clean(self, value: Any) -> Organization | None:
         text = super().clean(value)
         if not text:
             return None
@@ -144,7 +147,9 @@ class MemberForm(SeenVersionMixin, forms.ModelForm):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.instance.organization = organization
-        self.fields["enterprise"].queryset = enterprises_linked_to(organization).order_by("name")
+        model_choice_field(self, "enterprise").queryset = enterprises_linked_to(
+            organization
+        ).order_by("name")
         if not editing:
             del self.fields["seen"]
 
@@ -152,7 +157,8 @@ class MemberForm(SeenVersionMixin, forms.ModelForm):
         return normalize_code(self.cleaned_data["id_number"])
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         id_number = data.get("id_number")
         from_id = None
         if id_number:
@@ -188,10 +194,10 @@ class TransferForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.member = member
-        self.fields["to_organization"].queryset = destinations
+        typed_field(self, "to_organization", OrganizationCodeField).queryset = destinations
 
     def clean_to_organization(self) -> Organization:
-        org = self.cleaned_data["to_organization"]
+        org: Organization = self.cleaned_data["to_organization"]
         if org is not None and org.pk == self.member.organization_id:
             raise forms.ValidationError(_("The member already belongs to this organization."))
         return org
@@ -224,10 +230,10 @@ class MemberFilterForm(forms.Form):
 
     def __init__(self, *args: Any, organizations: models.QuerySet, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["org"].queryset = organizations
+        typed_field(self, "org", OrganizationCodeField).queryset = organizations
         self.fields["org"].help_text = ""
 
-    def apply(self, members: models.QuerySet[Member]) -> models.QuerySet[Member]:
+    def apply(self, members: MemberQuerySet) -> MemberQuerySet:
         self.is_valid()
         data = getattr(self, "cleaned_data", {})
         if data.get("org") is not None:
@@ -296,7 +302,7 @@ class EnterpriseCreateForm(EnterpriseForm):
 
     def __init__(self, *args: Any, organizations: models.QuerySet, **kwargs: Any) -> None:
         super().__init__(*args, editing=False, **kwargs)
-        self.fields["organization"].queryset = organizations
+        typed_field(self, "organization", OrganizationCodeField).queryset = organizations
 
 
 class EnterpriseFilterForm(forms.Form):
@@ -312,7 +318,7 @@ class EnterpriseFilterForm(forms.Form):
 
     def __init__(self, *args: Any, organizations: models.QuerySet, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["org"].queryset = organizations
+        typed_field(self, "org", OrganizationCodeField).queryset = organizations
         self.fields["org"].help_text = ""
 
     def filters(self) -> dict[str, Any]:
@@ -327,7 +333,7 @@ class CommitteePostForm(forms.Form):
 
     def __init__(self, *args: Any, roster: list[Member], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["member"]
+        field = model_choice_field(self, "member")
         field.queryset = Member.objects.filter(pk__in=[m.pk for m in roster])
         field.choices = [("", "—")] + [(m.pk, m.name) for m in roster]
 
@@ -346,9 +352,9 @@ class PartyGroupForm(forms.Form):
         super().__init__(*args, **kwargs)
         ids = [m.pk for m in roster]
         for name in ("leader", "members"):
-            self.fields[name].queryset = Member.objects.filter(pk__in=ids)
-        self.fields["leader"].choices = [("", "—")] + [(m.pk, m.name) for m in roster]
-        self.fields["members"].choices = [(m.pk, m.name) for m in roster]
+            model_choice_field(self, name).queryset = Member.objects.filter(pk__in=ids)
+        choice_field(self, "leader").choices = [("", "—")] + [(m.pk, m.name) for m in roster]
+        choice_field(self, "members").choices = [(m.pk, m.name) for m in roster]
 
 
 class EndForm(forms.Form):

@@ -8,12 +8,15 @@ every scope query relies on.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
@@ -28,6 +31,11 @@ from .validators import (
     validate_citizen_id,
     validate_credit_code,
 )
+
+if TYPE_CHECKING:
+    from django.db.models.fields.related_descriptors import ManyRelatedManager
+
+    from portal.accounts.models import User
 
 
 class OrgKind(models.TextChoices):
@@ -47,7 +55,7 @@ GRASSROOTS_KINDS = {OrgKind.COMMITTEE, OrgKind.GENERAL_BRANCH, OrgKind.BRANCH, O
 # Kinds that may host members of enterprises without their own organization.
 HOSTING_KINDS = {OrgKind.PARK_COMMITTEE, OrgKind.COMMUNITY, OrgKind.INDUSTRY_COMMITTEE}
 # docs/product.md §3 size rules (warnings only): minimum full members per kind.
-MIN_FULL_MEMBERS = {
+MIN_FULL_MEMBERS: dict[str, int] = {
     OrgKind.BRANCH: 3,
     OrgKind.JOINT_BRANCH: 3,
     OrgKind.GENERAL_BRANCH: 50,
@@ -55,7 +63,7 @@ MIN_FULL_MEMBERS = {
 }
 
 
-class OrganizationQuerySet(MP_NodeQuerySet):
+class OrganizationQuerySet(MP_NodeQuerySet["Organization"]):
     def in_subtree(self, org: Organization) -> OrganizationQuerySet:
         """The node and all its descendants: one indexed prefix match on `path`."""
         return self.filter(path__startswith=org.path)
@@ -90,6 +98,7 @@ class OrganizationQuerySet(MP_NodeQuerySet):
         )
 
 
+# A class built at run time, which mypy cannot follow as a base (its methods are Any).
 class OrganizationManager(MP_NodeManager.from_queryset(OrganizationQuerySet)):  # type: ignore[misc]
     def get_queryset(self) -> OrganizationQuerySet:
         return OrganizationQuerySet(self.model, using=self._db).order_by("path")
@@ -110,7 +119,7 @@ class Organization(MP_Node):
     contact_phone = EncryptedCharField(_("contact phone"), max_length=30, blank=True)
     is_weak = models.BooleanField(_("weak and lax"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
-    enterprises = models.ManyToManyField(
+    enterprises: models.ManyToManyField[Enterprise, Any] = models.ManyToManyField(
         "Enterprise", blank=True, related_name="organizations", verbose_name=_("host enterprises")
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -121,7 +130,9 @@ class Organization(MP_Node):
     )
 
     node_order_by = ["code"]
-    objects = OrganizationManager()
+    objects: ClassVar[OrganizationManager] = OrganizationManager()
+    # Who made the change, read by simple_history when the next save() writes a row.
+    _history_user: User | None
 
     class Meta:
         verbose_name = _("Party organization")
@@ -180,7 +191,7 @@ class EnterpriseType(models.TextChoices):
     COOPERATIVE = "cooperative", _("farmers' cooperative")
 
 
-class EnterpriseQuerySet(models.QuerySet):
+class EnterpriseQuerySet(models.QuerySet["Enterprise"]):
     def under_paths(self, paths: list[str] | set[str]) -> EnterpriseQuerySet:
         """Enterprises hosting, or attached to, an organization under one of the paths."""
         if not paths:
@@ -207,6 +218,10 @@ class EnterpriseQuerySet(models.QuerySet):
 
 
 class Enterprise(models.Model):
+    # The reverse of Organization.enterprises, which mypy's Django plugin does not
+    # derive (the relation starts from a treebeard node).
+    organizations: ManyRelatedManager[Organization, Any]
+
     name = models.CharField(pgettext_lazy("enterprise", "name"), max_length=200)
     credit_code = models.CharField(
         _("unified social credit code"),
@@ -300,7 +315,7 @@ class LostContactKind(models.TextChoices):
     OTHER = "other", pgettext_lazy("lost contact", "other")
 
 
-class MemberQuerySet(models.QuerySet):
+class MemberQuerySet(models.QuerySet["Member"]):
     def under_paths(self, paths: list[str] | set[str]) -> MemberQuerySet:
         if not paths:
             return self.none()
@@ -448,7 +463,7 @@ class Member(models.Model):
         from django.core.exceptions import ValidationError
 
         self.id_number = normalize_code(self.id_number)
-        errors: dict[str, str] = {}
+        errors: dict[str, str | Promise] = {}
         if self.mobile and not self.mobile_organization:
             errors["mobile_organization"] = _(
                 "A mobile member needs the outflow or inflow organization."
@@ -466,13 +481,13 @@ class Member(models.Model):
         if errors:
             raise ValidationError(errors)
 
-    def validate_unique(self, exclude: set[str] | None = None) -> None:
+    def validate_unique(self, exclude: Collection[str] | None = None) -> None:
         """The ID number is unique through its keyed hash (the encrypted column differs
         for equal values): the duplicate is reported on the ID number itself."""
         from django.core.exceptions import ValidationError
 
         exclude = {*(exclude or ()), "id_number_hash"}
-        errors: dict = {}
+        errors: dict[str, list[ValidationError]] = {}
         try:
             super().validate_unique(exclude=exclude)
         except ValidationError as exc:
@@ -666,8 +681,11 @@ class CommitteeRole(models.TextChoices):
     OTHER = "other", _("committee member")
 
 
-class DatedQuerySet(models.QuerySet):
-    def current_on(self, day: dt.date) -> DatedQuerySet:
+_Dated = TypeVar("_Dated", bound=models.Model)
+
+
+class DatedQuerySet(models.QuerySet[_Dated]):
+    def current_on(self, day: dt.date) -> DatedQuerySet[_Dated]:
         """Rows in force on `day`: begun by then and not ended before it."""
         return self.filter(starts_on__lte=day).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day))
 

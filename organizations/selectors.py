@@ -30,7 +30,7 @@ from portal.accounts.permissions import (
     scope_paths,
 )
 
-from .models import Enterprise, Member, Organization
+from .models import Enterprise, EnterpriseQuerySet, Member, MemberQuerySet, Organization
 from .validators import mask_id, mask_phone
 
 # --- fetch helpers (404 for what the user may not see, 403 for what they may not do) ---
@@ -83,11 +83,11 @@ def get_enterprise_for_user(user: Any, pk: Any, action: Action | str = Action.VI
 # --- scoped querysets -------------------------------------------------------------------
 
 
-def visible_members(user: Any) -> models.QuerySet[Member]:
+def visible_members(user: Any) -> MemberQuerySet:
     return filter_by_scope(Member.objects.all(), user, path_field="organization__path")
 
 
-def visible_enterprises(user: Any, action: Action | str = Action.VIEW) -> models.QuerySet:
+def visible_enterprises(user: Any, action: Action | str = Action.VIEW) -> EnterpriseQuerySet:
     paths = scope_paths(user, action)
     if paths is None:
         return Enterprise.objects.all()
@@ -99,7 +99,7 @@ def enterprises_linked_to(org: Organization) -> models.QuerySet[Enterprise]:
     return Enterprise.objects.filter(Q(organizations=org) | Q(attached_to=org)).distinct()
 
 
-def enterprises_in_subtree(org: Organization) -> models.QuerySet:
+def enterprises_in_subtree(org: Organization) -> models.QuerySet[Enterprise]:
     return Enterprise.objects.under_paths([org.path])
 
 
@@ -195,7 +195,7 @@ class HistoryEntry:
 HISTORY_KINDS = {"created": _("created"), "changed": _("changed"), "deleted": _("deleted")}
 
 
-def _diff_fields(model: type[models.Model]) -> list[models.Field]:
+def _diff_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
     """The model's fields a history row tracks and a person would care about."""
     tracked = {f.name for f in model.history.model.tracked_fields}  # type: ignore[attr-defined]
     return [
@@ -207,7 +207,7 @@ def _diff_fields(model: type[models.Model]) -> list[models.Field]:
 
 def history_page(
     obj: models.Model, page_number: Any, *, show_personal: bool
-) -> tuple[Page, list[HistoryEntry]]:
+) -> tuple[Page[Any], list[HistoryEntry]]:
     """One page of `obj`'s change history, newest first, each entry with the fields it
     changed (verbose names, readable values, personal data masked unless
     `show_personal`). Two queries whatever the history's length: the count, and the
@@ -250,7 +250,7 @@ def history_page(
     return page, entries
 
 
-def _readable(f: models.Field, record: Any, show_personal: bool) -> str:
+def _readable(f: models.Field[Any, Any], record: Any, show_personal: bool) -> str:
     value = getattr(record, f.attname)
     if value is None or value == "":
         return "—"

@@ -41,8 +41,15 @@ class AssessmentEntryInline(admin.TabularInline):
     model = AssessmentEntry
     extra = 0
     can_delete = False
-    fields = ["item", "self_met", "self_score", "reviewer_met", "reviewer_score", "reviewed_by"]
-    readonly_fields = fields
+    readonly_fields = (
+        "item",
+        "self_met",
+        "self_score",
+        "reviewer_met",
+        "reviewer_score",
+        "reviewed_by",
+    )
+    fields = readonly_fields
 
     def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False

@@ -5,11 +5,14 @@ service's errors on a form)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import MutableMapping
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from portal.core.formfields import model_choice_field
 
 from .models import Mechanism, MechanismKind
 from .services_mechanisms import MECHANISM_FIELDS, STALE_MESSAGE
@@ -27,7 +30,7 @@ class VersionedFormMixin:
     service can refuse a save made on a stale copy. Create forms drop the field."""
 
     fields: dict[str, forms.Field]
-    initial: dict[str, Any]
+    initial: MutableMapping[str, Any]
     cleaned_data: dict[str, Any]
 
     def _setup_version(self, instance: Any, editing: bool) -> None:
@@ -85,7 +88,7 @@ class MechanismForm(VersionedFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self._setup_version(self.instance, editing)
         taken = set(taken_kind_ids or ()) - {self.instance.kind_id}
-        kinds = self.fields["kind"]
+        kinds = model_choice_field(self, "kind")
         kinds.queryset = MechanismKind.objects.exclude(pk__in=taken).order_by("order", "pk")
         kinds.empty_label = _("— a mechanism of our own —")
 

@@ -25,7 +25,8 @@ class PledgeForm(forms.ModelForm):
 
     def clean(self) -> dict:
         # Browsers post CRLF; store LF, and no stray spaces around the text.
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         for name in TEXT_FIELDS:
             if isinstance(data.get(name), str):
                 data[name] = data[name].replace("\r\n", "\n").replace("\r", "\n").strip()

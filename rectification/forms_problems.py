@@ -5,7 +5,7 @@ refuse an edit made on a stale copy."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypeVar, overload
 
 from django import forms
 from django.utils import timezone
@@ -20,6 +20,7 @@ from activities.models import (
 )
 from organizations.models import Member
 from portal.attachments.forms import MultipleFileField
+from portal.core.formfields import model_choice_field
 from portal.core.text import labelled
 
 from .models import ProblemItem, ProblemList, SourceKind
@@ -33,6 +34,13 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+T = TypeVar("T")
+
+
+@overload
+def normalize_text(value: str) -> str: ...
+@overload
+def normalize_text(value: T) -> T: ...
 def normalize_text(value: Any) -> Any:
     """Browsers post CRLF; store LF so that review snapshots compare equal."""
     if isinstance(value, str):
@@ -50,7 +58,8 @@ class ProblemListForm(forms.ModelForm):
         help_texts = {"title": _("For example: 甲公司党委党的群众路线教育实践活动问题清单")}
 
     def clean_intro(self) -> str:
-        return normalize_text(self.cleaned_data.get("intro", ""))
+        intro: str = self.cleaned_data.get("intro", "")
+        return normalize_text(intro)
 
 
 class OpinionChoiceField(forms.ModelChoiceField):
@@ -65,7 +74,7 @@ class StatementChoiceField(forms.ModelChoiceField):
 
 class CriticismChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: CriticismEntry) -> str:
-        about = f" → {obj.about_member.name}" if obj.about_member_id else ""
+        about = f" → {obj.about_member.name}" if obj.about_member is not None else ""
         points = obj.points.strip().replace("\n", " ")
         return f"{obj.meeting.starts_at:%Y-%m-%d} · {obj.get_kind_display()} · " + labelled(
             f"{obj.by_member.name}{about}", points[:40]
@@ -151,10 +160,10 @@ class ProblemItemForm(forms.ModelForm):
     def __init__(self, *args: Any, problem_list: ProblemList, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         org, campaign = problem_list.organization, problem_list.campaign
-        self.fields["category"].queryset = ProblemCategory.objects.filter(
+        model_choice_field(self, "category").queryset = ProblemCategory.objects.filter(
             campaign=campaign
         ).order_by("order", "pk")
-        self.fields["category"].empty_label = None
+        model_choice_field(self, "category").empty_label = None
         opinions = Opinion.objects.filter(
             organization=org,
             campaign=campaign,
@@ -164,16 +173,18 @@ class ProblemItemForm(forms.ModelForm):
         current = self.instance.source_opinion_id if self.instance.pk else None
         if current:
             opinions = Opinion.objects.filter(pk=current) | opinions
-        self.fields["source_opinion"].queryset = opinions.order_by("-received_on", "-pk")
-        self.fields["source_statement"].queryset = SelfExamination.objects.filter(
+        model_choice_field(self, "source_opinion").queryset = opinions.order_by(
+            "-received_on", "-pk"
+        )
+        model_choice_field(self, "source_statement").queryset = SelfExamination.objects.filter(
             organization=org, campaign=campaign
         ).order_by("subject")
-        self.fields["source_criticism"].queryset = (
+        model_choice_field(self, "source_criticism").queryset = (
             CriticismEntry.objects.filter(meeting__organization=org, meeting__campaign=campaign)
             .select_related("meeting", "by_member", "about_member")
             .order_by("meeting__starts_at", "pk")
         )
-        self.fields["responsible_member"].queryset = Member.objects.filter(
+        model_choice_field(self, "responsible_member").queryset = Member.objects.filter(
             organization=org, is_active=True
         ).order_by("name", "pk")
         self.fields["responsible_member"].widget.attrs.update(
@@ -191,7 +202,8 @@ class ProblemItemForm(forms.ModelForm):
                 )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         for name in ("description", "measures"):
             data[name] = normalize_text(data.get(name))
         return data
@@ -226,7 +238,8 @@ class PublishForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("published_on"), data.get("notice_ends_on")
         if start and end and end < start:
             self.add_error("notice_ends_on", _("The notice period cannot end before it starts."))
@@ -241,7 +254,9 @@ class ClosureRequestForm(forms.Form):
         required=False,
         help_text=_("How the problem was rectified; the evidence files show it."),
     )
-    files = MultipleFileField(label=_("Evidence files"))
+    # Django's form metaclass moves declared fields off the class, so this does not
+    # shadow BaseForm.files (the uploads) at run time; mypy sees only the class body.
+    files = MultipleFileField(label=_("Evidence files"))  # type: ignore[assignment]
 
     def __init__(self, *args: Any, files_required: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -252,7 +267,8 @@ class ClosureRequestForm(forms.Form):
         )
 
     def clean_note(self) -> str:
-        return normalize_text(self.cleaned_data.get("note", "")).strip()
+        note: str = self.cleaned_data.get("note", "")
+        return normalize_text(note).strip()
 
 
 class ExtensionRequestForm(forms.Form):
@@ -262,7 +278,8 @@ class ExtensionRequestForm(forms.Form):
     )
 
     def clean_reason(self) -> str:
-        return normalize_text(self.cleaned_data.get("reason", "")).strip()
+        reason: str = self.cleaned_data.get("reason", "")
+        return normalize_text(reason).strip()
 
 
 __all__ = [

@@ -44,6 +44,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.expressions import Combinable, NegatedExpression
 from django.urls import reverse
 from django.utils.functional import lazy
 from django.utils.translation import gettext, ngettext
@@ -223,7 +224,7 @@ def _secretaries(org_filter: Q) -> dict[int, list[RoleAssignment]]:
     return result
 
 
-def _missing_material(phase: Phase) -> Exists | Q:
+def _missing_material(phase: Phase) -> NegatedExpression[Combinable] | Q:
     """A condition on Organization rows: the phase's material is not submitted."""
     campaign = phase.campaign
     if phase.number == 1:
@@ -244,10 +245,10 @@ def _missing_material(phase: Phase) -> Exists | Q:
             )
 
         return ~statement(StatementSubject.TEAM) | ~statement(StatementSubject.SECRETARY)
-    done = ProblemList.objects.filter(
+    submitted = ProblemList.objects.filter(
         organization=OuterRef("pk"), campaign=campaign, review_status__in=SUBMITTED
     )
-    return ~Exists(done)
+    return ~Exists(submitted)
 
 
 _MATERIAL_KEY = {1: "plan", 2: "statements", 3: "problem-list"}

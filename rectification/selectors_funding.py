@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Sum
+from django.utils.functional import Promise
 
 from organizations.models import Member
 
@@ -86,7 +87,7 @@ class FundingSummary:
         return self.received - self.counted
 
     @property
-    def sources(self) -> list[tuple[str, str, Decimal]]:
+    def sources(self) -> list[tuple[str, str | Promise, Decimal]]:
         """(value, label, total) for every source, in the order of FundingSource."""
         return [
             (value, label, self.by_source.get(value, ZERO))

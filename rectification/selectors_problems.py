@@ -21,6 +21,7 @@ from portal.accounts.permissions import filter_by_scope
 from portal.reviews.models import ReviewStatus
 
 from .models import ItemStatus, ProblemItem, ProblemList
+from .models.problems import ProblemItemQuerySet
 
 OrgQ = Callable[[str], Q]
 Orgs = OrgQ | Iterable[int]
@@ -94,7 +95,7 @@ def overdue_item_counts_in(
     return dict(rows)
 
 
-def _committed_items(campaign: Any, orgs: Orgs) -> QuerySet[ProblemItem]:
+def _committed_items(campaign: Any, orgs: Orgs) -> ProblemItemQuerySet:
     """The items of the organizations' approved lists in the campaign."""
     return ProblemItem.objects.filter(
         _org_filter(orgs, "problem_list__organization"),

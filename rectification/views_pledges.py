@@ -263,7 +263,7 @@ def my_pledges(request: HttpRequest) -> HttpResponse:
     campaigns, pledges."""
     member = (
         Member.objects.select_related("organization")
-        .filter(user_id=request.user.pk, is_active=True)
+        .filter(user=request.user.pk, is_active=True)
         .first()
     )
     if member is None:

@@ -60,7 +60,7 @@ def report_upload_to(instance: ReportRequest, filename: str) -> str:
     return f"reports/{now:%Y}/{now:%m}/{uuid.uuid4().hex}.pdf"
 
 
-class ReportRequestQuerySet(models.QuerySet):
+class ReportRequestQuerySet(models.QuerySet["ReportRequest"]):
     def for_user(self, user: Any) -> ReportRequestQuerySet:
         """The user's own requests (the "my reports" list; index report_user_idx)."""
         return self.filter(requested_by=user)

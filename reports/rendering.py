@@ -46,7 +46,7 @@ class RefusedURL(ValueError):
     """A URL the report renderer will not load."""
 
 
-class SafeFetcher(URLFetcher):
+class SafeFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint has no type information
     """Serves `http://report.invalid/static/<path>` from our static files (finders, then
     STATIC_ROOT) and `attachment:<pk>[/thumb]` from storage when the attachment belongs
     to an organization under one of `attachment_roots` (materialized paths); `data:`

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -101,7 +101,7 @@ def status(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _detail_context(report: ReportRequest) -> dict[str, Any]:
-    context = {
+    context: dict[str, Any] = {
         "report": report,
         "kind_title": registry.title_of(report.kind),
         # Not sent, and not merely waiting for its automatic retry's time.
@@ -120,7 +120,7 @@ def _detail_context(report: ReportRequest) -> dict[str, Any]:
 
 @login_required
 @require_GET
-def download(request: HttpRequest, pk: int) -> HttpResponse:
+def download(request: HttpRequest, pk: int) -> FileResponse:
     """The PDF, as an attachment named after the report and its subject. Runs the
     kind's check again: a user who lost the right gets 404 / 403. Queries: session,
     user, the request, grants, the kind's check (usually the organization)."""

@@ -239,7 +239,7 @@ def add_table(
     line breaks kept). `widths` in millimetres, one per column (default: equal shares
     of the text width). Rows never split across pages when they fit on one."""
     columns = len(headings)
-    table = doc.add_table(rows=1, cols=columns)
+    table: Table = doc.add_table(rows=1, cols=columns)
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
@@ -286,7 +286,7 @@ def add_facts(doc: DocumentObject, facts: Iterable[tuple[str, Any]]) -> Table:
     """A two-column table of label → value (the meeting's time, place, chair …),
     labels bold, no header row."""
     pairs = [(str(label), "" if value is None else str(value)) for label, value in facts]
-    table = doc.add_table(rows=0, cols=2)
+    table: Table = doc.add_table(rows=0, cols=2)
     table.style = doc.styles["Table Grid"]
     table.autofit = False
     for label, value in pairs:

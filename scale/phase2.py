@@ -11,7 +11,7 @@ from .base import SeederBase, _at, _link
 
 class Phase2Records(SeederBase):
     def _statements(self, i: int, met: bool) -> None:
-        statuses = ["approved", "approved"]
+        statuses: list[str | None] = ["approved", "approved"]
         if not met:
             statuses[self.rng.randrange(2)] = self.rng.choice(
                 [None, "draft", "submitted", "returned"]
@@ -62,6 +62,7 @@ class Phase2Records(SeederBase):
 
     def _appraisal(self, i: int, met: bool) -> None:
         active = [m for m, on in self.members_of.get(i, []) if on]
+        status: str | None
         if met:
             status, cover = "closed", len(active)
         else:

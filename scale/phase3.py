@@ -13,6 +13,7 @@ from .base import SeederBase, _at, _link
 
 class Phase3Records(SeederBase):
     def _problem_list(self, i: int, met: dict[str, bool], adopted: list[int]) -> None:
+        status: str | None
         if met["problem_list_published"]:
             status, published = "approved", True
         else:
@@ -79,6 +80,7 @@ class Phase3Records(SeederBase):
             )
 
     def _eight_haves(self, i: int, met: bool) -> None:
+        status: str | None
         if met:
             status, met_items = "approved", len(self.eight_items)
         else:

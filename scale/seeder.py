@@ -5,7 +5,10 @@ to the record budget."""
 
 from __future__ import annotations
 
-from django.db import models
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from organizations.models import Organization
 
 from .base import RECORD_TABLES
 from .members import MemberRecords
@@ -73,7 +76,7 @@ class Seeder(MemberRecords, Phase1Records, Phase2Records, Phase3Records):
         )
 
     @staticmethod
-    def _org_model() -> type[models.Model]:
+    def _org_model() -> type[Organization]:
         from organizations.models import Organization
 
         return Organization

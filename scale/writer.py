@@ -6,10 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.management.color import no_style
 from django.db import connections, models
+
+if TYPE_CHECKING:
+    from portal.core.fields import BlindIndexField
 
 UTC = dt.UTC
 FLUSH_ROWS = 50_000
@@ -66,7 +69,7 @@ class Table:
             return ""
         raise ValueError(f"{self.name}.{f.name} needs a value")
 
-    def _personal_data(self, hashes: list[models.Field]) -> None:
+    def _personal_data(self, hashes: list[BlindIndexField]) -> None:
         """Encrypted columns are written encrypted, keyed hashes computed from their
         source's plaintext (portal/core/fields.py): one AES-GCM and one HMAC per value,
         with the key ring looked up once per table."""
@@ -96,6 +99,7 @@ class Table:
         self.hashed = []
         for f in hashes:
             source = self.model._meta.get_field(f.source)
+            assert isinstance(source, models.Field), f.source  # a column of the model
             self.hashed.append(
                 (
                     self.fields.index(f) - 1,
@@ -150,7 +154,7 @@ class Writer:
         return table
 
     def next_id(self, model: type[models.Model]) -> int:
-        last = model.objects.using(self.using).aggregate(m=models.Max("pk"))["m"]
+        last = model._default_manager.using(self.using).aggregate(m=models.Max("pk"))["m"]
         return (last or 0) + 1
 
     def write(self, table: Table, rows: list[tuple[Any, ...]]) -> None:

@@ -67,8 +67,7 @@ class GradingForm(forms.Form):
             return None
 
 
-# The mixin declares `initial` loosely (as rectification's versioned forms do).
-class PlanForm(VersionedFormMixin, forms.ModelForm):  # type: ignore[misc]
+class PlanForm(VersionedFormMixin, forms.ModelForm):
     seen = forms.CharField(widget=forms.HiddenInput, required=False)
 
     class Meta:

@@ -52,7 +52,7 @@ STARS_MIDDLE = 1
 
 # docs/product.md §6.4: a basic-level committee serves five years; a general branch and
 # a branch three.
-TERM_YEARS_BY_KIND = {
+TERM_YEARS_BY_KIND: dict[str, int] = {
     OrgKind.COUNTY_COMMITTEE: 5,
     OrgKind.WORKING_COMMITTEE: 5,
     OrgKind.INDUSTRY_COMMITTEE: 5,
@@ -67,7 +67,7 @@ TERM_DUE_SOON_DAYS = 90
 
 
 def default_term_years(kind: str) -> int:
-    return TERM_YEARS_BY_KIND.get(kind, 3)  # type: ignore[call-overload]
+    return TERM_YEARS_BY_KIND.get(kind, 3)
 
 
 def add_years(day: dt.date, years: int) -> dt.date:
@@ -182,7 +182,7 @@ class PlanReason(models.TextChoices):
     WEAK = "weak", _("weak and lax")
 
 
-class UpgradePlanQuerySet(models.QuerySet):
+class UpgradePlanQuerySet(models.QuerySet["UpgradePlan"]):
     def in_subtree(self, organization: Any) -> UpgradePlanQuerySet:
         return self.filter(organization__path__startswith=organization.path)
 
@@ -363,7 +363,7 @@ class Delisting(Reviewable):
             org.save(update_fields=["is_weak", "updated_at"])
 
 
-class DemonstrationQuerySet(models.QuerySet):
+class DemonstrationQuerySet(models.QuerySet["Demonstration"]):
     def confirmed(self) -> DemonstrationQuerySet:
         return self.filter(review_status=ReviewStatus.APPROVED)
 

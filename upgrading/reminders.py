@@ -63,4 +63,5 @@ def term_events(today: dt.date, event_class: Any) -> list[Any]:
             url=reverse("upgrading:org", args=[org.pk]),
         )
         for org in rows
+        if org.term_due_on is not None  # always: the filter leaves no null date
     ]

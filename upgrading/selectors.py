@@ -7,11 +7,14 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from organizations.models import Organization
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 from .models import GRADE_RANK, TERM_DUE_SOON_DAYS, Grade, Grading, LeadershipTerm, UpgradePlan
 
@@ -104,7 +107,17 @@ def gradings_of(org: Organization) -> list[Grading]:
     return rows
 
 
-def with_current_term(qs: QuerySet[Organization]) -> QuerySet[Organization]:
+class CurrentTerm(TypedDict):
+    """What with_current_term adds to each organization."""
+
+    term_elected_on: dt.date | None
+    term_years_now: int | None
+    term_due_on: dt.date | None
+
+
+def with_current_term(
+    qs: QuerySet[Organization],
+) -> QuerySet[WithAnnotations[Organization, CurrentTerm]]:
     """Annotate each organization with its current term (the latest election):
     term_elected_on, term_years_now, term_due_on (None when none is recorded)."""
     latest = LeadershipTerm.objects.filter(organization=OuterRef("pk")).order_by(
@@ -138,7 +151,7 @@ def terms_due_in(org: Organization, today: dt.date, *, limit: int | None = None)
         .filter(term_due_on__lte=soon)
         .order_by("term_due_on", "path")
     )
-    rows = list(qs[:limit] if limit else qs)
+    rows: list[Any] = list(qs[:limit] if limit else qs)  # given `term_state` below
     for row in rows:
         row.term_state = term_state(row.term_due_on, today)
     return rows
@@ -155,7 +168,7 @@ def terms_due_for(orgs: list[Organization], today: dt.date) -> list[Any]:
     for org in orgs:
         q |= Q(path__startswith=org.path)
     soon = today + dt.timedelta(days=TERM_DUE_SOON_DAYS)
-    rows = list(
+    rows: list[Any] = list(  # given `term_state` below
         with_current_term(Organization.objects.filter(q, is_active=True))
         .filter(term_due_on__lte=soon)
         .order_by("term_due_on", "path")

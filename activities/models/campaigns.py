@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
@@ -16,6 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from organizations.models import Organization
 
 
 class BilingualName(models.Model):
@@ -36,8 +40,8 @@ class BilingualName(models.Model):
         return self.name_en if lang.startswith("en") and self.name_en else self.name_zh
 
 
-class CampaignQuerySet(models.QuerySet):
-    def for_organization(self, org: models.Model) -> CampaignQuerySet:
+class CampaignQuerySet(models.QuerySet["Campaign"]):
+    def for_organization(self, org: Organization) -> CampaignQuerySet:
         """Campaigns whose lead organization is the node or one of its ancestors."""
         paths = [org.path[:i] for i in range(4, len(org.path) + 1, 4)]
         return self.filter(lead_organization__path__in=paths)
@@ -61,7 +65,7 @@ class CampaignQuerySet(models.QuerySet):
         return self.filter(starts_on__lte=today, ends_on__gte=today)
 
 
-def campaigns_newest_first(org: models.Model) -> list[Campaign]:
+def campaigns_newest_first(org: Organization) -> list[Campaign]:
     """The campaigns the organization takes part in, newest first. One query."""
     return list(Campaign.objects.for_organization(org).order_by("-starts_on", "-pk"))
 

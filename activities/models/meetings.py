@@ -69,7 +69,7 @@ SUBKINDS: dict[str, tuple[str, ...]] = {
 }
 
 
-class MeetingQuerySet(models.QuerySet):
+class MeetingQuerySet(models.QuerySet["Meeting"]):
     def held_or_attended_by(self, org: Any) -> MeetingQuerySet:
         """Meetings the organization held, and meetings of others its members attended
         (a MeetingParticipation). A subquery, not a join, so no row is duplicated."""
@@ -561,7 +561,7 @@ class SpecialMeetingReview(Reviewable):
     def _snapshot(self) -> dict[str, Any]:
         meeting = self.meeting
         guide = meeting.guide_name.strip()
-        if guide and meeting.guide_organization_id:
+        if guide and meeting.guide_organization is not None:
             guide = f"{guide} ({meeting.guide_organization.short_name})"
         start = timezone.localtime(meeting.starts_at)
         end = timezone.localtime(meeting.ends_at)
@@ -630,6 +630,6 @@ def _criticism_parts(entry: CriticismEntry) -> tuple[str, str]:
     if entry.kind == CriticismKind.SELF_CRITICISM:
         who = _("%(by)s (self-criticism)") % {"by": entry.by_member.name}
     else:
-        about = entry.about_member.name if entry.about_member_id else _("the team")
+        about = entry.about_member.name if entry.about_member is not None else _("the team")
         who = _("%(by)s → %(about)s") % {"by": entry.by_member.name, "about": about}
     return str(who), " ".join(entry.points.split())

@@ -137,7 +137,7 @@ class IllegalTransition(ValidationError):
     """The move is not in OPINION_TRANSITIONS, or someone else moved the opinion first."""
 
 
-class OpinionQuerySet(models.QuerySet):
+class OpinionQuerySet(models.QuerySet["Opinion"]):
     def for_campaign(self, organization: Any, campaign: Any) -> OpinionQuerySet:
         return self.filter(organization=organization, campaign=campaign)
 
@@ -344,11 +344,17 @@ class Opinion(models.Model):
         self.submitter_contact = (self.submitter_contact or "").strip()
         self.is_anonymous = not (self.submitter_name or self.submitter_contact)
         errors: dict[str, Any] = {}
-        if self.category_id and self.campaign_id and self.category.campaign_id != self.campaign_id:
+        if (
+            self.category_id
+            and self.campaign_id
+            and self.category is not None
+            and self.category.campaign_id != self.campaign_id
+        ):
             errors["category"] = _("Pick a category of this opinion's campaign.")
         if (
             self.suggested_category_id
             and self.campaign_id
+            and self.suggested_category is not None
             and self.suggested_category.campaign_id != self.campaign_id
         ):
             self.suggested_category = None
@@ -358,6 +364,7 @@ class Opinion(models.Model):
             if (
                 self.addressed_member_id
                 and self.organization_id
+                and self.addressed_member is not None
                 and self.addressed_member.organization_id != self.organization_id
             ):
                 errors["addressed_member"] = _("Pick a member of this organization.")
@@ -367,6 +374,7 @@ class Opinion(models.Model):
         if (
             self.given_by_member_id
             and self.organization_id
+            and self.given_by_member is not None
             and self.given_by_member.organization_id != self.organization_id
         ):
             errors["given_by_member"] = _("Pick a member of this organization.")

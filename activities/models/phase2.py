@@ -36,7 +36,7 @@ class TalkMode(models.TextChoices):
     OTHER = "other", _("other")
 
 
-class TalkQuerySet(models.QuerySet):
+class TalkQuerySet(models.QuerySet["OneToOneTalk"]):
     def for_campaign(self, organization: Any, campaign: Any) -> TalkQuerySet:
         """Talks of one organization in one campaign (index talk_org_campaign_date_idx)."""
         return self.filter(organization=organization, campaign=campaign)
@@ -220,7 +220,7 @@ def normalize_methods(value: Any) -> list[str]:
 STATEMENT_SECTIONS = ("problems", "causes", "rectification")
 
 
-class StatementQuerySet(models.QuerySet):
+class StatementQuerySet(models.QuerySet["SelfExamination"]):
     def for_campaign(self, organization: Any, campaign: Any) -> StatementQuerySet:
         return self.filter(organization=organization, campaign=campaign)
 
@@ -363,7 +363,7 @@ SESSION_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
-class SessionQuerySet(models.QuerySet):
+class SessionQuerySet(models.QuerySet["AppraisalSession"]):
     def for_campaign(self, organization: Any, campaign: Any) -> SessionQuerySet:
         return self.filter(organization=organization, campaign=campaign)
 
@@ -538,7 +538,7 @@ def grade_cap(max_share: Decimal, appraised: int) -> int:
     return int(allowed.to_integral_value(rounding=ROUND_FLOOR))
 
 
-class ResultQuerySet(models.QuerySet):
+class ResultQuerySet(models.QuerySet["AppraisalResult"]):
     def appraised(self) -> ResultQuerySet:
         return self.filter(determination__isnull=False)
 

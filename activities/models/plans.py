@@ -21,7 +21,7 @@ from .campaigns import Campaign
 PLAN_SECTIONS = ("goals", "arrangements", "leadership", "measures")
 
 
-class ActivityPlanQuerySet(models.QuerySet):
+class ActivityPlanQuerySet(models.QuerySet["ActivityPlan"]):
     def approved(self) -> ActivityPlanQuerySet:
         return self.filter(review_status=ReviewStatus.APPROVED)
 

@@ -26,7 +26,7 @@ class StudyMode(models.TextChoices):
     HOME_DELIVERY = "home_delivery", _("study delivered to the home")
 
 
-class CounselingRecordQuerySet(models.QuerySet):
+class CounselingRecordQuerySet(models.QuerySet["CounselingRecord"]):
     def in_campaign(self, campaign: Campaign) -> CounselingRecordQuerySet:
         return self.filter(campaign=campaign)
 

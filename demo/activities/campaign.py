@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from activities.models import Campaign, GradeScale, Phase
 from activities.seed import CAMPAIGN_2014, PHASES_2014, add_grades_and_categories
+from organizations.models import Organization
 
 # The running demo campaign replays the 2014 story up to this story date (its last
 # record is of the day before), moved to end yesterday: phases 1 and 2 are over and
@@ -27,7 +28,9 @@ def current_shift(today: dt.date) -> int:
     return (today - CURRENT_STORY_TODAY).days
 
 
-def running_demo_campaign(lead_organization: object, today: dt.date | None = None):
+def running_demo_campaign(
+    lead_organization: Organization, today: dt.date | None = None
+) -> Campaign | None:
     """The demo's running campaign of the lead organization, if one runs today."""
     today = today or timezone.localdate()
     return (
@@ -41,7 +44,9 @@ def running_demo_campaign(lead_organization: object, today: dt.date | None = Non
 
 
 @transaction.atomic
-def ensure_current_campaign(lead_organization: object, today: dt.date | None = None) -> Campaign:
+def ensure_current_campaign(
+    lead_organization: Organization, today: dt.date | None = None
+) -> Campaign:
     """The demo's running campaign: the 2014 campaign's shape (phases, grades,
     categories) with its dates moved so that phases 1 and 2 are over and phase 3 ends
     CURRENT_DAYS_LEFT days after `today`. The one running today is kept; when the last

@@ -309,7 +309,7 @@ def statement_first_draft(final: dict[str, Any]) -> dict[str, Any]:
 STATEMENT_REVISE = (
     "查摆的问题还不够具体，请把征求意见中职工反映的问题写进去，并对照党章逐条查找差距。"
 )
-STATEMENT_RETURNED = {
+STATEMENT_RETURNED: dict[str, str] = {
     StatementSubject.TEAM: "问题查摆要联系企业实际，请结合征求到的职工意见逐条列出，不要泛泛而谈。",
     StatementSubject.SECRETARY: (
         "书记个人对照检查要突出个人，原因分析请从思想根源上剖析，不要写成班子的材料。"

@@ -508,7 +508,7 @@ class EnterpriseLookup:
                 self.by_code[ent.credit_code] = ent
                 self.by_name.setdefault(normalize_key(ent.name), []).append(ent)
                 paths = [o.path for o in ent.organizations.all()]
-                if ent.attached_to_id:
+                if ent.attached_to is not None:
                     paths.append(ent.attached_to.path)
                 self.paths[ent.pk] = paths
 

@@ -80,7 +80,9 @@ class EnterpriseImporter(Importer):
                 continue
             ent = existing.get(code)
             current_hosts = list(ent.organizations.all()) if ent else []
-            linked = current_hosts + ([ent.attached_to] if ent and ent.attached_to_id else [])
+            linked = current_hosts + (
+                [ent.attached_to] if ent and ent.attached_to is not None else []
+            )
             if ent is not None and not any(self.allowed(o.path) for o in linked):
                 self.error(
                     row,

@@ -131,7 +131,7 @@ class MemberImporter(Importer):
         elif "enterprise" in self.present:
             enterprise_id = None
         self.check_contradictions(row, member)
-        if row.bad:
+        if row.bad or org is None:  # no organization is reported as an error (row.bad)
             return
         is_new = member is None
         if member is None:

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.functional import Promise
 from django.utils.translation import get_language
 from import_export import fields, resources, widgets
 
@@ -237,7 +238,7 @@ class Column(fields.Field):
         required: bool = False,
         choices: list[Choice] | None = None,
         example: Any = "",
-        note: str = "",
+        note: str | Promise = "",
         dehydrate_method: str | None = None,
     ) -> None:
         assert kind in KINDS, kind

@@ -116,7 +116,10 @@ def export_response(
         return FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
     with handle:
         response = HttpResponse(handle.read(), content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
+    # Never None for an attachment (None only for an inline response without a name).
+    response["Content-Disposition"] = (
+        content_disposition_header(as_attachment=True, filename=name) or "attachment"
+    )
     return response
 
 

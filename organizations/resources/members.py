@@ -274,4 +274,4 @@ class MemberResource(PortalResource):
         return member.organization.code
 
     def dehydrate_enterprise(self, member: Member) -> str:
-        return member.enterprise.name if member.enterprise_id else ""
+        return member.enterprise.name if member.enterprise is not None else ""

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib.auth import authenticate
@@ -9,18 +9,29 @@ from django.contrib.auth.forms import (
     PasswordChangeForm,
     SetPasswordForm,
     UserCreationForm,
+    UsernameField,
 )
-from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from organizations.models import Member
+from organizations.models import Member, Organization, OrganizationQuerySet
 from organizations.validators import normalize_code
 
 from .models import Role, User
 from .permissions import account_organizations, filter_by_account_scope
+
+# Django's form classes take no type parameters at run time (that needs django-stubs-ext's
+# monkeypatch, which is not installed in production): the parameters are for mypy only.
+if TYPE_CHECKING:
+    _OrganizationChoiceBase = forms.ModelChoiceField[Organization]
+    _UserCreationBase = UserCreationForm[User]
+    _SetPasswordBase = SetPasswordForm[User]
+else:
+    _OrganizationChoiceBase = forms.ModelChoiceField
+    _UserCreationBase = UserCreationForm
+    _SetPasswordBase = SetPasswordForm
 
 # The organization select shows at most this many options; the search box above it
 # (htmx, accounts:organization_options) narrows the list for larger subtrees.
@@ -59,7 +70,7 @@ class OwnPasswordChangeForm(PasswordChangeForm):
         self.request = request
 
     def clean_old_password(self) -> str:
-        old = self.cleaned_data["old_password"]
+        old: str = self.cleaned_data["old_password"]
         found = authenticate(self.request, username=self.user.get_username(), password=old)
         if found is None or found.pk != self.user.pk:
             if getattr(self.request, "portal_username_locked", False):
@@ -70,7 +81,7 @@ class OwnPasswordChangeForm(PasswordChangeForm):
         return old
 
 
-def manageable_organizations(user: Any) -> QuerySet:
+def manageable_organizations(user: Any) -> OrganizationQuerySet:
     """Active organizations where `user` may give roles (strictly below their own
     MANAGE_ACCOUNTS nodes), in tree order."""
     return account_organizations(user).filter(is_active=True).order_by("path")
@@ -103,7 +114,7 @@ class OrganizationSelect(forms.Select):
         return format_html("{}{}", search, select)
 
 
-class OrganizationChoiceField(forms.ModelChoiceField):
+class OrganizationChoiceField(_OrganizationChoiceBase):
     """Validates against the whole queryset (every organization the manager may manage)
     but renders only the first ORGANIZATION_OPTIONS_LIMIT, plus the one already chosen:
     one query however large the subtree."""
@@ -112,9 +123,12 @@ class OrganizationChoiceField(forms.ModelChoiceField):
         return organization_label(obj)
 
     def limit_options(self, selected: Any = None) -> None:
-        options = list(self.queryset[:ORGANIZATION_OPTIONS_LIMIT])
+        queryset = self.queryset
+        if queryset is None:  # not given yet: nothing to offer
+            return
+        options = list(queryset[:ORGANIZATION_OPTIONS_LIMIT])
         if selected not in (None, "") and not any(str(o.pk) == str(selected) for o in options):
-            options += list(self.queryset.filter(pk=selected)) if str(selected).isdigit() else []
+            options += list(queryset.filter(pk=selected)) if str(selected).isdigit() else []
         self.widget.choices = [("", "---------")] + [(o.pk, organization_label(o)) for o in options]
 
 
@@ -143,7 +157,7 @@ class RoleFieldsMixin:
         self.fields["organization"] = field
 
 
-class UserCreateForm(RoleFieldsMixin, UserCreationForm):
+class UserCreateForm(RoleFieldsMixin, _UserCreationBase):
     """A new login with its first role, or linked to a party member (or both).
 
     Passwords are checked by Django's validators (UserCreationForm); the username is
@@ -159,9 +173,12 @@ class UserCreateForm(RoleFieldsMixin, UserCreationForm):
         ),
     )
 
-    class Meta(UserCreationForm.Meta):
+    class Meta:
+        # UserCreationForm.Meta's field class for the username, spelled out: django-stubs
+        # does not declare that Meta, so it cannot be subclassed under type checking.
         model = User
         fields = ("username", "full_name", "phone", "email")
+        field_classes = {"username": UsernameField}
 
     def __init__(self, *args: Any, manager: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -189,7 +206,8 @@ class UserCreateForm(RoleFieldsMixin, UserCreationForm):
         return find_unlinked_member(self.manager, self.cleaned_data.get("member", ""))
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         role, org = cleaned.get("role"), cleaned.get("organization")
         if bool(role) != bool(org) and not self.has_error("organization"):
             self.add_error(
@@ -220,7 +238,7 @@ class UserUpdateForm(forms.Form):
     )
 
 
-class ManagerSetPasswordForm(SetPasswordForm):
+class ManagerSetPasswordForm(_SetPasswordBase):
     """A manager sets a new password for someone else (checked by Django's validators
     against that user)."""
 

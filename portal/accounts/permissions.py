@@ -24,11 +24,13 @@ from guardian.shortcuts import assign_perm, remove_perm
 from .models import OrganizationUserObjectPermission, Role, RoleAssignment
 
 if TYPE_CHECKING:
-    from organizations.models import Organization
+    from organizations.models import Organization, OrganizationQuerySet
 
     from .models import User
 
 M = TypeVar("M", bound=models.Model)
+# A queryset keeps its own class (and so its own methods) through the scope filters.
+QS = TypeVar("QS", bound=models.QuerySet[Any])
 
 
 class Action(StrEnum):
@@ -161,22 +163,20 @@ def scope_paths(user: Any, action: Action | str = Action.VIEW) -> set[str] | Non
     return grants_for(user).scope(action)
 
 
-def visible_organizations(
-    user: Any, action: Action | str = Action.VIEW
-) -> models.QuerySet[Organization]:
+def visible_organizations(user: Any, action: Action | str = Action.VIEW) -> OrganizationQuerySet:
     from organizations.models import Organization
 
     paths = scope_paths(user, action)
     if paths is None:
-        everything: models.QuerySet[Organization] = Organization.objects.all()
+        everything: OrganizationQuerySet = Organization.objects.all()
         return everything
-    under: models.QuerySet[Organization] = Organization.objects.under_paths(paths)
+    under: OrganizationQuerySet = Organization.objects.under_paths(paths)
     return under
 
 
 def filter_by_scope(
-    queryset: models.QuerySet[M], user: Any, *, path_field: str, action: Action | str = Action.VIEW
-) -> models.QuerySet[M]:
+    queryset: QS, user: Any, *, path_field: str, action: Action | str = Action.VIEW
+) -> QS:
     """Restrict any queryset to rows whose organization lies in the user's scope.
     `path_field` names the organization path lookup, e.g. "organization__path"."""
     paths = scope_paths(user, action)
@@ -277,9 +277,7 @@ def account_scope_q(user: Any, path_field: str) -> models.Q | None:
     return q
 
 
-def filter_by_account_scope(
-    queryset: models.QuerySet[M], user: Any, *, path_field: str
-) -> models.QuerySet[M]:
+def filter_by_account_scope(queryset: QS, user: Any, *, path_field: str) -> QS:
     """Rows whose organization lies strictly below the user's MANAGE_ACCOUNTS nodes."""
     paths = scope_paths(user, Action.MANAGE_ACCOUNTS)
     if paths is None:
@@ -289,11 +287,12 @@ def filter_by_account_scope(
     return queryset.filter(account_scope_q(user, path_field))
 
 
-def account_organizations(user: Any) -> models.QuerySet[Organization]:
+def account_organizations(user: Any) -> OrganizationQuerySet:
     """Organizations where `user` may give roles and create accounts."""
     from organizations.models import Organization
 
-    return filter_by_account_scope(Organization.objects.all(), user, path_field="path")
+    everything: OrganizationQuerySet = Organization.objects.all()
+    return filter_by_account_scope(everything, user, path_field="path")
 
 
 def _account_paths(account: Any) -> list[str]:
@@ -324,7 +323,7 @@ def accounts_in_scope(queryset: models.QuerySet[M], user: Any) -> models.QuerySe
     return queryset.filter(pk__in=ids)
 
 
-def get_account_for_user(user: Any, pk: Any) -> Any:
+def get_account_for_user(user: Any, pk: Any) -> User:
     """The user account `pk` for the accounts pages, with its role assignments
     (organization, granted_by) and member record prefetched: two queries.
 

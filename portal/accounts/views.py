@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
@@ -22,6 +23,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from portal.core.http import AuthenticatedHttpRequest, HtmxHttpRequest
 
 from . import services, two_factor
 from .forms import (
@@ -62,7 +65,7 @@ class LoginView(auth_views.LoginView):
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
-    def form_valid(self, form: LoginForm) -> HttpResponse:
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         user = form.get_user()
         if two_factor.has_device(user):
             two_factor.start_pending(self.request, user, self.get_success_url())
@@ -80,6 +83,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     template_name = "accounts/password_change.html"
     form_class = OwnPasswordChangeForm
+    request: AuthenticatedHttpRequest  # behind login_required (auth_views)
 
     def get_form_kwargs(self) -> dict[str, Any]:
         return {**super().get_form_kwargs(), "request": self.request}
@@ -109,7 +113,7 @@ def _check_posted_organization(request: HttpRequest) -> None:
             raise PermissionDenied
 
 
-def _roles_in_scope(user: Any) -> Prefetch:
+def _roles_in_scope(user: Any) -> Prefetch[Any]:
     return Prefetch(
         "role_assignments",
         queryset=filter_by_account_scope(
@@ -124,7 +128,7 @@ def _roles_in_scope(user: Any) -> Prefetch:
 @login_required
 @require_verified_manager
 @require_GET
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: HtmxHttpRequest) -> HttpResponse:
     """Accounts tied to the manager's subtree, with their roles there. Filters: `q` (name
     or username), `role`. Queries: count, one page of users (with member), their roles
     in scope."""

@@ -20,7 +20,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
+
+from portal.core.formfields import choice_field
 
 from .models import AttachmentKind
 from .pending import default_kind
@@ -36,7 +39,7 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
     pending: Any = None
 
-    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> str:
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> SafeString:
         html = super().render(name, value, attrs, renderer)
         chips = self.pending.chips() if self.pending is not None else []
         input_id = (attrs or {}).get("id") or self.attrs.get("id") or ""
@@ -100,13 +103,15 @@ class AttachmentForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind of file"), choices=AttachmentKind.choices, required=False
     )
-    files = MultipleFileField(label=_("Files"))
+    # Django's form metaclass moves declared fields off the class, so this does not
+    # shadow BaseForm.files (the uploads) at run time; mypy sees only the class body.
+    files = MultipleFileField(label=_("Files"))  # type: ignore[assignment]
 
     def __init__(self, *args: Any, kinds: Iterable[str] | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "att")
         super().__init__(*args, **kwargs)
         self.allowed_kinds = list(kinds) if kinds is not None else list(AttachmentKind.values)
-        self.fields["kind"].choices = [
+        choice_field(self, "kind").choices = [
             ("", _("By content (images: photo)")),
             *[
                 (value, label)
@@ -121,7 +126,8 @@ class AttachmentForm(forms.Form):
         ) % {"limit": filesizeformat(settings.UPLOAD_MAX_BYTES)}
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         batch = data.get("kind") or ""
         for index, upload in enumerate(data.get("files") or []):
             own = self.data.get(self.add_prefix(f"kind_{index}"), "")

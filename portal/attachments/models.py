@@ -12,6 +12,7 @@ the user's name is kept only in `original_name` for the download header.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -50,7 +51,7 @@ def thumbnail_upload_to(instance: Attachment, filename: str) -> str:
     return _stored_name("attachments/thumbs", extension)
 
 
-class AttachmentQuerySet(models.QuerySet):
+class AttachmentQuerySet(models.QuerySet["Attachment"]):
     def for_record(self, record: models.Model) -> AttachmentQuerySet:
         """Attachments of one record (index attachment_record_idx)."""
         return self.filter(
@@ -146,13 +147,11 @@ def pending_upload_to(instance: PendingUpload, filename: str) -> str:
     return _stored_name("attachments/pending", instance.extension)
 
 
-class PendingUploadQuerySet(models.QuerySet):
+class PendingUploadQuerySet(models.QuerySet["PendingUpload"]):
     def expired(self, now: Any = None) -> PendingUploadQuerySet:
         """Kept longer than PENDING_UPLOAD_HOURS: their form was never sent again."""
         now = now or timezone.now()
-        return self.filter(
-            created_at__lt=now - timezone.timedelta(hours=settings.PENDING_UPLOAD_HOURS)
-        )
+        return self.filter(created_at__lt=now - dt.timedelta(hours=settings.PENDING_UPLOAD_HOURS))
 
     def for_form(self, owner: Any, form_key: str) -> PendingUploadQuerySet:
         return self.filter(owner=owner, form_key=form_key)

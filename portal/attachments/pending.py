@@ -28,7 +28,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.db import transaction
-from django.forms import BaseForm
+from django.forms import BaseForm, ChoiceField
 from django.http import HttpRequest
 
 from .models import AttachmentKind, PendingUpload
@@ -77,9 +77,12 @@ class PendingFiles:
         self.unkept: list[Any] = []
         user = request.user
         kind_field = form.fields.get("kind")
-        self.kinds: list[tuple[str, str]] = (
-            [(v, label) for v, label in kind_field.choices if v] if kind_field is not None else []
-        )
+        self.kinds: list[tuple[str, str]] = []
+        if isinstance(kind_field, ChoiceField):
+            # django-stubs types the getter as the setter's input (a mapping, a Choices
+            # class, a callable); Django has already normalized it to (value, label) pairs.
+            pairs: Iterable[tuple[str, str]] = kind_field.choices  # type: ignore[assignment]
+            self.kinds = [(v, label) for v, label in pairs if v]
         if form.is_bound and user.is_authenticated:
             ids = [int(v) for v in request.POST.getlist(self.name) if v.isdigit()]
             if ids:

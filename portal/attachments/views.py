@@ -56,7 +56,7 @@ def _content_disposition(disposition: str, name: str) -> str:
     return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
-def _file_response(field: File, content_type: str, name: str, disposition: str) -> HttpResponse:
+def _file_response(field: File, content_type: str, name: str, disposition: str) -> FileResponse:
     try:
         handle = field.open("rb")
     except (OSError, ValueError):  # missing from storage: as if it did not exist
@@ -72,7 +72,7 @@ def _file_response(field: File, content_type: str, name: str, disposition: str) 
 
 @login_required
 @require_GET
-def download(request: HttpRequest, pk: int) -> HttpResponse:
+def download(request: HttpRequest, pk: int) -> FileResponse:
     attachment = _get_attachment_for_user(request.user, pk)
     return _file_response(
         attachment.file, attachment.mime_type, attachment.download_name, "attachment"
@@ -81,7 +81,7 @@ def download(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def view(request: HttpRequest, pk: int) -> HttpResponse:
+def view(request: HttpRequest, pk: int) -> FileResponse:
     """Images only, shown inline (`?thumb=1`: the small copy made at upload)."""
     attachment = _get_attachment_for_user(request.user, pk)
     if not attachment.is_image:
@@ -123,11 +123,11 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def pending(request: HttpRequest, pk: int) -> HttpResponse:
+def pending(request: HttpRequest, pk: int) -> FileResponse:
     """A file kept from a rejected form, for its owner only (anyone else: 404, as if it
     did not exist). Images inline (the chip's preview), other files as a download.
     Queries: the row (1)."""
-    row = PendingUpload.objects.filter(pk=pk, owner=request.user).first()
+    row = PendingUpload.objects.filter(pk=pk, owner=request.user.pk).first()
     if row is None:
         raise Http404
     disposition = "inline" if row.is_image else "attachment"

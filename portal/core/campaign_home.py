@@ -79,16 +79,15 @@ def campaign_panels(orgs: list[Organization], today: dt.date | None = None) -> l
         .select_related("lead_organization")
         .prefetch_related("phases")
     )
-    chosen = {org.pk: _latest_campaign(org, campaigns, today) for org in orgs}
-    by_campaign: dict[int, list[Organization]] = {}
+    by_campaign: dict[int, tuple[Campaign, list[Organization]]] = {}
     for org in orgs:
-        if chosen[org.pk] is not None:
-            by_campaign.setdefault(chosen[org.pk].pk, []).append(org)
+        latest = _latest_campaign(org, campaigns, today)
+        if latest is not None:
+            by_campaign.setdefault(latest.pk, (latest, []))[1].append(org)
 
     reqs = {r.code: r for r in requirements()}
     panels: list[CampaignPanel] = []
-    for members in by_campaign.values():
-        campaign = chosen[members[0].pk]
+    for campaign, members in by_campaign.values():
         grid = checklists(campaign, members, today=today)
         for org in members:
             results = grid.get(org.pk, {})

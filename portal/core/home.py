@@ -58,12 +58,11 @@ def _own_member(user: Any) -> Member | None:
     """The member record linked to the login, with its organization (one query, cached
     on the user object for the rest of the request)."""
     cached = getattr(user, "_portal_member", _NOT_LOADED)
-    if cached is _NOT_LOADED:
-        cached = (
-            Member.objects.select_related("organization", "enterprise").filter(user=user).first()
-        )
-        user._portal_member = cached
-    return cached
+    if isinstance(cached, Member) or cached is None:
+        return cached
+    member = Member.objects.select_related("organization", "enterprise").filter(user=user).first()
+    user._portal_member = member
+    return member
 
 
 def primary_role(user: Any) -> str | None:
@@ -151,7 +150,7 @@ def with_known_member_counts(queryset: QuerySet, orgs: list[Organization]) -> Qu
     )
 
 
-def _attach_sizes(orgs: list[Organization]) -> list[Organization]:
+def _attach_sizes(orgs: list[Any]) -> list[Any]:
     for org in orgs:
         org.probationary_count = org.member_count - org.full_member_count
         org.size_warning_text = org.size_warning(org.full_member_count)
@@ -238,7 +237,7 @@ def _office(user: Any) -> dict[str, Any]:
 
 def _organizations_with_sizes(
     user: Any, role: str, annotations: dict[str, Any] | None = None
-) -> list[Organization]:
+) -> list[Any]:
     """The role's organizations with subtree member counts, any further `annotations`
     (in the same SELECT) and host enterprises (two queries)."""
     own = _role_organizations(user, role)
@@ -305,6 +304,8 @@ def _member(user: Any) -> dict[str, Any]:
     from portal.core.member_home import member_overview
 
     member = _own_member(user)
+    if member is None:  # primary_role gives "member" only to a login with its record
+        return {"member": None}
     return {"member": member, **member_overview(member)}
 
 

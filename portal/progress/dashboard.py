@@ -45,6 +45,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Substr
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from organizations.models import Organization
@@ -329,7 +330,7 @@ def _subtree_figures(
     if generation is None:
         return _compute_figures(org, campaign, as_of)
     key = f"progress:figures:{campaign.pk}:{org.pk}:{org.path}:{generation}:{as_of.isoformat()}"
-    figures = cache_get(key)
+    figures: Figures | None = cache_get(key)
     if figures is None:
         figures = _compute_figures(org, campaign, as_of)
         cache_set(key, figures, FIGURES_TTL)
@@ -345,11 +346,11 @@ def build_dashboard(
     up to date first. See the module docstring for the query cost."""
     board = Dashboard(org=org, campaign=campaign, as_of=None)
     depth_len = len(org.path) + STEP
-    children: dict[str, ChildRow | None] = {}
+    children: dict[str, ChildRow] = {}
     figures = Figures()
     if campaign:
         board.freshness = ensure_fresh(org, campaign, today=today)
-        scope = Scope(campaign=campaign, orgs={}, today=today)
+        scope = Scope(campaign=campaign, orgs={}, today=today or timezone.localdate())
         board.as_of = scope.as_of
         if not board.freshness.building:
             figures = _subtree_figures(org, campaign, scope.as_of, board.freshness.token)

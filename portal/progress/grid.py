@@ -19,7 +19,7 @@ import hashlib
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 from django.db.models import CharField
 from django.db.models.functions import Cast
@@ -99,12 +99,12 @@ RECENT_GRIDS = 8
 _recent: OrderedDict[str, Any] = OrderedDict()
 
 
-class Rows(Sequence):
+class Rows(Sequence["GridRow"]):
     """The grid's rows, made into GridRow objects when first read: a page of a county's
     grid reads 50 of 2,000 (the paginator takes len() and one slice). A row read twice
     is the same object."""
 
-    def __init__(self, plain: list[tuple], distinct: list[list[str | None]]) -> None:
+    def __init__(self, plain: list[tuple[Any, ...]], distinct: list[list[str | None]]) -> None:
         self._plain = plain
         self._distinct = distinct
         self._made: dict[int, GridRow] = {}
@@ -133,7 +133,13 @@ class Rows(Sequence):
             )
         return row
 
-    def __getitem__(self, i: Any) -> Any:
+    @overload
+    def __getitem__(self, i: int) -> GridRow: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[GridRow]: ...
+
+    def __getitem__(self, i: int | slice) -> GridRow | list[GridRow]:
         if isinstance(i, slice):
             return [self._make(j) for j in range(*i.indices(len(self._plain)))]
         if i < 0:
@@ -205,7 +211,7 @@ def build_grid(
     # equals Level.RED wherever they are compared or counted.
     distinct, plain_rows, totals = data
     rows = Rows(plain_rows, distinct)
-    scope = Scope(campaign=campaign, orgs={}, today=today)
+    scope = Scope(campaign=campaign, orgs={}, today=today or timezone.localdate())
     return Grid(
         columns=columns,
         rows=rows,
@@ -228,7 +234,7 @@ def _compute_rows(
     sort: str,
     today: dt.date | None,
     freshness: Freshness,
-) -> tuple[list[list[str | None]], list[tuple], list[dict[str, int]]]:
+) -> tuple[list[list[str | None]], list[tuple[Any, ...]], list[dict[str, int]]]:
     """The grid's rows as plain data (cached by build_grid): the distinct lists of
     levels, one tuple per row (its levels as an index into them), the column totals.
     One query."""
@@ -249,10 +255,10 @@ def _compute_rows(
     if freshness.building:  # rows of another layout, or none: nothing to read yet
         standings = standings.none()
     # Organizations share few distinct rows of letters: read each one once.
-    seen: dict[str, tuple | None] = {}
+    seen: dict[str, tuple[Any, ...] | None] = {}
     distinct: list[list[str | None]] = []
 
-    def read(states: str) -> tuple | None:
+    def read(states: str) -> tuple[Any, ...] | None:
         levels = [maps[i][states[i]] for i in picked]
         count = levels.count  # list.count: a Counter per row costs more than the query
         applicable = len(levels) - count(None)
@@ -279,7 +285,7 @@ def _compute_rows(
     # as the driver returns them (a boolean's converter, called for 2,000 rows, cost as
     # much as the query on SQLite).
     weak_text = Cast("organization__is_weak", output_field=CharField())
-    rows: list[tuple] = []
+    rows: list[tuple[Any, ...]] = []
     for org_id, path, org_kind, is_weak, members, states in standings.annotate(
         weak_text=weak_text
     ).values_list(
@@ -290,8 +296,9 @@ def _compute_rows(
         "members",
         "states",
     ):
-        found = seen.get(states, False)
-        if found is False:
+        if states in seen:
+            found = seen[states]
+        else:
             found = seen[states] = read(states)
         if found is None:
             continue
@@ -316,7 +323,7 @@ def _compute_rows(
     return distinct, rows, totals
 
 
-def attach_organizations(rows: list[GridRow]) -> None:
+def attach_organizations(rows: Sequence[GridRow]) -> None:
     """Load the organizations of these rows (one query)."""
     orgs = Organization.objects.in_bulk([row.org_id for row in rows])
     for row in rows:
@@ -330,14 +337,15 @@ CELLS_TTL = 3600
 CELLS_CACHE_MAX = 200
 
 
-def _cells_key(grid: Grid, rows: list[GridRow]) -> str | None:
+def _cells_key(grid: Grid, rows: Sequence[GridRow]) -> str | None:
     """The cache key of these rows' live cells, or None when they must be evaluated:
     some row of the subtree is being recomputed (the roll-up is not current), a row has
     never been computed, or the rows are too many. The key holds everything the cells
     depend on: the rows' state, the day, the language, the phases' dates, the columns."""
     if grid.freshness.token is None or len(rows) > CELLS_CACHE_MAX:
         return None
-    if any(row.computed_at is None for row in rows):
+    stamps = [row.computed_at for row in rows]
+    if any(stamp is None for stamp in stamps):
         return None
     campaign = grid.campaign
     day = grid.today or timezone.localdate()
@@ -350,12 +358,16 @@ def _cells_key(grid: Grid, rows: list[GridRow]) -> str | None:
         get_language() or "",
         day.isoformat(),
         ",".join(c.code for c in grid.columns),
-        ",".join(f"{row.org_id}@{row.computed_at.timestamp()}" for row in rows),
+        ",".join(
+            f"{row.org_id}@{stamp.timestamp()}"
+            for row, stamp in zip(rows, stamps, strict=True)
+            if stamp is not None  # all of them (checked above)
+        ),
     ]
     return hashlib.sha256(":".join(parts).encode()).hexdigest()
 
 
-def attach_details(grid: Grid, rows: list[GridRow]) -> None:
+def attach_details(grid: Grid, rows: Sequence[GridRow]) -> None:
     """The organizations of these rows and their cells with reason and link, evaluated
     live (one query for the organizations, then the requirements' grouped queries over
     these organizations only; what the evaluation knows of each organization comes
@@ -388,7 +400,7 @@ def attach_details(grid: Grid, rows: list[GridRow]) -> None:
             row.org_id: OrgInfo(row.org_id, row.path, row.kind, row.is_weak, row.members)
             for row in rows
         }
-        scope = Scope(campaign=grid.campaign, orgs=infos, today=grid.today)
+        scope = Scope(campaign=grid.campaign, orgs=infos, today=grid.today or timezone.localdate())
         results = evaluate(scope, only=[c.code for c in grid.columns])
         if key:
             plain = {

@@ -265,7 +265,7 @@ def _refresh_batch(
         if removed:
             paths += Organization.objects.filter(pk__in=gone).values_list("path", flat=True)
     if orgs:
-        scope = Scope(campaign=campaign, orgs=orgs, today=today)
+        scope = Scope(campaign=campaign, orgs=orgs, today=today or timezone.localdate())
         _save(_rows(campaign, scope, codes, timezone.now(), stored=stored, only=only))
     bump_versions(campaign, paths)
     return len(orgs)
@@ -304,10 +304,15 @@ def rebuild(campaign: Any, today: dt.date | None = None, log: Any = None) -> int
             orgs = org_infos(
                 Organization.objects.filter(path__startswith=node.path, is_active=True)
             )
-            scope = Scope(campaign=campaign, orgs=orgs, root_path=node.path, today=today)
+            scope = Scope(
+                campaign=campaign,
+                orgs=orgs,
+                root_path=node.path,
+                today=today or timezone.localdate(),
+            )
         else:
             orgs = org_infos(Organization.objects.filter(pk=node.pk, is_active=True))
-            scope = Scope(campaign=campaign, orgs=orgs, today=today)
+            scope = Scope(campaign=campaign, orgs=orgs, today=today or timezone.localdate())
         if not orgs:
             continue
         with transaction.atomic():
@@ -414,7 +419,7 @@ def ensure_fresh(root: Organization, campaign: Any, today: dt.date | None = None
 
 def level_maps(campaign: Any, scope_today: dt.date | None = None) -> list[dict[str, Any]]:
     """For each requirement of the layout: {letter: level} as read today."""
-    scope = Scope(campaign=campaign, orgs={}, today=scope_today)
+    scope = Scope(campaign=campaign, orgs={}, today=scope_today or timezone.localdate())
     maps = []
     for req in requirements():
         pending = Level.RED if scope.phase_over(req.phase) else Level.AMBER
@@ -474,13 +479,14 @@ def checklists(
     full: list[Organization] = []
     partial: dict[int, tuple[dict[str, Result], set[str]]] = {}
     for pk, computed, _stale, changes in rows:
+        assert computed is not None  # `current`: every row computed
         stamps[pk] = computed.isoformat()
-        entry = cached.get(keys[pk])
+        entry: tuple[str, dict[str, Result]] | None = cached.get(keys[pk])
         if entry is not None and entry[0] == stamps[pk]:
             results[pk] = entry[1]
             continue
         codes = _codes_since(changes or [], entry[0]) if entry is not None else None
-        if codes is None:
+        if entry is None or codes is None:
             full.append(by_id[pk])
         else:
             partial[pk] = (entry[1], codes)
@@ -653,6 +659,8 @@ def _paths(model: type[models.Model], depth: int = 0) -> list[str]:
         if not field.is_relation or not (field.many_to_one or field.one_to_one):
             continue
         target = field.related_model
+        if target is None or isinstance(target, str):  # resolved on a loaded model
+            continue
         if target is Organization:
             found.append(field.attname)
         elif (
@@ -674,7 +682,8 @@ def _resolve(instance: models.Model, path: str) -> int | None:
                 return None
     except models.ObjectDoesNotExist:
         return None  # a parent deleted in the same cascade: its own signal marks it
-    return value
+    org_id: int = value  # the path ends at an organization's id
+    return org_id
 
 
 def sources() -> dict[type[models.Model], list[str]]:

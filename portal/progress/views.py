@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
 from activities.models import Campaign
@@ -11,8 +14,13 @@ from portal.accounts.permissions import Action, get_organization_for_user, user_
 from .engine import Level, evaluate, requirements
 from .scopes import scope_for_org
 
+if TYPE_CHECKING:
+    from organizations.models import Organization
 
-def campaign_for(org, campaign_pk: int | None) -> Campaign:
+    from .grid import Grid
+
+
+def campaign_for(org: Organization, campaign_pk: int | None) -> Campaign:
     """The campaign the organization takes part in: the one asked for (404 if the
     organization is not in its lead organization's subtree), else the running one
     (else the latest: preferred_campaign)."""
@@ -63,7 +71,7 @@ GRID_PAGE_SIZE = 50
 
 
 @login_required
-def grid(request: HttpRequest, org_pk: int) -> HttpResponse:
+def grid(request: HttpRequest, org_pk: int) -> HttpResponseBase:
     """The requirement grid of the subtree under an organization (docs/product.md §8). Queries:
     grants, organization, campaign + phases, the roll-up's freshness check and rows,
     then for the page shown its organizations and the requirements' grouped queries
@@ -138,7 +146,7 @@ def _int(value: str | None) -> int | None:
         return None
 
 
-def _grid_download(table, org, fmt: str) -> HttpResponse:
+def _grid_download(table: Grid, org: Organization, fmt: str) -> FileResponse:
     """The whole filtered grid (not one page) as a spreadsheet: one row per
     organization with its parent organization, requirements done of those that apply,
     then the level and the reason of each requirement."""

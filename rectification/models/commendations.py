@@ -35,7 +35,7 @@ class CommendationKind(models.TextChoices):
     MODEL_ORGANIZATION = "model_org", _("model organization")
 
 
-class CommendationQuerySet(models.QuerySet):
+class CommendationQuerySet(models.QuerySet["Commendation"]):
     def in_subtree(self, organization: Any) -> CommendationQuerySet:
         """Commendations of the organization and every organization below it (one
         indexed path prefix)."""
@@ -154,7 +154,7 @@ class Commendation(Reviewable):
     @property
     def subject_name(self) -> str:
         """Who was commended. Needs `member` / `organization` loaded."""
-        if self.kind == CommendationKind.TYPICAL_INVESTOR and self.member_id:
+        if self.kind == CommendationKind.TYPICAL_INVESTOR and self.member is not None:
             return self.member.name
         return str(self.organization) if self.organization_id else ""
 

@@ -54,7 +54,7 @@ def shortfall(received: Decimal, required: Decimal) -> Decimal:
     return max(required - received, Decimal("0.00"))
 
 
-class FundingReceiptQuerySet(models.QuerySet):
+class FundingReceiptQuerySet(models.QuerySet["FundingReceipt"]):
     def for_campaign(self, organization: Any, campaign: Any) -> FundingReceiptQuerySet:
         """One organization's receipts in a campaign (index funding_campaign_org_idx)."""
         return self.filter(organization=organization, campaign=campaign)

@@ -108,7 +108,7 @@ class CommenterRole(models.TextChoices):
     EMPLOYEE = "employee", _("an employee")
 
 
-class ListCommentQuerySet(models.QuerySet):
+class ListCommentQuerySet(models.QuerySet["ListComment"]):
     def for_page(self) -> ListCommentQuerySet:
         return self.select_related("adopted_item", "handled_by").order_by("received_at", "pk")
 

@@ -50,7 +50,7 @@ class MechanismKind(BilingualName):
         ordering = ["order", "pk"]
 
 
-class MechanismQuerySet(models.QuerySet):
+class MechanismQuerySet(models.QuerySet["Mechanism"]):
     def for_campaign(self, organization: Any, campaign: Any) -> MechanismQuerySet:
         """The organization's mechanisms in the campaign (index mechanism_campaign_org_idx)."""
         return self.filter(organization=organization, campaign=campaign)

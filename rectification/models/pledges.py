@@ -30,9 +30,16 @@ class PledgeStatus(models.TextChoices):
     PUBLIC = "public", _("public")
 
 
-class PledgeQuerySet(models.QuerySet):
+class PledgeQuerySet(models.QuerySet["Pledge"]):
     def public(self) -> PledgeQuerySet:
         return self.filter(status=PledgeStatus.PUBLIC)
+
+
+def _verbose_name(instance: models.Model, name: str) -> str:
+    """The label of one of the model's own fields."""
+    field = instance._meta.get_field(name)
+    assert isinstance(field, models.Field), name  # a column, not a relation's far side
+    return str(field.verbose_name)
 
 
 class Pledge(models.Model):
@@ -136,10 +143,7 @@ class Pledge(models.Model):
     @property
     def pairs(self) -> list[tuple[str, str]]:
         """[(label, text)] of the three pairs, in the plan's order, written or not."""
-        return [
-            (str(self._meta.get_field(name).verbose_name), getattr(self, name))
-            for name in PAIR_FIELDS
-        ]
+        return [(_verbose_name(self, name), getattr(self, name)) for name in PAIR_FIELDS]
 
 
 def new_board_token() -> str:

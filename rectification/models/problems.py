@@ -67,7 +67,7 @@ def new_notice_token() -> str:
 # --- the list --------------------------------------------------------------------------
 
 
-class ProblemListQuerySet(models.QuerySet):
+class ProblemListQuerySet(models.QuerySet["ProblemList"]):
     def approved(self) -> ProblemListQuerySet:
         return self.filter(review_status=ReviewStatus.APPROVED)
 
@@ -305,7 +305,7 @@ def _label(choices: type[models.TextChoices], value: str) -> str:
         return value
 
 
-class ProblemItemQuerySet(models.QuerySet):
+class ProblemItemQuerySet(models.QuerySet["ProblemItem"]):
     def not_closed(self) -> ProblemItemQuerySet:
         return self.exclude(status=ItemStatus.CLOSED)
 
@@ -473,7 +473,7 @@ class ProblemItem(models.Model):
     @property
     def responsible_display(self) -> str:
         name = self.responsible_name or (
-            self.responsible_member.name if self.responsible_member_id else ""
+            self.responsible_member.name if self.responsible_member is not None else ""
         )
         return f"{name} ({self.responsible_post})" if self.responsible_post else name
 

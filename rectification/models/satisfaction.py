@@ -171,7 +171,7 @@ class SatisfactionSurvey(models.Model):
         return settings.SITE_URL + self.get_public_path()
 
 
-class BallotCodeBatchQuerySet(models.QuerySet):
+class BallotCodeBatchQuerySet(models.QuerySet["BallotCodeBatch"]):
     def with_used(self) -> BallotCodeBatchQuerySet:
         """Annotated with `used`: how many of the batch's codes have been used."""
         return self.annotate(used=models.Count("codes", filter=Q(codes__used=True)))
@@ -239,7 +239,7 @@ class BallotCode(models.Model):
         return format_ballot_code(self.code)
 
 
-class SatisfactionBallotQuerySet(models.QuerySet):
+class SatisfactionBallotQuerySet(models.QuerySet["SatisfactionBallot"]):
     def in_subtree(self, organization: Any) -> SatisfactionBallotQuerySet:
         return self.filter(organization__path__startswith=organization.path)
 

@@ -70,7 +70,7 @@ class StandardResult:
     stars: int | None  # None unless the rule is STARS; 0 = below the lowest level
 
 
-class StandardTemplateQuerySet(models.QuerySet):
+class StandardTemplateQuerySet(models.QuerySet["StandardTemplate"]):
     def active(self) -> StandardTemplateQuerySet:
         return self.filter(is_active=True)
 
@@ -210,7 +210,7 @@ class StandardItem(BilingualName):
         return _pick(self.evidence_required_zh, self.evidence_required_en)
 
 
-class StandardAssessmentQuerySet(models.QuerySet):
+class StandardAssessmentQuerySet(models.QuerySet["StandardAssessment"]):
     def approved(self) -> StandardAssessmentQuerySet:
         return self.filter(review_status=ReviewStatus.APPROVED)
 

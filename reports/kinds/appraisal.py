@@ -59,7 +59,7 @@ def appraisal_context(params: Params, language: str) -> dict[str, Any]:
         r.member_id: r
         for r in AppraisalResult.objects.filter(session=session).select_related("determination")
     }
-    rows = []
+    rows: list[dict[str, Any]] = []
     for member in roster:
         result = results.get(member.pk)
         votes = (result.votes if result else {}) or {}

@@ -280,7 +280,7 @@ def _opinions(org: Organization, campaign: Campaign) -> dict[str, Any]:
 def _rectification(org: Organization, campaign: Campaign, member_count: int) -> dict[str, Any]:
     today = timezone.localdate()
     lists = list(ProblemList.objects.filter(organization=org, campaign=campaign).order_by("pk"))
-    items = list(
+    items: list[Any] = list(  # each given `overdue_by` below
         ProblemItem.objects.filter(problem_list__in=[pl.pk for pl in lists])
         .select_related("category", "responsible_member")
         .order_by("problem_list_id", "number")

@@ -91,7 +91,8 @@ def meeting_context(params: Params, language: str) -> dict[str, Any]:
         .select_related("member")
         .order_by("member__name", "member__pk")
     ):
-        guest_rows.setdefault(row.participation_id, []).append(row)
+        if row.participation_id is not None:  # always (filtered)
+            guest_rows.setdefault(row.participation_id, []).append(row)
     criticisms: list[CriticismEntry] = []
     if meeting.is_special:
         criticisms = list(

@@ -19,6 +19,7 @@ the organization's name: a row is two cells (bench/README.md).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from itertools import groupby
 from typing import Any
 
@@ -54,7 +55,7 @@ def rollup_context(params: Params, language: str) -> dict[str, Any]:
         return context
     grid = build_grid(org, campaign)
     attach_organizations(grid.rows)
-    columns = [
+    columns: list[dict[str, Any]] = [
         {
             "number": i + 1,
             "label": column.label,
@@ -119,7 +120,7 @@ def _cells(row: Any) -> SafeString:
     return mark_safe("".join(parts))  # noqa: S308 - constant markup and integers only
 
 
-def _groups(org: Organization, rows: list[Any]) -> list[dict[str, Any]]:
+def _groups(org: Organization, rows: Sequence[Any]) -> list[dict[str, Any]]:
     """Rows grouped by parent organization, groups in tree order, children in tree order
     within a group. The subtree's own root (parent outside the subtree) heads the list
     without a heading of its own. One query for the parents' names."""

@@ -33,10 +33,10 @@ def _field_label(form: BaseForm, name: str) -> str:
 
 def _entries(form: BaseForm | BaseFormSet) -> list[dict[str, str]]:
     if isinstance(form, BaseFormSet):
-        entries = [{"label": "", "message": str(e), "href": ""} for e in form.non_form_errors()]
+        rows = [{"label": "", "message": str(e), "href": ""} for e in form.non_form_errors()]
         for sub in form.forms:
-            entries.extend(_entries(sub))
-        return entries
+            rows.extend(_entries(sub))
+        return rows
     entries: list[dict[str, str]] = []
     for name, errors in form.errors.items():
         if name == "__all__" or name not in form.fields:
