@@ -85,13 +85,13 @@ def campaign_panels(orgs: list[Organization], today: dt.date | None = None) -> l
         if chosen[org.pk] is not None:
             by_campaign.setdefault(chosen[org.pk].pk, []).append(org)
 
-    reqs = {r.code: r for r in requirements()}
     panels: list[CampaignPanel] = []
     for members in by_campaign.values():
         campaign = chosen[members[0].pk]
+        reqs = {r.code: r for r in requirements(campaign)}
         grid = checklists(campaign, members, today=today)
         for org in members:
-            results = grid.get(org.pk, {})
+            results = {c: r for c, r in grid.get(org.pk, {}).items() if c in reqs}
             todo = [
                 (reqs[code], result)
                 for code, result in results.items()

@@ -35,7 +35,7 @@ def checklist(request: HttpRequest, org_pk: int, campaign_pk: int | None = None)
     campaign = campaign_for(org, campaign_pk)
     scope = scope_for_org(org, campaign)
     results = evaluate(scope).get(org.pk, {})
-    rows = [(req, results[req.code]) for req in requirements() if req.code in results]
+    rows = [(req, results[req.code]) for req in requirements(campaign) if req.code in results]
     phases = []
     for phase in campaign.phases.all():
         phase_rows = [(req, res) for req, res in rows if req.phase == phase.number]
@@ -77,7 +77,7 @@ def grid(request: HttpRequest, org_pk: int) -> HttpResponse:
 
     org = get_organization_for_user(request.user, org_pk)
     campaign = campaign_for(org, _int(request.GET.get("campaign")))
-    codes = {r.code for r in requirements()}
+    codes = {r.code for r in requirements(campaign)}
     kind = request.GET.get("kind", "")
     kind = kind if kind in OrgKind.values else ""
     failing = request.GET.get("failing", "")
@@ -116,7 +116,9 @@ def grid(request: HttpRequest, org_pk: int) -> HttpResponse:
             "query": query.urlencode(),
             "sort_query": sort_query.urlencode(),
             "can_urge": can_urge,
-            "failing_requirement": next((r for r in requirements() if r.code == failing), None),
+            "failing_requirement": next(
+                (r for r in requirements(campaign) if r.code == failing), None
+            ),
             "filters": {
                 "kind": kind,
                 "weak": weak,
@@ -125,7 +127,7 @@ def grid(request: HttpRequest, org_pk: int) -> HttpResponse:
                 "sort": sort,
             },
             "kinds": OrgKind.choices,
-            "all_requirements": requirements(),
+            "all_requirements": requirements(campaign),
             "phases": list(campaign.phases.all()),
         },
     )
