@@ -4,9 +4,10 @@ them with their parameters (portal/progress/presets.py holds the 2014 template).
 evaluates a whole scope with the batch selectors of this app: a fixed number of grouped
 queries, whatever the number of organizations.
 
-Applies to organizations that run the campaign at the grass roots: enterprise Party
-committees, general branches, branches, joint branches, and the village (community)
-organizations hosting members of enterprises without their own organization.
+The 2014 template applies them to the organizations that run the campaign at the grass
+roots (PARTICIPATING_KINDS): enterprise Party committees, general branches, branches,
+joint branches, and the village (community) organizations hosting members of
+enterprises without their own organization.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 
-from organizations.models import GRASSROOTS_KINDS, HOSTING_KINDS, OrgKind
-from portal.progress.engine import Level, OrgInfo, Result, Scope, kind, register
+from organizations.models import GRASSROOTS_KINDS, OrgKind
+from portal.progress.engine import Level, Result, Scope, kind
 from portal.reviews.models import ReviewStatus
 
 from .models import ActivityPlan, Meeting, MeetingKind, StatementSubject
@@ -31,21 +32,6 @@ from .selectors_study import counseling_coverage_in
 
 PARTICIPATING_KINDS = {str(k) for k in GRASSROOTS_KINDS} | {str(OrgKind.COMMUNITY)}
 _TOKEN = 987654321
-
-
-HOSTING_KIND_CODES = {str(k) for k in HOSTING_KINDS}
-
-
-def participates(org: OrgInfo) -> bool:
-    return org.kind in PARTICIPATING_KINDS
-
-
-def covers_members(org: OrgInfo) -> bool:
-    """The per-member requirements (counseling, appraisal) apply to the participating
-    kinds and to a park or industry organization with members on its own roster: the
-    members of enterprises without a Party organization it hosts (docs/product.md §3,
-    §8)."""
-    return participates(org) or (org.kind in HOSTING_KIND_CODES and org.members > 0)
 
 
 def url_maker(name: str) -> Callable[[int], str]:
@@ -82,265 +68,6 @@ def _level(ok: bool, status: str | None, pending: Level) -> Level:
     if ok:
         return Level.GREEN
     return Level.WAITING if status == ReviewStatus.SUBMITTED else pending
-
-
-@register(
-    "plan_approved",
-    gettext_lazy("Activity plan approved"),
-    phase=1,
-    order=10,
-    applies_to=participates,
-    reads=("activities.ActivityPlan",),
-)
-def plan_approved(scope: Scope) -> dict[int, Result]:
-    """One query: the plans of the scope in this campaign."""
-    fix = url_maker("activities:plan_overview")
-    statuses = dict(
-        ActivityPlan.objects.filter(scope.q(), campaign=scope.campaign)
-        .order_by()
-        .values_list("organization_id", "review_status")
-    )
-    reasons = _review_reasons(_("activity plan"))
-    pending = scope.pending(1)
-    results = {}
-    for org_id in scope.orgs:
-        status = statuses.get(org_id)
-        ok, reason = _review_reason(reasons, status)
-        results[org_id] = Result(_level(ok, status, pending), reason, fix(org_id))
-    return results
-
-
-def _meeting_counts(scope: Scope, kind: str) -> dict[int, int]:
-    """Mobilization meetings and study exchanges held or attended per organization:
-    both requirements read them, two grouped queries for both (once per scope)."""
-    counts = scope.shared.get("activities:meetings")
-    if counts is None:
-        kinds: list[str] = [MeetingKind.MOBILIZATION, MeetingKind.STUDY_EXCHANGE]
-        counts = held_and_attended_counts_by_kind(scope.campaign, kinds, scope.q)
-        scope.shared["activities:meetings"] = counts
-    return counts[kind]
-
-
-@register(
-    "mobilization",
-    gettext_lazy("Mobilization meeting held or attended"),
-    phase=1,
-    order=20,
-    applies_to=participates,
-    reads=("activities.Meeting", "activities.MeetingParticipation"),
-)
-def mobilization(scope: Scope) -> dict[int, Result]:
-    """Two grouped queries (meetings held; participations recorded), shared with
-    study_exchanges."""
-    fix = url_maker("activities:meeting_list")
-    done = set(_meeting_counts(scope, MeetingKind.MOBILIZATION))
-    held = _("Held or attended")
-    not_held = _("No mobilization meeting held or attended yet")
-    pending = scope.pending(1)
-    return {
-        org_id: Result(Level.GREEN, held, fix(org_id))
-        if org_id in done
-        else Result(pending, not_held, fix(org_id))
-        for org_id in scope.orgs
-    }
-
-
-@register(
-    "counseling",
-    gettext_lazy("Every member counseled"),
-    phase=1,
-    order=30,
-    applies_to=covers_members,
-    reads=("activities.CounselingRecord", "organizations.Member"),
-)
-def counseling(scope: Scope) -> dict[int, Result]:
-    """One grouped query."""
-    fix = url_maker("activities:counseling_list")
-    coverage = counseling_coverage_in(scope.campaign, scope.q)
-    minimum = scope.campaign.min_counseling_per_member
-    template = ngettext(
-        "%(covered)d of %(total)d members counseled at least %(min)d time",
-        "%(covered)d of %(total)d members counseled at least %(min)d times",
-        minimum,
-    )
-    no_members = _("No members on the roster")
-    pending = scope.pending(1)
-    results = {}
-    for org_id in scope.orgs:
-        covered, total = coverage.get(org_id, (0, 0))
-        if total == 0:
-            results[org_id] = Result(pending, no_members, fix(org_id))
-            continue
-        reason = template % {"covered": covered, "total": total, "min": minimum}
-        level = Level.GREEN if covered >= total else pending
-        results[org_id] = Result(level, reason, fix(org_id))
-    return results
-
-
-@register(
-    "study_exchanges",
-    gettext_lazy("Study exchanges held"),
-    phase=1,
-    order=40,
-    applies_to=participates,
-    reads=("activities.Meeting", "activities.MeetingParticipation"),
-)
-def study_exchanges(scope: Scope) -> dict[int, Result]:
-    """Two grouped queries, shared with mobilization."""
-    fix = url_maker("activities:meeting_list")
-    counts = dict(_meeting_counts(scope, MeetingKind.STUDY_EXCHANGE))
-    minimum = scope.campaign.min_study_exchanges
-    template = _("%(n)d of at least %(min)d study exchanges")
-    pending = scope.pending(1)
-    results = {}
-    for org_id in scope.orgs:
-        n = counts.get(org_id, 0)
-        reason = template % {"n": n, "min": minimum}
-        results[org_id] = Result(Level.GREEN if n >= minimum else pending, reason, fix(org_id))
-    return results
-
-
-@register(
-    "opinions",
-    gettext_lazy("Opinions solicited and every opinion answered or adopted"),
-    phase=1,
-    order=50,
-    applies_to=participates,
-    reads=("activities.Opinion",),
-)
-def opinions(scope: Scope) -> dict[int, Result]:
-    """One grouped query."""
-    fix = url_maker("activities:opinion_list")
-    stats = opinion_stats_by_organization(scope.campaign, list(scope.orgs))
-    none_yet = _("No opinions solicited yet")
-    open_template = _("%(open)d of %(total)d opinions not yet answered or adopted")
-    all_template = _("All %(total)d opinions answered or adopted")
-    pending = scope.pending(1)
-    results = {}
-    for org_id in scope.orgs:
-        s = stats[org_id]
-        if s.total == 0:
-            results[org_id] = Result(pending, none_yet, fix(org_id))
-        elif s.unanswered:
-            reason = open_template % {"open": s.unanswered, "total": s.total}
-            results[org_id] = Result(pending, reason, fix(org_id))
-        else:
-            reason = all_template % {"total": s.total}
-            results[org_id] = Result(Level.GREEN, reason, fix(org_id))
-    return results
-
-
-@register(
-    "statements_approved",
-    gettext_lazy("Self-examination statements approved"),
-    phase=2,
-    order=10,
-    applies_to=participates,
-    reads=("activities.SelfExamination",),
-)
-def statements_approved(scope: Scope) -> dict[int, Result]:
-    """One query."""
-    fix = url_maker("activities:statement_list")
-    statuses = statements_status_batch(list(scope.orgs), scope.campaign)
-    labels = {
-        StatementSubject.TEAM: _review_reasons(_("team's statement")),
-        StatementSubject.SECRETARY: _review_reasons(_("secretary's statement")),
-    }
-    # The translation chooses the separator (a full-width "；" in Chinese).
-    separator = pgettext("list separator", "; ")
-    pending = scope.pending(2)
-    results = {}
-    for org_id in scope.orgs:
-        reasons = []
-        all_ok = True
-        all_in = True  # every statement approved or submitted
-        for subject, subject_reasons in labels.items():
-            status = statuses[org_id].get(subject)
-            ok, reason = _review_reason(subject_reasons, status)
-            all_ok &= ok
-            all_in &= ok or status == ReviewStatus.SUBMITTED
-            reasons.append(reason)
-        level = Level.GREEN if all_ok else Level.WAITING if all_in else pending
-        results[org_id] = Result(level, separator.join(reasons), fix(org_id))
-    return results
-
-
-@register(
-    "special_meeting",
-    gettext_lazy("Special organizational-life meeting held with a higher-level guide"),
-    phase=2,
-    order=20,
-    applies_to=participates,
-    reads=("activities.Meeting", "activities.SpecialMeetingReview"),
-)
-def special_meeting(scope: Scope) -> dict[int, Result]:
-    """One query: the scope's special meetings with a guide, with the review status of
-    their record. Held with a guide is the rule (met); while the record waits for
-    review the result is "waiting" (still done: submitting never lowers the
-    organization's done count), and the reason says when it was approved."""
-    meetings = url_maker("activities:meeting_list")
-
-    def fix(org_id: int) -> str:
-        # The meeting list filtered to special meetings (the phase-2 link of the
-        # organization page, activities/orgmenu.py).
-        return f"{meetings(org_id)}?kind=special"
-
-    statuses: dict[int, set[str | None]] = {}
-    rows = (
-        Meeting.objects.filter(scope.q("organization"), campaign=scope.campaign)
-        .special_with_guide()
-        .order_by()
-        .values_list("organization_id", "special_review__review_status")
-    )
-    for org_id, status in rows:
-        statuses.setdefault(org_id, set()).add(status)
-    none_yet = _("No special meeting with a higher-level guide recorded yet")
-    approved = _("Held, higher-level guide present; record approved")
-    waiting = _("Held, higher-level guide present; record waiting for review")
-    held_only = _("Held, higher-level guide present")
-    pending = scope.pending(2)
-    results = {}
-    for org_id in scope.orgs:
-        held = statuses.get(org_id)
-        if held is None:
-            results[org_id] = Result(pending, none_yet, fix(org_id))
-        elif ReviewStatus.APPROVED in held:
-            results[org_id] = Result(Level.GREEN, approved, fix(org_id))
-        elif ReviewStatus.SUBMITTED in held:
-            results[org_id] = Result(Level.WAITING, waiting, fix(org_id))
-        else:
-            results[org_id] = Result(Level.GREEN, held_only, fix(org_id))
-    return results
-
-
-@register(
-    "appraisal",
-    gettext_lazy("Every member appraised"),
-    phase=2,
-    order=30,
-    applies_to=covers_members,
-    reads=("activities.AppraisalSession", "activities.AppraisalResult", "organizations.Member"),
-)
-def appraisal(scope: Scope) -> dict[int, Result]:
-    """Two grouped queries."""
-    fix = url_maker("activities:appraisal_home")
-    coverage = appraisal_coverage_batch(list(scope.orgs), scope.campaign)
-    no_members = _("No members to appraise")
-    template = _("%(done)d of %(total)d members appraised")
-    pending = scope.pending(2)
-    results = {}
-    for org_id in scope.orgs:
-        appraised, total = coverage.get(org_id, (0, 0))
-        if total <= 0:
-            results[org_id] = Result(pending, no_members, fix(org_id))
-            continue
-        reason = template % {"done": appraised, "total": total}
-        level = Level.GREEN if appraised >= total else pending
-        results[org_id] = Result(level, reason, fix(org_id))
-    return results
-
-
-# --- kinds (#18) -------------------------------------------------------------------------
 
 
 @kind(

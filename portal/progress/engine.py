@@ -395,39 +395,3 @@ def evaluate_requirements(
             if result is not None:
                 grid[org.id][req.code] = result
     return grid
-
-
-# --- the requirements registered in code before #18 (removed once the 2014 template
-# reproduces them: tests/progress/test_template_2014.py compares both) -------------------
-
-_REGISTRY: dict[str, Requirement] = {}
-
-
-def register(
-    code: str,
-    label: str | Promise,
-    *,
-    phase: int,
-    order: int,
-    applies_to: Callable[[OrgInfo], bool] | None = None,
-    reads: Iterable[str] | None = None,
-    dated: bool = False,
-) -> Callable[[EvaluateFn], EvaluateFn]:
-    def decorator(fn: EvaluateFn) -> EvaluateFn:
-        _REGISTRY[code] = Requirement(
-            code=code,
-            label=label,
-            phase=phase,
-            order=order,
-            evaluate=fn,
-            applies_to=applies_to or (lambda org: True),
-            reads=frozenset(reads) if reads is not None else None,
-            dated=dated,
-        )
-        return fn
-
-    return decorator
-
-
-def legacy_requirements() -> list[Requirement]:
-    return sorted(_REGISTRY.values(), key=lambda r: (r.phase, r.order, r.code))

@@ -105,6 +105,22 @@ def test_a_new_campaign_gets_the_2014_template(world: World) -> None:
     assert len(codes) == 15
 
 
+def test_the_template_new_campaigns_get_is_the_one_the_migration_gave_every_campaign() -> None:
+    """tests/progress/test_template_2014.py (removed with the requirements registered in
+    code) proved the migration's instances reproduce them over the demo county; the
+    template in portal/progress/presets.py must stay equal to that copy."""
+    import importlib
+
+    from activities.requirements import PARTICIPATING_KINDS
+    from organizations.models import HOSTING_KINDS
+    from portal.progress.presets import HOSTING, PARTICIPATING, template_rows
+
+    migration = importlib.import_module("portal.progress.migrations.0005_requirement_instances")
+    assert template_rows(TEMPLATE_2014) == migration.TEMPLATE_2014
+    assert set(PARTICIPATING) == PARTICIPATING_KINDS
+    assert set(HOSTING) == {str(k) for k in HOSTING_KINDS}
+
+
 def test_an_instance_added_changes_the_campaigns_requirements_at_once(
     world: World, roster_kind: None
 ) -> None:
