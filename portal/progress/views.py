@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from activities.models import Campaign
+from activities.models import Campaign, Phase
 from activities.models.campaigns import preferred_campaign
 from portal.accounts.permissions import Action, get_organization_for_user, user_can
 
@@ -37,7 +37,15 @@ def checklist(request: HttpRequest, org_pk: int, campaign_pk: int | None = None)
     results = evaluate(scope).get(org.pk, {})
     rows = [(req, results[req.code]) for req in requirements(campaign) if req.code in results]
     phases = []
-    for phase in campaign.phases.all():
+    known = list(campaign.phases.all())
+    # A requirement of a phase the campaign has no dates for (phases are data) is still
+    # listed, under its number.
+    numbers = {p.number for p in known}
+    known += [
+        Phase(campaign=campaign, number=n, name_zh="", name_en="")
+        for n in sorted({req.phase for req, _res in rows} - numbers)
+    ]
+    for phase in known:
         phase_rows = [(req, res) for req, res in rows if req.phase == phase.number]
         if phase_rows:
             phases.append((phase, phase_rows))

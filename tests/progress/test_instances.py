@@ -163,3 +163,33 @@ def test_the_site_administrator_edits_instances_in_the_admin_with_field_errors(
     campaign.refresh_from_db()
     req = next(r for r in engine.requirements(campaign) if r.code == "study_exchanges")
     assert req.params["minimum"] == 2 and req.applies_to.kinds == {"branch"}
+
+
+def test_the_checklist_lists_a_requirement_of_a_phase_the_campaign_has_no_dates_for(
+    world: World,
+) -> None:
+    """Phases are data: an instance may name a phase the campaign has not dated (yet);
+    the organization's checklist still lists it, under its number, and counts it."""
+    from django.urls import reverse
+
+    from tests.utils import client_for
+
+    campaign = af.campaign_for(world)
+    RequirementInstance.objects.create(
+        campaign=campaign,
+        code="phase_four",
+        kind="meetings",
+        params={"meeting_kinds": ["themed_day"], "minimum": 1},
+        phase=4,
+        order=10,
+        label_zh="第四阶段主题党日",
+        label_en="A themed Party day in phase 4",
+        org_kinds=ALL,
+    )
+    response = client_for(world, "secretary").get(
+        reverse("progress:checklist", args=[world.own.pk])
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "A themed Party day in phase 4" in html and 'id="phase-4"' in html
+    assert response.context["total"] == 16
