@@ -224,9 +224,10 @@ def kind(
     reads: Iterable[str],
     dated: bool = False,
 ) -> Callable[[KindFn], KindFn]:
-    """Register a requirement kind: `fn(scope, params, phase)` evaluates every organization of
-    the scope with a fixed number of grouped queries; `reads` names every model it
-    reads for any parameters (besides the organizations, the campaign and its phases)."""
+    """Register a requirement kind: `fn(scope, params, phase)` evaluates every
+    organization of the scope with a fixed number of grouped queries; `reads` names
+    every model it reads for any parameters (besides the organizations, the campaign
+    and its phases)."""
 
     def decorator(fn: KindFn) -> KindFn:
         _KINDS[code] = Kind(
@@ -325,14 +326,14 @@ def requirements(campaign: Any) -> list[Requirement]:
     longer validate is left out and logged (a page never fails on it)."""
     key = (campaign.pk, campaign.requirements_token)
     found = _LOADED.get(key)
-    if found is not None:
-        return found
-    from .models import RequirementInstance
+    if found is None:
+        from .models import RequirementInstance
 
-    rows = RequirementInstance.objects.using(campaign._state.db or "default").filter(
-        campaign_id=campaign.pk
-    )
-    return remember(campaign, rows)
+        rows = RequirementInstance.objects.using(campaign._state.db or "default").filter(
+            campaign_id=campaign.pk
+        )
+        found = remember(campaign, rows)
+    return list(found)  # the callers' own list: the cached one stays as it is
 
 
 def remember(campaign: Any, rows: Iterable[Any]) -> list[Requirement]:

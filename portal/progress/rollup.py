@@ -12,16 +12,17 @@ dashboard.py). A row is never used out of date:
    queryset.update) call `mark_changed()` themselves.
 2. **Recomputed after commit.** The marked organizations are sent to the
    `refresh_standings` task once the transaction commits (one task per transaction,
-   through portal.core.queue: in-process when there is no broker), with the codes of
-   the models written; per campaign, the requirements that read them
-   (`engine.affected_by`: each requirement kind declares its `reads`). The task evaluates exactly those requirements
-   of those organizations, keeps the row's other letters, and writes it, the row
-   locked meanwhile; a write no requirement reads marks nothing.
+   through portal.core.queue: in-process when there is no broker), with the models
+   written; in each campaign, the requirements that read them (`engine.affected_by`:
+   each requirement kind declares its `reads`). The task evaluates exactly those
+   requirements of those organizations, keeps the row's other letters, and writes it,
+   the row locked meanwhile; a write no requirement kind reads marks nothing.
 3. **Checked when read.** Before reading a subtree, `ensure_fresh()` recomputes, in
    the request, every row of it that is marked or whose `stale_from` date has come (an
    open item passing its deadline turns "no overdue item" red with no record changing),
    and builds the campaign's roll-up if it was never built or its requirements' codes
-   changed (`Rollup.layout`; a change of an instance's parameters marks every row). So a lagging or stopped worker makes pages slower, never wrong.
+   changed (`Rollup.layout`; a change of an instance's parameters marks every row).
+   So a lagging or stopped worker makes pages slower, never wrong.
 4. **Colours that depend on the date are decided when read**: "not met" is stored as
    `p` and shown amber while its phase is open, red after (`levels()`). A record
    submitted and waiting for review is `w` (Level.WAITING) whatever the date.
