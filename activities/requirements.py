@@ -1,22 +1,27 @@
-"""Phase 1 and 2 requirements of the live checklist (docs/product.md §8), registered with the
-engine in portal/progress. Each evaluates a whole scope with the batch selectors of
-this app: a fixed number of grouped queries, whatever the number of organizations.
+"""Phase 1 and 2 requirement kinds of the live checklist (docs/product.md §8), registered
+with the engine in portal/progress (`@kind`): a campaign's requirement instances name
+them with their parameters (portal/progress/presets.py holds the 2014 template). Each
+evaluates a whole scope with the batch selectors of this app: a fixed number of grouped
+queries, whatever the number of organizations.
 
-Applies to organizations that run the campaign at the grass roots: enterprise Party
-committees, general branches, branches, joint branches, and the village (community)
-organizations hosting members of enterprises without their own organization.
+The 2014 template applies them to the organizations that run the campaign at the grass
+roots (PARTICIPATING_KINDS): enterprise Party committees, general branches, branches,
+joint branches, and the village (community) organizations hosting members of
+enterprises without their own organization.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
+from django import forms
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 
-from organizations.models import GRASSROOTS_KINDS, HOSTING_KINDS, OrgKind
-from portal.progress.engine import Level, OrgInfo, Result, Scope, register
+from organizations.models import GRASSROOTS_KINDS, OrgKind
+from portal.progress.engine import Level, Result, Scope, kind
 from portal.reviews.models import ReviewStatus
 
 from .models import ActivityPlan, Meeting, MeetingKind, StatementSubject
@@ -27,21 +32,6 @@ from .selectors_study import counseling_coverage_in
 
 PARTICIPATING_KINDS = {str(k) for k in GRASSROOTS_KINDS} | {str(OrgKind.COMMUNITY)}
 _TOKEN = 987654321
-
-
-HOSTING_KIND_CODES = {str(k) for k in HOSTING_KINDS}
-
-
-def participates(org: OrgInfo) -> bool:
-    return org.kind in PARTICIPATING_KINDS
-
-
-def covers_members(org: OrgInfo) -> bool:
-    """The per-member requirements (counseling, appraisal) apply to the participating
-    kinds and to a park or industry organization with members on its own roster: the
-    members of enterprises without a Party organization it hosts (docs/product.md §3,
-    §8)."""
-    return participates(org) or (org.kind in HOSTING_KIND_CODES and org.members > 0)
 
 
 def url_maker(name: str) -> Callable[[int], str]:
@@ -80,15 +70,12 @@ def _level(ok: bool, status: str | None, pending: Level) -> Level:
     return Level.WAITING if status == ReviewStatus.SUBMITTED else pending
 
 
-@register(
+@kind(
     "plan_approved",
     gettext_lazy("Activity plan approved"),
-    phase=1,
-    order=10,
-    applies_to=participates,
     reads=("activities.ActivityPlan",),
 )
-def plan_approved(scope: Scope) -> dict[int, Result]:
+def plan_approved_kind(scope: Scope, params: Mapping[str, Any], phase: int) -> dict[int, Result]:
     """One query: the plans of the scope in this campaign."""
     fix = url_maker("activities:plan_overview")
     statuses = dict(
@@ -97,7 +84,7 @@ def plan_approved(scope: Scope) -> dict[int, Result]:
         .values_list("organization_id", "review_status")
     )
     reasons = _review_reasons(_("activity plan"))
-    pending = scope.pending(1)
+    pending = scope.pending(phase)
     results = {}
     for org_id in scope.orgs:
         status = statuses.get(org_id)
@@ -106,61 +93,129 @@ def plan_approved(scope: Scope) -> dict[int, Result]:
     return results
 
 
-def _meeting_counts(scope: Scope, kind: str) -> dict[int, int]:
-    """Mobilization meetings and study exchanges held or attended per organization:
-    both requirements read them, two grouped queries for both (once per scope)."""
-    counts = scope.shared.get("activities:meetings")
-    if counts is None:
-        kinds: list[str] = [MeetingKind.MOBILIZATION, MeetingKind.STUDY_EXCHANGE]
-        counts = held_and_attended_counts_by_kind(scope.campaign, kinds, scope.q)
-        scope.shared["activities:meetings"] = counts
-    return counts[kind]
+class MeetingsParams(forms.Form):
+    meeting_kinds = forms.MultipleChoiceField(
+        label=gettext_lazy("kinds of meeting"), choices=MeetingKind.choices
+    )
+    minimum = forms.IntegerField(
+        label=gettext_lazy("at least"),
+        min_value=1,
+        max_value=100,
+        required=False,
+        help_text=gettext_lazy("Empty: the campaign's minimum of study exchanges."),
+    )
+    within_phase = forms.IntegerField(
+        label=gettext_lazy("held within phase"),
+        min_value=1,
+        max_value=20,
+        required=False,
+        help_text=gettext_lazy("Empty: any time in the campaign."),
+    )
 
 
-@register(
-    "mobilization",
-    gettext_lazy("Mobilization meeting held or attended"),
-    phase=1,
-    order=20,
-    applies_to=participates,
+def _meetings_per_kind(scope: Scope, phase: int | None, kinds: list[str]) -> dict[str, Any]:
+    """Meetings held or attended per kind and organization: every "meetings" requirement
+    of the evaluation counting within the same phase (or the whole campaign) shares two
+    grouped queries (once per scope), over the kinds they all name."""
+    key = f"activities:meetings:{phase}"
+    counts: dict[str, Any] | None = scope.shared.get(key)
+    if counts is None or not set(kinds) <= set(counts):
+        wanted = set(kinds)
+        for req in scope.shared.get("requirements", ()):
+            if req.kind == "meetings" and req.params.get("within_phase") == phase:
+                wanted |= set(req.params["meeting_kinds"])
+        counts = held_and_attended_counts_by_kind(
+            scope.campaign, sorted(wanted), scope.q, phase=phase
+        )
+        scope.shared[key] = counts
+    return counts
+
+
+def _kinds_label(kinds: list[str]) -> str:
+    labels = dict(MeetingKind.choices)
+    return pgettext("list separator", "; ").join(str(labels[k]) for k in kinds)
+
+
+@kind(
+    "meetings",
+    gettext_lazy("Meetings of some kinds held or attended at least N times"),
+    params=MeetingsParams,
     reads=("activities.Meeting", "activities.MeetingParticipation"),
 )
-def mobilization(scope: Scope) -> dict[int, Result]:
-    """Two grouped queries (meetings held; participations recorded), shared with
-    study_exchanges."""
+def meetings_kind(scope: Scope, params: Mapping[str, Any], phase: int) -> dict[int, Result]:
+    """Two grouped queries, shared by every meetings requirement of the evaluation.
+    A fixed minimum of 1 reads "held or attended"; any other minimum (None: the
+    campaign's minimum of study exchanges) reads "n of at least m"."""
     fix = url_maker("activities:meeting_list")
-    done = set(_meeting_counts(scope, MeetingKind.MOBILIZATION))
-    held = _("Held or attended")
-    not_held = _("No mobilization meeting held or attended yet")
-    pending = scope.pending(1)
-    return {
-        org_id: Result(Level.GREEN, held, fix(org_id))
-        if org_id in done
-        else Result(pending, not_held, fix(org_id))
-        for org_id in scope.orgs
-    }
+    kinds: list[str] = list(params["meeting_kinds"])
+    within: int | None = params.get("within_phase")
+    counts = _meetings_per_kind(scope, within, kinds)
+    per_org: dict[int, int] = {}
+    for k in kinds:
+        for org_id, n in counts[k].items():
+            per_org[org_id] = per_org.get(org_id, 0) + n
+    pending = scope.pending(phase)
+    minimum = params.get("minimum")
+    if minimum == 1:
+        held = _("Held or attended")
+        if kinds == [MeetingKind.MOBILIZATION]:
+            not_held = _("No mobilization meeting held or attended yet")
+        else:
+            not_held = _("No %(kinds)s held or attended yet") % {"kinds": _kinds_label(kinds)}
+        return {
+            org_id: Result(Level.GREEN, held, fix(org_id))
+            if per_org.get(org_id)
+            else Result(pending, not_held, fix(org_id))
+            for org_id in scope.orgs
+        }
+    if minimum is None:
+        minimum = scope.campaign.min_study_exchanges
+    if kinds == [MeetingKind.STUDY_EXCHANGE]:
+        template = _("%(n)d of at least %(min)d study exchanges")
+    else:
+        template = _("%(n)d of at least %(min)d meetings (%(kinds)s)").replace(
+            "%(kinds)s", _kinds_label(kinds).replace("%", "%%")
+        )
+    results = {}
+    for org_id in scope.orgs:
+        n = per_org.get(org_id, 0)
+        reason = template % {"n": n, "min": minimum}
+        results[org_id] = Result(Level.GREEN if n >= minimum else pending, reason, fix(org_id))
+    return results
 
 
-@register(
-    "counseling",
-    gettext_lazy("Every member counseled"),
-    phase=1,
-    order=30,
-    applies_to=covers_members,
+class CounselingParams(forms.Form):
+    minimum = forms.IntegerField(
+        label=gettext_lazy("records per member at least"),
+        min_value=0,
+        max_value=100,
+        required=False,
+        help_text=gettext_lazy("Empty: the campaign's minimum counseling sessions per member."),
+    )
+
+
+@kind(
+    "members_counseled",
+    gettext_lazy("Every member has at least N study counseling records"),
+    params=CounselingParams,
     reads=("activities.CounselingRecord", "organizations.Member"),
 )
-def counseling(scope: Scope) -> dict[int, Result]:
+def members_counseled_kind(
+    scope: Scope, params: Mapping[str, Any], phase: int
+) -> dict[int, Result]:
     """One grouped query."""
     fix = url_maker("activities:counseling_list")
-    coverage = counseling_coverage_in(scope.campaign, scope.q)
-    minimum = scope.campaign.min_counseling_per_member
+    minimum = params.get("minimum")
+    if minimum is None:
+        minimum = scope.campaign.min_counseling_per_member
+    coverage = counseling_coverage_in(scope.campaign, scope.q, minimum=minimum)
     template = ngettext(
         "%(covered)d of %(total)d members counseled at least %(min)d time",
         "%(covered)d of %(total)d members counseled at least %(min)d times",
         minimum,
     )
     no_members = _("No members on the roster")
-    pending = scope.pending(1)
+    pending = scope.pending(phase)
     results = {}
     for org_id in scope.orgs:
         covered, total = coverage.get(org_id, (0, 0))
@@ -173,45 +228,19 @@ def counseling(scope: Scope) -> dict[int, Result]:
     return results
 
 
-@register(
-    "study_exchanges",
-    gettext_lazy("Study exchanges held"),
-    phase=1,
-    order=40,
-    applies_to=participates,
-    reads=("activities.Meeting", "activities.MeetingParticipation"),
-)
-def study_exchanges(scope: Scope) -> dict[int, Result]:
-    """Two grouped queries, shared with mobilization."""
-    fix = url_maker("activities:meeting_list")
-    counts = dict(_meeting_counts(scope, MeetingKind.STUDY_EXCHANGE))
-    minimum = scope.campaign.min_study_exchanges
-    template = _("%(n)d of at least %(min)d study exchanges")
-    pending = scope.pending(1)
-    results = {}
-    for org_id in scope.orgs:
-        n = counts.get(org_id, 0)
-        reason = template % {"n": n, "min": minimum}
-        results[org_id] = Result(Level.GREEN if n >= minimum else pending, reason, fix(org_id))
-    return results
-
-
-@register(
-    "opinions",
+@kind(
+    "opinions_answered",
     gettext_lazy("Opinions solicited and every opinion answered or adopted"),
-    phase=1,
-    order=50,
-    applies_to=participates,
     reads=("activities.Opinion",),
 )
-def opinions(scope: Scope) -> dict[int, Result]:
+def opinions_kind(scope: Scope, params: Mapping[str, Any], phase: int) -> dict[int, Result]:
     """One grouped query."""
     fix = url_maker("activities:opinion_list")
     stats = opinion_stats_by_organization(scope.campaign, list(scope.orgs))
     none_yet = _("No opinions solicited yet")
     open_template = _("%(open)d of %(total)d opinions not yet answered or adopted")
     all_template = _("All %(total)d opinions answered or adopted")
-    pending = scope.pending(1)
+    pending = scope.pending(phase)
     results = {}
     for org_id in scope.orgs:
         s = stats[org_id]
@@ -226,25 +255,34 @@ def opinions(scope: Scope) -> dict[int, Result]:
     return results
 
 
-@register(
+class StatementsParams(forms.Form):
+    subjects = forms.MultipleChoiceField(
+        label=gettext_lazy("statements of"), choices=StatementSubject.choices
+    )
+
+
+@kind(
     "statements_approved",
     gettext_lazy("Self-examination statements approved"),
-    phase=2,
-    order=10,
-    applies_to=participates,
+    params=StatementsParams,
     reads=("activities.SelfExamination",),
 )
-def statements_approved(scope: Scope) -> dict[int, Result]:
+def statements_kind(scope: Scope, params: Mapping[str, Any], phase: int) -> dict[int, Result]:
     """One query."""
     fix = url_maker("activities:statement_list")
     statuses = statements_status_batch(list(scope.orgs), scope.campaign)
+    what: dict[str, str] = {
+        StatementSubject.TEAM: _("team's statement"),
+        StatementSubject.SECRETARY: _("secretary's statement"),
+    }
     labels = {
-        StatementSubject.TEAM: _review_reasons(_("team's statement")),
-        StatementSubject.SECRETARY: _review_reasons(_("secretary's statement")),
+        subject: _review_reasons(what[subject])
+        for subject in StatementSubject.values
+        if subject in params["subjects"]
     }
     # The translation chooses the separator (a full-width "；" in Chinese).
     separator = pgettext("list separator", "; ")
-    pending = scope.pending(2)
+    pending = scope.pending(phase)
     results = {}
     for org_id in scope.orgs:
         reasons = []
@@ -261,15 +299,12 @@ def statements_approved(scope: Scope) -> dict[int, Result]:
     return results
 
 
-@register(
+@kind(
     "special_meeting",
     gettext_lazy("Special organizational-life meeting held with a higher-level guide"),
-    phase=2,
-    order=20,
-    applies_to=participates,
     reads=("activities.Meeting", "activities.SpecialMeetingReview"),
 )
-def special_meeting(scope: Scope) -> dict[int, Result]:
+def special_meeting_kind(scope: Scope, params: Mapping[str, Any], phase: int) -> dict[int, Result]:
     """One query: the scope's special meetings with a guide, with the review status of
     their record. Held with a guide is the rule (met); while the record waits for
     review the result is "waiting" (still done: submitting never lowers the
@@ -294,7 +329,7 @@ def special_meeting(scope: Scope) -> dict[int, Result]:
     approved = _("Held, higher-level guide present; record approved")
     waiting = _("Held, higher-level guide present; record waiting for review")
     held_only = _("Held, higher-level guide present")
-    pending = scope.pending(2)
+    pending = scope.pending(phase)
     results = {}
     for org_id in scope.orgs:
         held = statuses.get(org_id)
@@ -309,21 +344,20 @@ def special_meeting(scope: Scope) -> dict[int, Result]:
     return results
 
 
-@register(
-    "appraisal",
+@kind(
+    "members_appraised",
     gettext_lazy("Every member appraised"),
-    phase=2,
-    order=30,
-    applies_to=covers_members,
     reads=("activities.AppraisalSession", "activities.AppraisalResult", "organizations.Member"),
 )
-def appraisal(scope: Scope) -> dict[int, Result]:
+def members_appraised_kind(
+    scope: Scope, params: Mapping[str, Any], phase: int
+) -> dict[int, Result]:
     """Two grouped queries."""
     fix = url_maker("activities:appraisal_home")
     coverage = appraisal_coverage_batch(list(scope.orgs), scope.campaign)
     no_members = _("No members to appraise")
     template = _("%(done)d of %(total)d members appraised")
-    pending = scope.pending(2)
+    pending = scope.pending(phase)
     results = {}
     for org_id in scope.orgs:
         appraised, total = coverage.get(org_id, (0, 0))

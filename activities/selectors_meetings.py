@@ -85,22 +85,25 @@ def _held_and_attended_counts(campaign: Campaign, kind: str, org_q: OrgQ) -> Cou
 
 
 def held_and_attended_counts_by_kind(
-    campaign: Campaign, kinds: list[str], org_q: OrgQ
+    campaign: Campaign, kinds: list[str], org_q: OrgQ, *, phase: int | None = None
 ) -> dict[str, Counter[int]]:
     """{kind: {organization id: meetings of that kind held or attended}} over the scope,
-    for several kinds at once. Two grouped queries."""
+    for several kinds at once; with `phase` (a number), only the meetings of that phase
+    of the campaign. Two grouped queries."""
     counts: dict[str, Counter[int]] = {kind: Counter() for kind in kinds}
+    in_phase = Q() if phase is None else Q(phase__number=phase)
     held = (
-        Meeting.objects.filter(org_q("organization"), campaign=campaign, kind__in=kinds)
+        Meeting.objects.filter(org_q("organization"), in_phase, campaign=campaign, kind__in=kinds)
         .values_list("kind", "organization_id")
         .annotate(n=Count("pk"))
         .order_by()
     )
     for kind, org_id, n in held:
         counts[kind][org_id] += n
+    in_phase = Q() if phase is None else Q(meeting__phase__number=phase)
     attended = (
         MeetingParticipation.objects.filter(
-            org_q("organization"), meeting__campaign=campaign, meeting__kind__in=kinds
+            org_q("organization"), in_phase, meeting__campaign=campaign, meeting__kind__in=kinds
         )
         .values_list("meeting__kind", "organization_id")
         .annotate(n=Count("pk"))

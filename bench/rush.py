@@ -299,7 +299,7 @@ def check(spec: dict) -> dict:
     ]
     root = Organization.objects.get(code=ROOT_CODE, depth=1)
     campaign = Campaign.objects.filter(lead_organization=root).prefetch_related("phases").first()
-    codes = rollup.layout().split(",")
+    codes = rollup.layout(campaign).split(",")
     orgs = org_infos(Organization.objects.filter(path__startswith=root.path, is_active=True))
     scope = Scope(campaign=campaign, orgs=orgs, root_path=root.path)
     fresh = {

@@ -92,9 +92,9 @@ def assigned_status(orgs: list[Organization], today: dt.date | None = None) -> l
         if latest is not None:
             rows[org.pk].campaign = latest
             by_campaign.setdefault(latest.pk, []).append(org)
-    reqs = {r.code: r for r in requirements()}
     for members in by_campaign.values():
         campaign = rows[members[0].pk].campaign
+        reqs = {r.code: r for r in requirements(campaign)}
         grid = evaluate(scope_for_orgs(members, campaign, today=today))
         for org in members:
             results = grid.get(org.pk, {})

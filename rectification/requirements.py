@@ -1,18 +1,23 @@
-"""Phase 3 requirements of the live checklist (docs/product.md §8), registered with the engine in
-portal/progress. Each evaluates a whole scope with this app's batch selectors: a fixed
+"""Phase 3 requirement kinds of the live checklist (docs/product.md §8), registered with the
+engine in portal/progress (`@kind`): a campaign's requirement instances name them with
+their parameters. Each evaluates a whole scope with this app's batch selectors: a fixed
 number of grouped queries, whatever the number of organizations."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
+from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from activities.requirements import participates, url_maker
-from portal.progress.engine import Level, Result, Scope, register
+from activities.requirements import url_maker
+from portal.progress.engine import Level, Result, Scope, kind
 from portal.reviews.models import ReviewStatus
 
+from .models.standards import EIGHT_HAVES
 from .selectors_funding import funding_in
 from .selectors_mechanisms import kind_count, mechanisms_in_place_in
 from .selectors_problems import (
@@ -23,8 +28,6 @@ from .selectors_problems import (
 )
 from .selectors_satisfaction import overall_tallies_in
 from .selectors_standards import eight_haves_accepted_in
-
-PHASE = 3
 
 
 def _review_reasons(what: str) -> dict[str | None, str]:
@@ -43,22 +46,19 @@ def _review_reason(reasons: dict[str | None, str], status: str | None) -> str:
     return reasons.get(status) or reasons[None]
 
 
-@register(
+@kind(
     "problem_list_published",
     gettext_lazy("Problem list approved and published"),
-    phase=PHASE,
-    order=10,
-    applies_to=participates,
     reads=("rectification.ProblemList", "rectification.ProblemItem"),
 )
-def problem_list_published(scope: Scope) -> dict[int, Result]:
+def problem_list_kind(scope: Scope, params: Mapping[str, Any], phase: int) -> dict[int, Result]:
     """One grouped query."""
     fix = url_maker("rectification:problem_lists")
     states = problem_list_states_in(scope.campaign, scope.q)
     published = _("Approved and published on %(date)s")
     not_published = _("Approved, not yet published")
     reasons = _review_reasons(_("problem list"))
-    pending = scope.pending(PHASE)
+    pending = scope.pending(phase)
     results = {}
     for org_id in scope.orgs:
         state = states.get(org_id)
@@ -75,16 +75,13 @@ def problem_list_published(scope: Scope) -> dict[int, Result]:
     return results
 
 
-@register(
+@kind(
     "no_overdue",
     gettext_lazy("No overdue item"),
-    phase=PHASE,
-    order=20,
-    applies_to=participates,
     reads=("rectification.ProblemList", "rectification.ProblemItem"),
     dated=True,
 )
-def no_overdue(scope: Scope) -> dict[int, Result]:
+def no_overdue_kind(scope: Scope, params: Mapping[str, Any], phase: int) -> dict[int, Result]:
     """Two grouped queries. An overdue item is red at once, whatever the phase."""
     fix = url_maker("rectification:problem_lists")
     overdue = overdue_item_counts_in(scope.campaign, scope.q, today=scope.as_of)
@@ -92,7 +89,7 @@ def no_overdue(scope: Scope) -> dict[int, Result]:
     overdue_template = _("%(n)d items past their deadline and not closed")
     no_list = _("No approved problem list yet")
     none_overdue = _("No item is overdue")
-    pending = scope.pending(PHASE)
+    pending = scope.pending(phase)
     results = {}
     for org_id in scope.orgs:
         n = overdue.get(org_id, 0)
@@ -113,22 +110,19 @@ def no_overdue(scope: Scope) -> dict[int, Result]:
     return results
 
 
-@register(
+@kind(
     "items_closed",
     gettext_lazy("All items closed by the campaign's end"),
-    phase=PHASE,
-    order=30,
-    applies_to=participates,
     reads=("rectification.ProblemList", "rectification.ProblemItem"),
 )
-def items_closed(scope: Scope) -> dict[int, Result]:
+def items_closed_kind(scope: Scope, params: Mapping[str, Any], phase: int) -> dict[int, Result]:
     """One grouped query."""
     fix = url_maker("rectification:problem_lists")
     counts = open_item_counts_in(scope.campaign, scope.q)
     no_items = _("No problem-list items yet")
     open_template = _("%(open)d of %(total)d items not yet closed")
     all_template = _("All %(total)d items closed")
-    pending = scope.pending(PHASE)
+    pending = scope.pending(phase)
     results = {}
     for org_id in scope.orgs:
         open_items, total = counts.get(org_id, (0, 0))
@@ -143,23 +137,32 @@ def items_closed(scope: Scope) -> dict[int, Result]:
     return results
 
 
-@register(
-    "eight_haves",
-    gettext_lazy("“Eight haves” accepted"),
-    phase=PHASE,
-    order=40,
-    applies_to=participates,
+class StandardsParams(forms.Form):
+    template = forms.SlugField(
+        label=gettext_lazy("standards checklist template (code)"), max_length=40
+    )
+
+
+@kind(
+    "standards_accepted",
+    gettext_lazy("Standards checklist accepted"),
+    params=StandardsParams,
     reads=("rectification.StandardAssessment", "rectification.StandardTemplate"),
 )
-def eight_haves(scope: Scope) -> dict[int, Result]:
+def standards_kind(scope: Scope, params: Mapping[str, Any], phase: int) -> dict[int, Result]:
     """One query."""
     fix = url_maker("rectification:standard_overview")
+    code = params["template"]
     where = scope.q() if scope.root_path is not None else None
-    statuses = eight_haves_accepted_in(scope.campaign, list(scope.orgs), where=where)
+    statuses = eight_haves_accepted_in(scope.campaign, list(scope.orgs), code=code, where=where)
     accepted = _("Accepted by the higher level")
     assessed = _("Assessed: %(score)d of %(max)d points, not all items met")
-    reasons = _review_reasons(_("“eight haves” self-assessment"))
-    pending = scope.pending(PHASE)
+    if code == EIGHT_HAVES:
+        what = _("“eight haves” self-assessment")
+    else:
+        what = _("self-assessment against checklist “%(template)s”") % {"template": code}
+    reasons = _review_reasons(what)
+    pending = scope.pending(phase)
     results = {}
     for org_id in scope.orgs:
         status = statuses[org_id]
@@ -175,21 +178,18 @@ def eight_haves(scope: Scope) -> dict[int, Result]:
     return results
 
 
-@register(
+@kind(
     "mechanisms",
-    gettext_lazy("The six working mechanisms in place"),
-    phase=PHASE,
-    order=50,
-    applies_to=participates,
+    gettext_lazy("The working mechanisms in place"),
     reads=("rectification.Mechanism", "rectification.MechanismKind", "attachments.Attachment"),
 )
-def mechanisms(scope: Scope) -> dict[int, Result]:
+def mechanisms_kind(scope: Scope, params: Mapping[str, Any], phase: int) -> dict[int, Result]:
     """Two queries (the kinds; mechanisms grouped per organization)."""
     fix = url_maker("rectification:mechanism_register")
     expected = kind_count()
     in_place = mechanisms_in_place_in(scope.campaign, list(scope.orgs))
     template = _("%(n)d of %(total)d mechanisms in place")
-    pending = scope.pending(PHASE)
+    pending = scope.pending(phase)
     results = {}
     for org_id in scope.orgs:
         n, _custom = in_place[org_id]
@@ -199,22 +199,31 @@ def mechanisms(scope: Scope) -> dict[int, Result]:
     return results
 
 
-@register(
+class FundingParams(forms.Form):
+    standard = forms.DecimalField(
+        label=gettext_lazy("yuan per member at least"),
+        min_value=0,
+        max_digits=8,
+        decimal_places=2,
+        required=False,
+        help_text=gettext_lazy("Empty: the campaign's funding standard."),
+    )
+
+
+@kind(
     "funding",
-    gettext_lazy("Funding at least the standard"),
-    phase=PHASE,
-    order=60,
-    applies_to=participates,
+    gettext_lazy("Funding at least a standard per member, with evidence"),
+    params=FundingParams,
     reads=("rectification.FundingReceipt", "attachments.Attachment", "organizations.Member"),
 )
-def funding(scope: Scope) -> dict[int, Result]:
+def funding_kind(scope: Scope, params: Mapping[str, Any], phase: int) -> dict[int, Result]:
     """Counts receipts from county finance or retained dues with their evidence
     attached (selectors_funding.funding_in). Two grouped queries."""
     fix = url_maker("rectification:funding_overview")
-    money = funding_in(scope.campaign, list(scope.orgs))
+    money = funding_in(scope.campaign, list(scope.orgs), standard=params.get("standard"))
     enough = _("¥%(received)s counted (with evidence), ¥%(required)s required")
     short = _("Shortfall ¥%(short)s: ¥%(received)s counted (with evidence) of ¥%(required)s")
-    pending = scope.pending(PHASE)
+    pending = scope.pending(phase)
     results = {}
     for org_id in scope.orgs:
         received, required = money[org_id]
@@ -234,28 +243,38 @@ def funding(scope: Scope) -> dict[int, Result]:
     return results
 
 
-@register(
+class SatisfactionParams(forms.Form):
+    threshold = forms.IntegerField(
+        label=gettext_lazy("satisfied at least (%)"),
+        min_value=0,
+        max_value=100,
+        required=False,
+        help_text=gettext_lazy("Empty: the campaign's satisfaction threshold."),
+    )
+
+
+@kind(
     "satisfaction",
-    gettext_lazy("Satisfaction of the masses at least the threshold"),
-    phase=PHASE,
-    order=70,
-    applies_to=participates,
+    gettext_lazy("Satisfaction of the masses at least a threshold"),
+    params=SatisfactionParams,
     reads=(
         "rectification.SatisfactionBallot",
         "rectification.SatisfactionAnswer",
         "rectification.SatisfactionQuestion",
     ),
 )
-def satisfaction(scope: Scope) -> dict[int, Result]:
+def satisfaction_kind(scope: Scope, params: Mapping[str, Any], phase: int) -> dict[int, Result]:
     """The organization's own ballots on the overall question: (satisfied + basically
-    satisfied) / ballots ≥ the campaign's threshold (docs/product.md §6.5). One grouped
-    query."""
+    satisfied) / ballots ≥ the threshold (None: the campaign's, docs/product.md §6.5).
+    One grouped query."""
     fix = url_maker("rectification:satisfaction")
     tallies = overall_tallies_in(scope.campaign, scope.q("ballot__organization"))
-    threshold = scope.campaign.satisfaction_threshold
+    threshold = params.get("threshold")
+    if threshold is None:
+        threshold = scope.campaign.satisfaction_threshold
     none_yet = _("No satisfaction ballot yet")
     template = _("%(good)d of %(total)d ballots satisfied or basically satisfied, %(x)d%% required")
-    pending = scope.pending(PHASE)
+    pending = scope.pending(phase)
     results = {}
     for org_id in scope.orgs:
         tally = tallies.get(org_id)

@@ -5,6 +5,7 @@ appraisal grade scale and the problem categories."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -95,6 +96,10 @@ def pick_campaign(campaigns: list[Campaign], raw: str | None) -> Campaign | None
     return preferred_campaign(campaigns)
 
 
+def new_token() -> str:
+    return uuid.uuid4().hex
+
+
 class GradeScale(models.TextChoices):
     """The appraisal scales a campaign picks from (activities.seed.GRADE_PRESETS), or
     its own rows."""
@@ -150,6 +155,11 @@ class Campaign(BilingualName):
     )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Changed whenever one of the campaign's requirement instances is written
+    # (portal/progress/models.py RequirementInstance): each process keeps the campaign's
+    # requirements under it (portal.progress.engine.requirements), so pages read them
+    # without a query.
+    requirements_token = models.CharField(max_length=32, default=new_token, editable=False)
 
     objects = CampaignQuerySet.as_manager()
 

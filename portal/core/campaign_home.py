@@ -85,12 +85,12 @@ def campaign_panels(orgs: list[Organization], today: dt.date | None = None) -> l
         if latest is not None:
             by_campaign.setdefault(latest.pk, (latest, []))[1].append(org)
 
-    reqs = {r.code: r for r in requirements()}
     panels: list[CampaignPanel] = []
     for campaign, members in by_campaign.values():
+        reqs = {r.code: r for r in requirements(campaign)}
         grid = checklists(campaign, members, today=today)
         for org in members:
-            results = grid.get(org.pk, {})
+            results = {c: r for c, r in grid.get(org.pk, {}).items() if c in reqs}
             todo = [
                 (reqs[code], result)
                 for code, result in results.items()

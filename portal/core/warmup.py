@@ -95,9 +95,11 @@ def warm() -> dict[str, float]:
         ContentType.objects.get_for_models(*apps.get_models())
 
     def requirements() -> None:
-        from portal.progress.engine import requirements as registered
+        from activities.models import Campaign
+        from portal.progress.engine import requirements as of_campaign
 
-        registered()
+        for campaign in Campaign.objects.filter(is_active=True):
+            of_campaign(campaign)
 
     step("urls", urls)
     step("templates", templates)

@@ -227,7 +227,7 @@ _OPEN = re.compile("[arpw]")
 
 def _compute_figures(org: Organization, campaign: Any, as_of: dt.date) -> Figures:
     """Four queries over the roll-up rows of the subtree and its overdue items."""
-    reqs = requirements()
+    reqs = requirements(campaign)
     figures = Figures(letters=[{} for _ in reqs])
     standings = Standing.objects.filter(
         campaign=campaign,
@@ -355,7 +355,7 @@ def build_dashboard(
         if not board.freshness.building:
             figures = _subtree_figures(org, campaign, scope.as_of, board.freshness.token)
         maps = level_maps(campaign, today)
-        for i, req in enumerate(requirements()):
+        for i, req in enumerate(requirements(campaign)):
             share = Share(req)
             counts = figures.letters[i] if figures.letters else {}  # none while building
             for letter, n in counts.items():

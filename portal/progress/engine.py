@@ -1,23 +1,39 @@
 """The live checklist engine (docs/product.md §8).
 
-Domain apps declare requirements in `<app>/requirements.py` with `@register`; this
-module knows nothing of their models. A requirement evaluates a whole *scope* at once
-(one organization, or every organization of a subtree) and returns a Result per
-organization, so the checklist of one organization and the grid of a county run the
-same code, with one or two grouped queries per requirement whatever the scope's size.
+Requirement *kinds* are code: the domain apps register them in `<app>/requirements.py`
+with `@kind`, each with the parameters it takes (a form validating them); this module
+knows nothing of their models. A campaign's requirements are data: its
+`RequirementInstance` rows (portal/progress/models.py), each naming a kind, its
+parameters, the phase, a label in both languages, the organization kinds it applies to,
+its order and a code unique in the campaign (the roll-up's and the grid's key).
+`requirements(campaign)` turns those rows into `Requirement`s, cached per process
+under the campaign's `requirements_token` (changed with every instance written).
+
+A requirement evaluates a whole *scope* at once (one organization, or every
+organization of a subtree) and returns a Result per organization, so the checklist of
+one organization and the grid of a county run the same code, with one or two grouped
+queries per requirement whatever the scope's size.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+import functools
+import logging
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, cast
 
+from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.functional import Promise
+from django.utils.functional import Promise, lazy
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
 
 
 class Level(StrEnum):
@@ -130,10 +146,16 @@ class Scope:
 
 
 EvaluateFn = Callable[[Scope], dict[int, Result]]
+# A kind's evaluation: the scope, the instance's cleaned parameters and its phase (the
+# number Scope.pending() takes).
+KindFn = Callable[[Scope, Mapping[str, Any], int], dict[int, Result]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Requirement:
+    """One requirement of a campaign's checklist: a kind with its parameters (one
+    RequirementInstance), ready to evaluate."""
+
     code: str
     label: str | Promise
     phase: int
@@ -148,30 +170,72 @@ class Requirement:
     # Its result may change with the date alone (it calls Scope.note_change): evaluated
     # whenever its organization's row is, so the row's next date of change is known.
     dated: bool = False
+    kind: str = ""
+    params: Mapping[str, Any] = field(default_factory=dict)
 
 
-_REGISTRY: dict[str, Requirement] = {}
+# --- kinds -------------------------------------------------------------------------------
 
 
-def register(
+@dataclass(frozen=True, eq=False)
+class Kind:
+    """A parameterized requirement kind, registered by a domain app (`@kind`)."""
+
+    code: str
+    label: str | Promise
+    evaluate: KindFn
+    # The form validating the parameters (None: the kind takes none). Its fields are the
+    # parameters; cleaned_data is what `evaluate` receives.
+    params: type[forms.Form] | None
+    reads: frozenset[str]
+    dated: bool = False
+
+    def form(self, data: Mapping[str, Any] | None = None) -> forms.Form | None:
+        """The parameters' form (bound to `data` when given), for a page editing an
+        instance: its errors are field errors."""
+        if self.params is None:
+            return None
+        return self.params(data=data) if data is not None else self.params()
+
+    def clean(self, params: Mapping[str, Any] | None) -> dict[str, Any]:
+        """The cleaned parameters, or ValidationError({parameter: [messages]})."""
+        params = dict(params or {})
+        known = set(self.params.base_fields) if self.params is not None else set()
+        errors: dict[str, Any] = {
+            name: [_("%(kind)s takes no parameter “%(name)s”.") % {"kind": self.code, "name": name}]
+            for name in sorted(set(params) - known)
+        }
+        form = self.form(params)
+        if form is not None and not form.is_valid():
+            errors.update(form.errors.as_data())
+        if errors:
+            raise ValidationError(errors)
+        return dict(form.cleaned_data) if form is not None else {}
+
+
+_KINDS: dict[str, Kind] = {}
+
+
+def kind(
     code: str,
     label: str | Promise,
     *,
-    phase: int,
-    order: int,
-    applies_to: Callable[[OrgInfo], bool] | None = None,
-    reads: Iterable[str] | None = None,
+    params: type[forms.Form] | None = None,
+    reads: Iterable[str],
     dated: bool = False,
-) -> Callable[[EvaluateFn], EvaluateFn]:
-    def decorator(fn: EvaluateFn) -> EvaluateFn:
-        _REGISTRY[code] = Requirement(
+) -> Callable[[KindFn], KindFn]:
+    """Register a requirement kind: `fn(scope, params, phase)` evaluates every
+    organization of the scope with a fixed number of grouped queries; `reads` names
+    every model it reads for any parameters (besides the organizations, the campaign
+    and its phases)."""
+
+    def decorator(fn: KindFn) -> KindFn:
+        _KINDS[code] = Kind(
             code=code,
             label=label,
-            phase=phase,
-            order=order,
             evaluate=fn,
-            applies_to=applies_to or (lambda org: True),
-            reads=frozenset(reads) if reads is not None else None,
+            params=params,
+            reads=frozenset(reads),
             dated=dated,
         )
         return fn
@@ -179,24 +243,148 @@ def register(
     return decorator
 
 
-def requirements() -> list[Requirement]:
-    return sorted(_REGISTRY.values(), key=lambda r: (r.phase, r.order, r.code))
+def kinds() -> dict[str, Kind]:
+    return dict(_KINDS)
 
 
-def affected_by(labels: Iterable[str]) -> set[str]:
-    """The codes of the requirements whose result a change to records of these models
-    ("app_label.ModelName") may change: those that read one of them, and those that
-    declare nothing."""
+def get_kind(code: str) -> Kind | None:
+    return _KINDS.get(code)
+
+
+# --- a campaign's requirements -----------------------------------------------------------
+
+
+def _pick_label(zh: str, en: str) -> str:
+    lang = (get_language() or "zh-hans").lower()
+    return en if lang.startswith("en") and en else zh
+
+
+# A label in the language of the request, decided each time it is rendered (the
+# Requirements are cached across requests and languages).
+bilingual = lazy(_pick_label, str)
+
+
+@dataclass(frozen=True)
+class AppliesTo:
+    """The organization kinds an instance applies to: `kinds` always, `with_members`
+    only when the organization carries members on its own roster (a park or industry
+    committee hosting members of enterprises without a Party organization,
+    docs/product.md §3)."""
+
+    kinds: frozenset[str]
+    with_members: frozenset[str] = frozenset()
+
+    def __call__(self, org: OrgInfo) -> bool:
+        return org.kind in self.kinds or (org.kind in self.with_members and org.members > 0)
+
+
+def build(
+    *,
+    code: str,
+    kind_code: str,
+    params: Mapping[str, Any] | None,
+    phase: int,
+    order: int,
+    label_zh: str,
+    label_en: str,
+    org_kinds: Iterable[str],
+    org_kinds_with_members: Iterable[str] = (),
+) -> Requirement:
+    """The Requirement of one instance; ValidationError when its kind is unknown or its
+    parameters are invalid."""
+    found = _KINDS.get(kind_code)
+    if found is None:
+        raise ValidationError({"kind": _("Unknown requirement kind “%s”.") % kind_code})
+    cleaned = found.clean(params)
+    return Requirement(
+        code=code,
+        label=bilingual(label_zh, label_en),
+        phase=phase,
+        order=order,
+        evaluate=functools.partial(_call, found.evaluate, cleaned, phase),
+        applies_to=AppliesTo(frozenset(org_kinds), frozenset(org_kinds_with_members)),
+        reads=found.reads,
+        dated=found.dated,
+        kind=kind_code,
+        params=cleaned,
+    )
+
+
+def _call(fn: KindFn, params: Mapping[str, Any], phase: int, scope: Scope) -> dict[int, Result]:
+    return fn(scope, params, phase)
+
+
+# {(campaign id, requirements_token): its requirements, sorted}
+_LOADED: dict[tuple[int, str], list[Requirement]] = {}
+_LOADED_MAX = 256
+
+
+def requirements(campaign: Any) -> list[Requirement]:
+    """The campaign's requirements in checklist order (phase, order, code). No query
+    while this process has them for the campaign's current `requirements_token`; one
+    otherwise. An instance whose kind is gone from the code or whose parameters no
+    longer validate is left out and logged (a page never fails on it)."""
+    key = (campaign.pk, campaign.requirements_token)
+    found = _LOADED.get(key)
+    if found is None:
+        from .models import RequirementInstance
+
+        rows = RequirementInstance.objects.using(campaign._state.db or "default").filter(
+            campaign_id=campaign.pk
+        )
+        found = remember(campaign, rows)
+    return list(found)  # the callers' own list: the cached one stays as it is
+
+
+def remember(campaign: Any, rows: Iterable[Any]) -> list[Requirement]:
+    """Keep the requirements of these instance rows as the campaign's (under its current
+    token), e.g. right after writing them: no query to read them back."""
+    reqs = []
+    for row in rows:
+        try:
+            reqs.append(row.requirement())
+        except ValidationError as error:
+            logger.error("requirement %s of campaign %s left out: %s", row.code, campaign.pk, error)
+    reqs.sort(key=lambda r: (r.phase, r.order, r.code))
+    if len(_LOADED) >= _LOADED_MAX:
+        _LOADED.clear()
+    _LOADED[(campaign.pk, campaign.requirements_token)] = reqs
+    return reqs
+
+
+def read_by_any(labels: Iterable[str]) -> bool:
+    """Whether some requirement kind reads records of these models."""
     changed = set(labels)
-    return {r.code for r in _REGISTRY.values() if r.reads is None or r.reads & changed}
+    return any(k.reads & changed for k in _KINDS.values())
+
+
+def affected_by(campaign: Any, labels: Iterable[str] | None) -> set[str]:
+    """The codes of the campaign's requirements whose result a change to records of
+    these models ("app_label.ModelName") may change: those that read one of them, and
+    those that declare nothing. None: every requirement."""
+    reqs = requirements(campaign)
+    if labels is None:
+        return {r.code for r in reqs}
+    changed = set(labels)
+    return {r.code for r in reqs if r.reads is None or r.reads & changed}
 
 
 def evaluate(scope: Scope, only: Iterable[str] | None = None) -> dict[int, dict[str, Result]]:
-    """{organization id: {requirement code: Result}} for every organization in scope.
-    Requirements that do not apply to an organization are left out of its dict."""
+    """{organization id: {requirement code: Result}} for every organization in scope,
+    over the requirements of the scope's campaign. Requirements that do not apply to an
+    organization are left out of its dict."""
+    return evaluate_requirements(scope, requirements(scope.campaign), only)
+
+
+def evaluate_requirements(
+    scope: Scope, reqs: Iterable[Requirement], only: Iterable[str] | None = None
+) -> dict[int, dict[str, Result]]:
     wanted = set(only) if only is not None else None
+    reqs = list(reqs)
+    # Kinds sharing grouped queries (e.g. meetings) look at the evaluation's others.
+    scope.shared.setdefault("requirements", reqs)
     grid: dict[int, dict[str, Result]] = {org_id: {} for org_id in scope.orgs}
-    for req in requirements():
+    for req in reqs:
         if wanted is not None and req.code not in wanted:
             continue
         applicable = [o for o in scope.orgs.values() if req.applies_to(o)]

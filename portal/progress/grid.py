@@ -169,7 +169,7 @@ def build_grid(
     a county's 2,000 rows are read and counted once per change, not once per request
     (as the dashboard's figures)."""
     freshness = ensure_fresh(root, campaign, today=today)
-    reqs = requirements()
+    reqs = requirements(campaign)
     columns = [r for r in reqs if phase is None or r.phase == phase]
     key = None
     if freshness.token is not None:

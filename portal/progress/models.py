@@ -8,9 +8,12 @@ How it is kept current is described in portal/progress/rollup.py.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 # `stale_from` of a row whose records changed: any date is on or after it.
@@ -155,3 +158,123 @@ class Urge(models.Model):
         from .urging import ago
 
         return ago(self.urged_at)
+
+
+class RequirementInstance(models.Model):
+    """One requirement of a campaign's checklist (docs/product.md §8): a requirement kind
+    registered in code (`<app>/requirements.py`, portal.progress.engine.kind) with its
+    parameters, the phase it belongs to (amber while that phase runs, red after), its
+    label in both languages, the organization kinds it applies to and its place in the
+    checklist. `code` is the requirement's key in the roll-up rows, the grid's columns,
+    reminders and caches: stable, unique in the campaign. New campaigns get the
+    instances of the 2014 template (portal/progress/presets.py)."""
+
+    campaign = models.ForeignKey(
+        "activities.Campaign",
+        on_delete=models.CASCADE,
+        related_name="requirement_instances",
+        verbose_name=_("campaign"),
+    )
+    code = models.SlugField(_("code"), max_length=40)
+    kind = models.CharField(_("requirement kind"), max_length=40)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    phase = models.PositiveSmallIntegerField(_("phase"))
+    label_zh = models.CharField(_("label (Chinese)"), max_length=200)
+    label_en = models.CharField(_("label (English)"), max_length=200, blank=True)
+    org_kinds = models.JSONField(
+        _("organization kinds"),
+        default=list,
+        blank=True,
+        help_text=_("The kinds of organization the requirement applies to."),
+    )
+    org_kinds_with_members = models.JSONField(
+        _("organization kinds with members of their own"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Kinds it applies to only when the organization carries members on its own "
+            "roster (a park or industry committee hosting members of enterprises without "
+            "a Party organization)."
+        ),
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("requirement")
+        verbose_name_plural = _("requirements")
+        ordering = ["campaign", "phase", "order", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "code"], name="requirement_instance_code_uniq"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}/{self.code}"
+
+    @property
+    def label(self) -> str:
+        lang = (get_language() or "zh-hans").lower()
+        return self.label_en if lang.startswith("en") and self.label_en else self.label_zh
+
+    def requirement(self) -> Any:
+        """The engine's Requirement for this instance (ValidationError if its kind is
+        unknown or its parameters invalid)."""
+        from .engine import build
+
+        return build(
+            code=self.code,
+            kind_code=self.kind,
+            params=self.params,
+            phase=self.phase,
+            order=self.order,
+            label_zh=self.label_zh,
+            label_en=self.label_en,
+            org_kinds=self.org_kinds or (),
+            org_kinds_with_members=self.org_kinds_with_members or (),
+        )
+
+    def clean(self) -> None:
+        """The kind's own form validates the parameters: its field errors are reported
+        on `params`, each naming its parameter."""
+        from organizations.models import OrgKind
+
+        from .engine import get_kind
+
+        errors: dict[str, list[str]] = {}
+        found = get_kind(self.kind)
+        if found is None:
+            errors["kind"] = [str(_("Unknown requirement kind."))]
+        else:
+            try:
+                self.params = found.clean(self.params)
+                self.params = _jsonable(self.params)
+            except ValidationError as error:
+                errors["params"] = [
+                    f"{name}: {message}"
+                    for name, messages in error.message_dict.items()
+                    for message in messages
+                ]
+        known = set(OrgKind.values)
+        for name in ("org_kinds", "org_kinds_with_members"):
+            value = getattr(self, name)
+            if not isinstance(value, list) or not set(value) <= known:
+                errors[name] = [str(_("Choose organization kinds from the list."))]
+        if errors:
+            raise ValidationError(errors)
+
+
+def _jsonable(params: dict[str, Any]) -> dict[str, Any]:
+    """Cleaned parameters as JSON stores them (decimals and dates as text)."""
+    import datetime as _dt
+    from decimal import Decimal
+
+    out: dict[str, Any] = {}
+    for name, value in params.items():
+        if isinstance(value, Decimal):
+            out[name] = str(value)
+        elif isinstance(value, _dt.date):
+            out[name] = value.isoformat()
+        else:
+            out[name] = value
+    return out

@@ -12,16 +12,17 @@ dashboard.py). A row is never used out of date:
    queryset.update) call `mark_changed()` themselves.
 2. **Recomputed after commit.** The marked organizations are sent to the
    `refresh_standings` task once the transaction commits (one task per transaction,
-   through portal.core.queue: in-process when there is no broker), with the codes of
-   the requirements that read the models written (`engine.affected_by`: each
-   requirement declares its `reads`). The task evaluates exactly those requirements
-   of those organizations, keeps the row's other letters, and writes it, the row
-   locked meanwhile; a write no requirement reads marks nothing.
+   through portal.core.queue: in-process when there is no broker), with the models
+   written; in each campaign, the requirements that read them (`engine.affected_by`:
+   each requirement kind declares its `reads`). The task evaluates exactly those
+   requirements of those organizations, keeps the row's other letters, and writes it,
+   the row locked meanwhile; a write no requirement kind reads marks nothing.
 3. **Checked when read.** Before reading a subtree, `ensure_fresh()` recomputes, in
    the request, every row of it that is marked or whose `stale_from` date has come (an
    open item passing its deadline turns "no overdue item" red with no record changing),
-   and builds the campaign's roll-up if it was never built or the requirements changed
-   (`Rollup.layout`). So a lagging or stopped worker makes pages slower, never wrong.
+   and builds the campaign's roll-up if it was never built or its requirements' codes
+   changed (`Rollup.layout`; a change of an instance's parameters marks every row).
+   So a lagging or stopped worker makes pages slower, never wrong.
 4. **Colours that depend on the date are decided when read**: "not met" is stored as
    `p` and shown amber while its phase is open, red after (`levels()`). A record
    submitted and waiting for review is `w` (Level.WAITING) whatever the date.
@@ -54,7 +55,7 @@ from django.utils.translation import get_language
 from organizations.models import Member, Organization
 from portal.core.cache import cache_add, cache_get_many, cache_set
 
-from .engine import PENDING, Level, Result, Scope, affected_by, evaluate, requirements
+from .engine import PENDING, Level, Result, Scope, evaluate, read_by_any, requirements
 from .models import DIRTY, Rollup, Standing, SubtreeVersion
 from .scopes import org_infos, scope_for_orgs
 
@@ -82,8 +83,10 @@ BATCH = 1000
 SOURCE_APPS = ("activities", "rectification", "organizations", "attachments", "reviews")
 
 
-def layout() -> str:
-    return ",".join(r.code for r in requirements())
+def layout(campaign: Any) -> str:
+    """The codes of the campaign's requirements, in checklist order: one letter each in
+    its rows."""
+    return ",".join(r.code for r in requirements(campaign))
 
 
 # --- computing rows ----------------------------------------------------------------------
@@ -113,7 +116,7 @@ def _rows(
     scope.changes = {}
     wanted: set[str] | None = None
     if only is not None and stored is not None:
-        reqs = requirements()
+        reqs = requirements(campaign)
         wanted = set(only)
         for org_id, info in scope.orgs.items():
             old, due = stored[org_id][:2] if org_id in stored else ("", DIRTY)
@@ -126,7 +129,7 @@ def _rows(
                 if (letter != NOT_APPLICABLE) != req.applies_to(info):
                     wanted.add(req.code)
     dated_kept = wanted is not None and not any(
-        r.dated and r.code in wanted for r in requirements()
+        r.dated and r.code in wanted for r in requirements(campaign)
     )
     results = evaluate(scope, only=wanted)
     rows = []
@@ -219,7 +222,7 @@ def refresh(
     each organization's row locked while it is read, evaluated and written, so two
     recomputes of one row never lose each other's letters."""
     ids = sorted(set(org_ids))
-    layout_codes = layout().split(",")
+    layout_codes = layout(campaign).split(",")
     if codes is not None and len(ids) <= PARTIAL_MAX:
         only = set(codes)
         done = 0
@@ -295,7 +298,7 @@ def _subtrees(root: Organization) -> Iterator[tuple[Organization, bool]]:
 
 def rebuild(campaign: Any, today: dt.date | None = None, log: Any = None) -> int:
     """Recompute every row of the campaign (its lead organization's subtree)."""
-    codes = layout().split(",")
+    codes = layout(campaign).split(",")
     root = campaign.lead_organization
     started = timezone.now()
     done = 0
@@ -390,7 +393,7 @@ def ensure_fresh(root: Organization, campaign: Any, today: dt.date | None = None
         .values_list("layout", "built_at", "generation", "version")
         .first()
     )
-    if built is None or built[0] != layout():
+    if built is None or built[0] != layout(campaign):
         lead = campaign.lead_organization
         size = Organization.objects.filter(path__startswith=lead.path, is_active=True).count()
         if size > limit:
@@ -421,7 +424,7 @@ def level_maps(campaign: Any, scope_today: dt.date | None = None) -> list[dict[s
     """For each requirement of the layout: {letter: level} as read today."""
     scope = Scope(campaign=campaign, orgs={}, today=scope_today or timezone.localdate())
     maps = []
-    for req in requirements():
+    for req in requirements(campaign):
         pending = Level.RED if scope.phase_over(req.phase) else Level.AMBER
         maps.append(
             {
@@ -497,7 +500,7 @@ def checklists(
         wanted: set[str] = set().union(*(codes for _old, codes in partial.values()))
         scope = scope_for_orgs([by_id[pk] for pk in partial], campaign, today=today)
         again = evaluate(scope, only=wanted)
-        order = layout().split(",")
+        order = layout(campaign).split(",")
         for pk, (old, _codes) in partial.items():
             merged = {code: result for code, result in old.items() if code not in wanted}
             merged.update(again.get(pk, {}))
@@ -555,12 +558,12 @@ def coalesced() -> Iterator[None]:
 
 class _Pending:
     """Organization ids changed in the current transaction, sent to the refresh task
-    once it commits (one task per transaction; per coalesced() block), with the codes
-    of the requirements the changes may affect (None: all)."""
+    once it commits (one task per transaction; per coalesced() block), with the models
+    written (None: any), from which each campaign's affected requirements follow."""
 
     def __init__(self) -> None:
         self.ids: set[int] = set()  # to send
-        self.codes: set[str] | None = set()  # requirements to re-evaluate; None: all
+        self.codes: set[str] | None = set()  # models ("app.Model") written; None: any
         self.marked: set[int] = set()  # rows already marked in the current transaction
 
     def flush(self) -> None:
@@ -577,7 +580,7 @@ class _Pending:
                 refresh_standings,
                 kwargs={
                     "organization_ids": ids,
-                    "codes": sorted(codes) if codes is not None else None,
+                    "models": sorted(codes) if codes is not None else None,
                 },
             )
 
@@ -608,9 +611,9 @@ def mark_changed(
     reading it are re-evaluated, and nothing at all when none reads it; None: any."""
     if getattr(_local, "paused", False):
         return
-    codes = None if model is None else affected_by([_label(model)])
-    if codes is not None and not codes:
-        return  # no requirement reads these records: no row can change
+    codes = None if model is None else {_label(model)}
+    if codes is not None and not read_by_any(codes):
+        return  # no requirement kind reads these records: no row can change
     ids = {pk for pk in org_ids if pk}
     if not ids:
         return

@@ -7,18 +7,21 @@ from django.utils import timezone
 
 from activities.models import Campaign
 
-from . import rollup
+from . import engine, rollup
 from .models import Standing
 
 
 @shared_task(name="portal.progress.tasks.refresh_standings", time_limit=600, soft_time_limit=570)
 def refresh_standings(
-    organization_ids: list[int] | None = None, codes: list[str] | None = None
+    organization_ids: list[int] | None = None,
+    codes: list[str] | None = None,
+    models: list[str] | None = None,
 ) -> int:
     """Recompute the roll-up rows of these organizations in every campaign that has
-    rows for them (sent after each commit that changed their records; `codes`: only
-    the requirements those changes may affect); without ids (beat), every row that is
-    marked or whose date has come. Returns the rows written."""
+    rows for them (sent after each commit that changed their records; `models`: the
+    models written, so that only the campaign's requirements reading them are
+    re-evaluated; `codes`: requirement codes, as sent before #18); without ids (beat),
+    every row that is marked or whose date has come. Returns the rows written."""
     rows = Standing.objects.all()
     if organization_ids is not None:
         rows = rows.filter(organization_id__in=organization_ids)
@@ -29,7 +32,8 @@ def refresh_standings(
         by_campaign.setdefault(campaign_id, set()).add(org_id)
     done = 0
     for campaign in Campaign.objects.filter(pk__in=by_campaign).prefetch_related("phases"):
-        done += rollup.refresh(campaign, by_campaign[campaign.pk], codes=codes)
+        wanted = engine.affected_by(campaign, models) if models is not None else codes
+        done += rollup.refresh(campaign, by_campaign[campaign.pk], codes=wanted)
     return done
 
 

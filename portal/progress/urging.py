@@ -68,8 +68,8 @@ class UrgeOutcome:
     skipped: int = 0  # ids outside the sender's scope or the node: never urged
 
 
-def _requirement_label(code: str) -> Any:
-    for req in requirements():
+def _requirement_label(campaign: Any, code: str) -> Any:
+    for req in requirements(campaign):
         if req.code == code:
             return req.label
     raise ValidationError({"requirement": _("Unknown requirement.")})
@@ -91,9 +91,9 @@ def urge_send(
     are current), the organizations (1), their roll-up rows (1), the reminders of the last
     day (1, locked), the recipients (1), then one INSERT of reminders and one of
     notifications — whatever the number of organizations."""
-    label = _requirement_label(requirement)
+    label = _requirement_label(campaign, requirement)
     ensure_fresh(root, campaign)
-    codes = [r.code for r in requirements()]
+    codes = [r.code for r in requirements(campaign)]
     position = codes.index(requirement)
     now = now or timezone.now()
     outcome = UrgeOutcome()

@@ -7,7 +7,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
-from activities.models import Campaign
+from activities.models import Campaign, Phase
 from activities.models.campaigns import preferred_campaign
 from portal.accounts.permissions import Action, get_organization_for_user, user_can
 
@@ -43,9 +43,17 @@ def checklist(request: HttpRequest, org_pk: int, campaign_pk: int | None = None)
     campaign = campaign_for(org, campaign_pk)
     scope = scope_for_org(org, campaign)
     results = evaluate(scope).get(org.pk, {})
-    rows = [(req, results[req.code]) for req in requirements() if req.code in results]
+    rows = [(req, results[req.code]) for req in requirements(campaign) if req.code in results]
     phases = []
-    for phase in campaign.phases.all():
+    known = list(campaign.phases.all())
+    # A requirement of a phase the campaign has no dates for (phases are data) is still
+    # listed, under its number.
+    numbers = {p.number for p in known}
+    known += [
+        Phase(campaign=campaign, number=n, name_zh="", name_en="")
+        for n in sorted({req.phase for req, _res in rows} - numbers)
+    ]
+    for phase in known:
         phase_rows = [(req, res) for req, res in rows if req.phase == phase.number]
         if phase_rows:
             phases.append((phase, phase_rows))
@@ -85,7 +93,7 @@ def grid(request: HttpRequest, org_pk: int) -> HttpResponseBase:
 
     org = get_organization_for_user(request.user, org_pk)
     campaign = campaign_for(org, _int(request.GET.get("campaign")))
-    codes = {r.code for r in requirements()}
+    codes = {r.code for r in requirements(campaign)}
     kind = request.GET.get("kind", "")
     kind = kind if kind in OrgKind.values else ""
     failing = request.GET.get("failing", "")
@@ -124,7 +132,9 @@ def grid(request: HttpRequest, org_pk: int) -> HttpResponseBase:
             "query": query.urlencode(),
             "sort_query": sort_query.urlencode(),
             "can_urge": can_urge,
-            "failing_requirement": next((r for r in requirements() if r.code == failing), None),
+            "failing_requirement": next(
+                (r for r in requirements(campaign) if r.code == failing), None
+            ),
             "filters": {
                 "kind": kind,
                 "weak": weak,
@@ -133,7 +143,7 @@ def grid(request: HttpRequest, org_pk: int) -> HttpResponseBase:
                 "sort": sort,
             },
             "kinds": OrgKind.choices,
-            "all_requirements": requirements(),
+            "all_requirements": requirements(campaign),
             "phases": list(campaign.phases.all()),
         },
     )

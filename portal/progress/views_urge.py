@@ -47,7 +47,7 @@ def urge(request: HttpRequest, org_pk: int) -> HttpResponse:
         raise PermissionDenied
     source = request.POST if request.method == "POST" else request.GET
     campaign = campaign_for(org, _int(source.get("campaign")))
-    reqs = {r.code: r for r in requirements()}
+    reqs = {r.code: r for r in requirements(campaign)}
     code = source.get("requirement", "")
     if code not in reqs:
         messages.error(request, _("Choose the requirement the organizations fail."))

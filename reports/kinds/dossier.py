@@ -153,7 +153,7 @@ def _checklist(org: Organization, campaign: Campaign) -> dict[str, Any]:
     results = evaluate(scope).get(org.pk, {})
     rows = [
         {"label": req.label, "phase": req.phase, "level": str(res.level), "reason": res.reason}
-        for req in requirements()
+        for req in requirements(campaign)
         if (res := results.get(req.code)) is not None
     ]
     return {"checklist": rows, "checklist_counts": _level_counts(results), "as_of": scope.as_of}

@@ -125,7 +125,7 @@ def test_each_phase_section_links_to_every_page_its_requirements_send_to(world: 
     }
     results = evaluate(scope_for_org(world.own, campaign)).get(world.own.pk, {})
     checked = 0
-    for req in requirements():
+    for req in requirements(campaign):
         result = results.get(req.code)
         if result is None or not result.fix_url:
             continue

@@ -1,10 +1,12 @@
-"""Property: the requirement grid (portal.progress.grid.build_grid over the requirements
-registered by activities/requirements.py and rectification/requirements.py) equals a
+"""Property: the requirement grid (portal.progress.grid.build_grid over a campaign's
+requirement instances, of the kinds registered by activities/requirements.py and
+rectification/requirements.py) equals a
 brute-force reading of docs/product.md §8, computed here organization by organization with plain
 ORM queries and Python, cell by cell: the level, and the numbers its reason states.
 
-Hypothesis draws a small tree under a fresh county (random kinds, some inactive nodes)
-and, per organization, random records touching every requirement, in states the
+Hypothesis draws a campaign (the 2014 template with requirements moved to other phases,
+removed, or given their settings as parameters), a small tree under a fresh county
+(random kinds, some inactive nodes) and, per organization, random records touching every requirement, in states the
 services allow (e.g. items move only once their list is approved), and a random "today"
 across the campaign's phases. Each example runs in its own transaction, rolled back.
 """
@@ -49,7 +51,8 @@ from portal.attachments.models import Attachment
 from portal.progress import rollup
 from portal.progress.engine import Level
 from portal.progress.grid import attach_details, build_grid
-from portal.progress.models import Standing
+from portal.progress.models import RequirementInstance, Standing
+from portal.progress.presets import TEMPLATE_2014
 from portal.reviews.models import ReviewStatus
 from rectification.models import (
     FundingReceipt,
@@ -117,6 +120,13 @@ class World:
     min_exchanges: int
     funding_standard: int
     satisfaction_threshold: int = 80
+    # The campaign composed of other instances (#18): the 2014 template with some
+    # requirements moved to another phase, some removed, and the counseling minimum,
+    # funding standard and satisfaction threshold given as the instances' parameters
+    # (the campaign's own settings then set to other values, which must not count).
+    phase_of: tuple[tuple[str, int], ...] = ()
+    dropped: frozenset[str] = frozenset()
+    settings_in_instances: bool = False
 
 
 def org_plans(index: int) -> st.SearchStrategy[OrgPlan]:
@@ -193,6 +203,9 @@ def _none_if_neg(i: int) -> int | None:
     return None if i < 0 else i
 
 
+CODES = [row["code"] for row in TEMPLATE_2014]
+
+
 @st.composite
 def worlds(draw: Any) -> World:
     n = draw(st.integers(1, 5))
@@ -204,6 +217,11 @@ def worlds(draw: Any) -> World:
         min_exchanges=draw(st.integers(0, 2)),
         funding_standard=draw(st.sampled_from([0, 50])),
         satisfaction_threshold=draw(st.sampled_from([0, 50, 67, 80, 100])),
+        phase_of=tuple(
+            draw(st.lists(st.tuples(st.sampled_from(CODES), st.integers(1, 3)), max_size=5))
+        ),
+        dropped=frozenset(draw(st.sets(st.sampled_from(CODES), max_size=4))),
+        settings_in_instances=draw(st.booleans()),
     )
 
 
@@ -400,6 +418,35 @@ def _attach(record: Any, org: Organization, kind: str) -> None:
     )
 
 
+def _compose(campaign: Campaign, world: World) -> None:
+    """The drawn campaign: its 2014 instances moved, removed or given parameters, each
+    through the model's validation and signals, as the admin writes them."""
+    moved = dict(world.phase_of)
+    params = {
+        "counseling": {"minimum": world.min_counseling},
+        "funding": {"standard": str(world.funding_standard)},
+        "satisfaction": {"threshold": world.satisfaction_threshold},
+    }
+    for instance in RequirementInstance.objects.filter(campaign=campaign):
+        if instance.code in world.dropped:
+            instance.delete()
+            continue
+        if instance.code not in moved and not world.settings_in_instances:
+            continue
+        instance.phase = moved.get(instance.code, instance.phase)
+        if world.settings_in_instances and instance.code in params:
+            instance.params = params[instance.code]
+        instance.full_clean()
+        instance.save()
+    if world.settings_in_instances:
+        Campaign.objects.filter(pk=campaign.pk).update(
+            min_counseling_per_member=world.min_counseling + 1,
+            funding_standard=Decimal(world.funding_standard + 7),
+            satisfaction_threshold=(world.satisfaction_threshold + 13) % 101,
+        )
+    campaign.refresh_from_db()
+
+
 def build(world: World) -> Built:
     county = add_org(None, kind=OrgKind.COUNTY_COMMITTEE)
     campaign = ensure_campaign_2014(county)
@@ -410,6 +457,7 @@ def build(world: World) -> Built:
         satisfaction_threshold=world.satisfaction_threshold,
     )
     campaign.refresh_from_db()
+    _compose(campaign, world)
     ensure_standard_templates(campaign)
     ensure_mechanism_kinds()
     # The roll-up exists before the records: each organization's row is computed as
@@ -468,8 +516,12 @@ class Expected:
     numbers: tuple[Decimal, ...] | None = None  # the numbers the reason states, in order
 
 
-def brute_force(county: Organization, campaign: Campaign, today: dt.date) -> dict[int, dict]:
+def brute_force(
+    county: Organization, campaign: Campaign, today: dt.date, world: World
+) -> dict[int, dict]:
     phases = {p.number: p.ends_on for p in campaign.phases.all()}
+    # The phase of each requirement (the 2014 template's, unless drawn otherwise).
+    P = {row["code"]: row["phase"] for row in TEMPLATE_2014} | dict(world.phase_of)
     as_of = min(today, campaign.ends_on)
 
     def unmet(phase: int) -> Level:
@@ -502,7 +554,7 @@ def brute_force(county: Organization, campaign: Campaign, today: dt.date) -> dic
             reviewed(
                 plan is not None and plan.review_status == "approved",
                 plan is not None and plan.review_status == "submitted",
-                1,
+                P["plan_approved"],
             )
         )
 
@@ -513,9 +565,11 @@ def brute_force(county: Organization, campaign: Campaign, today: dt.date) -> dic
             ).count()
             return held + attended
 
-        cells["mobilization"] = Expected(level(held_or_attended("mobilization") > 0, 1))
+        cells["mobilization"] = Expected(
+            level(held_or_attended("mobilization") > 0, P["mobilization"])
+        )
 
-        minimum = campaign.min_counseling_per_member
+        minimum = world.min_counseling
         covered = sum(
             1
             for m in roster
@@ -523,23 +577,23 @@ def brute_force(county: Organization, campaign: Campaign, today: dt.date) -> dic
         )
         if roster:
             cells["counseling"] = Expected(
-                level(covered == len(roster), 1), nums(covered, len(roster), minimum)
+                level(covered == len(roster), P["counseling"]), nums(covered, len(roster), minimum)
             )
         else:
-            cells["counseling"] = Expected(unmet(1), ())
+            cells["counseling"] = Expected(unmet(P["counseling"]), ())
 
         exchanges = held_or_attended("study_exchange")
         cells["study_exchanges"] = Expected(
-            level(exchanges >= campaign.min_study_exchanges, 1),
+            level(exchanges >= campaign.min_study_exchanges, P["study_exchanges"]),
             nums(exchanges, campaign.min_study_exchanges),
         )
 
         opinions = list(Opinion.objects.filter(organization=org, campaign=campaign))
         waiting = [o for o in opinions if o.status not in ("answered", "adopted")]
         if not opinions:
-            cells["opinions"] = Expected(unmet(1), ())
+            cells["opinions"] = Expected(unmet(P["opinions"]), ())
         elif waiting:
-            cells["opinions"] = Expected(unmet(1), nums(len(waiting), len(opinions)))
+            cells["opinions"] = Expected(unmet(P["opinions"]), nums(len(waiting), len(opinions)))
         else:
             cells["opinions"] = Expected(Level.GREEN, nums(len(opinions)))
 
@@ -550,7 +604,7 @@ def brute_force(county: Organization, campaign: Campaign, today: dt.date) -> dic
             reviewed(
                 approved == set(StatementSubject.values),
                 handed_in == set(StatementSubject.values),
-                2,
+                P["statements_approved"],
             )
         )
 
@@ -561,7 +615,7 @@ def brute_force(county: Organization, campaign: Campaign, today: dt.date) -> dic
             r.review_status for r in SpecialMeetingReview.objects.filter(meeting__in=specials)
         }
         if not specials:
-            cells["special_meeting"] = Expected(unmet(2))
+            cells["special_meeting"] = Expected(unmet(P["special_meeting"]))
         elif "approved" in reviews:
             cells["special_meeting"] = Expected(Level.GREEN)
         elif "submitted" in reviews:
@@ -580,10 +634,10 @@ def brute_force(county: Organization, campaign: Campaign, today: dt.date) -> dic
                     graded += 1
         to_appraise = len(roster) - absent
         if to_appraise <= 0:
-            cells["appraisal"] = Expected(unmet(2), ())
+            cells["appraisal"] = Expected(unmet(P["appraisal"]), ())
         else:
             cells["appraisal"] = Expected(
-                level(graded >= to_appraise, 2), nums(graded, to_appraise)
+                level(graded >= to_appraise, P["appraisal"]), nums(graded, to_appraise)
             )
 
         plist = ProblemList.objects.filter(organization=org, campaign=campaign).first()
@@ -592,7 +646,7 @@ def brute_force(county: Organization, campaign: Campaign, today: dt.date) -> dic
             reviewed(
                 list_approved and plist.published_on is not None,
                 plist is not None and plist.review_status == "submitted",
-                3,
+                P["problem_list_published"],
             )
         )
         items = list(ProblemItem.objects.filter(problem_list=plist)) if plist else []
@@ -602,12 +656,14 @@ def brute_force(county: Organization, campaign: Campaign, today: dt.date) -> dic
         if overdue:
             cells["no_overdue"] = Expected(Level.RED, nums(len(overdue)))
         else:
-            cells["no_overdue"] = Expected(level(list_approved, 3), ())
+            cells["no_overdue"] = Expected(level(list_approved, P["no_overdue"]), ())
         not_closed = [i for i in items if i.status != "closed"]
         if not items:
-            cells["items_closed"] = Expected(unmet(3), ())
+            cells["items_closed"] = Expected(unmet(P["items_closed"]), ())
         elif not_closed:
-            cells["items_closed"] = Expected(unmet(3), nums(len(not_closed), len(items)))
+            cells["items_closed"] = Expected(
+                unmet(P["items_closed"]), nums(len(not_closed), len(items))
+            )
         else:
             cells["items_closed"] = Expected(Level.GREEN, nums(len(items)))
 
@@ -625,7 +681,9 @@ def brute_force(county: Organization, campaign: Campaign, today: dt.date) -> dic
         )
         cells["eight_haves"] = Expected(
             reviewed(
-                accepted, assessment is not None and assessment.review_status == "submitted", 3
+                accepted,
+                assessment is not None and assessment.review_status == "submitted",
+                P["eight_haves"],
             )
         )
 
@@ -643,7 +701,7 @@ def brute_force(county: Organization, campaign: Campaign, today: dt.date) -> dic
             ).exists()
         }
         cells["mechanisms"] = Expected(
-            level(kinds > 0 and len(in_place) >= kinds, 3), nums(len(in_place), kinds)
+            level(kinds > 0 and len(in_place) >= kinds, P["mechanisms"]), nums(len(in_place), kinds)
         )
 
         # Only county finance and retained Party dues count, each receipt with its
@@ -661,12 +719,12 @@ def brute_force(county: Organization, campaign: Campaign, today: dt.date) -> dic
             ),
             Decimal("0"),
         )
-        required = len(roster) * campaign.funding_standard
+        required = len(roster) * Decimal(world.funding_standard)
         if received >= required:
             cells["funding"] = Expected(Level.GREEN, nums(f"{received:.2f}", f"{required:.2f}"))
         else:
             cells["funding"] = Expected(
-                unmet(3),
+                unmet(P["funding"]),
                 nums(f"{required - received:.2f}", f"{received:.2f}", f"{required:.2f}"),
             )
         # The organization's own ballots on the overall question (docs/product.md §6.5).
@@ -677,17 +735,17 @@ def brute_force(county: Organization, campaign: Campaign, today: dt.date) -> dic
             )
         ]
         good = sum(1 for c in answers if c in ("satisfied", "basic"))
-        threshold = campaign.satisfaction_threshold
+        threshold = world.satisfaction_threshold
         if not answers:
-            cells["satisfaction"] = Expected(unmet(3), ())
+            cells["satisfaction"] = Expected(unmet(P["satisfaction"]), ())
         else:
             cells["satisfaction"] = Expected(
-                level(100 * good >= threshold * len(answers), 3),
+                level(100 * good >= threshold * len(answers), P["satisfaction"]),
                 nums(good, len(answers), threshold),
             )
         if hosting_only:
             cells = {code: cells[code] for code in ("counseling", "appraisal")}
-        grid[org.pk] = cells
+        grid[org.pk] = {code: cell for code, cell in cells.items() if code not in world.dropped}
     return grid
 
 
@@ -763,7 +821,7 @@ def test_grid_equals_brute_force_cell_by_cell(db: Any, world: World) -> None:
         grid = build_grid(built.county, built.campaign, today=world.today)
         levels_from_rollup = {row.org_id: row.levels for row in grid.rows}
         attach_details(grid, grid.rows)
-        expected = brute_force(built.county, built.campaign, world.today)
+        expected = brute_force(built.county, built.campaign, world.today, world)
 
         assert {row.org_id for row in grid.rows} == set(expected)
         assert [row.path for row in grid.rows] == sorted(row.path for row in grid.rows)

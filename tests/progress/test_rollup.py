@@ -197,7 +197,7 @@ def test_campaign_settings_and_changed_requirements_recompute_everything(
     # A release with other requirements: the first read rebuilds the roll-up.
     Rollup.objects.filter(campaign=campaign).update(layout="old,layout")
     assert _grid_levels(world, campaign) == _live_levels(world, campaign)
-    assert Rollup.objects.get(campaign=campaign).layout == rollup.layout()
+    assert Rollup.objects.get(campaign=campaign).layout == rollup.layout(campaign)
 
 
 def test_the_tasks_recompute_marked_rows_and_rebuild(world: World) -> None:
@@ -350,7 +350,7 @@ def test_a_roll_up_too_big_to_build_in_the_request_is_built_by_the_worker(
     assert page.context["board"].freshness.building
     assert "being prepared" in page.content.decode()
     # The task ran (in-process here): the next page reads the built roll-up.
-    assert Rollup.objects.filter(campaign=campaign, layout=rollup.layout()).exists()
+    assert Rollup.objects.filter(campaign=campaign, layout=rollup.layout(campaign)).exists()
     assert (
         not client.get(f"/progress/dashboard/{world.park_a.pk}/")
         .context["board"]

@@ -17,7 +17,7 @@ from django.utils import timezone
 from activities.models import Meeting, MeetingKind
 from organizations.models import Organization
 from portal.progress import rollup
-from portal.progress.engine import Scope, affected_by, requirements
+from portal.progress.engine import Scope, affected_by, read_by_any, requirements
 from portal.progress.models import DIRTY, Standing, SubtreeVersion
 from portal.progress.scopes import org_infos
 from tests.activities import factories as af
@@ -43,7 +43,7 @@ def _fresh(campaign: Any) -> dict[int, tuple]:
     root = campaign.lead_organization
     orgs = org_infos(Organization.objects.filter(path__startswith=root.path, is_active=True))
     scope = Scope(campaign=campaign, orgs=orgs, root_path=root.path)
-    codes = rollup.layout().split(",")
+    codes = rollup.layout(campaign).split(",")
     return {
         row.organization_id: [row.states, row.cells, row.green, row.done, row.stale_from]
         for row in rollup._rows(campaign, scope, codes, timezone.now())
@@ -78,7 +78,7 @@ def test_a_meeting_re_evaluates_only_the_meeting_requirements_and_rows_stay_exac
     _rebuilt(campaign)
     evaluated.clear()
     committed(lambda: af.meeting(world.sibling, campaign, kind=MeetingKind.MOBILIZATION))()
-    assert evaluated == [affected_by(["activities.Meeting"])]
+    assert evaluated == [affected_by(campaign, ["activities.Meeting"])]
     assert evaluated[0] == {"mobilization", "study_exchanges", "special_meeting"}
     assert _stored(campaign) == _fresh(campaign)
     row = Standing.objects.get(campaign=campaign, organization=world.sibling)
@@ -116,16 +116,17 @@ def test_a_row_whose_due_date_is_unknown_evaluates_the_dated_requirements(
     Standing.objects.filter(organization=world.sibling).update(due_on=DIRTY)
     evaluated.clear()
     committed(lambda: af.meeting(world.sibling, campaign, kind=MeetingKind.MOBILIZATION))()
-    dated = {r.code for r in requirements() if r.dated}
+    dated = {r.code for r in requirements(campaign) if r.dated}
     assert dated == {"no_overdue"}
-    assert evaluated == [affected_by(["activities.Meeting"]) | dated]
+    assert evaluated == [affected_by(campaign, ["activities.Meeting"]) | dated]
     assert _stored(campaign) == _fresh(campaign)
 
 
 def test_a_change_no_requirement_reads_marks_nothing(world: World) -> None:
     campaign = af.campaign_for(world)
     _rebuilt(campaign)
-    assert affected_by(["activities.Attendance", "reviews.ReviewTask"]) == set()
+    assert affected_by(campaign, ["activities.Attendance", "reviews.ReviewTask"]) == set()
+    assert not read_by_any(["activities.Attendance", "reviews.ReviewTask"])
     rollup.mark_changed([world.sibling.pk], model="activities.Attendance")
     assert Standing.objects.get(organization=world.sibling).stale_from is None
     rollup.mark_changed([world.sibling.pk])  # unknown kind of change: all of them
@@ -170,7 +171,7 @@ def test_every_requirement_reads_only_the_models_it_declares() -> None:
     scopes = [Scope(campaign=campaign, orgs=orgs, root_path=root.path)] + [
         Scope(campaign=campaign, orgs={pk: info}) for pk, info in list(orgs.items())[:12]
     ]
-    for req in requirements():
+    for req in requirements(campaign):
         assert req.reads is not None, req.code
         read = set()
         for scope in scopes:

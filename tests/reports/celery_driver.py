@@ -99,11 +99,11 @@ def fund() -> dict[str, Any]:
     from portal.progress.rollup import layout
     from rectification.models import FundingReceipt
 
-    at = layout().split(",").index("funding")
     row = next(
         r
         for r in Standing.objects.select_related("campaign").order_by("organization__path")
-        if r.states[at : at + 1] in ("p", "r")
+        if (at := layout(r.campaign).split(",").index("funding")) is not None
+        and r.states[at : at + 1] in ("p", "r")
     )
     with transaction.atomic():
         # County finance with its allocation notice attached: a receipt that counts

@@ -51,7 +51,7 @@ def test_tiny_county_has_every_requirement_met_and_unmet_and_counts_match() -> N
         levels = {row.levels[i] for row in table.rows if row.levels[i] is not None}
         assert Level.GREEN in levels, column.code
         assert levels - {Level.GREEN}, column.code
-    assert {c.code for c in table.columns} == {r.code for r in requirements()}
+    assert {c.code for c in table.columns} == {r.code for r in requirements(campaign)}
 
 
 def test_records_flag_sets_the_record_budget_and_inbox_rows_follow_the_reviews() -> None:

@@ -31,10 +31,10 @@ class Command(BaseCommand):
         campaigns = Campaign.objects.select_related("lead_organization").prefetch_related("phases")
         if options["campaign"]:
             campaigns = campaigns.filter(pk=options["campaign"])
-        if options["if_needed"]:
-            current = Rollup.objects.filter(layout=rollup.layout()).values("campaign_id")
-            campaigns = campaigns.exclude(pk__in=current)
+        built = dict(Rollup.objects.values_list("campaign_id", "layout"))
         for campaign in campaigns:
+            if options["if_needed"] and built.get(campaign.pk) == rollup.layout(campaign):
+                continue
             started = time.monotonic()
             n = rollup.rebuild(
                 campaign, log=self.stdout.write if options["verbosity"] > 1 else None

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('progress', '0004_standing_due_on'),
+        ('progress', '0005_requirement_instances'),
     ]
 
     operations = [
