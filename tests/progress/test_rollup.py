@@ -281,7 +281,7 @@ def test_a_cached_checklist_re_evaluates_only_what_the_writes_since_touched(
     monkeypatch.setattr(rollup, "evaluate", spy)
     after = rollup.checklists(campaign, orgs)
     assert evaluated == [([world.sibling.pk], touched)]
-    assert len(touched) < len(rollup.layout().split(","))
+    assert len(touched) < len(rollup.layout(campaign).split(","))
     assert after == evaluate(scope_for_orgs(orgs, campaign))
     assert after[world.sibling.pk]["mobilization"].level == Level.GREEN
     assert before[world.sibling.pk]["mobilization"].level != Level.GREEN
