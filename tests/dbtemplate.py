@@ -121,6 +121,40 @@ def usable(connection: Any) -> dict[str, Any] | None:
     return record
 
 
+def copy_into(database_url: str) -> bool:
+    """Make the new, empty database of `database_url` (a test's own, for the processes it
+    starts) a copy of the run's migrated template. False when there is none to use: the
+    caller runs `migrate` itself."""
+    import dj_database_url
+    import psycopg
+    from psycopg import sql
+
+    class Target:
+        settings_dict = dj_database_url.parse(database_url)
+
+    record = usable(Target)
+    if record is None:
+        return False
+    name = Target.settings_dict["NAME"]
+    if _kind(Target.settings_dict["ENGINE"]) == "sqlite":
+        source, target = sqlite3.connect(record["name"]), sqlite3.connect(name)
+        try:
+            source.backup(target)
+        finally:
+            source.close()
+            target.close()
+        return True
+    maintenance = database_url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(maintenance, autocommit=True) as con:
+        con.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        con.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(name), sql.Identifier(record["name"])
+            )
+        )
+    return True
+
+
 def create_from_template(creation: Any, record: dict[str, Any]) -> str:
     """What BaseDatabaseCreation.create_test_db does, with a copy instead of `migrate`."""
     from django.conf import settings

@@ -77,3 +77,33 @@ def test_a_template_is_used_only_when_built_from_these_migrations(
     (tmp_path / "postgres.json").write_text(json.dumps(pg))
     assert dbtemplate.usable(_Connection(postgres, "127.0.0.1", "5432")) == pg
     assert dbtemplate.usable(_Connection(postgres, "db.example", "5432")) is None
+
+
+def test_a_test_of_its_own_processes_gets_a_copy_of_the_template(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    import sqlite3
+
+    sqlite = "django.db.backends.sqlite3"
+    template = tmp_path / "template.sqlite3"
+    con = sqlite3.connect(template)
+    con.execute("CREATE TABLE django_migrations (app TEXT, name TEXT)")
+    con.execute("INSERT INTO django_migrations VALUES ('accounts', '0001_initial')")
+    con.commit()
+    con.close()
+    record = {
+        "engine": sqlite,
+        "fingerprint": dbtemplate.fingerprint(sqlite),
+        "name": str(template),
+    }
+    (tmp_path / "sqlite.json").write_text(json.dumps(record))
+    target = tmp_path / "own.sqlite3"
+
+    monkeypatch.delenv(dbtemplate.ENV, raising=False)
+    assert dbtemplate.copy_into(f"sqlite:///{target}") is False  # the test migrates
+    assert not target.exists()
+
+    monkeypatch.setenv(dbtemplate.ENV, str(tmp_path))
+    assert dbtemplate.copy_into(f"sqlite:///{target}") is True
+    rows = sqlite3.connect(target).execute("SELECT app, name FROM django_migrations").fetchall()
+    assert rows == [("accounts", "0001_initial")]

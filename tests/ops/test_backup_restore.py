@@ -28,6 +28,7 @@ import pytest
 from psycopg import sql
 
 from demo.organizations import demo_plan
+from tests import dbtemplate
 
 # Its own processes and databases (TEST_POSTGRES_URL): the same whichever database
 # the pass uses, so it runs once, in the SQLite pass (scripts/test.sh).
@@ -123,7 +124,8 @@ def sqlite_source(tmp_path_factory) -> Iterator[tuple[Path, Path, dict[str, str]
     database, media = base / "source.sqlite3", base / "media"
     put_media(media)
     env = portal_env(f"sqlite:///{database}", media)
-    manage(env, "migrate", "-v0")
+    if not dbtemplate.copy_into(env["DATABASE_URL"]):
+        manage(env, "migrate", "-v0")
     manage(env, "seed_demo")
     yield database, media, env
 
@@ -268,7 +270,8 @@ def test_postgresql_backup_restores_every_row_and_file_into_an_empty_database(
     media, target_media = tmp_path / "media", tmp_path / "restored-media"
     put_media(media)
     env = portal_env(source_url, media)
-    manage(env, "migrate", "-v0")
+    if not dbtemplate.copy_into(source_url):
+        manage(env, "migrate", "-v0")
     # Records in every table the campaign uses, quicker than the demo county (which the
     # SQLite tests above back up): members with ID and phone numbers, accounts, meetings,
     # reviews, attachments' rows.

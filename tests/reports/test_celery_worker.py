@@ -27,6 +27,7 @@ from typing import Any
 
 import pytest
 
+from tests import dbtemplate
 from tests.redis_server import RedisServer, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -139,7 +140,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         LOG_LEVEL="WARNING",
     )
     s = Stack(base=base, env=env, redis_port=redis_port)
-    for command in (["migrate", "-v0"], ["seed_demo"]):
+    migrated = dbtemplate.copy_into(env["DATABASE_URL"])  # else: migrate
+    for command in ([["migrate", "-v0"]] if not migrated else []) + [["seed_demo"]]:
         out = subprocess.run(  # noqa: S603
             [PYTHON, "manage.py", *command], cwd=ROOT, env=env, capture_output=True, text=True,
             timeout=600, check=False,
