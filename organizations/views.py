@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -30,6 +30,7 @@ from portal.accounts.permissions import (
     user_can,
     visible_organizations,
 )
+from portal.core.http import AuthenticatedHttpRequest
 from portal.core.orgmenu import org_links
 from portal.core.record_pages import handle_record_form, paginate, render_list
 
@@ -68,7 +69,7 @@ def _offset(raw: Any) -> int:
 
 
 @login_required
-def tree(request: HttpRequest) -> HttpResponse:
+def tree(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The user's top nodes, expandable one level at a time (see `children`), and a
     search by name or code with each result's visible ancestor trail."""
     # NUL characters are refused by PostgreSQL: drop them rather than fail.
@@ -86,7 +87,7 @@ def tree(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def children(request: HttpRequest, pk: int) -> HttpResponse:
+def children(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The child nodes of one node (an htmx fragment for the tree), a batch at a time."""
     org = get_organization_for_user(request.user, pk)
     offset = _offset(request.GET.get("offset"))
@@ -106,7 +107,7 @@ def children(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     user = request.user
     org = get_organization_for_user(user, pk)
     kids, more_kids = selectors.children_batch(org, 0)
@@ -141,7 +142,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def organization_create(request: HttpRequest, pk: int) -> HttpResponse:
+def organization_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Add a child organization under node `pk`: an administrative act, so it needs
     MANAGE_ORGANIZATIONS at the parent (the supervisors), not RECORD."""
     parent = get_organization_for_user(request.user, pk, Action.MANAGE_ORGANIZATIONS)
@@ -160,7 +161,7 @@ def organization_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def organization_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def organization_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Profile fields need RECORD or MANAGE_ORGANIZATIONS; kind, code and flags need
     MANAGE_ORGANIZATIONS (they are shown only to those who may change them)."""
     user = request.user
@@ -193,7 +194,7 @@ def organization_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _history(
-    request: HttpRequest, obj: Any, *, title: str, back: str, show_personal: bool
+    request: AuthenticatedHttpRequest, obj: Any, *, title: str, back: str, show_personal: bool
 ) -> HttpResponse:
     page, entries = selectors.history_page(
         obj, request.GET.get("page"), show_personal=show_personal
@@ -206,7 +207,7 @@ def _history(
 
 
 @login_required
-def organization_history(request: HttpRequest, pk: int) -> HttpResponse:
+def organization_history(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     org = get_organization_for_user(request.user, pk)
     return _history(
         request,
@@ -228,7 +229,7 @@ def _may_see_personal(user: Any, member: Member) -> bool:
 
 
 @login_required
-def member_list(request: HttpRequest) -> HttpResponse:
+def member_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Members in the user's scope, filtered, 50 a page in a stable order. ID numbers and
     phones are unmasked row by row where the user has PERSONAL_DATA (decided from the
     grants in memory, no query per row)."""
@@ -247,7 +248,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def member_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     user = request.user
     member = selectors.get_member_for_user(user, pk)
     org = member.organization
@@ -258,8 +259,9 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
         member.transfers.select_related("from_organization", "to_organization", "recorded_by")
     )
     for transfer in transfers:
-        transfer.from_visible = grants.allows(Action.VIEW, transfer.from_organization.path)
-        transfer.to_visible = grants.allows(Action.VIEW, transfer.to_organization.path)
+        # Read by the template only: whether each end of the transfer may be linked.
+        transfer.from_visible = grants.allows(Action.VIEW, transfer.from_organization.path)  # type: ignore[attr-defined]
+        transfer.to_visible = grants.allows(Action.VIEW, transfer.to_organization.path)  # type: ignore[attr-defined]
     context = {
         "member": member,
         "org": org,
@@ -273,7 +275,7 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def member_create(request: HttpRequest, pk: int) -> HttpResponse:
+def member_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Add a member to the roster of organization `pk` (RECORD there)."""
     org = get_organization_for_user(request.user, pk, Action.RECORD)
     form = MemberForm(request.POST or None, organization=org, editing=False)
@@ -291,7 +293,7 @@ def member_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def member_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     member = selectors.get_member_for_user(request.user, pk, Action.RECORD)
     form = MemberForm(
         request.POST or None,
@@ -318,7 +320,7 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def member_transfer(request: HttpRequest, pk: int) -> HttpResponse:
+def member_transfer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Move a member to another organization: RECORD at the source, VIEW at the
     destination (the receiving organization must be one the user can see)."""
     member = selectors.get_member_for_user(request.user, pk, Action.RECORD)
@@ -347,7 +349,7 @@ def member_transfer(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def member_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+def member_deactivate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     member = selectors.get_member_for_user(request.user, pk, Action.RECORD)
     services.member_deactivate(actor=request.user, member=member)
     messages.success(request, _("The member was taken off the roster."))
@@ -356,7 +358,7 @@ def member_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def member_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
+def member_reactivate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     member = selectors.get_member_for_user(request.user, pk, Action.RECORD)
     services.member_reactivate(actor=request.user, member=member)
     messages.success(request, _("The member is on the roster again."))
@@ -364,7 +366,7 @@ def member_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def member_history(request: HttpRequest, pk: int) -> HttpResponse:
+def member_history(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     member = selectors.get_member_for_user(request.user, pk)
     return _history(
         request,
@@ -379,7 +381,7 @@ def member_history(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def enterprise_list(request: HttpRequest) -> HttpResponse:
+def enterprise_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     form = EnterpriseFilterForm(request.GET or None, organizations=visible_organizations(user))
     data = form.filters()
@@ -413,7 +415,7 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def enterprise_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     user = request.user
     enterprise = selectors.get_enterprise_for_user(user, pk)
     grants = grants_for(user)
@@ -436,7 +438,7 @@ def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def enterprise_create(request: HttpRequest) -> HttpResponse:
+def enterprise_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A new enterprise linked to an organization the user may RECORD; `?org=<pk>`
     preselects that organization (from its page)."""
     user = request.user
@@ -465,7 +467,7 @@ def enterprise_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def enterprise_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def enterprise_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     enterprise = selectors.get_enterprise_for_user(request.user, pk, Action.RECORD)
     form = EnterpriseForm(
         request.POST or None,
@@ -491,7 +493,7 @@ def enterprise_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def enterprise_history(request: HttpRequest, pk: int) -> HttpResponse:
+def enterprise_history(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     enterprise = selectors.get_enterprise_for_user(request.user, pk)
     return _history(
         request,
@@ -507,7 +509,7 @@ def enterprise_history(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def committee(request: HttpRequest, pk: int) -> HttpResponse:
+def committee(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The organization's committee posts and Party groups, each with its dates (VIEW);
     the secretary or clerk adds a post or a group and ends one (POST, RECORD: 403
     without). Who is expected at a branch committee or Party group meeting comes from
@@ -544,21 +546,25 @@ def committee(request: HttpRequest, pk: int) -> HttpResponse:
                     starts_on=group_form.cleaned_data["starts_on"],
                 )
             elif action in ("end_post", "end_group") and end_form.is_valid():
-                model = CommitteePost if action == "end_post" else PartyGroup
-                record = (
-                    model.objects.select_related("organization")
-                    .filter(organization=org, pk=end_form.cleaned_data["pk"])
-                    .first()
-                )
-                if record is None:
-                    raise Http404
-                end = services.committee_post_end if action == "end_post" else None
-                if end is not None:
-                    end(actor=user, post=record, ends_on=end_form.cleaned_data["ends_on"])
-                else:
-                    services.party_group_end(
-                        actor=user, group=record, ends_on=end_form.cleaned_data["ends_on"]
+                pk, ends_on = end_form.cleaned_data["pk"], end_form.cleaned_data["ends_on"]
+                if action == "end_post":
+                    post = (
+                        CommitteePost.objects.select_related("organization")
+                        .filter(organization=org, pk=pk)
+                        .first()
                     )
+                    if post is None:
+                        raise Http404
+                    services.committee_post_end(actor=user, post=post, ends_on=ends_on)
+                else:
+                    group = (
+                        PartyGroup.objects.select_related("organization")
+                        .filter(organization=org, pk=pk)
+                        .first()
+                    )
+                    if group is None:
+                        raise Http404
+                    services.party_group_end(actor=user, group=group, ends_on=ends_on)
             else:
                 raise ValidationError(_("Check the entries below."))
         except ValidationError as exc:

@@ -19,7 +19,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -31,6 +32,7 @@ from portal.accounts.permissions import (
     roles_for,
     visible_organizations,
 )
+from portal.core.http import AuthenticatedHttpRequest
 
 from . import selectors
 from .forms import EnterpriseFilterForm, MemberFilterForm
@@ -113,7 +115,7 @@ def _may_import_or_raise(user: Any, kind: str, org: Organization | None) -> None
     raise Http404
 
 
-def _target_organization(request: HttpRequest, kind: str) -> Organization | None:
+def _target_organization(request: AuthenticatedHttpRequest, kind: str) -> Organization | None:
     """`?org=<pk>`: the organization rows without one go into (members) or the default
     parent (organizations)."""
     raw = request.GET.get("org")
@@ -125,7 +127,7 @@ def _target_organization(request: HttpRequest, kind: str) -> Organization | None
     return org
 
 
-def _get_job_for_user(request: HttpRequest, pk: int) -> ImportJob:
+def _get_job_for_user(request: AuthenticatedHttpRequest, pk: int) -> ImportJob:
     """A user sees only their own imports; anyone else's is a 404."""
     job = (
         ImportJob.objects.select_related("organization")
@@ -139,7 +141,7 @@ def _get_job_for_user(request: HttpRequest, pk: int) -> ImportJob:
 
 @login_required
 @require_GET
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthenticatedHttpRequest) -> HttpResponse:
     """What the user may import and export, and their recent imports."""
     user = request.user
     grants = grants_for(user)
@@ -171,7 +173,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def import_upload(request: HttpRequest, kind: str) -> HttpResponse:
+def import_upload(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse:
     """Upload → checked at once (small files) or by a background task (large ones) →
     the job page shows the preview."""
     kind = _kind_or_404(kind)
@@ -204,7 +206,7 @@ def import_upload(request: HttpRequest, kind: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def import_template(request: HttpRequest, kind: str) -> HttpResponse:
+def import_template(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse:
     """The .xlsx template: headings, one example row, drop-down lists."""
     kind = _kind_or_404(kind)
     org = _target_organization(request, kind)
@@ -234,7 +236,7 @@ def _attachment(name: str) -> str:
 
 @login_required
 @require_GET
-def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def job_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Progress while running (polled by htmx), then the preview or the outcome."""
     job = _get_job_for_user(request, pk)
     context = {"job": job, "summary": job.summary or {}, "kind_label": KIND_LABELS[job.kind]}
@@ -245,7 +247,7 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def job_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+def job_confirm(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     job = _get_job_for_user(request, pk)
     try:
         import_job_confirm(actor=request.user, job=job)
@@ -256,7 +258,7 @@ def job_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def job_retry(request: HttpRequest, pk: int) -> HttpResponse:
+def job_retry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The owner's "Try again" on an import that looks stuck (its worker died or its
     message was lost): sent again at once."""
     job = _get_job_for_user(request, pk)
@@ -268,7 +270,7 @@ def job_retry(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(job)
 
 
-def _members_for_export(request: HttpRequest) -> QuerySet:
+def _members_for_export(request: AuthenticatedHttpRequest) -> QuerySet:
     """The member list's filters: q, org (code), status, active, investor, pocket,
     mobile, lost (organizations.forms.MemberFilterForm)."""
     user = request.user
@@ -278,7 +280,7 @@ def _members_for_export(request: HttpRequest) -> QuerySet:
     return members
 
 
-def _enterprises_for_export(request: HttpRequest) -> QuerySet:
+def _enterprises_for_export(request: AuthenticatedHttpRequest) -> QuerySet:
     """The enterprise list's filters: q, org (code), type."""
     form = EnterpriseFilterForm(
         request.GET or None, organizations=visible_organizations(request.user)
@@ -297,7 +299,7 @@ def _enterprises_for_export(request: HttpRequest) -> QuerySet:
     return enterprises
 
 
-def _organizations_for_export(request: HttpRequest) -> QuerySet:
+def _organizations_for_export(request: AuthenticatedHttpRequest) -> QuerySet:
     """The tree's search (q) and a subtree (org, by code)."""
     form = EnterpriseFilterForm(
         request.GET or None, organizations=visible_organizations(request.user)
@@ -336,7 +338,7 @@ register_export(
 
 @login_required
 @require_GET
-def export(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
+def export(request: AuthenticatedHttpRequest, kind: str, fmt: str) -> HttpResponseBase:
     """Any registered list (resources.EXPORTS) the user can see, as .xlsx or .csv, with
     the list page's filters; limited to the user's scope, personal data masked."""
     spec = EXPORTS.get(kind)

@@ -12,24 +12,27 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from activities.models import Campaign
 from activities.models.campaigns import preferred_campaign
 from organizations.models import Organization
+from portal.accounts.models import User
 from portal.accounts.permissions import get_organization_for_user
+from portal.core.http import AuthenticatedHttpRequest
 
 from .dashboard import build_dashboard, dashboard_nodes, may_open_dashboard, share_chart
 from .urging import may_urge
 
 
-def _default_node(user) -> Organization:
+def _default_node(user: User) -> Organization:
     nodes = dashboard_nodes(user)
     if nodes:
-        return nodes[0]
+        node: Organization = nodes[0]
+        return node
     if user.is_superuser:
-        root = Organization.objects.filter(depth=1).order_by("path").first()
+        root: Organization | None = Organization.objects.filter(depth=1).order_by("path").first()
         if root is not None:
             return root
     raise PermissionDenied
@@ -48,7 +51,7 @@ def _campaign(org: Organization, wanted: str | None) -> Campaign | None:
 
 
 @login_required
-def dashboard(request: HttpRequest, org_pk: int | None = None) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest, org_pk: int | None = None) -> HttpResponse:
     """Totals and shares for the subtree under the organization, with drill-down.
 
     Queries: session, user, the user's roles and grants, the organization, campaign +
@@ -82,7 +85,7 @@ def dashboard(request: HttpRequest, org_pk: int | None = None) -> HttpResponse:
     )
 
 
-def _overview(request: HttpRequest, nodes: list[Organization]) -> HttpResponse:
+def _overview(request: AuthenticatedHttpRequest, nodes: list[Organization]) -> HttpResponse:
     """A user with several nodes (an instructor guiding several organizations): every
     one side by side (portal/progress/overview.py), each linking to its own
     dashboard."""

@@ -26,7 +26,7 @@ from portal.accounts.permissions import get_organization_for_user
 
 from .engine import requirements
 from .grid import attach_organizations, build_grid
-from .urging import latest_urges, may_urge, urge_send
+from .urging import UrgeOutcome, latest_urges, may_urge, urge_send
 from .views import _int, campaign_for
 
 URGE_PAGE_SIZE = 100
@@ -99,7 +99,7 @@ def urge(request: HttpRequest, org_pk: int) -> HttpResponse:
     )
 
 
-def _report(request: HttpRequest, outcome) -> None:
+def _report(request: HttpRequest, outcome: UrgeOutcome) -> None:
     if outcome.sent:
         n = len(outcome.sent)
         messages.success(
