@@ -270,7 +270,7 @@ class InvitationInline(ReadOnlyInline):
 @admin.register(MeetingAnnouncement)
 class MeetingAnnouncementAdmin(ReadOnlyAdmin):
     """Read-only: announcing, changing and answering go through
-    activities.services_announcements, which notify the members (docs/product.md §6.1)."""
+    activities.announcements.services, which notify the members (docs/product.md §6.1)."""
 
     list_display = ["topic", "organization", "kind", "starts_at", "place", "meeting"]
     list_filter = ["kind", "campaign"]

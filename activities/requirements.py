@@ -24,11 +24,11 @@ from organizations.models import GRASSROOTS_KINDS, OrgKind
 from portal.progress.engine import Level, Result, Scope, kind
 from portal.reviews.models import ReviewStatus
 
+from .meetings.selectors import held_and_attended_counts_by_kind
 from .models import ActivityPlan, Meeting, MeetingKind, StatementSubject
-from .selectors_meetings import held_and_attended_counts_by_kind
-from .selectors_opinions import opinion_stats_by_organization
-from .selectors_phase2 import appraisal_coverage_batch, statements_status_batch
-from .selectors_study import counseling_coverage_in
+from .opinions.selectors import opinion_stats_by_organization
+from .phase2.selectors import appraisal_coverage_batch, statements_status_batch
+from .study.selectors import counseling_coverage_in
 
 PARTICIPATING_KINDS = {str(k) for k in GRASSROOTS_KINDS} | {str(OrgKind.COMMUNITY)}
 _TOKEN = 987654321

@@ -26,10 +26,7 @@ from organizations.resources import Column, PortalResource, register_export
 from organizations.resources.columns import NO, YES
 from portal.accounts.permissions import visible_organizations
 
-from .forms_meetings import MeetingFilterForm
-from .forms_opinions import OpinionFilterForm
-from .forms_phase2 import TalkFilterForm
-from .forms_study import counseling_filters
+from .meetings.forms import MeetingFilterForm
 from .models import (
     AppraisalResult,
     Campaign,
@@ -42,7 +39,10 @@ from .models import (
     SelfExamination,
 )
 from .models.campaigns import campaigns_newest_first, pick_campaign
-from .selectors_study import members_with_study, with_study
+from .opinions.forms import OpinionFilterForm
+from .phase2.forms import TalkFilterForm
+from .study.forms import counseling_filters
+from .study.selectors import members_with_study, with_study
 
 
 def organization_from_query(request: HttpRequest) -> Organization | None:

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
-from activities import views_public
+from activities.public import views as public_views
 from portal.core import views as core_views
 
 urlpatterns = [
@@ -13,9 +13,9 @@ urlpatterns = [
     path("campaign/", include("activities.urls")),
     path("rectification/", include("rectification.urls")),
     path("reports/", include("reports.urls")),
-    path("box/", include("activities.urls_public")),
+    path("box/", include("activities.public.urls")),
     # The suggestion box's short address, typed from the poster: /b/ABC123 (any case).
-    re_path(r"^b/(?P<code>[A-Za-z0-9]{6})/?$", views_public.short_box, name="short_box"),
+    re_path(r"^b/(?P<code>[A-Za-z0-9]{6})/?$", public_views.short_box, name="short_box"),
     path("pledges/", include("rectification.urls_pledges_public")),
     path("notice/", include("rectification.urls_public")),
     path("comment/", include("rectification.urls_comment_public")),

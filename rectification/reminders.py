@@ -17,7 +17,7 @@ very organization; for items also the responsible member's login, when linked):
 * a leadership term due for re-election within 90 days or overdue: once per term
   (upgrading/reminders.py);
 * an announced meeting starting tomorrow: to its expected members with a login, except
-  those who answered that they cannot attend (activities/services_announcements.py).
+  those who answered that they cannot attend (activities/announcements/services.py).
 
 Once-only: every reminder has a key naming its event (models/reminders.py); the
 ReminderSent ledger's unique (recipient, key) constraint lets each be sent once, however
@@ -355,8 +355,8 @@ def send_daily_reminders(today: dt.date) -> RunReport:
             )
 
     # Announced meetings starting tomorrow, to their expected members
-    # (activities/services_announcements.py, docs/product.md §6.1).
-    from activities.services_announcements import meeting_eve_events
+    # (activities/announcements/services.py, docs/product.md §6.1).
+    from activities.announcements.services import meeting_eve_events
 
     for event, users in meeting_eve_events(today, Event):
         report.events[event.verb] += 1

@@ -7,7 +7,7 @@ Item status changes go through ProblemItem.transition(), which writes the timeli
 event. Review state changes go through portal.reviews.services.review_transition; the
 requests' effect on their item is their `after_review_transition` hook.
 
-An item whose source is an opinion adopts it (activities.services_opinions.
+An item whose source is an opinion adopts it (activities.opinions.services.
 opinion_mark_adopted: the opinion becomes "adopted" with a link to the item); a
 received opinion is first sorted into the item's category. An adoption cannot be
 undone, so such an item keeps its opinion and cannot be deleted.
@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from activities.models import Campaign, Opinion, OpinionStatus
-from activities.services_opinions import opinion_mark_adopted, opinion_sort
+from activities.opinions.services import opinion_mark_adopted, opinion_sort
 from organizations.models import Organization
 from portal.accounts.permissions import Action, user_can
 from portal.attachments.models import AttachmentKind

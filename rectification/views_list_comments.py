@@ -31,7 +31,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from activities.models import ProblemCategory
-from activities.views_opinions import qr_svg
+from activities.opinions.views import qr_svg
 from portal.accounts.permissions import Action, require, user_can
 from portal.core.cache import cache_get
 from portal.core.public_guard import address_key, claim_form, hit

@@ -6,7 +6,7 @@ the batches of codes, the printable sheets and the QR poster. A fragment of the 
 for the organization's page.
 
 The public ballot at /vote/<token>/ (no login) reuses the suggestion box's protections:
-per-address rate limits in the cache (activities.views_public), a honeypot, a minimum
+per-address rate limits in the cache (activities.public.views), a honeypot, a minimum
 fill time, one ballot per served form. It never shows any ballot. Codes mode: a wrong
 code counts against a stricter per-address limit. Device mode: a signed cookie marks
 the browser that voted; the evaluation closes at its limit of ballots.
@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from activities.views_opinions import qr_svg
+from activities.opinions.views import qr_svg
 from portal.accounts.permissions import Action, get_organization_for_user, require, user_can
 from portal.core.public_guard import address_key, claim_form, hit
 from portal.core.record_pages import handle_record_form

@@ -14,7 +14,7 @@ from django.apps import apps
 from django.utils import translation
 from django.utils.translation import trans_real
 
-from activities.forms_meetings import MeetingFilterForm
+from activities.meetings.forms import MeetingFilterForm
 from activities.models import (
     AppraisalEvent,
     CriticismEntry,

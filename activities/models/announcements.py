@@ -3,7 +3,7 @@
 
 An announcement carries what the members need to know (kind, topic, time, place,
 agenda); when it is made, the members the meeting's kind expects
-(activities.services_meetings.expected_roster) each get an Invitation row, and those
+(activities.meetings.services.expected_roster) each get an Invitation row, and those
 with a login a notice. A member answers on their invitation (will attend / cannot
 attend, with a reason) until the meeting starts. Recording the meeting afterwards
 links the Meeting to its announcement; the replies are only suggestions on the
@@ -54,7 +54,7 @@ class MeetingAnnouncement(models.Model):
     ends_at = models.DateTimeField(_("ends at"))
     place = models.CharField(_("place"), max_length=200)
     agenda = models.TextField(_("agenda"), blank=True)
-    # The meeting as recorded afterwards (activities.services_announcements).
+    # The meeting as recorded afterwards (activities.announcements.services).
     meeting = models.OneToOneField(
         Meeting,
         verbose_name=_("meeting record"),

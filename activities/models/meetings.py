@@ -4,7 +4,7 @@ organization's meeting, and the extras of the special organizational-life meetin
 
 Counts are never typed: `expected_count` is the holder's active roster when the
 attendance is taken, and `present_count` / `absent_count` are derived from the
-Attendance rows by activities.services_meetings (the only writer). They are stored so
+Attendance rows by activities.meetings.services (the only writer). They are stored so
 that list pages and the live checklist read them without counting rows.
 """
 
@@ -196,7 +196,7 @@ class Meeting(models.Model):
         ordering = ["-starts_at", "-pk"]
         indexes = [
             # The live checklist: "mobilization held", "study exchanges", "special
-            # meeting with a guide" per organization and campaign (selectors_meetings).
+            # meeting with a guide" per organization and campaign (activities.meetings.selectors).
             models.Index(
                 fields=["organization", "campaign", "kind"], name="meeting_org_campaign_kind"
             ),
@@ -458,7 +458,7 @@ class SpecialMeetingReview(Reviewable):
     §6.2, §7): it bundles the meeting, with its criticism entries, for review, the way
     AppraisalApproval bundles an appraisal's determinations. Created on demand by the
     "Submit for review" action of the meeting's page
-    (activities.services_meetings.special_meeting_submit); the review state machine
+    (activities.meetings.services.special_meeting_submit); the review state machine
     lives in portal.reviews. While it is submitted or approved the meeting is locked
     (Meeting.is_editable). Its page is the meeting's page, which shows the panel."""
 

@@ -5,7 +5,7 @@ An Opinion moves through an explicit transition table (received → sorted → a
 adopted); `Opinion.transition()` is the only code that changes `status`, and it writes
 one OpinionEvent per move in the same transaction, so the events are the opinion's
 timeline. The rectification app adopts opinions into problem lists through
-`activities.services_opinions.opinion_mark_adopted`; it is stored here only as a label
+`activities.opinions.services.opinion_mark_adopted`; it is stored here only as a label
 and a link, so this app does not depend on rectification.
 """
 
@@ -274,7 +274,7 @@ class Opinion(models.Model):
         ordering = ["-received_on", "-pk"]
         indexes = [
             # The organization's opinion list in a campaign (newest first), its counts
-            # per status and selectors_opinions.opinion_stats.
+            # per status and activities.opinions.selectors.opinion_stats.
             models.Index(
                 fields=["organization", "campaign", "status"], name="opinion_org_campaign_idx"
             ),

@@ -1,8 +1,8 @@
 """Phase 2 records (docs/product.md §6.2): one-to-one talks, the self-examination statements of
 the team and the secretary, and the democratic appraisal of members.
 
-Writes go through activities/services_phase2.py; reads used by the live checklist
-through activities/selectors_phase2.py. The appraisal session moves through an explicit
+Writes go through activities/phase2/services.py; reads used by the live checklist
+through activities/phase2/selectors.py. The appraisal session moves through an explicit
 transition table (`AppraisalSession.transition`, the only code that changes its
 `status`), writing one AppraisalEvent per move in the same transaction.
 """
@@ -606,7 +606,7 @@ class AppraisalResult(models.Model):
             ),
         ]
         indexes = [
-            # The checklist counts appraised members per organization (selectors_phase2).
+            # The checklist counts appraised members per organization (activities.phase2.selectors).
             models.Index(fields=["session", "determination"], name="appraisal_result_det_idx"),
         ]
 

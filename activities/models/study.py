@@ -83,7 +83,7 @@ class CounselingRecord(models.Model):
         verbose_name_plural = _("study counseling records")
         ordering = ["-date", "-pk"]
         indexes = [
-            # Coverage: sessions per member in one campaign (selectors_study).
+            # Coverage: sessions per member in one campaign (activities.study.selectors).
             models.Index(fields=["campaign", "member"], name="counseling_campaign_member"),
             # The organization's list and the checklist scoped by organization.
             models.Index(fields=["organization", "campaign"], name="counseling_org_campaign"),

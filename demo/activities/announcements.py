@@ -17,8 +17,8 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from activities.announcements.services import announcement_create
 from activities.models import Invitation, MeetingAnnouncement, MeetingKind, Reply
-from activities.services_announcements import announcement_create
 from demo.activities.campaign import running_demo_campaign
 from organizations.models import Member, Organization
 from portal.accounts.models import User

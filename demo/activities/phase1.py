@@ -7,8 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from activities import services_meetings as meetings
-from activities import services_opinions as opinions
+from activities.meetings import services as meetings
 from activities.models import (
     AddressedTo,
     Meeting,
@@ -17,8 +16,9 @@ from activities.models import (
     Opinion,
     OpinionChannel,
 )
-from activities.services_plans import activity_plan_create, activity_plan_update, version_token
-from activities.services_study import counseling_add
+from activities.opinions import services as opinions
+from activities.plans.services import activity_plan_create, activity_plan_update, version_token
+from activities.study.services import counseling_add
 from organizations.models import Member, MobileDirection, Organization, PartyPost
 from portal.reviews.models import ReviewAction
 

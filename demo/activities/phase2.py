@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from activities import services_meetings as meetings
-from activities import services_phase2 as services
+from activities.meetings import services as meetings
 from activities.models import AppraisalGrade, CriticismKind, MeetingKind, StatementSubject, TalkMode
+from activities.phase2 import services as services
 from organizations.models import Member, MobileDirection, Organization, PartyPost
 from portal.reviews.models import ReviewAction
 

@@ -16,10 +16,10 @@ from typing import Any
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from activities.announcements.services import reply_text, when_text
 from activities.models import Invitation, Opinion, OpinionStatus
 from activities.models.phase2 import AppraisalResult
 from activities.models.study import CounselingRecord
-from activities.services_announcements import reply_text, when_text
 from organizations.models import Member
 from portal.reviews.models import ReviewStatus
 from rectification.models import ItemStatus, Pledge, ProblemItem

@@ -1,5 +1,5 @@
 """What keeps the public (no-login) forms usable and hard to flood: the suggestion box
-(activities/views_public.py), the problem list open to comment and the satisfaction
+(activities/public/views.py), the problem list open to comment and the satisfaction
 ballot (rectification/). docs/product.md §6.1.
 
 - `address_key(kind, request)`: a cache key per client address, hashed so that the
@@ -30,7 +30,7 @@ from .cache import cache_add, cache_get, cache_incr, cache_set
 from .net import client_address
 
 # A served form is claimable for as long as its signed stamp is accepted (the public
-# forms refuse older stamps: activities/forms_opinions.py FORM_MAX_AGE).
+# forms refuse older stamps: activities/opinions/forms.py FORM_MAX_AGE).
 FORM_CLAIM_SECONDS = 6 * 60 * 60
 
 

@@ -376,7 +376,7 @@ def build_dashboard(
         board.overdue_organizations = figures.overdue_organizations
         # Live, not cached with the figures: attaching an enterprise or a member
         # moving does not touch the roll-up. One grouped query.
-        from activities.selectors_study import unorganized_figures
+        from activities.study.selectors import unorganized_figures
 
         board.unorganized = unorganized_figures(campaign, org)
     weak_shown = figures.weak_shown

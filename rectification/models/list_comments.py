@@ -7,7 +7,7 @@ opinions of party member employees". So:
 * `CommentPeriod`: one per problem list. The secretary opens the list to comment for a
   set period (opens_on to closes_on, both days in); while it runs, anyone with the
   unguessable link (or its QR code) reads the list's items and sends a comment, with
-  no login, behind the suggestion box's protections (activities/views_public.py).
+  no login, behind the suggestion box's protections (activities/public/views.py).
 * `ListComment`: one comment on one list. The public never reads comments (not even
   their own); the secretary marks each as adopted (optionally as a new item of the
   list, or of its revision once approved) or answered with an answer text; the

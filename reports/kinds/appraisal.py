@@ -28,7 +28,7 @@ from activities.models import (
     SessionStatus,
 )
 from activities.models.phase2 import EventKind, grade_cap
-from activities.services_phase2 import appraisal_roster
+from activities.phase2.services import appraisal_roster
 from organizations.models import Organization
 from portal.accounts.permissions import Action, require
 

@@ -28,7 +28,7 @@ from activities.models import (
     OneToOneTalk,
     Opinion,
 )
-from activities.selectors_study import members_with_study
+from activities.study.selectors import members_with_study
 from organizations.models import Organization
 from portal.attachments.models import Attachment, AttachmentKind
 

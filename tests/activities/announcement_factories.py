@@ -8,8 +8,8 @@ from typing import Any
 
 from django.utils import timezone
 
+from activities.announcements.services import announcement_create
 from activities.models import Campaign, MeetingAnnouncement, MeetingKind
-from activities.services_announcements import announcement_create
 from organizations.models import Organization
 from tests.conftest import World
 

@@ -13,10 +13,10 @@ from typing import Any
 
 from django.utils import timezone
 
+from activities.meetings.services import Mark, meeting_create
 from activities.models import Campaign, CounselingRecord, Meeting, MeetingKind, StudyMode
 from activities.seed import ensure_campaign_2014
-from activities.services_meetings import Mark, meeting_create
-from activities.services_study import counseling_add
+from activities.study.services import counseling_add
 from organizations.models import Member, Organization
 from tests.conftest import World
 

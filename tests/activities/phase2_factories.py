@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from activities import services_phase2 as services
 from activities.models import (
     AppraisalGrade,
     AppraisalSession,
@@ -14,6 +13,7 @@ from activities.models import (
     SelfExamination,
     StatementSubject,
 )
+from activities.phase2 import services as services
 from activities.seed import GRADES_LATER, ensure_campaign_2014
 from organizations.models import Member
 from tests.factories import MemberFactory

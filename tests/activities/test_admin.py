@@ -7,6 +7,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
+from activities.meetings.services import criticism_add, special_meeting_submit
 from activities.models import (
     ActivityPlan,
     AppraisalApproval,
@@ -21,7 +22,6 @@ from activities.models import (
     SelfExamination,
 )
 from activities.models.meetings import SpecialMeetingReview
-from activities.services_meetings import criticism_add, special_meeting_submit
 from portal.reviews.models import ReviewStatus
 from tests.activities import phase2_factories as p2
 from tests.activities.factories import campaign_for, counseling, meeting, members

@@ -10,8 +10,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from activities.models import Attendance, Invitation, MeetingAnnouncement, MeetingKind, Reply
-from activities.services_announcements import (
+from activities.announcements.services import (
     VERB_ANNOUNCED,
     VERB_CHANGED,
     VERB_REMINDER,
@@ -19,7 +18,8 @@ from activities.services_announcements import (
     announcement_update,
     reply_give,
 )
-from activities.services_meetings import Mark
+from activities.meetings.services import Mark
+from activities.models import Attendance, Invitation, MeetingAnnouncement, MeetingKind, Reply
 from organizations.models import Member, PartyGroup
 from portal.notifications.models import Notification
 from rectification.models import ReminderSent

@@ -10,8 +10,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from activities.announcements.services import reply_give
 from activities.models import Invitation, MeetingAnnouncement, Reply
-from activities.services_announcements import reply_give
 from organizations.models import Member
 from portal.notifications.models import Notification
 from tests.activities.announcement_factories import announce, later, running_campaign

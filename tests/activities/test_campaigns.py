@@ -1,4 +1,4 @@
-"""The site administrator's campaign pages (activities/views_campaigns.py)."""
+"""The site administrator's campaign pages (activities/campaigns/views.py)."""
 
 from __future__ import annotations
 
@@ -284,8 +284,8 @@ def test_switching_to_a_preset_keeps_grades_used_by_determinations(world: Any) -
     from django.core.exceptions import ValidationError
     from django.forms.models import model_to_dict
 
-    from activities.forms_campaigns import CampaignForm
-    from activities.services_campaigns import campaign_save
+    from activities.campaigns.forms import CampaignForm
+    from activities.campaigns.services import campaign_save
     from tests.activities.phase2_factories import closed_session
 
     campaign = ensure_campaign_2014(world.county)

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from activities.services_meetings import Mark, participation_create
-from activities.services_meetings import roster as roster_of
+from activities.meetings.services import Mark, participation_create
+from activities.meetings.services import roster as roster_of
 from tests.activities.factories import campaign_for, meeting, members
 from tests.conftest import World
 from tests.utils import client_for

@@ -3,8 +3,7 @@ from __future__ import annotations
 import pytest
 from django.db.models import Q
 
-from activities.models import MeetingKind
-from activities.selectors_meetings import (
+from activities.meetings.selectors import (
     meetings_open_to_attend,
     mobilization_held_or_attended,
     mobilization_held_or_attended_in,
@@ -13,7 +12,8 @@ from activities.selectors_meetings import (
     study_exchange_count,
     study_exchange_counts_in,
 )
-from activities.services_meetings import participation_create
+from activities.meetings.services import participation_create
+from activities.models import MeetingKind
 from portal.progress.scopes import scope_for_subtree
 from tests.activities.factories import campaign_for, meeting, members
 from tests.conftest import World

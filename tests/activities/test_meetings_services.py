@@ -3,8 +3,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from activities.models import Attendance, CriticismKind, Meeting, MeetingKind, MeetingSubkind
-from activities.services_meetings import (
+from activities.meetings.services import (
     Mark,
     criticism_add,
     meeting_delete,
@@ -12,6 +11,7 @@ from activities.services_meetings import (
     participation_create,
     participation_update,
 )
+from activities.models import Attendance, CriticismKind, Meeting, MeetingKind, MeetingSubkind
 from portal.attachments.models import Attachment
 from tests.activities.factories import at, campaign_for, meeting, members
 from tests.attachments.files import png_bytes, upload

@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
+from activities.meetings.services import criticism_add, meeting_update, participation_create
 from activities.models import (
     Attendance,
     CriticismEntry,
@@ -15,7 +16,6 @@ from activities.models import (
     MeetingParticipation,
 )
 from activities.seed import ensure_campaign_2014
-from activities.services_meetings import criticism_add, meeting_update, participation_create
 from portal.attachments.models import Attachment
 from portal.attachments.services import attachment_add
 from tests.activities.factories import (
@@ -305,7 +305,7 @@ def test_participation_flow_counts_for_the_attending_organization(world: World) 
     participation = MeetingParticipation.objects.get()
     assert response["Location"] == participation.get_absolute_url()
     assert (participation.expected_count, participation.present_count) == (3, 2)
-    from activities.selectors_meetings import mobilization_held_or_attended
+    from activities.meetings.selectors import mobilization_held_or_attended
 
     assert mobilization_held_or_attended(world.own, campaign)
     detail = client.get(participation.get_absolute_url()).content.decode()
@@ -515,7 +515,7 @@ def test_a_successful_save_does_not_work_out_the_roll_marks(world: World, monkey
     """Who each kind of meeting expects is shown beside each member on the form; a save
     that succeeds redirects without the form, so it does not work them out (two or
     three queries fewer, #20). A form sent back with errors still shows them."""
-    import activities.views_meetings as views
+    import activities.meetings.views as views
 
     calls: list[int] = []
     original = views.committee_members

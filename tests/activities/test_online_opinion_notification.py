@@ -1,5 +1,5 @@
 """An opinion left in the public online box notifies the organization's own secretaries
-and clerks, once, after it is committed (activities.services_opinions)."""
+and clerks, once, after it is committed (activities.opinions.services)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from activities import services_opinions as services
 from activities.models import AddressedTo, Opinion
+from activities.opinions import services as services
 from portal.accounts.models import Role
 from portal.accounts.services import role_assign
 from portal.notifications.models import Notification

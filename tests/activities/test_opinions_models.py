@@ -10,7 +10,6 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from activities import services_opinions as services
 from activities.models import (
     AddressedTo,
     IllegalTransition,
@@ -29,7 +28,8 @@ from activities.models.opinions import (
     new_receipt_code,
     normalize_receipt_code,
 )
-from activities.selectors_opinions import (
+from activities.opinions import services as services
+from activities.opinions.selectors import (
     box_campaign,
     opinion_stats,
     opinion_stats_by_organization,

@@ -12,7 +12,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from activities import services_phase2 as services
 from activities.models import (
     AppraisalApproval,
     AppraisalEvent,
@@ -22,7 +21,8 @@ from activities.models import (
     StatementSubject,
 )
 from activities.models.phase2 import grade_cap
-from activities.selectors_phase2 import (
+from activities.phase2 import services as services
+from activities.phase2.selectors import (
     appraisal_coverage,
     appraisal_coverage_batch,
     statements_status,

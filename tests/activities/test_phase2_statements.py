@@ -7,8 +7,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from activities import services_phase2 as services
 from activities.models import SelfExamination, StatementSubject
+from activities.phase2 import services as services
 from portal.reviews.models import RecordLocked, ReviewAction, ReviewStatus
 from portal.reviews.services import review_transition
 from tests.activities.phase2_factories import campaign_2014, make_statement

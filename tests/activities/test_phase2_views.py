@@ -11,7 +11,6 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
-from activities import services_phase2 as services
 from activities.models import (
     AppraisalApproval,
     AppraisalResult,
@@ -20,6 +19,7 @@ from activities.models import (
     SelfExamination,
     StatementSubject,
 )
+from activities.phase2 import services as services
 from organizations.models import Member
 from portal.reviews.models import ReviewAction
 from portal.reviews.services import review_transition

@@ -1,4 +1,4 @@
-"""Activity plan pages (activities/views_plans.py) and services (services_plans.py)."""
+"""Activity plan pages (activities/plans/views.py) and services (activities/plans/services.py)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from activities.models import ActivityPlan, Campaign
-from activities.seed import ensure_campaign_2014
-from activities.services_plans import (
+from activities.plans.services import (
     EditConflict,
     activity_plan_create,
     activity_plan_update,
     version_token,
 )
+from activities.seed import ensure_campaign_2014
 from portal.reviews.models import RecordLocked
 from portal.reviews.services import review_transition
 from tests.activities.plans_factories import campaign_for, plan_at, submitted_plan

@@ -11,13 +11,13 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from activities.models import MeetingKind, MeetingParticipation
-from activities.selectors_meetings import (
+from activities.meetings.selectors import (
     meetings_open_to_attend,
     mobilization_held_or_attended,
     mobilization_held_or_attended_in,
 )
-from activities.services_meetings import Mark, participation_create
+from activities.meetings.services import Mark, participation_create
+from activities.models import MeetingKind, MeetingParticipation
 from organizations.models import Organization, OrgKind
 from portal.progress import engine
 from portal.progress.engine import Level

@@ -12,10 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from activities import services_opinions as services
-from activities import views_public
-from activities.forms_opinions import form_started_token
 from activities.models import Opinion, OpinionChannel, OpinionStatus
+from activities.opinions import services as services
+from activities.opinions.forms import form_started_token
+from activities.public import views as public_views
 from portal.core import public_guard
 from tests.activities.opinions_factories import (
     OpinionFactory,
@@ -302,7 +302,7 @@ def test_offline_opinions_cannot_be_read_through_the_box(world, campaign, box):
 
 def test_submissions_are_limited_per_address(box):
     client = Client(REMOTE_ADDR="198.51.100.7")
-    limit, _window = views_public.SUBMIT_PER_ADDRESS
+    limit, _window = public_views.SUBMIT_PER_ADDRESS
     for _ in range(limit):
         assert submit(client, box).status_code == 200
     response = submit(client, box)
@@ -315,7 +315,7 @@ def test_submissions_are_limited_per_address(box):
 
 def test_the_address_behind_a_trusted_proxy_is_the_forwarded_one(box, settings):
     settings.TRUSTED_PROXIES = ["10.0.0.2"]
-    limit, _window = views_public.SUBMIT_PER_ADDRESS
+    limit, _window = public_views.SUBMIT_PER_ADDRESS
     for i in range(limit + 1):
         proxied = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=f"203.0.113.{i}")
         assert submit(proxied, box).status_code == 200
@@ -327,7 +327,7 @@ def test_the_address_behind_a_trusted_proxy_is_the_forwarded_one(box, settings):
 
 
 def test_submissions_are_limited_per_box_per_day(world, box, monkeypatch):
-    monkeypatch.setattr(views_public, "SUBMIT_PER_BOX_PER_DAY", 3)
+    monkeypatch.setattr(public_views, "SUBMIT_PER_BOX_PER_DAY", 3)
     for i in range(3):
         assert submit(Client(REMOTE_ADDR=f"198.51.100.{i}"), box).status_code == 200
     assert submit(Client(REMOTE_ADDR="198.51.100.50"), box).status_code == 429
@@ -337,7 +337,7 @@ def test_submissions_are_limited_per_box_per_day(world, box, monkeypatch):
 
 def test_receipt_lookups_are_limited_per_address(box):
     client = Client(REMOTE_ADDR="198.51.100.20")
-    limit, _window = views_public.LOOKUP_PER_ADDRESS
+    limit, _window = public_views.LOOKUP_PER_ADDRESS
     for _ in range(limit):
         assert client.post(receipt_url(box), {"code": "ZZZZZ-ZZZZZ"}).status_code == 200
     assert client.post(receipt_url(box), {"code": "ZZZZZ-ZZZZZ"}).status_code == 429

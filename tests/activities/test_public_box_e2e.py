@@ -14,8 +14,8 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from activities import services_opinions as services
 from activities.models import Opinion
+from activities.opinions import services as services
 from tests.activities.opinions_factories import campaigns_for, first_category, make_box
 from tests.e2e import conftest as e2e
 from tests.e2e.conftest import (

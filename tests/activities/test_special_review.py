@@ -13,9 +13,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import translation
 
-from activities.models import Attendance, CriticismEntry, CriticismKind, Meeting, MeetingKind
-from activities.models.meetings import SpecialMeetingReview
-from activities.services_meetings import (
+from activities.meetings.services import (
     criticism_add,
     criticism_delete,
     meeting_delete,
@@ -23,6 +21,8 @@ from activities.services_meetings import (
     participation_create,
     special_meeting_submit,
 )
+from activities.models import Attendance, CriticismEntry, CriticismKind, Meeting, MeetingKind
+from activities.models.meetings import SpecialMeetingReview
 from organizations.models import Member, Organization
 from portal.attachments.models import Attachment
 from portal.attachments.services import attachment_add

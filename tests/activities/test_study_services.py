@@ -7,8 +7,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from activities.models import CounselingRecord, StudyMode
-from activities.selectors_study import counseling_coverage, counseling_coverage_in
-from activities.services_study import counseling_delete, counseling_update
+from activities.study.selectors import counseling_coverage, counseling_coverage_in
+from activities.study.services import counseling_delete, counseling_update
 from portal.progress.scopes import scope_for_subtree
 from tests.activities.factories import campaign_for, counseling, members
 from tests.conftest import World

@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from activities.announcements.services import reply_give
 from activities.models import AddressedTo, Invitation, Reply
-from activities.services_announcements import reply_give
 from organizations.models import Member
 from rectification.models import ProblemItem, ProblemList
 from tests.activities.announcement_factories import announce
@@ -117,7 +117,7 @@ def test_the_member_reads_the_answers_to_the_opinions_they_gave(world: World) ->
     """docs/product.md §6.1: an opinion recorded as given by the member shows with its
     answer on their home page once answered; a colleague's does not."""
     from activities.models import OpinionStatus
-    from activities.services_opinions import opinion_create
+    from activities.opinions.services import opinion_create
     from tests.activities.opinions_factories import first_category
 
     me = Member.objects.get(user=world.member_user)
@@ -159,7 +159,7 @@ def test_the_member_reads_the_answers_to_the_opinions_they_gave(world: World) ->
 def test_an_opinion_is_given_by_a_member_of_its_own_organization(world: World) -> None:
     from django.core.exceptions import ValidationError
 
-    from activities.services_opinions import opinion_create
+    from activities.opinions.services import opinion_create
 
     stranger = MemberFactory(organization=world.sibling)
     campaign = campaign_for(world)

@@ -42,7 +42,7 @@ from activities.models import (
     SuggestionBox,
 )
 from activities.models.meetings import SpecialMeetingReview
-from activities.selectors_study import counseling_coverage_in
+from activities.study.selectors import counseling_coverage_in
 from demo.organizations import SECRETARY_ORG
 from organizations.models import Organization
 from portal.accounts.models import User

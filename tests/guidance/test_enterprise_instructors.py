@@ -13,7 +13,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from activities.selectors_study import unorganized_figures
+from activities.study.selectors import unorganized_figures
 from guidance.models import EnterpriseAssignment
 from guidance.services_enterprises import (
     enterprise_instructor_assign,

@@ -103,7 +103,7 @@ def test_attending_the_parks_mobilization_meeting_counts_for_the_branch(world: W
     campaign = af.campaign_for(world)
     af.members(world.sibling, 2)
     park_meeting = af.meeting(world.park_a, campaign, kind=MeetingKind.MOBILIZATION)
-    from activities.services_meetings import participation_create
+    from activities.meetings.services import participation_create
 
     participation_create(
         actor=None, meeting=park_meeting, organization=world.sibling, attendance={}

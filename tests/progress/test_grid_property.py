@@ -789,7 +789,7 @@ def _quiet(**changes: Any) -> OrgPlan:
 # Found by this property: a member appraised and then moved to another organization
 # still counted as appraised where they had left, so "1 of 1 members appraised" was
 # green while the one member on the roster had no determination
-# (activities.selectors_phase2.appraisal_coverage_batch).
+# (activities.phase2.selectors.appraisal_coverage_batch).
 MOVED_AFTER_APPRAISAL = World(
     orgs=[
         _quiet(

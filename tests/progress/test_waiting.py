@@ -9,7 +9,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from activities.services_meetings import special_meeting_submit
+from activities.meetings.services import special_meeting_submit
 from portal.progress.engine import Level
 from portal.progress.grid import build_grid
 from portal.progress.rollup import flush_pending

@@ -13,8 +13,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from activities.meetings.services import criticism_add
 from activities.models import Campaign, CriticismEntry, OpinionStatus, ProblemCategory
-from activities.services_meetings import criticism_add
 from organizations.models import Member
 from portal.reviews.services import review_transition
 from rectification import services_problems as services

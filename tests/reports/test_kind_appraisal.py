@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from django.test import TestCase
 
-from activities import services_phase2 as services
 from activities.models import AppraisalSession
+from activities.phase2 import services as services
 from activities.seed import ensure_campaign_2014
 from organizations.models import Member
 from reports import registry

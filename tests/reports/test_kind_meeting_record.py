@@ -14,8 +14,8 @@ import pytest
 from django.test import TestCase
 from PIL import Image, ImageChops
 
+from activities.meetings.services import Mark, participation_create
 from activities.models import Meeting, MeetingKind
-from activities.services_meetings import Mark, participation_create
 from portal.attachments.models import AttachmentKind
 from portal.attachments.services import attachment_add
 from reports import registry

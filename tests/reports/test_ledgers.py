@@ -14,7 +14,7 @@ from django.test import TestCase
 from django.urls import reverse
 
 from activities.models import AddressedTo, MeetingKind, Opinion, OpinionChannel, OpinionSource
-from activities.services_opinions import opinion_create
+from activities.opinions.services import opinion_create
 from organizations.models import Member
 from portal.reviews.models import ReviewStatus
 from rectification.models import ProblemList

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.test import TestCase
 from django.utils import formats, timezone, translation
 
-from activities.services_meetings import Mark, participation_create
+from activities.meetings.services import Mark, participation_create
 from portal.accounts.models import Role
 from portal.progress.engine import evaluate
 from portal.progress.scopes import scope_for_org

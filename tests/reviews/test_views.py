@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from activities.models import ActivityPlan
+from activities.plans.services import activity_plan_update, version_token
 from activities.seed import ensure_campaign_2014
-from activities.services_plans import activity_plan_update, version_token
 from portal.reviews.models import ReviewEvent, ReviewStatus, ReviewTask
 from portal.reviews.services import review_transition
 from tests.activities.plans_factories import plan_at, submitted_plan

@@ -1,0 +1,1 @@
+"""Announced meetings and the members' answers: views, forms, services, urls."""

@@ -1,0 +1,1 @@
+"""The site administrator's campaign pages: views, forms, services, urls."""

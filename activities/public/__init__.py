@@ -1,0 +1,1 @@
+"""The public online suggestion box, no login (/box/ and the short /b/ links): views, urls."""
