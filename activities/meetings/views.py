@@ -33,6 +33,7 @@ from portal.attachments.forms import AttachmentForm
 from portal.attachments.models import Attachment
 from portal.attachments.pending import PendingFiles
 from portal.attachments.services import attachments_add_all
+from portal.core.http import AuthenticatedHttpRequest
 from portal.core.record_pages import (
     apply_errors,
     handle_delete,
@@ -205,7 +206,7 @@ def _detail_context(
         .order_by("-present", "member__name", "member__pk")
     )
     # The review panel's snapshot (changes since the last return) reads these rows.
-    meeting.snapshot_attendances = rows
+    meeting.snapshot_attendances = rows  # type: ignore[attr-defined]
     participations = list(
         MeetingParticipation.objects.filter(meeting=meeting)
         .select_related("organization")
@@ -213,7 +214,7 @@ def _detail_context(
     )
     for p in participations:
         # Attended by proximity or industry rather than as a lower level (no query).
-        p.by_proximity = not is_ancestor_of(org, p.organization)
+        p.by_proximity = not is_ancestor_of(org, p.organization)  # type: ignore[attr-defined]
     attachments = list(Attachment.objects.for_record(meeting))
     criticisms: list[CriticismEntry] = []
     if meeting.is_special:
@@ -591,7 +592,7 @@ def _locked_now(request: HttpRequest, meeting: Meeting) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def participation_create(request: HttpRequest, org_pk: int) -> HttpResponse:
+def participation_create(request: AuthenticatedHttpRequest, org_pk: int) -> HttpResponse:
     """Step 1 (no ?meeting): pick a meeting held above, or nearby (a park,
     village/community or industry organization of the county), from a list searched
     with ?q and ordered nearest kinds first. Step 2: tick who attended."""
@@ -601,15 +602,14 @@ def participation_create(request: HttpRequest, org_pk: int) -> HttpResponse:
         search = request.GET.get("q", "").strip()[:100]
         candidates = list(meetings_open_to_attend(org, search=search)[:PAGE_SIZE])
         for m in candidates:
-            m.by_proximity = not is_ancestor_of(m.organization, org)
+            m.by_proximity = not is_ancestor_of(m.organization, org)  # type: ignore[attr-defined]
         context = {"org": org, "candidates": candidates, "q": search}
         template = "activities/meetings/participation_pick.html"
         if request.htmx:
             template += "#candidates"
         return render(request, template, context)
-    candidates = meetings_open_to_attend(org)
     try:
-        meeting = candidates.get(pk=int(raw))
+        meeting = meetings_open_to_attend(org).get(pk=int(raw))
     except (Meeting.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
     members = services.attendable_roster(org, meeting)

@@ -14,7 +14,7 @@ import qrcode
 import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
@@ -29,6 +29,7 @@ from portal.accounts.permissions import (
     require,
     user_can,
 )
+from portal.core.http import AuthenticatedHttpRequest
 from portal.core.record_pages import handle_record_form, paginate, render_list
 
 from ..models import Campaign, Opinion, OpinionStatus, ProblemCategory, SuggestionBox
@@ -40,7 +41,9 @@ from .selectors import opinion_status_counts
 PAGE_SIZE = 50
 
 
-def _get_opinion_for_user(request: HttpRequest, pk: Any, action: Action = Action.VIEW) -> Opinion:
+def _get_opinion_for_user(
+    request: AuthenticatedHttpRequest, pk: Any, action: Action = Action.VIEW
+) -> Opinion:
     """The opinion with its organization and campaign; 404 when the user cannot see the
     organization, 403 when they can but the action is not theirs. One query."""
     try:
@@ -60,7 +63,7 @@ def _categories(campaign: Campaign | None) -> list[ProblemCategory]:
 
 
 @login_required
-def opinion_list(request: HttpRequest, org_pk: int) -> HttpResponse:
+def opinion_list(request: AuthenticatedHttpRequest, org_pk: int) -> HttpResponse:
     """The organization's opinions in one campaign, filtered, with counts per status."""
     org = get_organization_for_user(request.user, org_pk)
     campaigns = campaigns_newest_first(org)
@@ -90,7 +93,7 @@ def opinion_list(request: HttpRequest, org_pk: int) -> HttpResponse:
 
 
 @login_required
-def opinion_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def opinion_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     opinion = _get_opinion_for_user(request, pk)
     org = opinion.organization
     can_record = user_can(request.user, Action.RECORD, org)
@@ -119,7 +122,7 @@ def _sort_form(opinion: Opinion, data: Any = None) -> SortForm:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def opinion_create(request: HttpRequest, org_pk: int) -> HttpResponse:
+def opinion_create(request: AuthenticatedHttpRequest, org_pk: int) -> HttpResponse:
     org = get_organization_for_user(request.user, org_pk, Action.RECORD)
     campaigns = campaigns_newest_first(org)
     campaign = pick_campaign(campaigns, request.GET.get("campaign"))
@@ -149,7 +152,7 @@ def opinion_create(request: HttpRequest, org_pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def opinion_sort(request: HttpRequest, pk: int) -> HttpResponse:
+def opinion_sort(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     opinion = _get_opinion_for_user(request, pk, Action.RECORD)
     form = _sort_form(opinion, request.POST if request.method == "POST" else None)
     return handle_record_form(
@@ -167,7 +170,7 @@ def opinion_sort(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def opinion_answer(request: HttpRequest, pk: int) -> HttpResponse:
+def opinion_answer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     opinion = _get_opinion_for_user(request, pk, Action.RECORD)
     form = AnswerForm(request.POST if request.method == "POST" else None)
     return handle_record_form(
@@ -184,7 +187,7 @@ def opinion_answer(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def opinion_feedback(request: HttpRequest, org_pk: int) -> HttpResponse:
+def opinion_feedback(request: AuthenticatedHttpRequest, org_pk: int) -> HttpResponse:
     """Answered opinions of the organization, read-only, for its team (VIEW) and for its
     party members with a login. Shows no submitter data at all."""
     try:
@@ -226,7 +229,9 @@ def _int_or_404(value: Any) -> int:
 # --- the secretary's side of the online box ---------------------------------------------
 
 
-def _get_box_for_user(request: HttpRequest, org_pk: int) -> tuple[Organization, SuggestionBox]:
+def _get_box_for_user(
+    request: AuthenticatedHttpRequest, org_pk: int
+) -> tuple[Organization, SuggestionBox]:
     org = get_organization_for_user(request.user, org_pk, Action.RECORD)
     box = SuggestionBox.objects.filter(organization=org).first()
     if box is None:
@@ -237,7 +242,7 @@ def _get_box_for_user(request: HttpRequest, org_pk: int) -> tuple[Organization, 
 
 @login_required
 @require_POST
-def box_create(request: HttpRequest, org_pk: int) -> HttpResponse:
+def box_create(request: AuthenticatedHttpRequest, org_pk: int) -> HttpResponse:
     org = get_organization_for_user(request.user, org_pk, Action.RECORD)
     services.box_create(actor=request.user, organization=org)
     messages.success(request, _("The online suggestion box is open."))
@@ -246,7 +251,7 @@ def box_create(request: HttpRequest, org_pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def box_settings(request: HttpRequest, org_pk: int) -> HttpResponse:
+def box_settings(request: AuthenticatedHttpRequest, org_pk: int) -> HttpResponse:
     org, box = _get_box_for_user(request, org_pk)
     form = BoxIntroForm(
         request.POST if request.method == "POST" else None, initial={"intro": box.intro}
@@ -271,7 +276,7 @@ def box_settings(request: HttpRequest, org_pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def box_open(request: HttpRequest, org_pk: int) -> HttpResponse:
+def box_open(request: AuthenticatedHttpRequest, org_pk: int) -> HttpResponse:
     org, box = _get_box_for_user(request, org_pk)
     services.box_set_open(box, actor=request.user, is_open=True)
     messages.success(request, _("The online suggestion box is open."))
@@ -280,7 +285,7 @@ def box_open(request: HttpRequest, org_pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def box_close(request: HttpRequest, org_pk: int) -> HttpResponse:
+def box_close(request: AuthenticatedHttpRequest, org_pk: int) -> HttpResponse:
     org, box = _get_box_for_user(request, org_pk)
     services.box_set_open(box, actor=request.user, is_open=False)
     messages.success(
@@ -291,7 +296,7 @@ def box_close(request: HttpRequest, org_pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def box_rotate(request: HttpRequest, org_pk: int) -> HttpResponse:
+def box_rotate(request: AuthenticatedHttpRequest, org_pk: int) -> HttpResponse:
     org, box = _get_box_for_user(request, org_pk)
     services.box_rotate_token(box, actor=request.user)
     messages.success(
@@ -323,7 +328,7 @@ def qr_svg(data: str) -> str:
 
 
 @login_required
-def box_qr(request: HttpRequest, org_pk: int) -> HttpResponse:
+def box_qr(request: AuthenticatedHttpRequest, org_pk: int) -> HttpResponse:
     """A printable A4 page: the organization's name, the QR code, the link, instructions."""
     org, box = _get_box_for_user(request, org_pk)
     url = box.get_public_url()

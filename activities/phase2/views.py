@@ -15,7 +15,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -32,6 +32,7 @@ from portal.attachments.forms import AttachmentForm
 from portal.attachments.models import Attachment, AttachmentKind
 from portal.attachments.pending import PendingFiles
 from portal.attachments.services import attachments_add_all
+from portal.core.http import AuthenticatedHttpRequest
 from portal.core.record_pages import (
     conflict_status,
     handle_action,
@@ -91,7 +92,9 @@ def _talk_list_url(org: Organization) -> str:
     return reverse("activities:talk_list", args=[org.pk])
 
 
-def _get_talk_for_user(request: HttpRequest, pk: Any, action: Action = Action.VIEW) -> OneToOneTalk:
+def _get_talk_for_user(
+    request: AuthenticatedHttpRequest, pk: Any, action: Action = Action.VIEW
+) -> OneToOneTalk:
     """The talk with its organization, campaign and members; 404 / 403 as `require`
     decides. One query."""
     try:
@@ -105,7 +108,7 @@ def _get_talk_for_user(request: HttpRequest, pk: Any, action: Action = Action.VI
 
 
 @login_required
-def talk_list(request: HttpRequest, org_pk: int) -> HttpResponse:
+def talk_list(request: AuthenticatedHttpRequest, org_pk: int) -> HttpResponse:
     """The organization's talks in a campaign, filtered by date and member, with the
     number of talks per member."""
     org = get_organization_for_user(request.user, org_pk)
@@ -130,7 +133,7 @@ def talk_list(request: HttpRequest, org_pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def talk_create(request: HttpRequest, org_pk: int) -> HttpResponse:
+def talk_create(request: AuthenticatedHttpRequest, org_pk: int) -> HttpResponse:
     org = get_organization_for_user(request.user, org_pk, Action.RECORD)
     campaign = _campaign_or_404(org, request.GET.get("campaign"))
     talk = OneToOneTalk(organization=org, campaign=campaign)
@@ -150,7 +153,7 @@ def talk_create(request: HttpRequest, org_pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def talk_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def talk_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     talk = _get_talk_for_user(request, pk, Action.RECORD)
     form = TalkForm(request.POST or None, instance=talk, editing=True)
     return handle_record_form(
@@ -171,7 +174,7 @@ def talk_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def talk_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def talk_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     talk = _get_talk_for_user(request, pk, Action.RECORD)
     return handle_delete(
         request,
@@ -187,7 +190,7 @@ def talk_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _get_statement_for_user(
-    request: HttpRequest, pk: Any, action: Action = Action.VIEW
+    request: AuthenticatedHttpRequest, pk: Any, action: Action = Action.VIEW
 ) -> SelfExamination:
     """The statement with its organization and campaign; 404 / 403 as `require`
     decides. One query."""
@@ -202,7 +205,7 @@ def _get_statement_for_user(
 
 
 @login_required
-def statement_list(request: HttpRequest, org_pk: int) -> HttpResponse:
+def statement_list(request: AuthenticatedHttpRequest, org_pk: int) -> HttpResponse:
     """The organization's two statements in a campaign (the team's and the
     secretary's), each with its review status, or a link to write it."""
     org = get_organization_for_user(request.user, org_pk)
@@ -227,7 +230,7 @@ def statement_list(request: HttpRequest, org_pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def statement_create(request: HttpRequest, org_pk: int, subject: str) -> HttpResponse:
+def statement_create(request: AuthenticatedHttpRequest, org_pk: int, subject: str) -> HttpResponse:
     org = get_organization_for_user(request.user, org_pk, Action.RECORD)
     if subject not in StatementSubject.values:
         raise Http404
@@ -256,7 +259,7 @@ def statement_create(request: HttpRequest, org_pk: int, subject: str) -> HttpRes
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def statement_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The statement, its files and its review panel (status, buttons, timeline and,
     for a resubmission, what changed since it was returned). POST uploads files
     (RECORD, while editable)."""
@@ -309,7 +312,7 @@ def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def statement_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def statement_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Edit the statement's text and methods (RECORD) while it is a draft or returned;
     a submitted or approved statement answers 403 (locked)."""
     statement = _get_statement_for_user(request, pk, Action.RECORD)
@@ -341,7 +344,7 @@ HISTORY_PAGE_SIZE = 20
 
 
 @login_required
-def statement_history(request: HttpRequest, pk: int) -> HttpResponse:
+def statement_history(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Every saved version of the statement's text, newest first, with who saved it and
     what changed against the version before (as the activity plan's history page).
     Queries: statement, grants, COUNT, page of versions, the one version just below the
@@ -389,7 +392,7 @@ def statement_history(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _get_session_for_user(
-    request: HttpRequest, pk: Any, action: Action = Action.VIEW
+    request: AuthenticatedHttpRequest, pk: Any, action: Action = Action.VIEW
 ) -> AppraisalSession:
     """The session with its organization and campaign; 404 / 403 as `require` decides.
     One query."""
@@ -403,7 +406,7 @@ def _get_session_for_user(
     return session
 
 
-_REVIEW_BADGES = {
+_REVIEW_BADGES: dict[str, str] = {
     ReviewStatus.APPROVED: "badge-green",
     ReviewStatus.RETURNED: "badge-red",
     ReviewStatus.SUBMITTED: "badge-warn",
@@ -418,7 +421,7 @@ def _require_open(session: AppraisalSession) -> None:
 
 
 @login_required
-def appraisal_home(request: HttpRequest, org_pk: int) -> HttpResponse:
+def appraisal_home(request: AuthenticatedHttpRequest, org_pk: int) -> HttpResponse:
     """The organization's appraisal in a campaign: the session when there is one,
     otherwise a page offering to open it."""
     org = get_organization_for_user(request.user, org_pk)
@@ -441,7 +444,7 @@ def appraisal_home(request: HttpRequest, org_pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def appraisal_create(request: HttpRequest, org_pk: int) -> HttpResponse:
+def appraisal_create(request: AuthenticatedHttpRequest, org_pk: int) -> HttpResponse:
     org = get_organization_for_user(request.user, org_pk, Action.RECORD)
     campaign = _campaign_or_404(org, request.GET.get("campaign"))
     existing = AppraisalSession.objects.for_campaign(org, campaign).first()
@@ -475,7 +478,7 @@ def _tally_rows(
 
 
 @login_required
-def appraisal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def appraisal_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The session: attendance, the per-member tally (read-only), counts per grade, the
     timeline, and what still prevents closing."""
     session = _get_session_for_user(request, pk)
@@ -525,7 +528,7 @@ def appraisal_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def appraisal_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def appraisal_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = _get_session_for_user(request, pk, Action.RECORD)
     _require_open(session)
     form = SessionForm(request.POST or None, instance=session, editing=True)
@@ -547,7 +550,7 @@ def appraisal_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def appraisal_tallies(request: HttpRequest, pk: int) -> HttpResponse:
+def appraisal_tallies(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Enter votes, determinations, feedback and handling for every member at once: one
     row per member, a number input per grade (phone-friendly)."""
     session = _get_session_for_user(request, pk, Action.RECORD)
@@ -609,7 +612,7 @@ def appraisal_tallies(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def appraisal_close(request: HttpRequest, pk: int) -> HttpResponse:
+def appraisal_close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = _get_session_for_user(request, pk, Action.RECORD)
     _require_open(session)
     return handle_action(
@@ -622,7 +625,7 @@ def appraisal_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def appraisal_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+def appraisal_reopen(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = _get_session_for_user(request, pk, Action.RECORD)
     return handle_action(
         request,
@@ -634,7 +637,7 @@ def appraisal_reopen(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def appraisal_redo(request: HttpRequest, pk: int) -> HttpResponse:
+def appraisal_redo(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The higher level orders the appraisal redone, giving the reason."""
     session = _get_session_for_user(request, pk)
     if not services.may_order_redo(request.user, session):
@@ -656,7 +659,7 @@ def appraisal_redo(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def appraisal_approval(request: HttpRequest, pk: int) -> HttpResponse:
+def appraisal_approval(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The determinations of a session that need the higher level's approval, with the
     review panel (submit / withdraw for the organization, approve / return for its
     reviewers, through portal.reviews) and, for reviewers, the way to order a redo."""
@@ -688,7 +691,7 @@ def appraisal_approval(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def my_appraisals(request: HttpRequest) -> HttpResponse:
+def my_appraisals(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The logged-in party member's own released results, newest campaign first."""
     results = list(
         AppraisalResult.objects.released()
@@ -700,7 +703,7 @@ def my_appraisals(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def my_appraisal(request: HttpRequest, pk: int) -> HttpResponse:
+def my_appraisal(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One of the member's own results, once released (the session closed and, where
     needed, approved). Anybody else's result — or one not yet released — is a 404,
     whatever the user's roles: the organization's pages show the tally to them."""

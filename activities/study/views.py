@@ -24,6 +24,7 @@ from portal.attachments.forms import AttachmentForm
 from portal.attachments.models import Attachment
 from portal.attachments.pending import PendingFiles
 from portal.attachments.services import attachments_add_all
+from portal.core.http import AuthenticatedHttpRequest
 from portal.core.record_pages import handle_delete, handle_record_form, render_list
 
 from ..models import Campaign, CounselingRecord
@@ -41,7 +42,11 @@ SESSION_LIMIT = 200
 
 
 def _get_counseling_for_user(
-    request: HttpRequest, pk: Any, action: Action = Action.VIEW, *, own_ok: bool = False
+    request: AuthenticatedHttpRequest,
+    pk: Any,
+    action: Action = Action.VIEW,
+    *,
+    own_ok: bool = False,
 ) -> CounselingRecord:
     """The record if the user may do `action` to its organization, or, with `own_ok`,
     if it is the user's own (Member.user). 404 when they cannot see it at all, 403 when
@@ -58,7 +63,7 @@ def _get_counseling_for_user(
     return record
 
 
-def _get_member_for_user(request: HttpRequest, pk: Any) -> Member:
+def _get_member_for_user(request: AuthenticatedHttpRequest, pk: Any) -> Member:
     try:
         member = Member.objects.select_related("organization").get(pk=int(pk))
     except (Member.DoesNotExist, ValueError, TypeError):
@@ -67,7 +72,7 @@ def _get_member_for_user(request: HttpRequest, pk: Any) -> Member:
     return member
 
 
-def _own_member(request: HttpRequest) -> Member:
+def _own_member(request: AuthenticatedHttpRequest) -> Member:
     """The party member linked to the login; 404 for accounts without one."""
     try:
         return Member.objects.select_related("organization").get(
@@ -103,7 +108,7 @@ def _attachment_form(request: HttpRequest | None = None) -> AttachmentForm:
 
 
 @login_required
-def counseling_list(request: HttpRequest, org_pk: int) -> HttpResponse:
+def counseling_list(request: AuthenticatedHttpRequest, org_pk: int) -> HttpResponse:
     """Per member: sessions and hours in the campaign and whether the minimum is met;
     the coverage figure on top; `?uncovered=1` keeps only those not yet covered."""
     org = get_organization_for_user(request.user, org_pk)
@@ -129,7 +134,7 @@ def counseling_list(request: HttpRequest, org_pk: int) -> HttpResponse:
 
 
 @login_required
-def counseling_member(request: HttpRequest, member_pk: int) -> HttpResponse:
+def counseling_member(request: AuthenticatedHttpRequest, member_pk: int) -> HttpResponse:
     """One member's sessions in every campaign, newest first."""
     member = _get_member_for_user(request, member_pk)
     records = list(
@@ -151,7 +156,7 @@ def counseling_member(request: HttpRequest, member_pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def counseling_add(request: HttpRequest, org_pk: int) -> HttpResponse:
+def counseling_add(request: AuthenticatedHttpRequest, org_pk: int) -> HttpResponse:
     """The same session for one member or many: a checklist of the roster
     (`?member=<id>` ticks one)."""
     org = get_organization_for_user(request.user, org_pk, Action.RECORD)
@@ -183,7 +188,9 @@ def counseling_add(request: HttpRequest, org_pk: int) -> HttpResponse:
 
 
 def _record_context(
-    request: HttpRequest, record: CounselingRecord, attachment_form: AttachmentForm | None = None
+    request: AuthenticatedHttpRequest,
+    record: CounselingRecord,
+    attachment_form: AttachmentForm | None = None,
 ) -> dict[str, Any]:
     can_record = user_can(request.user, Action.RECORD, record.organization)
     own = record.member.user_id == request.user.pk
@@ -201,14 +208,14 @@ def _record_context(
 
 
 @login_required
-def counseling_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def counseling_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     record = _get_counseling_for_user(request, pk, own_ok=True)
     return render(request, "activities/study/detail.html", _record_context(request, record))
 
 
 @login_required
 @require_POST
-def counseling_attachments(request: HttpRequest, pk: int) -> HttpResponse:
+def counseling_attachments(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Upload study notes or experience essays: RECORD holders, or the member."""
     record = _get_counseling_for_user(request, pk, Action.RECORD, own_ok=True)
     form = _attachment_form(request)
@@ -234,7 +241,7 @@ def counseling_attachments(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def counseling_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def counseling_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     record = _get_counseling_for_user(request, pk, Action.RECORD)
     form = CounselingEditForm(
         request.POST or None,
@@ -260,7 +267,7 @@ def counseling_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def counseling_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def counseling_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     record = _get_counseling_for_user(request, pk, Action.RECORD)
     return handle_delete(
         request,
@@ -276,7 +283,7 @@ def counseling_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def my_study(request: HttpRequest) -> HttpResponse:
+def my_study(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The member's own sessions, and how they stand against each campaign's minimum."""
     member = _own_member(request)
     campaigns = _campaigns_for(member.organization, active_only=False)
@@ -305,7 +312,7 @@ def my_study(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def my_study_add(request: HttpRequest) -> HttpResponse:
+def my_study_add(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A member records a session of their own; they then land on it to add notes."""
     member = _own_member(request)
     campaigns = _campaigns_for(member.organization)
