@@ -32,11 +32,11 @@ from portal.accounts.permissions import Action, get_organization_for_user, requi
 from portal.attachments.forms import AttachmentForm
 from portal.attachments.models import Attachment
 from portal.attachments.pending import PendingFiles
-from portal.attachments.services import attachments_add_all
 from portal.core.http import AuthenticatedHttpRequest
 from portal.core.record_pages import (
     apply_errors,
     handle_delete,
+    handle_files_form,
     handle_record_form,
     render_list,
 )
@@ -487,23 +487,12 @@ def meeting_attachments(request: HttpRequest, pk: int) -> HttpResponse:
     if locked is not None:
         return locked
     form = _attachment_form(request)
-    pending = PendingFiles(request, form)
-    return handle_record_form(
+    return handle_files_form(
         request,
         form,
-        save=lambda form: attachments_add_all(
-            actor=request.user,
-            record=meeting,
-            organization=meeting.organization,
-            kind=form.cleaned_data["kind"],
-            uploads=pending.uploads(),
-        ),
-        pending=pending,
-        success_message=_("The files were added."),
-        success_url=meeting,
+        record=meeting,
         template="activities/meetings/detail.html",
         context=lambda: _detail_context(request, meeting, attachment_form=form),
-        form_name="attachment_form",
     )
 
 

@@ -22,10 +22,13 @@ from organizations.models import Member, Organization
 from portal.accounts.permissions import Action, get_organization_for_user, require, user_can
 from portal.attachments.forms import AttachmentForm
 from portal.attachments.models import Attachment
-from portal.attachments.pending import PendingFiles
-from portal.attachments.services import attachments_add_all
 from portal.core.http import AuthenticatedHttpRequest
-from portal.core.record_pages import handle_delete, handle_record_form, render_list
+from portal.core.record_pages import (
+    handle_delete,
+    handle_files_form,
+    handle_record_form,
+    render_list,
+)
 
 from ..models import Campaign, CounselingRecord
 from . import services as services
@@ -219,23 +222,12 @@ def counseling_attachments(request: AuthenticatedHttpRequest, pk: int) -> HttpRe
     """Upload study notes or experience essays: RECORD holders, or the member."""
     record = _get_counseling_for_user(request, pk, Action.RECORD, own_ok=True)
     form = _attachment_form(request)
-    pending = PendingFiles(request, form)
-    return handle_record_form(
+    return handle_files_form(
         request,
         form,
-        save=lambda form: attachments_add_all(
-            actor=request.user,
-            record=record,
-            organization=record.organization,
-            kind=form.cleaned_data["kind"],
-            uploads=pending.uploads(),
-        ),
-        pending=pending,
-        success_message=_("The files were added."),
-        success_url=record,
+        record=record,
         template="activities/study/detail.html",
         context=lambda: _record_context(request, record, form),
-        form_name="attachment_form",
     )
 
 

@@ -244,3 +244,38 @@ def render_list(
     if partial and getattr(request, "htmx", False):
         template = f"{template}#{partial}"
     return render(request, template, context)
+
+
+def handle_files_form(
+    request: HttpRequest,
+    form: forms.Form,
+    *,
+    record: Any,
+    template: str,
+    context: Mapping[str, Any] | Callable[[], Mapping[str, Any]],
+) -> HttpResponse:
+    """A record page's "add files" form (an AttachmentForm named `attachment_form` in the
+    page): the files stored with the record under the kind chosen, then back to the
+    record; the page again with the form's errors otherwise."""
+    from django.utils.translation import gettext as _
+
+    from portal.attachments.services import attachments_add_all
+
+    pending = PendingFiles(request, form)
+    return handle_record_form(
+        request,
+        form,
+        save=lambda form: attachments_add_all(
+            actor=request.user,
+            record=record,
+            organization=record.organization,
+            kind=form.cleaned_data["kind"],
+            uploads=pending.uploads(),
+        ),
+        pending=pending,
+        success_message=_("The files were added."),
+        success_url=record,
+        template=template,
+        context=context,
+        form_name="attachment_form",
+    )
