@@ -84,8 +84,8 @@ def login(page: Any, live_server: Any, username: str, password: str = PASSWORD) 
     page.goto(f"{live_server.url}/accounts/login/")
     page.locator("#id_username").fill(username)
     page.locator("#id_password").fill(password)
-    page.locator("form button[type=submit]").click()
-    page.wait_for_load_state("domcontentloaded")
+    with page.expect_navigation(wait_until="domcontentloaded"):
+        page.locator("form button[type=submit]").click()
     pass_two_factor(page, username)
 
 
@@ -99,8 +99,8 @@ def pass_two_factor(page: Any, username: str) -> None:
     if "/accounts/two-factor/code/" in page.url:
         device = TOTPDevice.objects.get(user__username=username, confirmed=True)
         page.locator("#id_code").fill(code_for(device))
-        page.locator("form.stacked button[type=submit]").click()
-        page.wait_for_load_state("domcontentloaded")
+        with page.expect_navigation(wait_until="domcontentloaded"):
+            page.locator("form.stacked button[type=submit]").click()
     elif "/accounts/two-factor/" in page.url and page.locator("[data-otp-secret]").count():
         secret = page.locator("[data-otp-secret]").inner_text().replace(" ", "")
         page.locator("#id_code").fill(code_for(b32decode(secret)))
