@@ -14,6 +14,11 @@ class CoreConfig(AppConfig):
 
         autodiscover_modules("orgmenu")
 
+        # A required drop-down offers "Choose…", not Django's "---------".
+        from .choices import install as install_choose_label
+
+        install_choose_label()
+
         # No text field of any model stores a control character (formula injection
         # through an export, see portal/core/text.py).
         from django.db.models.signals import pre_save
