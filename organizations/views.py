@@ -185,7 +185,6 @@ def organization_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
             fields=form.service_fields(),
             seen_updated_at=form.cleaned_data["seen"],
         ),
-        stale_status=200,  # these pages show the refusal with 200 (see record_pages)
         success_message=_("The changes were saved."),
         success_url=reverse("organizations:detail", args=[org.pk]),
         template="organizations/organization_form.html",
@@ -311,7 +310,6 @@ def member_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             fields=form.service_fields(),
             seen_updated_at=form.cleaned_data["seen"],
         ),
-        stale_status=200,  # these pages show the refusal with 200 (see record_pages)
         success_message=_("The changes were saved."),
         success_url=reverse("organizations:member_detail", args=[member.pk]),
         template="organizations/member_form.html",
@@ -484,7 +482,6 @@ def enterprise_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             fields=form.service_fields(),
             seen_updated_at=form.cleaned_data["seen"],
         ),
-        stale_status=200,  # these pages show the refusal with 200 (see record_pages)
         success_message=_("The changes were saved."),
         success_url=enterprise,
         template="organizations/enterprise_form.html",

@@ -57,13 +57,10 @@ def is_stale(exc: ValidationError) -> bool:
     return getattr(exc, "code", None) == "stale"
 
 
-def conflict_status(
-    exc: ValidationError, conflict: tuple[type[ValidationError], ...] = (), stale: int = 409
-) -> int:
-    """`stale` (409) when the save was refused because someone else saved in between
-    (the error's code is "stale", or it is one of the service's `conflict` classes),
-    else 200."""
-    return stale if is_stale(exc) or isinstance(exc, conflict) else 200
+def conflict_status(exc: ValidationError, conflict: tuple[type[ValidationError], ...] = ()) -> int:
+    """409 when the save was refused because someone else saved in between (the error's
+    code is "stale", or it is one of the service's `conflict` classes), else 200."""
+    return 409 if is_stale(exc) or isinstance(exc, conflict) else 200
 
 
 def _target(to: Target, result: Any) -> Any:
@@ -81,7 +78,6 @@ def submit_form(
     conflict: tuple[type[ValidationError], ...] = (),
     pending: PendingFiles | None = None,
     others: Sequence[forms.BaseForm] = (),
-    stale_status: int = 409,
 ) -> tuple[HttpResponse | None, int]:
     """The POST half of a record page: (the redirect after a successful save, or None
     and the status to render the page with). See `handle_record_form`; a page that
@@ -102,7 +98,7 @@ def submit_form(
             return locked_response(request, locked), 403
         except ValidationError as exc:
             apply_errors(form, exc)
-            status = conflict_status(exc, conflict, stale_status)
+            status = conflict_status(exc, conflict)
         else:
             if pending is not None:
                 pending.done()
@@ -128,7 +124,6 @@ def handle_record_form(
     conflict: tuple[type[ValidationError], ...] = (),
     pending: PendingFiles | None = None,
     others: Sequence[forms.BaseForm] = (),
-    stale_status: int = 409,
     form_name: str = "form",
     partial: str = "",
 ) -> HttpResponse:
@@ -138,8 +133,7 @@ def handle_record_form(
     On a POST whose form is valid, `save(form)` calls the service. Its
     `ValidationError` goes on the form (`apply_errors`) and the page is rendered again,
     with 409 for a conflicting save (`conflict_status`; `conflict` names the service's
-    own conflict errors; the organization, member and enterprise pages, older than
-    the rule, keep answering 200 with `stale_status=200`); a `RecordLocked` answers the 403 locked page of `locked` when
+    own conflict errors); a `RecordLocked` answers the 403 locked page of `locked` when
     it is given (the record was submitted while the user edited; or `locked()`, a
     function giving that page). A page of several forms (a record and its attendance
     roll) passes the others as `others`: all are validated, so all errors show at
@@ -164,7 +158,6 @@ def handle_record_form(
         conflict=conflict,
         pending=pending,
         others=others,
-        stale_status=stale_status,
     )
     if response is not None:
         return response

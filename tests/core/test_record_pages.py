@@ -139,16 +139,6 @@ def test_a_stale_save_answers_409() -> None:
     assert response.context["form"].non_field_errors() == ["Someone else saved it."]
 
 
-def test_a_page_may_keep_answering_a_stale_save_with_200() -> None:
-    exc = ValidationError("Someone else saved it.", code="stale")
-
-    response = page(make_request("post", {"title": "Minutes"}), refuse(exc), stale_status=200)
-
-    assert response.status_code == 200
-    assert isinstance(response, Rendered)
-    assert response.context["form"].non_field_errors() == ["Someone else saved it."]
-
-
 def test_the_services_own_conflict_error_answers_409_only_when_named() -> None:
     request = make_request("post", {"title": "Minutes"})
     exc = Conflict("Someone else saved it.")

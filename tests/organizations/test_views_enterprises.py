@@ -272,7 +272,7 @@ def test_concurrent_edit_of_an_enterprise_is_detected(world: World) -> None:
     data = {k: v for k, v in form.initial.items() if k in form.fields and v not in (None, False)}
     assert clerk.post(url, {**data, "industry": "先"}).status_code == 302
     response = secretary.post(url, {**data, "industry": "后"}, **EN)
-    assert response.status_code == 200
+    assert response.status_code == 409  # a conflict, as on every record page
     assert "changed by someone else since you opened it" in response.content.decode()
     enterprise.refresh_from_db()
     assert enterprise.industry == "先"
