@@ -19,14 +19,20 @@ inserted (never back), so the test's own rows get new ids.
 from __future__ import annotations
 
 import copy
+import fcntl
+import hashlib
 import json
+import os
+import pickle
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 
 T = TypeVar("T")
 
@@ -85,6 +91,9 @@ class Recording(Generic[T]):
     baseline_query: str
     # PostgreSQL: moves each sequence past the ids inserted (see _sequence_query).
     sequence_query: str | None = None
+    # Files the build wrote under MEDIA_ROOT (path relative to it → bytes), written again
+    # under the MEDIA_ROOT of the replay (Replayer(media=True)).
+    files: dict[str, bytes] = field(default_factory=dict)
 
     def starts_like(self) -> bool:
         return _state(self.baseline_query) == self.baseline
@@ -103,6 +112,12 @@ class Recording(Generic[T]):
                 )
             if self.sequence_query:
                 cursor.execute(self.sequence_query)
+        if self.files:
+            root = Path(settings.MEDIA_ROOT)
+            for name, data in self.files.items():
+                path = root / name
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
         return copy.deepcopy(self.result)
 
 
@@ -153,14 +168,33 @@ def _sequence_query(tables: list[str]) -> str | None:
     return ("SELECT " + ", ".join(parts)) if parts else None
 
 
-def record(build: Callable[[], T]) -> tuple[T, Recording[T] | None]:
-    """Run `build` and record the rows it inserted; None when it did anything else."""
+def _media_files() -> dict[str, tuple[int, int]]:
+    root = Path(settings.MEDIA_ROOT)
+    if not root.is_dir():
+        return {}
+    return {
+        str(path.relative_to(root)): (path.stat().st_mtime_ns, path.stat().st_size)
+        for path in root.rglob("*")
+        if path.is_file()
+    }
+
+
+def record(build: Callable[[], T], media: bool = False) -> tuple[T, Recording[T] | None]:
+    """Run `build` and record the rows it inserted (and, with `media`, the files it
+    wrote under MEDIA_ROOT); None when it did anything else."""
     tables = _tables()
     baseline_query = _state_query(tables)
     baseline = _state(baseline_query)
     before, _, _ = _dump(tables)
+    files_before = _media_files() if media else {}
     result = build()
     saved = copy.deepcopy(result)
+    files: dict[str, bytes] = {}
+    if media:
+        root = Path(settings.MEDIA_ROOT)
+        for name, stamp in _media_files().items():
+            if files_before.get(name) != stamp:
+                files[name] = (root / name).read_bytes()
     after, columns, json_columns = _dump(tables)
     inserts: list[tuple[str, list[str], list[tuple]]] = []
     for table in tables:
@@ -181,11 +215,14 @@ def record(build: Callable[[], T]) -> tuple[T, Recording[T] | None]:
         baseline=baseline,
         baseline_query=baseline_query,
         sequence_query=_sequence_query([table for table, _, _ in inserts]),
+        files=files,
     )
 
 
 def _adapt(table: str, cols: list[str], row: tuple, json_columns: set[str]) -> tuple:
-    """PostgreSQL's JSON columns go back as JSON (Django reads them as their text)."""
+    """PostgreSQL's JSON columns go back as JSON (Django reads them as their text);
+    binary values as bytes (a memoryview cannot be kept on disk)."""
+    row = tuple(bytes(v) if isinstance(v, memoryview) else v for v in row)
     if not json_columns:
         return row
     from psycopg.types.json import Jsonb
@@ -198,42 +235,113 @@ def _adapt(table: str, cols: list[str], row: tuple, json_columns: set[str]) -> t
     return tuple(value_for(col, value) for col, value in zip(cols, row, strict=True))
 
 
+SHARED_ENV = "PORTAL_TEST_DB_TEMPLATES"  # the run's folder (scripts/test.sh, tests/dbtemplate.py)
+
+
 class Replayer(Generic[T]):
-    """Build once per process and database vendor, then replay (see the module's doc)."""
+    """Build once per process and database vendor, then replay (see the module's doc).
+
+    `shared`: a name under which the recording is kept on disk for the whole run (in
+    scripts/test.sh's folder, PORTAL_TEST_DB_TEMPLATES), so that the first process of
+    either pass to need it builds it while the others wait, and every other process
+    replays it: for a build that takes half a minute (the demo county), once per run
+    instead of once per worker and module. Kept per database vendor, settings read and
+    day (the demo dates its running campaign from today). A recording from disk is used
+    only when the database starts as it did when recorded, as any other.
+
+    `media`: the build writes files under MEDIA_ROOT; the recording keeps them and a
+    replay writes them under the MEDIA_ROOT of the moment."""
 
     def __init__(
         self,
         build: Callable[[], T],
         after_replay: Callable[[T], None] | None = None,
         settings_read: tuple[str, ...] = (),
+        shared: str | None = None,
+        media: bool = False,
     ) -> None:
         self.build = build
-        # Settings the build reads besides SETTINGS (e.g. MEDIA_ROOT for one that writes
-        # files: the replayed rows name files under the root they were written to).
+        # Settings the build reads besides SETTINGS.
         self.settings_read = SETTINGS + settings_read
         # What the build does besides writing rows, done again after a replay (state
         # kept in memory for the test's transaction).
         self.after_replay = after_replay
+        self.shared = shared
+        self.media = media
         self.recordings: dict[str, Recording[T] | None] = {}
 
-    def __call__(self) -> T:
+    def _shared_path(self, vendor: str) -> Path | None:
+        folder = os.environ.get(SHARED_ENV)
+        if not self.shared or not folder or not Path(folder).is_dir():
+            return None
+        digest = hashlib.sha256(f"{vendor}|{timezone.localdate()}".encode()).hexdigest()[:20]
+        return Path(folder) / f"replay-{self.shared}-{digest}.pickle"
+
+    def _first(self, vendor: str) -> T:
+        """The first call of this process for `vendor`: the run's recording from disk
+        when there is one that fits, else build (and, when shared, leave it on disk)."""
+        path = self._shared_path(vendor)
+        if path is None:
+            result, self.recordings[vendor] = record(self.build, self.media)
+            return result
+        with open(path.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # another process may be building it
+            if path.exists():
+                recording: Recording[T] | None = pickle.loads(path.read_bytes())  # noqa: S301
+                if recording is not None and recording.starts_like():
+                    self.recordings[vendor] = recording
+                    return self._replay(recording)
+                # Not from this starting state: build here, keep it in this process.
+                result, self.recordings[vendor] = record(self.build, self.media)
+                return result
+            result, self.recordings[vendor] = record(self.build, self.media)
+            self._save(path, self.recordings[vendor])
+            return result
+
+    def build_here(self, build: Callable[[], T]) -> T:
+        """Run `build` (this Replayer's build, wrapped: e.g. counting its statements)
+        for real whatever was recorded, and let the others replay what it wrote when
+        nothing is on disk yet."""
+        vendor = self._vendor()
+        path = self._shared_path(vendor)
+        if path is None:
+            result, self.recordings[vendor] = record(build, self.media)
+            return result
+        with open(path.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            result, self.recordings[vendor] = record(build, self.media)
+            if not path.exists():
+                self._save(path, self.recordings[vendor])
+            return result
+
+    @staticmethod
+    def _save(path: Path, recording: Recording[T] | None) -> None:
+        temporary = path.with_suffix(".tmp")
+        temporary.write_bytes(pickle.dumps(recording))
+        temporary.replace(path)
+
+    def _vendor(self) -> str:
         # What the build writes depends on the database and on the settings it encrypts,
         # hashes and names with (a test may set its own keys before the fixture runs).
-        vendor = repr(
+        return repr(
             [connection.vendor] + [getattr(settings, name, None) for name in self.settings_read]
         )
+
+    def _replay(self, recording: Recording[T]) -> T:
+        result = recording.replay()
+        if self.after_replay is not None:
+            self.after_replay(result)
+        return result
+
+    def __call__(self) -> T:
+        vendor = self._vendor()
         if vendor not in self.recordings:
-            result, recording = record(self.build)
-            self.recordings[vendor] = recording
-            return result
+            return self._first(vendor)
         recording = self.recordings[vendor]
         if recording is None:
             return self.build()
         if not recording.starts_like():
             # Another starting state (a module's own data): record again from it.
-            result, self.recordings[vendor] = record(self.build)
+            result, self.recordings[vendor] = record(self.build, self.media)
             return result
-        result = recording.replay()
-        if self.after_replay is not None:
-            self.after_replay(result)
-        return result
+        return self._replay(recording)

@@ -84,3 +84,82 @@ def test_a_sequence_moved_back_meanwhile_does_not_collide_with_the_replayed_ids(
 
     (world, added), _rows = _in_rolled_back(replay_then_add)
     assert added.pk > max(o.pk for o in vars(world).values() if isinstance(o, Organization))
+
+
+def _build_with_a_file() -> str:
+    from pathlib import Path
+
+    from django.conf import settings
+
+    add_org(
+        None, kind=OrgKind.COUNTY_COMMITTEE, short_name="文件县委", full_name="中共文件县委员会"
+    )
+    path = Path(settings.MEDIA_ROOT) / "evidence" / "photo.txt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"written by the build")
+    return "built"
+
+
+def test_a_shared_recording_is_built_once_per_run_and_replayed_with_its_files(
+    db: Any, settings: Any, tmp_path: Any, monkeypatch: Any
+) -> None:
+    """What another process of the run does: a new Replayer of the same name finds the
+    recording on disk and replays rows and files without building."""
+    monkeypatch.setenv("PORTAL_TEST_DB_TEMPLATES", str(tmp_path / "run"))
+    (tmp_path / "run").mkdir()
+    settings.MEDIA_ROOT = tmp_path / "first"
+    first: Replayer[str] = Replayer(_build_with_a_file, shared="demo-test", media=True)
+    _, built_rows = _in_rolled_back(first)
+    assert len(list((tmp_path / "run").glob("replay-demo-test-*.pickle"))) == 1
+
+    def no_build() -> str:
+        raise AssertionError("built again instead of replayed")
+
+    settings.MEDIA_ROOT = tmp_path / "second"
+    other: Replayer[str] = Replayer(no_build, shared="demo-test", media=True)
+    result, replayed_rows = _in_rolled_back(other)
+    assert result == "built"
+    assert replayed_rows == built_rows
+    assert (tmp_path / "second" / "evidence" / "photo.txt").read_bytes() == b"written by the build"
+
+
+def test_a_shared_recording_from_another_starting_state_is_not_replayed(
+    db: Any, settings: Any, tmp_path: Any, monkeypatch: Any
+) -> None:
+    monkeypatch.setenv("PORTAL_TEST_DB_TEMPLATES", str(tmp_path))
+    settings.MEDIA_ROOT = tmp_path / "media"
+    _in_rolled_back(Replayer(_build_with_a_file, shared="demo-test", media=True))
+    calls: list[int] = []
+
+    def build() -> str:
+        calls.append(1)
+        return _build_with_a_file()
+
+    def with_an_organization_first() -> str:
+        add_org(
+            None, kind=OrgKind.COUNTY_COMMITTEE, short_name="先到县委", full_name="中共先到县委员会"
+        )
+        return Replayer(build, shared="demo-test", media=True)()
+
+    _in_rolled_back(with_an_organization_first)
+    assert calls == [1]  # built here: the recording on disk started from another state
+
+
+def test_a_build_run_for_real_leaves_its_recording_for_the_others(
+    db: Any, settings: Any, tmp_path: Any, monkeypatch: Any
+) -> None:
+    monkeypatch.setenv("PORTAL_TEST_DB_TEMPLATES", str(tmp_path))
+    settings.MEDIA_ROOT = tmp_path / "media"
+    wrapped: list[str] = []
+
+    def counted() -> str:
+        wrapped.append("ran")
+        return _build_with_a_file()
+
+    _in_rolled_back(lambda: Replayer(_build_with_a_file, shared="demo-test").build_here(counted))
+    assert wrapped == ["ran"]
+
+    def no_build() -> str:
+        raise AssertionError("built again instead of replayed")
+
+    assert _in_rolled_back(Replayer(no_build, shared="demo-test"))[0] == "built"

@@ -10,14 +10,12 @@ inside a transaction rolled back at the end; each test runs in a savepoint withi
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.apps import apps
-from django.core.management import call_command
 from django.db import models, transaction
 from django.test import Client, override_settings
 from django.urls import reverse
@@ -53,7 +51,7 @@ from rectification.models import (
     StandardTemplate,
 )
 from rectification.selectors_funding import funding_in
-from tests.seeding import campaign_rows
+from tests.seeding import campaign_rows, seed_2014_as_tests_run
 
 # The demo story (what `make run` shows, on its embedded SQLite): checked once, in the
 # SQLite pass; tests/demo/test_seed_demo.py seeds the demo on both databases.
@@ -101,11 +99,9 @@ EXPECTED = {
 
 
 def seed() -> str:
-    out = io.StringIO()
     # The 2014 story only: the running campaign has tests of its own
-    # (test_seed_demo_running.py).
-    call_command("seed_demo", "--without-running-campaign", stdout=out)
-    return out.getvalue()
+    # (test_seed_demo_running.py). Seeded once per run (tests/seeding.py).
+    return seed_2014_as_tests_run()
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ the tests that run the command again or change a login leave the county as it wa
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,8 +105,12 @@ def seeded(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Seeded]:
     module; rolled back after the last one (see tests/seeding.py)."""
     with django_db_blocker.unblock(), transaction.atomic():
         statements = StatementCounter()
-        with connection.execute_wrapper(statements):
-            output = seed_demo_for_real()
+
+        def counted(seed: Callable[[], str]) -> str:
+            with connection.execute_wrapper(statements):
+                return seed()
+
+        output = seed_demo_for_real(counted)
         yield Seeded(output=output, queries=statements.count)
         transaction.set_rollback(True)
 

@@ -8,13 +8,11 @@ rolled back at the end; each test runs in its own savepoint within it."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.apps import apps
-from django.core.management import call_command
 from django.db import models, transaction
 from django.test import Client
 from django.urls import reverse
@@ -49,7 +47,7 @@ from portal.accounts.models import User
 from portal.notifications.models import Notification
 from portal.progress.engine import Level
 from portal.reviews.models import ReviewEvent, ReviewStatus, ReviewTask
-from tests.seeding import campaign_rows
+from tests.seeding import campaign_rows, seed_2014_as_tests_run
 
 # The demo story (what `make run` shows, on its embedded SQLite): checked once, in the
 # SQLite pass; tests/demo/test_seed_demo.py seeds the demo on both databases.
@@ -59,11 +57,9 @@ ENGLISH = {"Accept-Language": "en"}
 
 
 def seed() -> str:
-    out = io.StringIO()
     # The 2014 story only: the running campaign has tests of its own
-    # (test_seed_demo_running.py).
-    call_command("seed_demo", "--without-running-campaign", stdout=out)
-    return out.getvalue()
+    # (test_seed_demo_running.py). Seeded once per run (tests/seeding.py).
+    return seed_2014_as_tests_run()
 
 
 @pytest.fixture(scope="module")
@@ -153,9 +149,9 @@ def test_resubmitted_statement_shows_the_reviewer_what_changed(
     )
     assert statement.review_status == ReviewStatus.SUBMITTED
     # Snapshots are taken in the site's language, the one the module seeded under
-    # (the tests' own default is English): whichever language the reviewer reads in,
-    # only the field the secretary really changed shows as changed.
-    settings.LANGUAGE_CODE = "zh-hans"
+    # (English, as every test runs: tests/seeding.py): whichever language the reviewer
+    # reads in, only the field the secretary really changed shows as changed.
+    settings.LANGUAGE_CODE = "en"
     for language in ("zh-hans", "en"):
         response = client("reviewer").get(
             statement.get_absolute_url(), headers={"Accept-Language": language}

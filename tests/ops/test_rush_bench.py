@@ -54,6 +54,7 @@ def test_small_rush_has_no_errors_and_clean_integrity_checks(tmp_path: Path) -> 
             "--seconds",
             "5",
             "--static-finders",
+            "--whole-first-loop",
             "--json",
             str(out),
         ],

@@ -31,6 +31,7 @@ from tests.rectification.problems_factories import (
 )
 
 TODAY = timezone.localdate()
+TODAY_FROM_CLOCK = True  # read again before each test (tests/conftest.py)
 END_2014 = dt.date(2014, 9, 30)
 
 

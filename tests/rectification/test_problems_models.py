@@ -38,6 +38,7 @@ from tests.rectification.problems_factories import (
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate()
+TODAY_FROM_CLOCK = True  # read again before each test (tests/conftest.py)
 OPN, PRG, REQ, CLS = "open", "in_progress", "closure_requested", "closed"
 
 # The table as the issue states it, written out by hand: (from, action) -> to.

@@ -33,6 +33,7 @@ from tests.rectification.problems_factories import (
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate()
+TODAY_FROM_CLOCK = True  # read again before each test (tests/conftest.py)
 
 
 def _subtree(world: Any) -> Any:

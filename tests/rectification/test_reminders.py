@@ -41,6 +41,7 @@ from tests.rectification.problems_factories import (
 )
 
 TODAY = timezone.localdate()
+TODAY_FROM_CLOCK = True  # read again before each test (tests/conftest.py)
 
 
 def _item(world: Any, deadline: dt.date, org: Any = None, **kw: Any) -> Any:
