@@ -295,3 +295,39 @@ def test_list_and_detail_run_a_fixed_number_of_queries(world: World) -> None:
         grow,
         expected=8,
     )
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"star_thresholds": "not json"},
+        {"pass_rule": "stars", "star_thresholds": "{}"},
+        {"pass_rule": "stars", "star_thresholds": '{"1": 90, "2": 60}'},
+        {"pass_rule": "min_score", "pass_score": ""},
+        {"code": "has spaces"},
+        {"pass_rule": "nonsense"},
+        {"name_zh": ""},
+    ],
+)
+def test_bad_template_input_gives_field_errors_never_a_500(world: World, bad: dict) -> None:
+    campaign = ensure_campaign_2014(world.county)
+    response = client_for(world, "admin").post(
+        reverse("rectification:template_create", args=[campaign.pk]),
+        {**TEMPLATE, "star_thresholds": "{}", **bad},
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert not StandardTemplate.objects.filter(code=TEMPLATE["code"]).exists()
+
+
+@pytest.mark.parametrize("bad", [{"points": "abc"}, {"points": "1001"}, {"check_method": "x"}])
+def test_bad_item_input_gives_field_errors(world: World, bad: dict) -> None:
+    campaign, template = _template(world, items=0)
+    response = client_for(world, "admin").post(
+        reverse("rectification:template_item_create", args=[campaign.pk, template.pk]),
+        {**_item(1), **bad},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert template.items.count() == 0
