@@ -1,26 +1,54 @@
-"""Links from an organization's page to its campaign work (phases 1 and 2)."""
+"""Links from an organization's page to its campaign work kept in this app: listed
+under the campaign's phases whose requirements need their records (portal/core/orgmenu.py),
+else under the work area they belong to by their nature (docs/product.md §5.1)."""
 
 from django.utils.translation import gettext_lazy as _
 
 from portal.core.orgmenu import register
 
-PHASE_1 = _("Phase 1: study and opinions")
-PHASE_2 = _("Phase 2: problems and criticism")
+# The work areas of the records kept here (headings when no phase of the campaign
+# claims a link): what they are, not when they happen.
+STUDY = _("Study and opinions")
+CRITICISM = _("Problems and criticism")
 
-# Each phase lists every record kind its requirements need (the live checklist's
-# links, activities/requirements.py): the plan and the mobilization meeting and study
-# exchanges (meetings) in phase 1 (the plan is a phase-1 requirement), the special organizational-life meeting in phase 2.
-register(PHASE_1, _("Activity plan"), "activities:plan_overview", order=105)
-register(PHASE_1, _("Meetings"), "activities:meeting_list", order=110)
-register(PHASE_1, _("Study counseling"), "activities:counseling_list", order=120)
-register(PHASE_1, _("Opinions"), "activities:opinion_list", order=130)
+# `kinds`: the requirement kinds (activities/requirements.py) whose records the page
+# keeps, or which it goes with (the talks prepare the self-examination statements).
+register(STUDY, _("Activity plan"), "activities:plan_overview", order=105, kinds=("plan_approved",))
+register(STUDY, _("Meetings"), "activities:meeting_list", order=110, kinds=("meetings",))
 register(
-    PHASE_2,
+    STUDY,
+    _("Study counseling"),
+    "activities:counseling_list",
+    order=120,
+    kinds=("members_counseled",),
+)
+register(STUDY, _("Opinions"), "activities:opinion_list", order=130, kinds=("opinions_answered",))
+register(
+    CRITICISM,
     _("Special organizational-life meeting"),
     "activities:meeting_list",
     order=205,
     query="kind=special",
+    kinds=("special_meeting",),
 )
-register(PHASE_2, _("One-to-one talks"), "activities:talk_list", order=210)
-register(PHASE_2, _("Self-examination statements"), "activities:statement_list", order=220)
-register(PHASE_2, _("Democratic appraisal"), "activities:appraisal_home", order=230)
+register(
+    CRITICISM,
+    _("One-to-one talks"),
+    "activities:talk_list",
+    order=210,
+    kinds=("statements_approved",),
+)
+register(
+    CRITICISM,
+    _("Self-examination statements"),
+    "activities:statement_list",
+    order=220,
+    kinds=("statements_approved",),
+)
+register(
+    CRITICISM,
+    _("Democratic appraisal"),
+    "activities:appraisal_home",
+    order=230,
+    kinds=("members_appraised",),
+)

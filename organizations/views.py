@@ -33,6 +33,7 @@ from portal.accounts.permissions import (
 from portal.core.http import AuthenticatedHttpRequest
 from portal.core.orgmenu import org_links
 from portal.core.record_pages import handle_record_form, paginate, render_list
+from portal.progress.archive import campaign_archive, current_campaign
 
 from . import selectors, services
 from .forms import (
@@ -113,6 +114,10 @@ def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     kids, more_kids = selectors.children_batch(org, 0)
     attached = list(org.attached_enterprises.order_by("name", "pk")[: DETAIL_ATTACHED + 1])
     counts = selectors.member_counts(org)
+    # The campaigns it took part in, with their standing (portal/progress/archive.py);
+    # the work links follow the phases of the one a page opens on (preferred_campaign).
+    archive = campaign_archive(org)
+    current = current_campaign(archive)
     context = {
         "org": org,
         "trail": selectors.trail(org, selectors.visible_ancestors(user, [org])),
@@ -132,7 +137,8 @@ def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "can_add_child": user_can(user, Action.MANAGE_ORGANIZATIONS, org),
         "can_record": user_can(user, Action.RECORD, org),
         # Links to the campaign work kept by other apps (no query).
-        "work_links": org_links(user, org),
+        "work_links": org_links(user, org, current),
+        "archive": archive,
         # Spreadsheet import into this organization, per kind allowed (no query).
         "import_kinds": import_kinds_for(user, org),
         "export_kinds": [{"kind": k, "label": KIND_LABELS[k]} for k in ORGANIZATION_EXPORTS],

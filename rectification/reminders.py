@@ -9,11 +9,12 @@ very organization; for items also the responsible member's login, when linked):
 * an overdue item: on its first day overdue and then weekly (days overdue 1, 7, 14, 21,
   … up to OVERDUE_MAX_WEEKS weeks), not daily;
 * materials not submitted as a phase ends (the phase ends within PHASE_DAYS_BEFORE days
-  or ended yesterday): the activity plan for phase 1, the two self-examination
-  statements for phase 2, the problem list for phase 3. "Submitted" means submitted
-  for review or approved; a draft or a returned record is not. Organizations of the
-  kinds that run the campaign (activities.requirements.PARTICIPATING_KINDS), in the
-  campaign's subtree;
+  or ended yesterday): the material each requirement of the phase needs (MATERIALS,
+  by requirement kind: the activity plan, the two self-examination statements, the
+  problem list; in the 2014 template phases 1, 2 and 3, in another campaign wherever
+  its requirements put them). "Submitted" means submitted for review or approved; a
+  draft or a returned record is not. Organizations of the kinds the requirement
+  applies to, in the campaign's subtree;
 * a leadership term due for re-election within 90 days or overdue: once per term
   (upgrading/reminders.py);
 * an announced meeting starting tomorrow: to its expected members with a login, except
@@ -26,8 +27,8 @@ often the job runs. In-app notifications go through portal.notifications
 
 Cost of a run: a fixed handful of queries whatever the number of organizations and
 items: items due or overdue today (1), their organizations' secretaries (1), the phases
-ending around today (1), per such phase the secretaries of the organizations missing
-the material (1, usually 0-2 phases), the terms due for re-election (1) and, when
+ending around today (1), per such phase and material the secretaries of the
+organizations missing it (1, usually 0-2), the terms due for re-election (1) and, when
 there are any, their secretaries (1), the invitations to meetings starting tomorrow (1), the ledger insert (1 bulk) and read-back (1), and
 the notification insert (1 bulk). Large inserts are split into batches by Django.
 """
@@ -47,12 +48,13 @@ from django.db.models import Exists, OuterRef, Q
 from django.db.models.expressions import Combinable, NegatedExpression
 from django.urls import reverse
 from django.utils.functional import lazy
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 
-from activities.models import ActivityPlan, Phase, SelfExamination, StatementSubject
+from activities.models import ActivityPlan, Campaign, Phase, SelfExamination, StatementSubject
 from activities.requirements import PARTICIPATING_KINDS
 from portal.accounts.models import Role, RoleAssignment
 from portal.notifications.services import Message, notify_batch
+from portal.progress.engine import requirements
 from portal.reviews.models import ReviewStatus
 
 from .models import ItemStatus, ProblemItem, ProblemList, ReminderSent
@@ -131,30 +133,37 @@ def _item_body(description: str, deadline: dt.date, overdue: bool) -> str:
     return "\n".join([text, gettext("Deadline: %(date)s.") % {"date": deadline.isoformat()}, ask])
 
 
-_MATERIAL = {
-    1: lambda: gettext("the activity plan"),
-    2: lambda: gettext("the self-examination statements"),
-    3: lambda: gettext("the problem list"),
-}
+def _pick(zh: str, en: str) -> str:
+    lang = (get_language() or "zh-hans").lower()
+    return en if lang.startswith("en") and en else zh
 
 
-def _phase_title(number: int, ends_on: dt.date, ended: bool, org: str) -> str:
+def _phase_title(
+    number: int, name_zh: str, name_en: str, ends_on: dt.date, ended: bool, org: str, what: str
+) -> str:
     values = {
         "n": number,
+        "name": _pick(name_zh, name_en),
         "date": ends_on.isoformat(),
-        "what": _MATERIAL[number](),
+        "what": MATERIALS[what].what(),
         "org": org,
     }
     if ended:
-        return gettext("Phase %(n)d ended on %(date)s: %(what)s of %(org)s not submitted") % values
-    return gettext("Phase %(n)d ends on %(date)s: %(what)s of %(org)s not submitted") % values
+        return (
+            gettext("Phase %(n)d (%(name)s) ended on %(date)s: %(what)s of %(org)s not submitted")
+            % values
+        )
+    return (
+        gettext("Phase %(n)d (%(name)s) ends on %(date)s: %(what)s of %(org)s not submitted")
+        % values
+    )
 
 
-def _phase_body(number: int, campaign: str) -> str:
+def _phase_body(campaign: str, what: str) -> str:
     return gettext(
         "%(campaign)s: submit %(what)s for review. A draft or a returned version does not "
         "count as submitted."
-    ) % {"campaign": campaign, "what": _MATERIAL[number]()}
+    ) % {"campaign": campaign, "what": MATERIALS[what].what()}
 
 
 _lazy = lazy(lambda fn, *args: fn(*args), str)
@@ -224,53 +233,90 @@ def _secretaries(org_filter: Q) -> dict[int, list[RoleAssignment]]:
     return result
 
 
-def _missing_material(phase: Phase) -> NegatedExpression[Combinable] | Q:
-    """A condition on Organization rows: the phase's material is not submitted."""
-    campaign = phase.campaign
-    if phase.number == 1:
-        done = ActivityPlan.objects.filter(
-            organization=OuterRef("pk"), campaign=campaign, review_status__in=SUBMITTED
-        )
-        return ~Exists(done)
-    if phase.number == 2:
+def _plan_missing(campaign: Campaign) -> NegatedExpression[Combinable] | Q:
+    done = ActivityPlan.objects.filter(
+        organization=OuterRef("pk"), campaign=campaign, review_status__in=SUBMITTED
+    )
+    return ~Exists(done)
 
-        def statement(subject: str) -> Exists:
-            return Exists(
-                SelfExamination.objects.filter(
-                    organization=OuterRef("pk"),
-                    campaign=campaign,
-                    subject=subject,
-                    review_status__in=SUBMITTED,
-                )
+
+def _statements_missing(campaign: Campaign) -> NegatedExpression[Combinable] | Q:
+    def statement(subject: str) -> Exists:
+        return Exists(
+            SelfExamination.objects.filter(
+                organization=OuterRef("pk"),
+                campaign=campaign,
+                subject=subject,
+                review_status__in=SUBMITTED,
             )
+        )
 
-        return ~statement(StatementSubject.TEAM) | ~statement(StatementSubject.SECRETARY)
+    return ~statement(StatementSubject.TEAM) | ~statement(StatementSubject.SECRETARY)
+
+
+def _problem_list_missing(campaign: Campaign) -> NegatedExpression[Combinable] | Q:
     submitted = ProblemList.objects.filter(
         organization=OuterRef("pk"), campaign=campaign, review_status__in=SUBMITTED
     )
     return ~Exists(submitted)
 
 
-_MATERIAL_KEY = {1: "plan", 2: "statements", 3: "problem-list"}
-_MATERIAL_URL = {
-    1: "activities:plan_overview",
-    2: "activities:statement_list",
-    3: "rectification:problem_lists",
+@dataclass(frozen=True)
+class Material:
+    """A record submitted for review that a requirement kind needs: reminded of as the
+    phase holding such a requirement ends (docs/product.md §6.3)."""
+
+    key: str  # the reminder's key prefix (stable: the ledger's keys)
+    what: Callable[[], str]
+    url_name: str
+    missing: Callable[[Campaign], NegatedExpression[Combinable] | Q]  # on Organization rows
+
+
+# {requirement kind: the material it needs}. A campaign's phases are data: whichever
+# phase holds a requirement of one of these kinds reminds of its material as it ends.
+MATERIALS: dict[str, Material] = {
+    "plan_approved": Material(
+        "plan", lambda: gettext("the activity plan"), "activities:plan_overview", _plan_missing
+    ),
+    "statements_approved": Material(
+        "statements",
+        lambda: gettext("the self-examination statements"),
+        "activities:statement_list",
+        _statements_missing,
+    ),
+    "problem_list_published": Material(
+        "problem-list",
+        lambda: gettext("the problem list"),
+        "rectification:problem_lists",
+        _problem_list_missing,
+    ),
 }
 
 
+def _phase_materials(phase: Phase) -> list[tuple[str, frozenset[str]]]:
+    """[(requirement kind, organization kinds it applies to)] of the phase's
+    requirements that need a material, each kind once. No query while this process has
+    the campaign's requirements (portal.progress.engine.requirements), one otherwise."""
+    found: dict[str, set[str]] = {}
+    for req in requirements(phase.campaign):
+        if req.phase == phase.number and req.kind in MATERIALS:
+            kinds = getattr(req.applies_to, "kinds", None) or PARTICIPATING_KINDS
+            found.setdefault(req.kind, set()).update(kinds)
+    return [(kind, frozenset(kinds)) for kind, kinds in found.items()]
+
+
 def _phase_events(today: dt.date) -> list[tuple[Event, list[Any]]]:
-    """Phase-end events with their recipients: phases 1-3 of active campaigns ending
-    within PHASE_DAYS_BEFORE days or yesterday; for each, the participating
-    organizations whose material is not submitted, with their secretaries. One query
-    for the phases, then one per such phase (organizations joined with their
-    secretaries' role assignments)."""
+    """Phase-end events with their recipients: the phases of active campaigns ending
+    within PHASE_DAYS_BEFORE days or yesterday; for each, per material its
+    requirements need (MATERIALS), the organizations those requirements apply to whose
+    material is not submitted, with their secretaries. One query for the phases, then
+    one per such phase and material (organizations joined with their secretaries' role
+    assignments)."""
     from organizations.models import Organization
 
     phases = (
         Phase.objects.filter(
             campaign__is_active=True,
-            number__in=_MATERIAL_KEY,
             ends_on__gte=today - dt.timedelta(days=1),
             ends_on__lte=today + dt.timedelta(days=PHASE_DAYS_BEFORE),
         )
@@ -280,28 +326,40 @@ def _phase_events(today: dt.date) -> list[tuple[Event, list[Any]]]:
     result = []
     for phase in phases:
         campaign = phase.campaign
-        missing = Organization.objects.filter(
-            _missing_material(phase),
-            path__startswith=campaign.lead_organization.path,
-            is_active=True,
-            kind__in=PARTICIPATING_KINDS,
-        ).values("pk")
         ended = phase.ends_on < today
-        for org_id, assignments in _secretaries(Q(organization_id__in=missing)).items():
-            org_name = assignments[0].organization.short_name
-            key = (
-                f"{_MATERIAL_KEY[phase.number]}:org{org_id}:campaign{campaign.pk}:"
-                f"phase{phase.number}-end:{phase.ends_on.isoformat()}"
-            )
-            event = Event(
-                key=key,
-                organization_id=org_id,
-                verb=VERB_PHASE_END,
-                title=_text(_phase_title, phase.number, phase.ends_on, ended, org_name),
-                body=_text(_phase_body, phase.number, campaign.name),
-                url=reverse(_MATERIAL_URL[phase.number], args=[org_id]),
-            )
-            result.append((event, [ra.user for ra in assignments]))
+        for kind, org_kinds in _phase_materials(phase):
+            material = MATERIALS[kind]
+            missing = Organization.objects.filter(
+                material.missing(campaign),
+                path__startswith=campaign.lead_organization.path,
+                is_active=True,
+                kind__in=sorted(org_kinds),
+            ).values("pk")
+            for org_id, assignments in _secretaries(Q(organization_id__in=missing)).items():
+                org_name = assignments[0].organization.short_name
+                key = (
+                    f"{material.key}:org{org_id}:campaign{campaign.pk}:"
+                    f"phase{phase.number}-end:{phase.ends_on.isoformat()}"
+                )
+                title = _text(
+                    _phase_title,
+                    phase.number,
+                    phase.name_zh,
+                    phase.name_en,
+                    phase.ends_on,
+                    ended,
+                    org_name,
+                    kind,
+                )
+                event = Event(
+                    key=key,
+                    organization_id=org_id,
+                    verb=VERB_PHASE_END,
+                    title=title,
+                    body=_text(_phase_body, campaign.name, kind),
+                    url=reverse(material.url_name, args=[org_id]),
+                )
+                result.append((event, [ra.user for ra in assignments]))
     return result
 
 

@@ -37,3 +37,7 @@ urlpatterns += _comment_urls
 from .urls_satisfaction import urlpatterns as _satisfaction_urls  # noqa: E402
 
 urlpatterns += _satisfaction_urls
+
+from .urls_standard_templates import urlpatterns as _template_urls  # noqa: E402
+
+urlpatterns += _template_urls

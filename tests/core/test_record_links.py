@@ -98,17 +98,32 @@ def _section(html: str, heading: str) -> str:
 
 
 def test_organization_page_lists_the_special_meeting_under_phase_2(world: World) -> None:
+    ensure_campaign_2014(world.county)
     html = (
         client_for(world, "secretary")
         .get(reverse("organizations:detail", args=[world.own.pk]))
         .content.decode()
     )
     meetings = reverse("activities:meeting_list", args=[world.own.pk])
-    phase2 = _section(html, "Phase 2: problems and criticism")
+    phase2 = _section(html, "Phase 2: Finding problems and carrying out criticism")
     assert f'href="{meetings}?kind=special"' in phase2
     assert "Special organizational-life meeting" in phase2
-    phase1 = _section(html, "Phase 1: study and opinions")
+    phase1 = _section(html, "Phase 1: Study and education, listening to opinions")
     assert f'href="{meetings}"' in phase1
+
+
+def test_without_a_campaign_the_work_is_listed_by_its_nature(world: World) -> None:
+    html = (
+        client_for(world, "secretary")
+        .get(reverse("organizations:detail", args=[world.own.pk]))
+        .content.decode()
+    )
+    meetings = reverse("activities:meeting_list", args=[world.own.pk])
+    assert f'href="{meetings}?kind=special"' in _section(html, "Problems and criticism")
+    assert f'href="{meetings}"' in _section(html, "Study and opinions")
+    problems = reverse("rectification:problem_lists", args=[world.own.pk])
+    assert f'href="{problems}"' in _section(html, "Rectification and rules")
+    assert "<h3>Phase" not in html
 
 
 def test_each_phase_section_links_to_every_page_its_requirements_send_to(world: World) -> None:
