@@ -165,6 +165,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "portal.core.context_processors.navigation",
             ],
+            # `{% url %}` remembering what it reversed (portal/core/reversing.py, #20).
+            "builtins": ["portal.core.templatetags.cached_url"],
         },
     },
 ]
