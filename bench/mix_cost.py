@@ -60,6 +60,12 @@ def main() -> int:
         help="first recreate the database as a copy of this PostgreSQL one (the seeded "
         "county kept aside): every run starts from the same data",
     )
+    parser.add_argument(
+        "--default-gc",
+        action="store_true",
+        help="leave the garbage collector as Python sets it (the workers' tuning, "
+        "portal.core.warmup.tune_gc, is applied otherwise)",
+    )
     args = parser.parse_args()
 
     from run import BENCH_FIELD_KEYS
@@ -140,6 +146,13 @@ def main() -> int:
             return self.request(step, "POST", url, data)[2]
 
     tally = rush.Tally()
+    if not args.default_gc:
+        # As in a gunicorn worker (portal/gunicorn.conf.py: when_ready): the application
+        # warmed, what is alive frozen out of the collector's sight, higher thresholds.
+        from portal.core.warmup import tune_gc, warm
+
+        warm()
+        tune_gc(freeze=True)
     users = info["levels"][0]["users"]
     one_of_each = {u["role"]: u for u in reversed(users)}
     browsers = {role: InProcess(u["session"], tally) for role, u in one_of_each.items()}
@@ -159,6 +172,7 @@ def main() -> int:
         every += cpu[step]
         print(
             f"  {step:<38} {statistics.median(cpu[step]):7.1f} ms CPU "
+            f"(mean {statistics.mean(cpu[step]):5.1f}) "
             f"{queries[step]:4d} queries (n={len(cpu[step])})"
         )
     print(f"  {'all steps (mean)':<38} {statistics.mean(every):7.1f} ms CPU")

@@ -35,13 +35,17 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=3)
     args = parser.parse_args()
+    from run import BENCH_FIELD_KEYS  # the keys the benchmark county is seeded with
+
     os.environ.update(
         DATABASE_URL=args.database_url,
         DEBUG="0",
         SECRET_KEY="write-cost-" + "x" * 50,
+        **BENCH_FIELD_KEYS,
         ALLOWED_HOSTS="testserver",
         SECURE_SSL_REDIRECT="0",
         LOG_LEVEL="WARNING",
+        BENCH_STATIC_FINDERS="1",  # no collectstatic first (bench/bench_settings.py)
     )
     os.environ.pop("REDIS_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench_settings")

@@ -16,7 +16,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, Q
 from django.http import Http404
 from django.utils import formats
 from django.utils.text import capfirst
@@ -273,20 +273,14 @@ def _readable(f: models.Field[Any, Any], record: Any, show_personal: bool) -> st
 def committee_members(org: Organization, day: dt.date) -> list[Member]:
     """The organization's active members holding a committee post on `day`; while no
     post is recorded, those whose roster entry names a Party post (secretary, deputy,
-    committee member). Two queries at most."""
+    committee member). One query: the fallback is a condition in the same WHERE."""
     from .models import CommitteePost
 
     holders = CommitteePost.objects.current_on(day).filter(organization=org).values("member_id")
-    members = list(
-        Member.objects.filter(organization=org, is_active=True, pk__in=holders).order_by(
-            "name", "pk"
-        )
-    )
-    if members or CommitteePost.objects.filter(organization=org).exists():
-        return members
+    no_post_recorded = ~Exists(CommitteePost.objects.filter(organization=org))
     return list(
         Member.objects.filter(organization=org, is_active=True)
-        .exclude(party_post="")
+        .filter(Q(pk__in=holders) | (no_post_recorded & ~Q(party_post="")))
         .order_by("name", "pk")
     )
 

@@ -41,11 +41,14 @@ preload_app = os.environ.get("GUNICORN_PRELOAD", "1") != "0"
 
 
 def when_ready(server: object) -> None:
-    """In the master, once the application is loaded and before the workers fork."""
+    """In the master, once the application is loaded and before the workers fork: warm
+    it, then freeze what is alive out of the garbage collector's sight and raise its
+    thresholds (portal/core/warmup.py: tune_gc), both inherited by the workers."""
     if preload_app:
-        from portal.core.warmup import warm
+        from portal.core.warmup import tune_gc, warm
 
         warm()
+        tune_gc(freeze=True)
 
 
 # The heartbeat file lives in memory: a container's overlay filesystem can stall it.

@@ -165,6 +165,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "portal.core.context_processors.navigation",
             ],
+            # `{% url %}` remembering what it reversed (portal/core/reversing.py, #20).
+            "builtins": ["portal.core.templatetags.cached_url"],
         },
     },
 ]
@@ -473,6 +475,8 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Django's database sessions, read with a written-out SELECT (portal/accounts/sessions.py).
+SESSION_ENGINE = "portal.accounts.sessions"
 SESSION_COOKIE_HTTPONLY = True
 # Absolute lifetime of a login, and the idle timeout (accounts/middleware.py): a
 # session unused for SESSION_IDLE_MINUTES ends.

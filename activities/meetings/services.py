@@ -13,7 +13,7 @@ refuses files through Meeting.is_editable().
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -276,12 +276,15 @@ def meeting_create(
     attendance: Mapping[int, Mark],
     uploads: Sequence[File[Any]] = (),
     upload_kind: str = AttachmentKind.OTHER,
+    roster_ids: Collection[int] | None = None,
 ) -> Meeting:
     """Record a meeting held by `organization` with its attendance list, taken from
     those the meeting's kind expects now (expected_roster; its size is stored as the
     expected count), and any files uploaded with it. Members without a mark count as
     present; marks of roster members the kind does not expect are left out, marks of
-    anyone else refused. Raises ValidationError; nothing is written then."""
+    anyone else refused. `roster_ids`: the ids of roster(organization) when the caller
+    has just read it (the form's list), else it is read again when needed. Raises
+    ValidationError; nothing is written then."""
     meeting = Meeting(organization=organization, created_by=actor)
     for field in MEETING_FIELDS:
         if field in values:
@@ -293,8 +296,11 @@ def meeting_create(
     if meeting.kind in (MeetingKind.BRANCH_COMMITTEE, MeetingKind.PARTY_GROUP):
         # Marks of the organization's members the kind does not expect are left out
         # (the form lists the roster); anyone off the roster is still refused.
-        _check_marks(attendance, {m.pk for m in roster(organization)})
-        attendance = {pk: mark for pk, mark in attendance.items() if pk in set(members)}
+        if roster_ids is None:
+            roster_ids = [m.pk for m in roster(organization)]
+        _check_marks(attendance, set(roster_ids))
+        expected = set(members)
+        attendance = {pk: mark for pk, mark in attendance.items() if pk in expected}
     _check_marks(attendance, set(members))
     _set_counts(meeting, _counts(members, attendance, {}))
     meeting.save()

@@ -354,6 +354,7 @@ def _meeting_form_page(
                     attendance=roll.marks(),
                     uploads=pending.uploads(),
                     upload_kind=files.cleaned_data["kind"],
+                    roster_ids=[m.pk for m in members],
                 )
                 messages.success(request, _("The meeting was recorded."))
             else:

@@ -3,13 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from portal.accounts.models import Role
 from portal.accounts.permissions import Action, grants_for, roles_for
+from portal.core.reversing import cached_reverse
 from portal.notifications.models import Notification
 
 # One tap to every record (issue #12): the pages a branch secretary or clerk keeps
@@ -42,9 +42,9 @@ def record_links(org: Any, campaign: Any = None) -> list[dict[str, Any]]:
     links = []
     for name, label, takes_campaign in RECORD_PAGES:
         if campaign is not None and name == "progress:checklist":
-            url = reverse("progress:checklist_campaign", args=[org.pk, campaign.pk])
+            url = cached_reverse("progress:checklist_campaign", args=[org.pk, campaign.pk])
         else:
-            url = reverse(name, args=[org.pk])
+            url = cached_reverse(name, args=[org.pk])
             if campaign is not None and takes_campaign:
                 url += f"?campaign={campaign.pk}"
         links.append({"url": url, "label": label, "name": name})
@@ -99,7 +99,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     path = request.path
     nav = []
     for name, label in items:
-        url = reverse(name)
+        url = cached_reverse(name)
         active = path == url if name == "core:home" else path.startswith(url)
         nav.append({"url": url, "label": label, "active": active})
     # Secretaries and clerks: their own organization's record pages, after Home.

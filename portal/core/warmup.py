@@ -114,3 +114,31 @@ def warm() -> dict[str, float]:
         ", ".join(f"{name} {seconds:.2f} s" for name, seconds in steps.items()),
     )
     return steps
+
+
+# The cyclic garbage collector's thresholds in a worker (issue #20): a collection of the
+# youngest generation after this many new container objects instead of Python's 700,
+# and of the older ones rarely. See tune_gc().
+GC_THRESHOLDS = (50_000, 20, 10)
+
+
+def tune_gc(*, freeze: bool) -> None:
+    """Make the cyclic garbage collector cheap in the workers (issue #20).
+
+    A request allocates tens of thousands of objects (querysets, model instances,
+    template contexts) that reference counting frees; with Python's default thresholds
+    the collector still ran some 1.5 times a request, and every hundred-odd requests a
+    full collection walked the whole heap — the Django application, a quarter of a
+    million objects — for ~100 ms: about 1 ms of CPU a request on average, and a slow
+    request now and then (bench/README.md, "The deadline rush"). `freeze`, in the
+    master after the application is loaded and warmed, moves everything alive into the
+    permanent generation, which no collection walks again (and which the forked
+    workers share untouched, copy-on-write); the higher thresholds, inherited by the
+    workers, make the young collections rare. Cyclic garbage still goes, a little
+    later; the workers are recycled every thousand-odd requests anyway."""
+    import gc
+
+    if freeze:
+        gc.collect()
+        gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)

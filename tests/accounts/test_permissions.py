@@ -62,6 +62,20 @@ def test_grants_are_read_in_one_query_whatever_the_number_of_checks(
             perms.user_can(world.reviewer, Action.VIEW, org)
 
 
+def test_grant_rows_are_the_orm_s(world: World) -> None:
+    """grants_for reads them with a written-out statement (issue #20): the same rows."""
+    from portal.accounts.models import OrganizationUserObjectPermission
+
+    users = [world.reviewer, world.secretary, world.clerk, world.office, world.instructor]
+    for user in users:
+        orm = OrganizationUserObjectPermission.objects.filter(user=user).values_list(
+            "permission__codename", "content_object__path"
+        )
+        rows = perms._grant_rows(user.pk)
+        assert rows and sorted(rows) == sorted(orm)
+    assert perms._grant_rows(-1) == []
+
+
 def test_grants_are_stored_on_the_node_where_given(world: World) -> None:
     from guardian.shortcuts import get_perms
 

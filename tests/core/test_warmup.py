@@ -75,3 +75,20 @@ def test_warm_up_compiles_the_templates_and_leaves_no_connection_open(
     # Nothing shared across the fork: the connections are closed last (SQLite keeps an
     # in-memory test database open whatever it is told, so the call is what is checked).
     assert closed == ["closed"]
+
+
+def test_the_garbage_collector_is_tuned_for_the_workers() -> None:
+    """tune_gc (portal/gunicorn.conf.py's when_ready, after warm()): everything alive
+    frozen out of the collector's sight, the thresholds raised (issue #20)."""
+    import gc
+
+    from portal.core.warmup import GC_THRESHOLDS, tune_gc
+
+    thresholds = gc.get_threshold()
+    try:
+        tune_gc(freeze=True)
+        assert gc.get_threshold() == GC_THRESHOLDS
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)

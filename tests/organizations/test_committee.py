@@ -12,6 +12,7 @@ from django.urls import reverse
 from activities.models import MeetingKind
 from organizations import services
 from organizations.models import CommitteePost, CommitteeRole, PartyGroup, PartyPost
+from organizations.selectors import committee_members
 from portal.accounts.permissions import Action
 from tests.activities import factories as af
 from tests.conftest import World
@@ -128,6 +129,22 @@ def test_without_posts_the_roster_s_party_posts_are_the_committee(world: World) 
         member.save()
     committee = af.meeting(world.own, campaign, kind=MeetingKind.BRANCH_COMMITTEE)
     assert committee.expected_count == 2
+
+
+def test_the_committee_is_read_in_one_query(world: World, django_assert_num_queries) -> None:
+    """The post holders and, while no post is recorded, the roster's Party posts: one
+    query either way (issue #20)."""
+    people = _eleven(world)
+    people[0].party_post = PartyPost.COMMITTEE
+    people[0].save()
+    with django_assert_num_queries(1):
+        assert committee_members(world.own, DAY) == [people[0]]
+    services.committee_post_add(actor=None, organization=world.own, member=people[1],
+                                role="secretary", starts_on=DAY)  # fmt: skip
+    with django_assert_num_queries(1):
+        assert committee_members(world.own, DAY) == [people[1]]
+    with django_assert_num_queries(1):  # a post recorded, none held that day: nobody
+        assert committee_members(world.own, DAY - dt.timedelta(days=1)) == []
 
 
 def test_a_party_group_meeting_picks_its_group(world: World) -> None:
