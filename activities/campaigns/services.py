@@ -438,6 +438,8 @@ def campaign_open(*, actor: Any, campaign: Campaign) -> None:
     from .selectors import campaign_problems
 
     _require_admin(actor)
+    if campaign.status == CampaignStatus.OPEN:
+        raise ValidationError(_("The campaign is open already."))
     if campaign.status != CampaignStatus.CHECKED:
         raise ValidationError(_("Check the campaign before opening it."))
     problems = campaign_problems(campaign)

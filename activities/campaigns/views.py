@@ -293,7 +293,8 @@ def _requirement_page(
 @require_http_methods(["GET", "POST"])
 def requirement_add(request: HttpRequest, pk: int) -> HttpResponse:
     """Step one: choose a kind (the kinds the portal knows); step two (?kind=…): the
-    requirement's own fields and the kind's parameters. Queries: campaign, phases."""
+    requirement's own fields and the kind's parameters. Queries: campaign, the
+    requirements' count (the new one's place), phases."""
     campaign = _get_campaign_for_admin(request, pk)
     found = get_kind(request.GET.get("kind", ""))
     if found is None:

@@ -421,6 +421,8 @@ def test_check_page_marks_checked_then_opens(
         response = client.post(url, {"step": "open"}, follow=True)
     assert "The campaign is open" in response.content.decode()
     assert Campaign.objects.filter(pk=campaign.pk).exists()
+    again = client.post(url, {"step": "open"}, follow=True)
+    assert "The campaign is open already." in again.content.decode()
 
 
 def test_rebuild_status_polls_while_the_worker_rebuilds(world: Any) -> None:
