@@ -136,11 +136,24 @@ def _kinds_label(kinds: list[str]) -> str:
     return pgettext("list separator", "; ").join(str(labels[k]) for k in kinds)
 
 
+def meetings_check(campaign: Any, params: list[Mapping[str, Any]]) -> list[list[str]]:
+    """The phase a meetings requirement counts within must be one of the campaign's.
+    No query when the campaign's phases are loaded."""
+    numbers = {phase.number for phase in campaign.phases.all()}
+    return [
+        [_("It counts meetings within phase %(n)d, which the campaign does not have.") % {"n": n}]
+        if (n := p.get("within_phase")) is not None and n not in numbers
+        else []
+        for p in params
+    ]
+
+
 @kind(
     "meetings",
     gettext_lazy("Meetings of some kinds held or attended at least N times"),
     params=MeetingsParams,
     reads=("activities.Meeting", "activities.MeetingParticipation"),
+    check=meetings_check,
 )
 def meetings_kind(scope: Scope, params: Mapping[str, Any], phase: int) -> dict[int, Result]:
     """Two grouped queries, shared by every meetings requirement of the evaluation.

@@ -143,11 +143,45 @@ class StandardsParams(forms.Form):
     )
 
 
+def standards_check(campaign: Any, params: list[Mapping[str, Any]]) -> list[list[str]]:
+    """Each instance's template must exist and be one the campaign uses (its
+    organizations assess themselves only against those). Two queries."""
+    from .models.standards import StandardTemplate
+
+    known = set(StandardTemplate.objects.filter(is_active=True).values_list("code", flat=True))
+    used = set(
+        StandardTemplate.objects.filter(campaigns__pk=campaign.pk).values_list("code", flat=True)
+    )
+    problems: list[list[str]] = []
+    for p in params:
+        code = p["template"]
+        if code not in known:
+            problems.append(
+                [
+                    _("It names the standards checklist “%(code)s”, which does not exist.")
+                    % {"code": code}
+                ]
+            )
+        elif code not in used:
+            problems.append(
+                [
+                    _(
+                        "It names the standards checklist “%(code)s”, which the campaign does not use."
+                    )
+                    % {"code": code}
+                ]
+            )
+        else:
+            problems.append([])
+    return problems
+
+
 @kind(
     "standards_accepted",
     gettext_lazy("Standards checklist accepted"),
     params=StandardsParams,
     reads=("rectification.StandardAssessment", "rectification.StandardTemplate"),
+    check=standards_check,
 )
 def standards_kind(scope: Scope, params: Mapping[str, Any], phase: int) -> dict[int, Result]:
     """One query."""

@@ -1,21 +1,34 @@
 """Writes for campaigns (site administrators only): the campaign with its phases,
-appraisal grades and problem categories saved together."""
+appraisal grades and problem categories saved together; composing one from the 2014
+template or by copying an earlier one, its requirements, the check and the opening
+(docs/product.md §5.1)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
+from organizations.models import Organization
 from portal.accounts.models import AuditEvent
 from portal.reviews.models import ReviewTask
 
-from ..models import AppraisalGrade, Campaign, GradeScale
-from ..seed import GRADE_PRESETS, preset_grades
+from ..models import AppraisalGrade, Campaign, CampaignStatus, GradeScale, Phase, ProblemCategory
+from ..seed import (
+    CAMPAIGN_2014,
+    GRADE_PRESETS,
+    PHASES_2014,
+    add_grades_and_categories,
+    preset_grades,
+)
 
 
 def _grade_rows(grades: Sequence[AppraisalGrade]) -> list[tuple[Any, ...]]:
@@ -54,7 +67,7 @@ def campaign_save(*, actor: Any, form: Any, formsets: Sequence[Any]) -> Campaign
             old_end = (
                 None
                 if created
-                else Campaign.objects.filter(pk=form.instance.pk)
+                else Campaign.all_objects.filter(pk=form.instance.pk)
                 .values_list("ends_on", flat=True)
                 .first()
             )
@@ -71,6 +84,8 @@ def campaign_save(*, actor: Any, form: Any, formsets: Sequence[Any]) -> Campaign
                 formset.instance = campaign
                 formset.save()
             _apply_grade_preset(campaign)
+            if not created:
+                campaign_changed_by_office(campaign)
             AuditEvent.objects.create(
                 actor=actor,
                 action="campaign.create" if created else "campaign.update",
@@ -89,3 +104,365 @@ def campaign_save(*, actor: Any, form: Any, formsets: Sequence[Any]) -> Campaign
             message = _("Two rows have the same number, order or code; make them different.")
         raise ValidationError(message) from None
     return campaign
+
+
+# --- composing a campaign (docs/product.md §5.3) ----------------------------------------
+
+
+def _require_admin(actor: Any) -> None:
+    if actor is None or not actor.is_superuser:
+        raise PermissionDenied
+
+
+def schedule_rebuild(campaign: Campaign) -> None:
+    """After a change to an open campaign: the worker rebuilds its roll-up
+    (portal.progress.tasks.rebuild_standings) and the campaign page shows how far it
+    got (rebuild_done of rebuild_total). Two queries and the task, sent on commit."""
+    from portal.core.queue import enqueue
+    from portal.progress.tasks import rebuild_standings
+
+    total = Organization.objects.filter(
+        path__startswith=campaign.lead_organization.path, is_active=True
+    ).count()
+    Campaign.all_objects.filter(pk=campaign.pk).update(rebuild_done=0, rebuild_total=max(total, 1))
+    campaign.rebuild_done, campaign.rebuild_total = 0, max(total, 1)
+    enqueue(rebuild_standings, kwargs={"campaign_id": campaign.pk})
+
+
+def campaign_changed_by_office(campaign: Campaign) -> None:
+    """What follows any change to a campaign's settings, phases or requirements: an open
+    one's roll-up is rebuilt on the worker; a checked one must be checked again."""
+    if campaign.status == CampaignStatus.OPEN:
+        schedule_rebuild(campaign)
+    elif campaign.status == CampaignStatus.CHECKED:
+        Campaign.all_objects.filter(pk=campaign.pk).update(status=CampaignStatus.DRAFT)
+        campaign.status = CampaignStatus.DRAFT
+
+
+def _shifted(day: dt.date, shift: dt.timedelta) -> dt.date:
+    return day + shift
+
+
+def _new_draft(
+    *,
+    actor: Any,
+    lead_organization: Organization,
+    name_zh: str,
+    name_en: str,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    settings_from: Campaign | None,
+) -> Campaign:
+    campaign = Campaign(
+        lead_organization=lead_organization,
+        name_zh=name_zh,
+        name_en=name_en,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        status=CampaignStatus.DRAFT,
+        copied_from=settings_from,
+    )
+    if settings_from is not None:
+        for name in COPIED_SETTINGS:
+            setattr(campaign, name, getattr(settings_from, name))
+    else:
+        campaign.grade_scale = GradeScale.BALLOT_2014
+    campaign.full_clean()
+    campaign.save()  # the 2014 template's requirements come with it (portal.progress.instances)
+    return campaign
+
+
+# The settings a copy takes over from its source, besides what is shifted or renamed.
+COPIED_SETTINGS = (
+    "min_counseling_per_member",
+    "min_study_exchanges",
+    "funding_standard",
+    "grade_scale",
+    "satisfaction_threshold",
+    "is_active",
+)
+
+
+@transaction.atomic
+def campaign_from_template(
+    *,
+    actor: Any,
+    lead_organization: Organization,
+    name_zh: str,
+    name_en: str,
+    starts_on: dt.date,
+) -> Campaign:
+    """A draft campaign from the shipped 2014 template: its three phases moved to the
+    new start (same lengths), its grade scale, problem categories and settings, and the
+    requirements of the 2014 checklist (portal/progress/presets.py); the standards
+    templates its requirements name are the ones it uses."""
+    from portal.progress.models import RequirementInstance
+
+    _require_admin(actor)
+    shift = starts_on - CAMPAIGN_2014["starts_on"]
+    campaign = _new_draft(
+        actor=actor,
+        lead_organization=lead_organization,
+        name_zh=name_zh,
+        name_en=name_en,
+        starts_on=starts_on,
+        ends_on=_shifted(CAMPAIGN_2014["ends_on"], shift),
+        settings_from=None,
+    )
+    bulk_create_with_history(
+        [
+            Phase(
+                campaign=campaign,
+                number=n,
+                name_zh=zh,
+                name_en=en,
+                starts_on=_shifted(s, shift),
+                ends_on=_shifted(e, shift),
+            )
+            for n, zh, en, s, e in PHASES_2014
+        ],
+        Phase,
+        default_user=actor,
+    )
+    add_grades_and_categories(campaign)
+    codes = {
+        row.params.get("template")
+        for row in RequirementInstance.objects.filter(campaign=campaign, kind="standards_accepted")
+    }
+    _use_standards_templates(campaign, codes)
+    AuditEvent.objects.create(
+        actor=actor,
+        action="campaign.create",
+        target=campaign.name_zh,
+        detail={"campaign": campaign.pk, "template": "2014"},
+    )
+    return campaign
+
+
+def _use_standards_templates(campaign: Campaign, codes: set[Any]) -> None:
+    """Link the newest active version of each standards template named."""
+    StandardTemplate = apps.get_model("rectification", "StandardTemplate")
+
+    newest: dict[str, Any] = {}
+    for template in StandardTemplate.objects.filter(code__in=codes, is_active=True).order_by(
+        "code", "version"
+    ):
+        newest[template.code] = template
+    campaign.standard_templates.add(*newest.values())
+
+
+@transaction.atomic
+def campaign_copy(
+    *,
+    actor: Any,
+    source: Campaign,
+    name_zh: str,
+    name_en: str,
+    starts_on: dt.date,
+    lead_organization: Organization | None = None,
+) -> Campaign:
+    """A draft copy of an earlier campaign: its settings, lead organization (unless
+    another is given), phases (names, and dates moved to the new start), requirements
+    with their parameters, grades, problem categories and standards templates."""
+    from portal.progress.instances import requirements_changed
+    from portal.progress.models import RequirementInstance
+
+    _require_admin(actor)
+    shift = starts_on - source.starts_on
+    campaign = _new_draft(
+        actor=actor,
+        lead_organization=lead_organization or source.lead_organization,
+        name_zh=name_zh,
+        name_en=name_en,
+        starts_on=starts_on,
+        ends_on=_shifted(source.ends_on, shift),
+        settings_from=source,
+    )
+    # The template's requirements the new campaign came with give way to the source's.
+    RequirementInstance.objects.filter(campaign=campaign).delete()
+    bulk_create_with_history(
+        [
+            RequirementInstance(
+                campaign=campaign,
+                code=row.code,
+                kind=row.kind,
+                params=row.params,
+                phase=row.phase,
+                label_zh=row.label_zh,
+                label_en=row.label_en,
+                org_kinds=row.org_kinds,
+                org_kinds_with_members=row.org_kinds_with_members,
+                order=row.order,
+            )
+            for row in RequirementInstance.objects.filter(campaign=source)
+        ],
+        RequirementInstance,
+        default_user=actor,
+    )
+    bulk_create_with_history(
+        [
+            Phase(
+                campaign=campaign,
+                number=p.number,
+                name_zh=p.name_zh,
+                name_en=p.name_en,
+                starts_on=_shifted(p.starts_on, shift),
+                ends_on=_shifted(p.ends_on, shift),
+            )
+            for p in source.phases.all()
+        ],
+        Phase,
+        default_user=actor,
+    )
+    AppraisalGrade.objects.bulk_create(
+        AppraisalGrade(
+            campaign=campaign,
+            code=g.code,
+            name_zh=g.name_zh,
+            name_en=g.name_en,
+            order=g.order,
+            max_share=g.max_share,
+            needs_approval=g.needs_approval,
+        )
+        for g in source.grades.all()
+    )
+    ProblemCategory.objects.bulk_create(
+        ProblemCategory(
+            campaign=campaign, code=c.code, name_zh=c.name_zh, name_en=c.name_en, order=c.order
+        )
+        for c in source.problem_categories.all()
+    )
+    campaign.standard_templates.add(*source.standard_templates.all())
+    requirements_changed(campaign)
+    AuditEvent.objects.create(
+        actor=actor,
+        action="campaign.copy",
+        target=campaign.name_zh,
+        detail={"campaign": campaign.pk, "source": source.pk},
+    )
+    return campaign
+
+
+def _next_code(campaign: Campaign, kind_code: str) -> str:
+    from portal.progress.models import RequirementInstance
+
+    taken = set(
+        RequirementInstance.objects.filter(campaign=campaign).values_list("code", flat=True)
+    )
+    base = kind_code[:34]
+    n = 1
+    while f"{base}_{n}" in taken:
+        n += 1
+    return f"{base}_{n}"
+
+
+@transaction.atomic
+def requirement_save(
+    *, actor: Any, campaign: Campaign, instance: Any, params: dict[str, Any]
+) -> Any:
+    """Add or change one of the campaign's requirements (`instance`: a
+    RequirementInstance with the form's fields set; `params`: the kind's form's
+    cleaned data). A new one gets a code of its own. The campaign's requirements are
+    reloaded everywhere (its requirements_token changes with the save), an open
+    campaign's roll-up is rebuilt, a checked one goes back to draft."""
+    _require_admin(actor)
+    instance.campaign = campaign
+    if not instance.code:
+        instance.code = _next_code(campaign, instance.kind)
+    instance.params = {k: v for k, v in params.items() if v not in (None, "", [])}
+    instance.full_clean()
+    instance._history_user = actor  # the campaign's history names who (simple-history)
+    instance.save()
+    campaign_changed_by_office(campaign)
+    return instance
+
+
+@transaction.atomic
+def requirement_delete(*, actor: Any, campaign: Campaign, instance: Any) -> None:
+    _require_admin(actor)
+    instance._history_user = actor
+    instance.delete()
+    campaign_changed_by_office(campaign)
+
+
+@transaction.atomic
+def requirement_move(*, actor: Any, campaign: Campaign, instance: Any, up: bool) -> None:
+    """Move a requirement one place up or down within its phase: the phase's
+    requirements are numbered 10, 20, 30 … in the new order (only those whose number
+    changes are saved)."""
+    from portal.progress.models import RequirementInstance
+
+    _require_admin(actor)
+    rows = list(
+        RequirementInstance.objects.filter(campaign=campaign, phase=instance.phase).order_by(
+            "order", "code"
+        )
+    )
+    i = next(i for i, row in enumerate(rows) if row.pk == instance.pk)
+    j = i - 1 if up else i + 1
+    if not 0 <= j < len(rows):
+        return
+    rows[i], rows[j] = rows[j], rows[i]
+    for n, row in enumerate(rows, start=1):
+        if row.order != n * 10:
+            row.order = n * 10
+            row._history_user = actor  # type: ignore[attr-defined]  # simple-history's hook
+            row.save(update_fields=["order"])
+    campaign_changed_by_office(campaign)
+
+
+@transaction.atomic
+def campaign_mark_checked(*, actor: Any, campaign: Campaign) -> None:
+    """Draft → checked, when the check finds nothing (else ValidationError listing
+    what it found)."""
+    from .selectors import campaign_problems
+
+    _require_admin(actor)
+    if campaign.status == CampaignStatus.OPEN:
+        return
+    problems = campaign_problems(campaign)
+    if problems:
+        raise ValidationError([p.message for p in problems])
+    campaign.status = CampaignStatus.CHECKED
+    campaign._history_user = actor  # type: ignore[attr-defined]  # simple-history's hook
+    campaign.save(update_fields=["status"])
+
+
+@transaction.atomic
+def campaign_open(*, actor: Any, campaign: Campaign) -> None:
+    """Checked → open: the campaign reaches its organizations' pages and its roll-up is
+    built on the worker. Refused while the check finds anything. Its phases and
+    requirements as they stand are the first entries of its history."""
+    from portal.progress.models import RequirementInstance
+
+    from .selectors import campaign_problems
+
+    _require_admin(actor)
+    if campaign.status == CampaignStatus.OPEN:
+        raise ValidationError(_("The campaign is open already."))
+    if campaign.status != CampaignStatus.CHECKED:
+        raise ValidationError(_("Check the campaign before opening it."))
+    problems = campaign_problems(campaign)
+    if problems:
+        raise ValidationError([p.message for p in problems])
+    campaign.status = CampaignStatus.OPEN
+    campaign.opened_at = timezone.now()
+    campaign._history_user = actor  # type: ignore[attr-defined]  # simple-history's hook
+    campaign.save(update_fields=["status", "opened_at"])
+    # Dated just before the opening: the history shows what changed after it.
+    baseline = campaign.opened_at - dt.timedelta(microseconds=1)
+    Phase.history.bulk_history_create(
+        list(campaign.phases.all()), default_user=actor, default_date=baseline
+    )
+    RequirementInstance.history.bulk_history_create(
+        list(RequirementInstance.objects.filter(campaign=campaign)),
+        default_user=actor,
+        default_date=baseline,
+    )
+    AuditEvent.objects.create(
+        actor=actor,
+        action="campaign.open",
+        target=campaign.name_zh,
+        detail={"campaign": campaign.pk},
+    )
+    schedule_rebuild(campaign)

@@ -1,4 +1,6 @@
-"""The site administrator's campaign pages: list, create, detail, edit (docs/product.md §5).
+"""The site administrator's campaign pages: list, create, detail, edit (docs/product.md §5);
+composing one from the 2014 template or a copy, its requirements, the check and the
+opening, the roll-up's rebuild (§5.3).
 
 Only superusers. Anyone else logged in gets 403 on the list and the create page (there
 is no object to hide), and on a campaign's pages 404 unless they can see its lead
@@ -15,14 +17,21 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.utils.translation import pgettext
+from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.accounts.permissions import Action, require
-from portal.core.record_pages import paginate
+from portal.core.record_pages import handle_action, handle_delete, handle_record_form, paginate
+from portal.progress.engine import Kind, get_kind, kinds
+from portal.progress.models import RequirementInstance
+from portal.progress.presets import PARTICIPATING
 
 from ..models import Campaign, GradeScale
-from .forms import FORMSETS, CampaignForm
+from . import services
+from .forms import FORMSETS, CampaignForm, ComposeForm, RequirementForm, params_form
+from .selectors import campaign_history, campaign_problems
 from .services import campaign_save
 
 PAGE_SIZE = 50
@@ -37,7 +46,7 @@ def _get_campaign_for_admin(request: HttpRequest, pk: Any) -> Campaign:
     """The campaign with its lead organization. 404 when it does not exist or the user
     cannot see the lead organization; 403 for other non-administrators. One query."""
     try:
-        campaign = Campaign.objects.select_related("lead_organization").get(pk=int(pk))
+        campaign = Campaign.all_objects.select_related("lead_organization").get(pk=int(pk))
     except (Campaign.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
     if not request.user.is_superuser:
@@ -52,7 +61,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
     Queries: COUNT, page."""
     _require_admin(request)
     qs = (
-        Campaign.objects.select_related("lead_organization")
+        Campaign.all_objects.select_related("lead_organization")
         .annotate(phase_count=Count("phases"))
         .order_by("-starts_on", "-pk")
     )
@@ -62,8 +71,9 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """The campaign's settings, phases, grades and categories. Queries: campaign,
-    phases, grades, categories."""
+    """The campaign's status, settings, phases, grades and categories, and the history
+    of its changes since it opened. Queries: campaign, phases, grades, categories,
+    requirement count, the three histories."""
     campaign = _get_campaign_for_admin(request, pk)
     return render(
         request,
@@ -73,6 +83,8 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "phases": list(campaign.phases.all()),
             "grades": list(campaign.grades.all()),
             "categories": list(campaign.problem_categories.all()),
+            "requirement_count": RequirementInstance.objects.filter(campaign=campaign).count(),
+            "history": campaign_history(campaign),
         },
     )
 
@@ -119,3 +131,240 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
 def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _get_campaign_for_admin(request, pk)
     return _edit(request, campaign)
+
+
+# --- composing a campaign (docs/product.md §5.3) ----------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign_compose(request: HttpRequest) -> HttpResponse:
+    """A new draft campaign from the 2014 template or by copying an earlier one.
+    Queries: the campaigns to copy, the lead organizations."""
+    _require_admin(request)
+    campaigns = list(Campaign.all_objects.order_by("-starts_on", "-pk"))
+    form = ComposeForm(request.POST or None, campaigns=campaigns)
+
+    def save(form: ComposeForm) -> Campaign:
+        data = form.cleaned_data
+        source = form.source_campaign()
+        if source is None:
+            return services.campaign_from_template(
+                actor=request.user,
+                lead_organization=data["lead_organization"],
+                name_zh=data["name_zh"],
+                name_en=data["name_en"],
+                starts_on=data["starts_on"],
+            )
+        return services.campaign_copy(
+            actor=request.user,
+            source=source,
+            name_zh=data["name_zh"],
+            name_en=data["name_en"],
+            starts_on=data["starts_on"],
+            lead_organization=data["lead_organization"],
+        )
+
+    return handle_record_form(
+        request,
+        form,
+        save=save,
+        success_message=_("The draft campaign is made: check its phases and requirements."),
+        success_url=lambda made: made,
+        template="activities/campaigns/compose.html",
+        context={},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign_check(request: HttpRequest, pk: int) -> HttpResponse:
+    """What keeps the campaign from opening, and the buttons that move it on: "checked"
+    when nothing is listed, then "open". Queries: campaign, phases, requirements, the
+    standards templates (two)."""
+    campaign = _get_campaign_for_admin(request, pk)
+    if request.method == "POST":
+        step = (
+            services.campaign_open
+            if request.POST.get("step") == "open"
+            else services.campaign_mark_checked
+        )
+        done = (
+            _("The campaign is open: its organizations see it now.")
+            if step is services.campaign_open
+            else _("Nothing is missing: the campaign is checked and may be opened.")
+        )
+        return handle_action(
+            request,
+            act=lambda: step(actor=request.user, campaign=campaign),
+            success_message=done,
+            success_url=reverse("activities:campaign_check", args=[campaign.pk]),
+        )
+    problems = campaign_problems(campaign)
+    return render(
+        request,
+        "activities/campaigns/check.html",
+        {"campaign": campaign, "problems": problems},
+    )
+
+
+def _kind_label(code: str) -> str:
+    found = get_kind(code)
+    return str(found.label) if found is not None else code
+
+
+def _settings(code: str, params: dict[str, Any]) -> list[tuple[str, str]]:
+    """An instance's parameters as its kind's form names them: (label, value), choices
+    by their labels, "—" for an empty one (the kind's help text says what that means)."""
+    found = get_kind(code)
+    if found is None or found.params is None:
+        return [(name, str(value)) for name, value in params.items()]
+    shown = []
+    for name, form_field in found.params.base_fields.items():
+        value = params.get(name)
+        labels = {str(k): str(v) for k, v in getattr(form_field, "choices", None) or ()}
+        values = value if isinstance(value, list) else [value]
+        text = pgettext("list separator", "; ").join(
+            labels.get(str(v), str(v)) for v in values if v not in (None, "")
+        )
+        shown.append((str(form_field.label or name), text or "—"))
+    return shown
+
+
+@login_required
+def requirement_list(request: HttpRequest, pk: int) -> HttpResponse:
+    """The campaign's requirements in checklist order, with the buttons that add, edit,
+    remove and move them. Queries: campaign, phases, requirements."""
+    campaign = _get_campaign_for_admin(request, pk)
+    phases = {p.number: p for p in campaign.phases.all()}
+    rows = list(
+        RequirementInstance.objects.filter(campaign=campaign).order_by("phase", "order", "code")
+    )
+    groups: list[dict[str, Any]] = []
+    for row in rows:
+        row.kind_label = _kind_label(row.kind)  # type: ignore[attr-defined]  # for the template
+        row.settings = _settings(row.kind, row.params or {})  # type: ignore[attr-defined]
+        if not groups or groups[-1]["number"] != row.phase:
+            groups.append({"number": row.phase, "phase": phases.get(row.phase), "rows": []})
+        groups[-1]["rows"].append(row)
+    for group in groups:
+        last = len(group["rows"]) - 1
+        for i, row in enumerate(group["rows"]):
+            row.first, row.last = i == 0, i == last  # type: ignore[attr-defined]
+    return render(
+        request,
+        "activities/campaigns/requirements.html",
+        {"campaign": campaign, "groups": groups, "count": len(rows)},
+    )
+
+
+def _get_requirement(campaign: Campaign, rid: Any) -> RequirementInstance:
+    try:
+        return RequirementInstance.objects.get(campaign=campaign, pk=int(rid))
+    except (RequirementInstance.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def _requirement_page(
+    request: HttpRequest, campaign: Campaign, instance: RequirementInstance, found: Kind
+) -> HttpResponse:
+    data = request.POST if request.method == "POST" else None
+    phases = list(campaign.phases.all())
+    form = RequirementForm(data, instance=instance, phases=phases)
+    params = params_form(found, data, initial=instance.params if instance.pk else None)
+    return handle_record_form(
+        request,
+        form,
+        save=lambda form: services.requirement_save(
+            actor=request.user,
+            campaign=campaign,
+            instance=form.save(commit=False),
+            params=dict(params.cleaned_data) if params is not None else {},
+        ),
+        others=[params] if params is not None else [],
+        success_message=_("The requirement is saved."),
+        success_url=reverse("activities:requirement_list", args=[campaign.pk]),
+        template="activities/campaigns/requirement_form.html",
+        context={"campaign": campaign, "kind": found, "params": params, "instance": instance},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def requirement_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Step one: choose a kind (the kinds the portal knows); step two (?kind=…): the
+    requirement's own fields and the kind's parameters. Queries: campaign, the
+    requirements' count (the new one's place), phases."""
+    campaign = _get_campaign_for_admin(request, pk)
+    found = get_kind(request.GET.get("kind", ""))
+    if found is None:
+        choices = sorted(kinds().values(), key=lambda k: str(k.label))
+        return render(
+            request,
+            "activities/campaigns/requirement_kinds.html",
+            {"campaign": campaign, "kinds": choices},
+        )
+    instance = RequirementInstance(
+        campaign=campaign,
+        kind=found.code,
+        label_zh="",
+        org_kinds=list(PARTICIPATING),
+        order=(RequirementInstance.objects.filter(campaign=campaign).count() + 1) * 10,
+    )
+    return _requirement_page(request, campaign, instance, found)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def requirement_edit(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
+    """Queries: campaign, requirement, phases."""
+    campaign = _get_campaign_for_admin(request, pk)
+    instance = _get_requirement(campaign, rid)
+    found = get_kind(instance.kind)
+    if found is None:
+        raise Http404  # a kind gone from the code: remove the requirement instead
+    return _requirement_page(request, campaign, instance, found)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def requirement_delete(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
+    campaign = _get_campaign_for_admin(request, pk)
+    instance = _get_requirement(campaign, rid)
+    return handle_delete(
+        request,
+        delete=lambda: services.requirement_delete(
+            actor=request.user, campaign=campaign, instance=instance
+        ),
+        success_message=_("The requirement is removed."),
+        success_url=reverse("activities:requirement_list", args=[campaign.pk]),
+        template="activities/campaigns/requirement_delete.html",
+        context={"campaign": campaign, "instance": instance},
+    )
+
+
+@login_required
+@require_POST
+def requirement_move(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
+    campaign = _get_campaign_for_admin(request, pk)
+    instance = _get_requirement(campaign, rid)
+    return handle_action(
+        request,
+        act=lambda: services.requirement_move(
+            actor=request.user,
+            campaign=campaign,
+            instance=instance,
+            up=request.POST.get("direction") != "down",
+        ),
+        success_message=_("The requirement is moved."),
+        success_url=reverse("activities:requirement_list", args=[campaign.pk])
+        + f"#req-{instance.pk}",
+    )
+
+
+@login_required
+def campaign_rebuild_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """The roll-up's rebuild after a change, polled by the campaign page while it runs.
+    Queries: campaign."""
+    campaign = _get_campaign_for_admin(request, pk)
+    return render(request, "activities/campaigns/_rebuild.html", {"campaign": campaign})

@@ -8,7 +8,7 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
@@ -16,8 +16,9 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 if TYPE_CHECKING:
     from organizations.models import Organization
@@ -64,6 +65,28 @@ class CampaignQuerySet(models.QuerySet["Campaign"]):
     def current(self, today: dt.date | None = None) -> CampaignQuerySet:
         today = today or timezone.localdate()
         return self.filter(starts_on__lte=today, ends_on__gte=today)
+
+
+class CampaignStatus(models.TextChoices):
+    """A campaign's lifecycle (docs/product.md §5.3): composed as a draft, checked, then
+    opened. Only an open campaign reaches the organizations' pages."""
+
+    DRAFT = "draft", pgettext_lazy("campaign status", "in draft")
+    CHECKED = "checked", pgettext_lazy("campaign status", "checked")
+    OPEN = "open", pgettext_lazy("campaign status", "open")
+
+
+_CampaignManager = models.Manager.from_queryset(CampaignQuerySet)
+
+
+class OpenCampaignManager(_CampaignManager["Campaign"]):
+    """`Campaign.objects`: open campaigns only, so that a draft or checked campaign
+    reaches no checklist, home, grid, roll-up, reminder or record form. The office's
+    composing pages read `Campaign.all_objects`; a record's `campaign` (the base manager)
+    reads any."""
+
+    def get_queryset(self) -> CampaignQuerySet:
+        return CampaignQuerySet(self.model, using=self._db).filter(status=CampaignStatus.OPEN)
 
 
 def campaigns_newest_first(org: Organization) -> list[Campaign]:
@@ -154,6 +177,23 @@ class Campaign(BilingualName):
         ),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=CampaignStatus.choices, default=CampaignStatus.OPEN
+    )
+    opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
+    copied_from = models.ForeignKey(
+        "self",
+        verbose_name=_("copied from"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # The worker's rebuild of the campaign's roll-up after a change to the open campaign
+    # (portal.progress.tasks.rebuild_standings): organizations done of the total; the
+    # campaign page shows it while done < total.
+    rebuild_total = models.PositiveIntegerField(default=0, editable=False)
+    rebuild_done = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     # Changed whenever one of the campaign's requirement instances is written
     # (portal/progress/models.py RequirementInstance): each process keeps the campaign's
@@ -161,7 +201,11 @@ class Campaign(BilingualName):
     # without a query.
     requirements_token = models.CharField(max_length=32, default=new_token, editable=False)
 
-    objects = CampaignQuerySet.as_manager()
+    objects = OpenCampaignManager()
+    all_objects = CampaignQuerySet.as_manager()
+    history = HistoricalRecords(
+        excluded_fields=["requirements_token", "created_at", "rebuild_total", "rebuild_done"]
+    )
 
     class Meta:
         verbose_name = _("campaign")
@@ -172,6 +216,14 @@ class Campaign(BilingualName):
                 condition=Q(ends_on__gte=models.F("starts_on")), name="campaign_dates_ordered"
             )
         ]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.status == CampaignStatus.OPEN and self.opened_at is None:
+            # Made open (the blank form, the seeding): open since now.
+            self.opened_at = timezone.now()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "opened_at"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("activities:campaign_detail", args=[self.pk])
@@ -189,6 +241,14 @@ class Campaign(BilingualName):
         today = today or timezone.localdate()
         return min(today, self.ends_on)
 
+    @property
+    def is_open(self) -> bool:
+        return self.status == CampaignStatus.OPEN
+
+    @property
+    def rebuilding(self) -> bool:
+        return self.rebuild_done < self.rebuild_total
+
     def has_ended(self, today: dt.date | None = None) -> bool:
         return (today or timezone.localdate()) > self.ends_on
 
@@ -204,6 +264,8 @@ class Phase(BilingualName):
     number = models.PositiveSmallIntegerField(_("number"))
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"))
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("phase")

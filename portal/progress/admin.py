@@ -5,7 +5,11 @@ or deleting one recomputes the campaign's checklists (portal/progress/instances.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.db.models import ForeignKey
+from django.http import HttpRequest
 
 from .models import RequirementInstance
 
@@ -17,3 +21,13 @@ class RequirementInstanceAdmin(admin.ModelAdmin):
     list_select_related = ("campaign",)
     search_fields = ("code", "label_zh", "label_en")
     ordering = ("campaign", "phase", "order", "code")
+
+    def formfield_for_foreignkey(
+        self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> Any:
+        if db_field.name == "campaign":
+            from activities.models import Campaign
+
+            # Draft and checked campaigns too (Campaign.objects holds open ones only).
+            kwargs["queryset"] = Campaign.all_objects.all()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

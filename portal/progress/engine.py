@@ -149,6 +149,10 @@ EvaluateFn = Callable[[Scope], dict[int, Result]]
 # A kind's evaluation: the scope, the instance's cleaned parameters and its phase (the
 # number Scope.pending() takes).
 KindFn = Callable[[Scope, Mapping[str, Any], int], dict[int, Result]]
+# A kind's own check of a campaign's instances before it opens (the office's check
+# page): the campaign and the cleaned parameters of each of its instances of the kind;
+# returns one list of problems per instance, with a fixed number of queries.
+CheckFn = Callable[[Any, list[Mapping[str, Any]]], list[list[str]]]
 
 
 @dataclass(frozen=True, eq=False)
@@ -189,6 +193,7 @@ class Kind:
     params: type[forms.Form] | None
     reads: frozenset[str]
     dated: bool = False
+    check: CheckFn | None = None
 
     def form(self, data: Mapping[str, Any] | None = None) -> forms.Form | None:
         """The parameters' form (bound to `data` when given), for a page editing an
@@ -223,11 +228,13 @@ def kind(
     params: type[forms.Form] | None = None,
     reads: Iterable[str],
     dated: bool = False,
+    check: CheckFn | None = None,
 ) -> Callable[[KindFn], KindFn]:
     """Register a requirement kind: `fn(scope, params, phase)` evaluates every
     organization of the scope with a fixed number of grouped queries; `reads` names
     every model it reads for any parameters (besides the organizations, the campaign
-    and its phases)."""
+    and its phases); `check(campaign, [params, …])` finds what its parameters name
+    that the campaign lacks (a standards template, a phase) before it opens."""
 
     def decorator(fn: KindFn) -> KindFn:
         _KINDS[code] = Kind(
@@ -237,6 +244,7 @@ def kind(
             params=params,
             reads=frozenset(reads),
             dated=dated,
+            check=check,
         )
         return fn
 

@@ -20,7 +20,7 @@ def requirements_changed(campaign: Any) -> None:
 
     pk = campaign if isinstance(campaign, int) else campaign.pk
     token = new_token()
-    Campaign.objects.filter(pk=pk).update(requirements_token=token)
+    Campaign.all_objects.filter(pk=pk).update(requirements_token=token)
     if not isinstance(campaign, int):
         campaign.requirements_token = token
     rollup.campaign_changed(pk)

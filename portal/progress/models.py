@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 # `stale_from` of a row whose records changed: any date is on or after it.
 DIRTY = dt.date(1, 1, 1)
@@ -198,6 +199,9 @@ class RequirementInstance(models.Model):
         ),
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    # Changes to an open campaign's requirements are shown on its page (who, when, what).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("requirement")

@@ -40,7 +40,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -296,12 +296,24 @@ def _subtrees(root: Organization) -> Iterator[tuple[Organization, bool]]:
             )
 
 
-def rebuild(campaign: Any, today: dt.date | None = None, log: Any = None) -> int:
-    """Recompute every row of the campaign (its lead organization's subtree)."""
+def rebuild(
+    campaign: Any,
+    today: dt.date | None = None,
+    log: Any = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Recompute every row of the campaign (its lead organization's subtree).
+    `progress(done, total)` is told the organizations done after each piece (one more
+    query: the total)."""
     codes = layout(campaign).split(",")
     root = campaign.lead_organization
     started = timezone.now()
     done = 0
+    total = (
+        Organization.objects.filter(path__startswith=root.path, is_active=True).count()
+        if progress
+        else 0
+    )
     for node, whole in _subtrees(root):
         if whole:
             orgs = org_infos(
@@ -323,6 +335,8 @@ def rebuild(campaign: Any, today: dt.date | None = None, log: Any = None) -> int
         done += len(orgs)
         if log:
             log(f"  {campaign}: {done} organizations")
+        if progress:
+            progress(min(done, total), total)
     # Rows of organizations deactivated or moved out of the campaign's subtree.
     Standing.objects.filter(campaign=campaign).exclude(computed_at__gte=started).delete()
     Rollup.objects.update_or_create(
@@ -337,6 +351,8 @@ def rebuild(campaign: Any, today: dt.date | None = None, log: Any = None) -> int
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:  # fresh statistics for the planner
             cursor.execute(f"ANALYZE {Standing._meta.db_table}")
+    if progress:
+        progress(total, total)
     return done
 
 

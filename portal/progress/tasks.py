@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from celery import shared_task
 from django.utils import timezone
 
@@ -37,14 +39,26 @@ def refresh_standings(
     return done
 
 
+def _progress(campaign_id: int) -> Callable[[int, int], None]:
+    def report(done: int, total: int) -> None:
+        Campaign.all_objects.filter(pk=campaign_id).update(rebuild_done=done, rebuild_total=total)
+
+    return report
+
+
 @shared_task(name="portal.progress.tasks.rebuild_standings", time_limit=3600, soft_time_limit=3500)
 def rebuild_standings(campaign_id: int | None = None) -> int:
-    """Recompute every row of one campaign (a new campaign) or of all (nightly: a
-    safety net for any change that escaped marking)."""
+    """Recompute every row of one open campaign (a new one, or one the office changed:
+    its page shows the progress, Campaign.rebuild_done of rebuild_total) or of all
+    open campaigns (nightly: a safety net for any change that escaped marking)."""
     campaigns = Campaign.objects.select_related("lead_organization").prefetch_related("phases")
     if campaign_id is not None:
         campaigns = campaigns.filter(pk=campaign_id)
-    done = sum(rollup.rebuild(campaign) for campaign in campaigns)
+    done = 0
+    for campaign in campaigns:
+        done += rollup.rebuild(
+            campaign, progress=_progress(campaign.pk) if campaign_id is not None else None
+        )
     if campaign_id is None:
         rollup.analyze_sqlite()
     return done

@@ -1,0 +1,142 @@
+"""Issue #18 in a browser, in Chinese at phone width (375 px): the site administrator
+copies the 2014 campaign, renames it, sets two phases with new dates, removes four
+requirements (and moves the other requirements of the dropped phase into phase 2, as
+the check asks), adds "at least two study sessions in phase 1" (the counseling kind with
+N = 2), checks and opens the campaign; a secretary's home then shows the new checklist,
+and the county's grid shows the new columns."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from activities.models import Campaign, CampaignStatus
+from activities.seed import ensure_campaign_2014
+from portal.progress.models import RequirementInstance
+from rectification.seed import ensure_standard_templates
+from tests.e2e.conftest import assert_fits_phone, axe_violations, login, screenshot
+from tests.factories import MemberFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+NEW_NAME = "二〇二六年党员教育主题活动"
+NEW_REQUIREMENT = "第一阶段至少两次学习研讨"
+REMOVED = ["群众满意率达到标准", "六项工作机制落实到位", "活动经费达到标准", "“八有”验收通过"]
+MOVED = ["问题清单审核通过并公示", "无逾期事项", "活动结束前所有事项全部销号"]
+
+
+def row_of(page: Any, label: str) -> Any:
+    return page.locator("li.requirement-row").filter(has=page.locator("strong", has_text=label))
+
+
+def go(page: Any, click: Any) -> None:
+    with page.expect_navigation(wait_until="domcontentloaded"):
+        click()
+
+
+def checked(page: Any, name: str) -> None:
+    assert_fits_phone(page)
+    assert axe_violations(page) == [], name
+    screenshot(page, f"composer-{name}-phone")
+
+
+def test_office_copies_2014_composes_opens_and_the_secretary_sees_the_new_checklist(
+    world: Any, live_server: Any, new_page: Any
+) -> None:
+    source = ensure_campaign_2014(world.county)
+    ensure_standard_templates(source)
+    MemberFactory.create_batch(3, organization=world.own)
+    today = timezone.localdate()
+    start = today - dt.timedelta(days=20)
+    split = start + dt.timedelta(days=60)
+
+    admin = new_page(locale="zh-CN", width=375, height=800)
+    login(admin, live_server, "admin")
+    admin.goto(f"{live_server.url}{reverse('activities:campaign_list')}")
+    go(admin, lambda: admin.get_by_role("link", name="从模板或已有活动新建").click())
+    admin.locator("#id_source").select_option(f"campaign:{source.pk}")
+    admin.locator("#id_name_zh").fill(NEW_NAME)
+    admin.locator("#id_name_en").fill("Party members' education campaign 2026")
+    admin.locator("#id_starts_on").fill(start.isoformat())
+    checked(admin, "compose")
+    go(admin, lambda: admin.get_by_role("button", name="生成草稿").click())
+    campaign = Campaign.all_objects.get(name_zh=NEW_NAME)
+    assert campaign.status == CampaignStatus.DRAFT
+    assert admin.get_by_text("活动草稿已生成").is_visible()
+
+    # Two phases with new dates: the third goes.
+    go(admin, lambda: admin.locator("main").get_by_role("link", name="编辑", exact=True).click())
+    admin.locator("[name=phases-0-starts_on]").fill(start.isoformat())
+    admin.locator("[name=phases-0-ends_on]").fill((split - dt.timedelta(days=1)).isoformat())
+    admin.locator("[name=phases-1-starts_on]").fill(split.isoformat())
+    admin.locator("[name=phases-1-ends_on]").fill(campaign.ends_on.isoformat())
+    admin.locator("[name=phases-2-DELETE]").check()
+    go(admin, lambda: admin.get_by_role("button", name="保存").click())
+    assert list(campaign.phases.values_list("number", flat=True)) == [1, 2]
+
+    # The check lists the requirements of the phase that is gone.
+    admin.goto(f"{live_server.url}{reverse('activities:campaign_check', args=[campaign.pk])}")
+    problems = admin.locator(".check-problems li")
+    assert problems.count() == 7
+    assert "所属第 3 阶段，本活动没有这一阶段。" in problems.first.inner_text()
+    checked(admin, "check-problems")
+
+    go(admin, lambda: admin.get_by_role("link", name="修改任务").click())
+    for label in REMOVED:
+        go(admin, lambda label=label: row_of(admin, label).get_by_role("link", name="删除").click())
+        go(admin, lambda: admin.locator("main form").get_by_role("button", name="删除").click())
+        assert admin.get_by_text("任务已删除。").is_visible()
+    for label in MOVED:
+        go(admin, lambda label=label: row_of(admin, label).get_by_role("link", name="编辑").click())
+        admin.locator("#id_phase").select_option("2")
+        go(admin, lambda: admin.get_by_role("button", name="保存").click())
+    checked(admin, "requirements")
+
+    # At least two study sessions in phase 1: the counseling kind with N = 2.
+    go(admin, lambda: admin.get_by_role("link", name="添加任务").click())
+    go(admin, lambda: admin.locator("a[href$='?kind=members_counseled']").click())
+    admin.locator("#id_label_zh").fill(NEW_REQUIREMENT)
+    admin.locator("#id_label_en").fill("At least two study sessions in phase 1")
+    admin.locator("#id_phase").select_option("1")
+    admin.locator("#id_params-minimum").fill("2")
+    checked(admin, "requirement-form")
+    go(admin, lambda: admin.get_by_role("button", name="保存").click())
+    assert row_of(admin, NEW_REQUIREMENT).is_visible()
+    assert RequirementInstance.objects.filter(campaign=campaign).count() == 15 - 4 + 1
+
+    go(admin, lambda: admin.get_by_role("link", name="检查并启动").click())
+    assert admin.locator(".check-problems").count() == 0
+    go(admin, lambda: admin.get_by_role("button", name="标记为已检查").click())
+    go(admin, lambda: admin.get_by_role("button", name="启动活动").click())
+    assert admin.get_by_text("活动已启动，所属各党组织现在可以看到。").is_visible()
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.OPEN
+    admin.goto(f"{live_server.url}{campaign.get_absolute_url()}")
+    assert admin.locator(".badge", has_text="已启动").first.is_visible()
+    checked(admin, "campaign-open")
+
+    # The secretary's home: the new campaign's checklist.
+    secretary = new_page(locale="zh-CN", width=375, height=800)
+    login(secretary, live_server, "secretary")
+    secretary.goto(f"{live_server.url}/")
+    panel = secretary.locator(".campaign-panel").first
+    assert NEW_NAME in panel.inner_text()
+    labels = panel.locator(".check-label").all_inner_texts()
+    assert NEW_REQUIREMENT in labels
+    assert not set(REMOVED) & set(labels)
+    assert_fits_phone(secretary)
+    screenshot(secretary, "composer-secretary-home-phone")
+
+    # The county's grid: the new columns.
+    office = new_page(locale="zh-CN", width=375, height=800)
+    login(office, live_server, "office")
+    office.goto(f"{live_server.url}{reverse('progress:grid', args=[world.county.pk])}")
+    columns = office.locator("th.req-head").all_inner_texts()
+    assert NEW_REQUIREMENT in columns
+    assert len(columns) == 12
+    assert not set(REMOVED) & set(columns)
+    screenshot(office, "composer-county-grid-phone")
