@@ -29,7 +29,13 @@ class Problem:
 
 
 def _label(row: RequirementInstance) -> str:
-    return row.label or row.code
+    """The label to quote inside “…”: its own double quotes become single ones, as
+    Chinese nests quotation marks (任务“‘八有’验收通过”)."""
+    return nested_quotes(row.label or row.code)
+
+
+def nested_quotes(text: str) -> str:
+    return text.replace("“", "‘").replace("”", "’")
 
 
 def campaign_problems(campaign: Campaign) -> list[Problem]:
@@ -243,7 +249,7 @@ def campaign_history(campaign: Campaign, limit: int = 50) -> list[Change]:
         requirement_records.order_by("history_date", "history_id"),
         _REQUIREMENT_FIELDS,
         RequirementInstance,
-        lambda r: _("requirement “%(label)s”") % {"label": r.label_zh},
+        lambda r: _("requirement “%(label)s”") % {"label": nested_quotes(r.label_zh)},
         since,
     )
     changes.sort(key=lambda c: c.at, reverse=True)

@@ -176,7 +176,7 @@ def test_the_check_finds_each_kind_of_problem(world: Any) -> None:
         "Requirement “Mobilization meeting held or attended”: meeting_kinds:",
         "Requirement “Opinions solicited and every opinion answered or adopted”: it belongs "
         "to phase 7, which the campaign does not have.",
-        "Requirement ““Eight haves” accepted”: It names the standards checklist "
+        "Requirement “‘Eight haves’ accepted”: It names the standards checklist "
         "“nine_haves”, which does not exist.",
         "Requirement “Study exchanges held”: It counts meetings within phase 5, which the "
         "campaign does not have.",
@@ -193,7 +193,7 @@ def test_the_check_finds_a_template_the_campaign_does_not_use_no_phases_no_requi
     campaign = _copy(world)
     campaign.standard_templates.clear()
     assert _messages(campaign) == [
-        "Requirement ““Eight haves” accepted”: It names the standards checklist "
+        "Requirement “‘Eight haves’ accepted”: It names the standards checklist "
         "“eight_haves”, which the campaign does not use."
     ]
     campaign.phases.all().delete()
@@ -583,3 +583,9 @@ def test_the_detail_page_with_its_history_runs_a_fixed_number_of_queries(
     assert_constant_queries(
         client_for(world, "admin"), campaign.get_absolute_url(), grow, expected=12
     )
+
+
+def test_a_quoted_label_nests_its_quotes_in_the_check() -> None:
+    from activities.campaigns.selectors import nested_quotes
+
+    assert f"任务“{nested_quotes('“八有”验收通过')}”" == "任务“‘八有’验收通过”"
