@@ -745,7 +745,9 @@ def brute_force(
             )
         if hosting_only:
             cells = {code: cells[code] for code in ("counseling", "appraisal")}
-        grid[org.pk] = {code: cell for code, cell in cells.items() if code not in world.dropped}
+        kept = {code: cell for code, cell in cells.items() if code not in world.dropped}
+        if kept:  # an organization no requirement of the campaign applies to has no row
+            grid[org.pk] = kept
     return grid
 
 
