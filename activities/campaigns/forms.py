@@ -141,6 +141,7 @@ class ComposeForm(forms.Form):
         .exclude(kind__in=GRASSROOTS_KINDS)
         .order_by("path"),
         required=False,
+        empty_label=_("— the copied campaign's —"),
         help_text=_("Empty when copying: the copied campaign's."),
     )
 
