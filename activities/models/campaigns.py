@@ -74,6 +74,9 @@ class CampaignStatus(models.TextChoices):
     DRAFT = "draft", pgettext_lazy("campaign status", "in draft")
     CHECKED = "checked", pgettext_lazy("campaign status", "checked")
     OPEN = "open", pgettext_lazy("campaign status", "open")
+    # Closed by the office once the campaign is over: still readable everywhere (its
+    # figures frozen at its end), but no record, review or import writes into it.
+    CLOSED = "closed", pgettext_lazy("campaign status", "closed")
 
 
 _CampaignManager = models.Manager.from_queryset(CampaignQuerySet)
@@ -181,6 +184,17 @@ class Campaign(BilingualName):
         _("status"), max_length=10, choices=CampaignStatus.choices, default=CampaignStatus.OPEN
     )
     opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    excluded_organizations = models.ManyToManyField(
+        "organizations.Organization",
+        verbose_name=_("organizations left out"),
+        blank=True,
+        related_name="+",
+        help_text=_(
+            "The lead organization's whole subtree takes part except these organizations "
+            "and everything under them."
+        ),
+    )
     copied_from = models.ForeignKey(
         "self",
         verbose_name=_("copied from"),
