@@ -487,6 +487,8 @@ SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
 SESSION_IDLE_TOUCH_SECONDS = env_int("SESSION_IDLE_TOUCH_SECONDS", 60)
 # JavaScript never reads the CSRF cookie: htmx sends the token from hx-headers on <body>.
 CSRF_COOKIE_HTTPONLY = True
+# A form sent from an expired page: a page in the user's language leading back to it.
+CSRF_FAILURE_VIEW = "portal.core.views.csrf_failure"
 # Browser features the portal never uses, refused for every page.
 PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "

@@ -15,6 +15,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from portal.core.http import referring_page
+
 LAST_SEEN_KEY = "portal_last_seen"
 
 
@@ -51,9 +53,22 @@ class SessionSecurityMiddleware:
         last = request.session.get(LAST_SEEN_KEY)
         idle = settings.SESSION_IDLE_MINUTES * 60
         if idle and isinstance(last, int) and now - last > idle:
+            # A form sent after the timeout: back to the page it was on once logged in
+            # again, where drafts.js puts back what was typed (docs/product.md §13).
+            sent = request.method == "POST"
+            kept = sent and request.POST.get("portal_draft") == "1"
+            back = (referring_page(request) if sent else None) or request.get_full_path()
             logout(request)
             messages.info(request, _("You were logged out after a period without activity."))
-            response: HttpResponse = redirect_to_login(request.get_full_path())
+            if kept:
+                messages.info(
+                    request,
+                    _(
+                        "What you typed was not sent, but it is kept on this device: log "
+                        "in again and it is put back into the form."
+                    ),
+                )
+            response: HttpResponse = redirect_to_login(back)
             # (django-htmx's request.htmx is set by a later middleware.)
             if request.headers.get("HX-Request") == "true":
                 response = HttpResponse(status=204)

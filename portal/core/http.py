@@ -29,3 +29,22 @@ class AuthenticatedHttpRequest(HtmxHttpRequest):
     anonymous one."""
 
     user: User
+
+
+def referring_page(request: HttpRequest) -> str | None:
+    """The path (with its query) of the page of this site the request came from, by its
+    Referer header; None when there is none or it names another site. A form sent from
+    a page that has expired leads back there (docs/product.md §13)."""
+    from urllib.parse import urlsplit
+
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    referer = request.headers.get("Referer", "")
+    if not referer or not url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return None
+    parts = urlsplit(referer)
+    if not parts.netloc:
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")

@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from .home import home_context
+from .http import referring_page
 
 
 @login_required
@@ -53,6 +54,23 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "403.html", status=403)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form sent from a page that had expired (the log-in changed since it was opened,
+    or the browser dropped the form's cookie): what happened, in the user's language,
+    and the way back to that page, where what was typed is put back (docs/product.md
+    §13), instead of Django's technical page. `reason` is Django's, for the log."""
+    return render(
+        request,
+        "403_csrf.html",
+        {
+            "back": referring_page(request),
+            "kept": request.POST.get("portal_draft") == "1",
+            "reason": reason,
+        },
+        status=403,
+    )
 
 
 def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
