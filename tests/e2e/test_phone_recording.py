@@ -162,3 +162,24 @@ def test_print_asks_for_the_pdf_at_once_and_a_returned_plan_shows_why(
     assert_fits_phone(page)
     assert axe_violations(page) == []
     screenshot(page, "phone-returned-plan-edit")
+
+
+def test_a_meeting_without_quorum_says_so_within_the_phones_width(
+    world: Any, live_server: Any, new_page: Any
+) -> None:
+    """The warning badges that say a whole sentence ("未达到应到人数的半数…") wrap
+    instead of pushing the page sideways (they were one line 508 px long)."""
+    from tests.activities.factories import meeting
+
+    campaign = campaign_for(world)
+    roster = members(world.child, 5)
+    held = meeting(world.child, campaign, absent={m: "出差" for m in roster[:4]})
+    assert not held.quorum_met
+    page = new_page(**PHONE)
+    login(page, live_server, "secretary")
+    page.goto(live_server.url + held.get_absolute_url())
+    warning = page.locator(".badge-warn").first
+    assert warning.is_visible()
+    box = warning.bounding_box()
+    assert box["x"] + box["width"] <= 375, box
+    assert_fits_phone(page)
