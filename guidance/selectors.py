@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from activities.models import Campaign
+from activities.models.campaigns import takes_part
 from organizations.models import Organization
 from portal.progress.engine import DONE_LEVELS, Level, Requirement, Result, evaluate, requirements
 from portal.progress.scopes import scope_for_orgs
@@ -79,15 +80,15 @@ def assigned_status(orgs: list[Organization], today: dt.date | None = None) -> l
         return []
     today = today or timezone.localdate()
     rows = {org.pk: AssignedStatus(org) for org in orgs}
-    ancestor_paths = {p for org in orgs for p in org.ancestor_paths}
     campaigns = list(
-        Campaign.objects.filter(lead_organization__path__in=ancestor_paths, is_active=True)
+        Campaign.objects.reaching(orgs)
+        .filter(is_active=True)
         .select_related("lead_organization")
         .prefetch_related("phases")
     )
     by_campaign: dict[int, list[Organization]] = {}
     for org in orgs:
-        mine = [c for c in campaigns if org.path.startswith(c.lead_organization.path)]
+        mine = [c for c in campaigns if takes_part(c, org)]
         latest = max(mine, key=lambda c: (c.starts_on, c.pk), default=None)
         if latest is not None:
             rows[org.pk].campaign = latest

@@ -2,7 +2,14 @@
 
 # --- standards checklists and pledges (docs/product.md §6.3): the site administrator manages the
 # checklist templates (items, points, check method, evidence, pass rule, campaigns). ---
+from typing import Any
+
+from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import FilteredSelectMultiple
+from django.utils.translation import gettext_lazy as _
+
+from activities.models import Campaign
 
 from .models import (
     AssessmentEntry,
@@ -28,12 +35,60 @@ class StandardItemInline(admin.TabularInline):
     ]
 
 
+class StandardTemplateAdminForm(forms.ModelForm):
+    """The "campaigns" field lists and keeps every campaign, drafts included
+    (`Campaign.all_objects`): the relation's own manager reads `Campaign.objects`, which
+    holds the open campaigns only, so a draft's link would neither show nor be removed."""
+
+    campaigns = forms.ModelMultipleChoiceField(
+        label=_("campaigns"),
+        queryset=Campaign.all_objects.order_by("-starts_on", "pk"),
+        required=False,
+        widget=FilteredSelectMultiple(_("campaigns"), is_stacked=False),
+        help_text=_("The campaigns whose organizations assess themselves against it."),
+    )
+
+    class Meta:
+        model = StandardTemplate
+        fields = [
+            "name_zh",
+            "name_en",
+            "code",
+            "version",
+            "description_zh",
+            "description_en",
+            "pass_rule",
+            "pass_score",
+            "star_thresholds",
+            "is_active",
+            "campaigns",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and "campaigns" not in (kwargs.get("initial") or {}):
+            self.initial["campaigns"] = list(
+                Campaign.all_objects.filter(standard_templates=self.instance).values_list(
+                    "pk", flat=True
+                )
+            )
+
+    def _save_m2m(self) -> None:
+        chosen = self.cleaned_data.pop("campaigns", None)
+        super()._save_m2m()  # type: ignore[misc]  # Django's, missing from the stubs
+        if chosen is None:
+            return
+        links = StandardTemplate.campaigns.through.objects.filter(standardtemplate=self.instance)
+        links.exclude(campaign__in=chosen).delete()
+        self.instance.campaigns.add(*chosen)
+
+
 @admin.register(StandardTemplate)
 class StandardTemplateAdmin(admin.ModelAdmin):
+    form = StandardTemplateAdminForm
     list_display = ["name_zh", "name_en", "code", "version", "pass_rule", "is_active"]
     list_filter = ["pass_rule", "is_active"]
     search_fields = ["code", "name_zh", "name_en"]
-    filter_horizontal = ["campaigns"]
     inlines = [StandardItemInline]
 
 

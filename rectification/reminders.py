@@ -51,6 +51,7 @@ from django.utils.functional import lazy
 from django.utils.translation import get_language, gettext, ngettext
 
 from activities.models import ActivityPlan, Campaign, Phase, SelfExamination, StatementSubject
+from activities.models.campaigns import left_out
 from activities.requirements import PARTICIPATING_KINDS
 from portal.accounts.models import Role, RoleAssignment
 from portal.notifications.services import Message, notify_batch
@@ -317,6 +318,8 @@ def _phase_events(today: dt.date) -> list[tuple[Event, list[Any]]]:
     phases = (
         Phase.objects.filter(
             campaign__is_active=True,
+            # Campaigns that reach organizations (Campaign.objects): no draft's phases.
+            campaign__in=Campaign.objects.values("pk"),
             ends_on__gte=today - dt.timedelta(days=1),
             ends_on__lte=today + dt.timedelta(days=PHASE_DAYS_BEFORE),
         )
@@ -329,12 +332,16 @@ def _phase_events(today: dt.date) -> list[tuple[Event, list[Any]]]:
         ended = phase.ends_on < today
         for kind, org_kinds in _phase_materials(phase):
             material = MATERIALS[kind]
-            missing = Organization.objects.filter(
-                material.missing(campaign),
-                path__startswith=campaign.lead_organization.path,
-                is_active=True,
-                kind__in=sorted(org_kinds),
-            ).values("pk")
+            missing = (
+                Organization.objects.filter(
+                    material.missing(campaign),
+                    path__startswith=campaign.lead_organization.path,
+                    is_active=True,
+                    kind__in=sorted(org_kinds),
+                )
+                .exclude(left_out(campaign))  # docs/product.md §5: not those left out
+                .values("pk")
+            )
             for org_id, assignments in _secretaries(Q(organization_id__in=missing)).items():
                 org_name = assignments[0].organization.short_name
                 key = (

@@ -2,8 +2,12 @@
 the portal (docs/product.md §6.3, "Standards templates"): the campaign's templates, their
 items (text, points, check method, evidence needed), order and pass rule.
 
-Who: those who edit campaigns (site administrators, activities/campaigns/views.py);
-anyone else gets PermissionDenied.
+Who: those who compose the campaign (docs/product.md §5.3): site administrators, and
+the campaign office for the campaigns led at its node or below it; anyone else gets
+PermissionDenied. A template is shared by the campaigns that use it (a copy uses its
+source's): the office changes a template, or its items, only while every campaign using
+it is one it composes; otherwise the service refuses and the office makes a new version,
+which only its campaign then uses.
 
 A template some organization has started assessing itself against is *in use*: its
 results mean something only against the items it had. Its items cannot then be added,
@@ -26,6 +30,11 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from activities.models import Campaign
+from portal.accounts.permissions import (
+    campaign_office_paths,
+    composes_campaign_led_at,
+    composes_campaigns,
+)
 
 from .models import StandardAssessment, StandardItem, StandardTemplate
 
@@ -54,9 +63,31 @@ ITEM_RULE_FIELDS = ("points", "check_method")
 PARKED = 32767
 
 
-def _require_office(actor: Any) -> None:
-    if actor is None or not getattr(actor, "is_superuser", False):
+def _require_office(
+    actor: Any, *, campaign: Campaign | None = None, template: StandardTemplate | None = None
+) -> None:
+    """The actor composes the campaign; changing a template, they compose every
+    campaign using it (one query; none for a site administrator)."""
+    if actor is None or not composes_campaigns(actor):
         raise PermissionDenied
+    if campaign is not None and not composes_campaign_led_at(actor, campaign.lead_organization):
+        raise PermissionDenied
+    if template is None or campaign_office_paths(actor) is None:
+        return
+    leads = Campaign.all_objects.filter(standard_templates=template).values_list(
+        "lead_organization__path", flat=True
+    )
+    mine = [composes_campaign_led_at(actor, path) for path in leads]
+    if not any(mine) and campaign is None:
+        raise PermissionDenied
+    if not all(mine):
+        raise ValidationError(
+            _(
+                "Campaigns your office does not compose also use “%(name)s”: make a new "
+                "version to change it for your campaign."
+            )
+            % {"name": template.name}
+        )
 
 
 def in_use(template: StandardTemplate) -> bool:
@@ -80,7 +111,7 @@ def _refuse_in_use(template: StandardTemplate) -> None:
 def template_create(*, actor: Any, campaign: Campaign, fields: dict[str, Any]) -> StandardTemplate:
     """A new template (version 1, or the next version of an existing code), used by the
     campaign. Queries: the code's latest version, insert, link."""
-    _require_office(actor)
+    _require_office(actor, campaign=campaign)
     values = {k: v for k, v in fields.items() if k in TEMPLATE_FIELDS}
     latest = StandardTemplate.objects.filter(code=values.get("code")).aggregate(v=Max("version"))
     template = StandardTemplate(**values, version=(latest["v"] or 0) + 1)
@@ -96,7 +127,7 @@ def template_update(
 ) -> StandardTemplate:
     """Change the template's wording and, while no one uses it, its pass rule. The code
     is not changed here (the checklist's requirements name it)."""
-    _require_office(actor)
+    _require_office(actor, template=template)
     values = {k: v for k, v in fields.items() if k in TEMPLATE_FIELDS and k != "code"}
     if any(getattr(template, k) != values[k] for k in TEMPLATE_RULE_FIELDS if k in values):
         _refuse_in_use(template)
@@ -112,7 +143,7 @@ def template_remove(*, actor: Any, campaign: Campaign, template: StandardTemplat
     """The campaign stops using the template (it stays, with its results, for the
     campaigns that used it). Refused while organizations of this campaign have
     assessments against it."""
-    _require_office(actor)
+    _require_office(actor, campaign=campaign)
     if StandardAssessment.objects.filter(template=template, campaign=campaign).exists():
         raise ValidationError(
             _(
@@ -132,7 +163,7 @@ def template_new_version(
     campaign from now on: the old version stays with the campaign only while some of
     its organizations have assessments against it, inactive for new ones. Queries: the
     latest version, insert, items, bulk insert, links."""
-    _require_office(actor)
+    _require_office(actor, campaign=campaign)
     latest = StandardTemplate.objects.filter(code=template.code).aggregate(v=Max("version"))
     copy = StandardTemplate(
         **{name: getattr(template, name) for name in TEMPLATE_FIELDS},
@@ -158,7 +189,7 @@ def _next_order(template: StandardTemplate) -> int:
 @transaction.atomic
 def item_create(*, actor: Any, template: StandardTemplate, fields: dict[str, Any]) -> StandardItem:
     """A new item at the end of the template. Refused once the template is in use."""
-    _require_office(actor)
+    _require_office(actor, template=template)
     _refuse_in_use(template)
     item = StandardItem(
         template=template,
@@ -174,7 +205,7 @@ def item_create(*, actor: Any, template: StandardTemplate, fields: dict[str, Any
 def item_update(*, actor: Any, item: StandardItem, fields: dict[str, Any]) -> StandardItem:
     """Change an item's wording; its points and check method only while the template is
     not in use."""
-    _require_office(actor)
+    _require_office(actor, template=item.template)
     values = {k: v for k, v in fields.items() if k in ITEM_FIELDS}
     if any(getattr(item, k) != values[k] for k in ITEM_RULE_FIELDS if k in values):
         _refuse_in_use(item.template)
@@ -189,7 +220,7 @@ def item_update(*, actor: Any, item: StandardItem, fields: dict[str, Any]) -> St
 def item_delete(*, actor: Any, item: StandardItem) -> None:
     """Remove an item; the later ones move up. Refused once the template is in use (its
     assessments have an entry for the item)."""
-    _require_office(actor)
+    _require_office(actor, template=item.template)
     template = item.template
     _refuse_in_use(template)
     order = item.order
@@ -203,7 +234,7 @@ def item_delete(*, actor: Any, item: StandardItem) -> None:
 def item_move(*, actor: Any, item: StandardItem, up: bool) -> None:
     """Swap the item with the one above (`up`) or below it; nothing at either end.
     Refused once the template is in use (the entries are shown in item order)."""
-    _require_office(actor)
+    _require_office(actor, template=item.template)
     template = item.template
     _refuse_in_use(template)
     neighbours = template.items.filter(

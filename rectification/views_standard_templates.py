@@ -2,9 +2,13 @@
 §6.3, "Standards templates"): list, create, detail with the items, edit, new version,
 remove from the campaign; add, edit, remove and reorder items.
 
-Who: as for the campaign's own pages (activities/campaigns/views.py): site
-administrators; anyone else logged in gets 404 unless they can see the campaign's lead
-organization, then 403. A template or item not used by the campaign in the URL is 404.
+Who: as for the campaign's own pages (activities/campaigns/views.py,
+docs/product.md §5.3), since a template belongs to the campaigns using it: site
+administrators, and the campaign office for the campaigns led at its node or below it;
+anyone else logged in gets 404 unless they can see the campaign's lead organization,
+then 403. A template or item not used by the campaign in the URL is 404. A template
+other campaigns also use is changed by the office only through a new version
+(services_standard_templates).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from activities.campaigns.views import _get_campaign_for_admin
+from activities.campaigns.views import get_campaign_for_composer
 from activities.models import Campaign
 from portal.core.record_pages import handle_action, handle_record_form
 
@@ -66,7 +70,7 @@ def template_list(request: HttpRequest, campaign_pk: int) -> HttpResponse:
     """The campaign's templates with their item counts and the assessments of this
     campaign's organizations. Queries:
     campaign, templates."""
-    campaign = _get_campaign_for_admin(request, campaign_pk)
+    campaign = get_campaign_for_composer(request, campaign_pk)
     templates = list(
         campaign.standard_templates.annotate(
             item_count=_count(StandardItem.objects.filter(template=OuterRef("pk"))),
@@ -81,7 +85,7 @@ def template_list(request: HttpRequest, campaign_pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def template_create(request: HttpRequest, campaign_pk: int) -> HttpResponse:
-    campaign = _get_campaign_for_admin(request, campaign_pk)
+    campaign = get_campaign_for_composer(request, campaign_pk)
     form = TemplateForm(request.POST or None)
     return handle_record_form(
         request,
@@ -100,7 +104,7 @@ def template_create(request: HttpRequest, campaign_pk: int) -> HttpResponse:
 def template_detail(request: HttpRequest, campaign_pk: int, pk: int) -> HttpResponse:
     """The template, its items in order and what may still change. Queries: campaign,
     template, items, whether it is in use."""
-    campaign = _get_campaign_for_admin(request, campaign_pk)
+    campaign = get_campaign_for_composer(request, campaign_pk)
     standard = _template(campaign, pk)
     return render(
         request,
@@ -118,7 +122,7 @@ def template_detail(request: HttpRequest, campaign_pk: int, pk: int) -> HttpResp
 @login_required
 @require_http_methods(["GET", "POST"])
 def template_edit(request: HttpRequest, campaign_pk: int, pk: int) -> HttpResponse:
-    campaign = _get_campaign_for_admin(request, campaign_pk)
+    campaign = get_campaign_for_composer(request, campaign_pk)
     standard = _template(campaign, pk)
     form = TemplateForm(
         request.POST or None, editing=True, initial=initial_of(standard, services.TEMPLATE_FIELDS)
@@ -152,7 +156,7 @@ def _act(request: HttpRequest, act: Callable[[], str], failed: str, done: str) -
 @login_required
 @require_POST
 def template_new_version(request: HttpRequest, campaign_pk: int, pk: int) -> HttpResponse:
-    campaign = _get_campaign_for_admin(request, campaign_pk)
+    campaign = get_campaign_for_composer(request, campaign_pk)
     standard = _template(campaign, pk)
     return _act(
         request,
@@ -168,7 +172,7 @@ def template_new_version(request: HttpRequest, campaign_pk: int, pk: int) -> Htt
 @login_required
 @require_POST
 def template_remove(request: HttpRequest, campaign_pk: int, pk: int) -> HttpResponse:
-    campaign = _get_campaign_for_admin(request, campaign_pk)
+    campaign = get_campaign_for_composer(request, campaign_pk)
     standard = _template(campaign, pk)
 
     def act() -> str:
@@ -186,7 +190,7 @@ def template_remove(request: HttpRequest, campaign_pk: int, pk: int) -> HttpResp
 @login_required
 @require_http_methods(["GET", "POST"])
 def item_create(request: HttpRequest, campaign_pk: int, pk: int) -> HttpResponse:
-    campaign = _get_campaign_for_admin(request, campaign_pk)
+    campaign = get_campaign_for_composer(request, campaign_pk)
     standard = _template(campaign, pk)
     form = ItemForm(request.POST or None)
     return handle_record_form(
@@ -205,7 +209,7 @@ def item_create(request: HttpRequest, campaign_pk: int, pk: int) -> HttpResponse
 @login_required
 @require_http_methods(["GET", "POST"])
 def item_edit(request: HttpRequest, campaign_pk: int, pk: int, item_pk: int) -> HttpResponse:
-    campaign = _get_campaign_for_admin(request, campaign_pk)
+    campaign = get_campaign_for_composer(request, campaign_pk)
     standard = _template(campaign, pk)
     item = _item(standard, item_pk)
     form = ItemForm(request.POST or None, initial=initial_of(item, services.ITEM_FIELDS))
@@ -225,7 +229,7 @@ def item_edit(request: HttpRequest, campaign_pk: int, pk: int, item_pk: int) -> 
 @login_required
 @require_POST
 def item_delete(request: HttpRequest, campaign_pk: int, pk: int, item_pk: int) -> HttpResponse:
-    campaign = _get_campaign_for_admin(request, campaign_pk)
+    campaign = get_campaign_for_composer(request, campaign_pk)
     standard = _template(campaign, pk)
     item = _item(standard, item_pk)
     return handle_action(
@@ -239,7 +243,7 @@ def item_delete(request: HttpRequest, campaign_pk: int, pk: int, item_pk: int) -
 @login_required
 @require_POST
 def item_move(request: HttpRequest, campaign_pk: int, pk: int, item_pk: int) -> HttpResponse:
-    campaign = _get_campaign_for_admin(request, campaign_pk)
+    campaign = get_campaign_for_composer(request, campaign_pk)
     standard = _template(campaign, pk)
     item = _item(standard, item_pk)
     up = request.POST.get("direction") != "down"

@@ -101,3 +101,23 @@ def committed(change: Callable[[], None]) -> Callable[[], None]:
             flush_pending()
 
     return run
+
+
+def add_role(world: World, org: Any, persona: str, role: str) -> Any:
+    """A further persona of the world: a new user with `role` at `org`, reachable as
+    `world.<persona>` (check_matrix, client_for)."""
+    from portal.accounts.services import role_assign
+    from tests.factories import UserFactory
+
+    user = UserFactory(username=persona)
+    role_assign(actor=None, user=user, role=role, organization=org)
+    setattr(world, persona, user)
+    return user
+
+
+def add_office(world: World, org: Any, persona: str) -> Any:
+    """The campaign office of another node (docs/product.md §5.3: it composes the
+    campaigns led at its node or below)."""
+    from portal.accounts.models import Role
+
+    return add_role(world, org, persona, Role.OFFICE)

@@ -8,11 +8,14 @@ from itertools import pairwise
 from typing import Any
 
 from django import forms
+from django.db.models import Q, QuerySet
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.forms.models import construct_instance
 from django.utils.translation import gettext_lazy as _
 
 from organizations.models import GRASSROOTS_KINDS, Organization, OrgKind
+from portal.accounts.permissions import campaign_office_paths
+from portal.core.formfields import model_choice_field, typed_field
 from portal.progress.engine import Kind
 from portal.progress.models import RequirementInstance
 
@@ -29,13 +32,51 @@ class LeadOrganizationField(forms.ModelChoiceField):
         return "\u3000" * (obj.depth - 1) + obj.full_name
 
 
+def lead_choices(user: Any) -> QuerySet[Organization]:
+    """The organizations the user may make lead a campaign: county-level or just below,
+    never grass-roots; for the campaign office, only its own nodes and those below them
+    (docs/product.md §5.3), its own node even when deeper than LEAD_MAX_DEPTH."""
+    paths = campaign_office_paths(user)
+    qs: QuerySet[Organization] = Organization.objects.exclude(kind__in=GRASSROOTS_KINDS)
+    qs = qs.order_by("path")
+    if paths is None:
+        return qs.filter(depth__lte=LEAD_MAX_DEPTH)
+    under = Q(pk__in=[])
+    for p in sorted(paths):
+        under |= Q(path__startswith=p)
+    return qs.filter(under).filter(Q(depth__lte=LEAD_MAX_DEPTH) | Q(path__in=sorted(paths)))
+
+
+class ExcludedOrganizationsField(forms.ModelMultipleChoiceField):
+    """The organizations left out, chosen among those under the lead organization,
+    indented by their depth below it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.lead_depth = 0
+        super().__init__(*args, **kwargs)
+
+    def label_from_instance(self, obj: Organization) -> str:
+        return "\u3000" * max(obj.depth - self.lead_depth - 1, 0) + obj.full_name
+
+
 class CampaignForm(forms.ModelForm):
     lead_organization = LeadOrganizationField(
         label=_("lead organization"),
-        queryset=Organization.objects.filter(depth__lte=LEAD_MAX_DEPTH)
-        .exclude(kind__in=GRASSROOTS_KINDS)
-        .order_by("path"),
+        queryset=Organization.objects.none(),
         help_text=_("The organization whose whole subtree takes part."),
+    )
+    excluded_organizations = ExcludedOrganizationsField(
+        label=_("organizations left out"),
+        queryset=Organization.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(
+            attrs={"size": 10, "data-option-filter": _("Find an organization in the list")}
+        ),
+        help_text=_(
+            "The lead organization's whole subtree takes part except these organizations "
+            "and everything under them. Choose several with Ctrl (⌘ on a Mac); on a phone, "
+            "tick them in the list."
+        ),
     )
 
     class Meta:
@@ -52,8 +93,36 @@ class CampaignForm(forms.ModelForm):
             "satisfaction_threshold",
             "grade_scale",
             "is_active",
+            "excluded_organizations",
         ]
         widgets = {"starts_on": DATE, "ends_on": DATE}
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        model_choice_field(self, "lead_organization").queryset = lead_choices(user)
+        lead = self.instance.lead_organization if self.instance.lead_organization_id else None
+        if lead is None:
+            # A new campaign's subtree is not known yet: left out on its edit page.
+            del self.fields["excluded_organizations"]
+            return
+        field = typed_field(self, "excluded_organizations", ExcludedOrganizationsField)
+        field.lead_depth = lead.depth
+        field.queryset = Organization.objects.filter(
+            path__startswith=lead.path, depth__gt=lead.depth
+        ).order_by("path")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        lead, left_out = data.get("lead_organization"), data.get("excluded_organizations")
+        if lead is not None and left_out:
+            outside = [o for o in left_out if not o.path.startswith(lead.path) or o == lead]
+            if outside:
+                self.add_error(
+                    "excluded_organizations",
+                    _("Not under the lead organization: %(names)s.")
+                    % {"names": "、".join(o.full_name for o in outside)},
+                )
+        return data
 
 
 class PhaseInlineFormSet(forms.BaseInlineFormSet):
@@ -137,16 +206,15 @@ class ComposeForm(forms.Form):
     )
     lead_organization = LeadOrganizationField(
         label=_("lead organization"),
-        queryset=Organization.objects.filter(depth__lte=LEAD_MAX_DEPTH)
-        .exclude(kind__in=GRASSROOTS_KINDS)
-        .order_by("path"),
+        queryset=Organization.objects.none(),
         required=False,
         empty_label=_("— the copied campaign's —"),
         help_text=_("Empty when copying: the copied campaign's."),
     )
 
-    def __init__(self, *args: Any, campaigns: list[Campaign], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, campaigns: list[Campaign], user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        model_choice_field(self, "lead_organization").queryset = lead_choices(user)
         self.campaigns = {f"campaign:{c.pk}": c for c in campaigns}
         choices: list[tuple[str, Any]] = [
             (TEMPLATE_2014, _("the 2014 mass line education practice campaign (template)"))

@@ -1,7 +1,11 @@
-"""Writes for campaigns (site administrators only): the campaign with its phases,
-appraisal grades and problem categories saved together; composing one from the 2014
-template or by copying an earlier one, its requirements, the check and the opening
-(docs/product.md §5.1)."""
+"""Writes for campaigns: the campaign with its phases, appraisal grades, problem
+categories and the organizations it leaves out saved together; composing one from the
+2014 template or by copying an earlier one, its requirements, the check and the opening
+(docs/product.md §5.1, §5.3).
+
+Who: site administrators, and the campaign office for the campaigns led at its node or
+below it (portal.accounts.permissions.composes_campaign_led_at); anyone else gets
+PermissionDenied."""
 
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from simple_history.utils import bulk_create_with_history
 
 from organizations.models import Organization
 from portal.accounts.models import AuditEvent
+from portal.accounts.permissions import composes_campaign_led_at
 from portal.reviews.models import ReviewTask
 
 from ..models import AppraisalGrade, Campaign, CampaignStatus, GradeScale, Phase, ProblemCategory
@@ -59,21 +64,24 @@ def campaign_save(*, actor: Any, form: Any, formsets: Sequence[Any]) -> Campaign
     that collide on a unique key cannot be saved: then nothing is saved and a
     ValidationError says why. A preset grade scale (GradeScale) replaces the grades
     with its own; the caller leaves the grade rows out of `formsets` then."""
-    if actor is None or not actor.is_superuser:
-        raise PermissionDenied
     created = form.instance.pk is None
+    if actor is None or (created and not actor.is_superuser):
+        raise PermissionDenied  # a blank campaign opens at once: administrators only
     try:
         with transaction.atomic():
-            old_end = (
-                None
+            old_end, old_lead = (
+                (None, None)
                 if created
                 else Campaign.all_objects.filter(pk=form.instance.pk)
-                .values_list("ends_on", flat=True)
+                .values_list("ends_on", "lead_organization__path")
                 .first()
+                or (None, None)
             )
             campaign: Campaign = form.save(commit=False)
+            _require_composer(actor, campaign.lead_organization, *filter(None, [old_lead]))
             campaign.full_clean()
             campaign.save()
+            form.save_m2m()  # the organizations left out
             if old_end is not None and old_end != campaign.ends_on:
                 # The waits of its records' reviews stop counting at the new end.
                 ReviewTask.objects.filter(
@@ -109,8 +117,9 @@ def campaign_save(*, actor: Any, form: Any, formsets: Sequence[Any]) -> Campaign
 # --- composing a campaign (docs/product.md §5.3) ----------------------------------------
 
 
-def _require_admin(actor: Any) -> None:
-    if actor is None or not actor.is_superuser:
+def _require_composer(actor: Any, *leads: Organization | str) -> None:
+    """The actor composes campaigns led at each of these organizations (or paths)."""
+    if actor is None or not all(composes_campaign_led_at(actor, lead) for lead in leads):
         raise PermissionDenied
 
 
@@ -119,11 +128,10 @@ def schedule_rebuild(campaign: Campaign) -> None:
     (portal.progress.tasks.rebuild_standings) and the campaign page shows how far it
     got (rebuild_done of rebuild_total). Two queries and the task, sent on commit."""
     from portal.core.queue import enqueue
+    from portal.progress.rollup import taking_part
     from portal.progress.tasks import rebuild_standings
 
-    total = Organization.objects.filter(
-        path__startswith=campaign.lead_organization.path, is_active=True
-    ).count()
+    total = taking_part(campaign).count()
     Campaign.all_objects.filter(pk=campaign.pk).update(rebuild_done=0, rebuild_total=max(total, 1))
     campaign.rebuild_done, campaign.rebuild_total = 0, max(total, 1)
     enqueue(rebuild_standings, kwargs={"campaign_id": campaign.pk})
@@ -198,7 +206,7 @@ def campaign_from_template(
     templates its requirements name are the ones it uses."""
     from portal.progress.models import RequirementInstance
 
-    _require_admin(actor)
+    _require_composer(actor, lead_organization)
     shift = starts_on - CAMPAIGN_2014["starts_on"]
     campaign = _new_draft(
         actor=actor,
@@ -263,11 +271,14 @@ def campaign_copy(
 ) -> Campaign:
     """A draft copy of an earlier campaign: its settings, lead organization (unless
     another is given), phases (names, and dates moved to the new start), requirements
-    with their parameters, grades, problem categories and standards templates."""
+    with their parameters, grades, problem categories, standards templates and the
+    organizations it leaves out (those under the copy's lead organization)."""
     from portal.progress.instances import requirements_changed
     from portal.progress.models import RequirementInstance
 
-    _require_admin(actor)
+    _require_composer(
+        actor, source.lead_organization, lead_organization or source.lead_organization
+    )
     shift = starts_on - source.starts_on
     campaign = _new_draft(
         actor=actor,
@@ -333,6 +344,11 @@ def campaign_copy(
         for c in source.problem_categories.all()
     )
     campaign.standard_templates.add(*source.standard_templates.all())
+    # The organizations it leaves out, those still under the copy's lead organization.
+    lead = campaign.lead_organization
+    campaign.excluded_organizations.add(
+        *source.excluded_organizations.filter(path__startswith=lead.path).exclude(pk=lead.pk)
+    )
     requirements_changed(campaign)
     AuditEvent.objects.create(
         actor=actor,
@@ -365,7 +381,7 @@ def requirement_save(
     cleaned data). A new one gets a code of its own. The campaign's requirements are
     reloaded everywhere (its requirements_token changes with the save), an open
     campaign's roll-up is rebuilt, a checked one goes back to draft."""
-    _require_admin(actor)
+    _require_composer(actor, campaign.lead_organization)
     instance.campaign = campaign
     if not instance.code:
         instance.code = _next_code(campaign, instance.kind)
@@ -379,7 +395,7 @@ def requirement_save(
 
 @transaction.atomic
 def requirement_delete(*, actor: Any, campaign: Campaign, instance: Any) -> None:
-    _require_admin(actor)
+    _require_composer(actor, campaign.lead_organization)
     instance._history_user = actor
     instance.delete()
     campaign_changed_by_office(campaign)
@@ -392,7 +408,7 @@ def requirement_move(*, actor: Any, campaign: Campaign, instance: Any, up: bool)
     changes are saved)."""
     from portal.progress.models import RequirementInstance
 
-    _require_admin(actor)
+    _require_composer(actor, campaign.lead_organization)
     rows = list(
         RequirementInstance.objects.filter(campaign=campaign, phase=instance.phase).order_by(
             "order", "code"
@@ -417,7 +433,7 @@ def campaign_mark_checked(*, actor: Any, campaign: Campaign) -> None:
     what it found)."""
     from .selectors import campaign_problems
 
-    _require_admin(actor)
+    _require_composer(actor, campaign.lead_organization)
     if campaign.status == CampaignStatus.OPEN:
         return
     problems = campaign_problems(campaign)
@@ -437,7 +453,7 @@ def campaign_open(*, actor: Any, campaign: Campaign) -> None:
 
     from .selectors import campaign_problems
 
-    _require_admin(actor)
+    _require_composer(actor, campaign.lead_organization)
     if campaign.status == CampaignStatus.OPEN:
         raise ValidationError(_("The campaign is open already."))
     if campaign.status != CampaignStatus.CHECKED:

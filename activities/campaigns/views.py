@@ -1,10 +1,13 @@
-"""The site administrator's campaign pages: list, create, detail, edit (docs/product.md §5);
-composing one from the 2014 template or a copy, its requirements, the check and the
-opening, the roll-up's rebuild (§5.3).
+"""The campaign pages: list, create, detail, edit (docs/product.md §5); composing one
+from the 2014 template or a copy, its requirements, the check and the opening, the
+roll-up's rebuild (§5.3).
 
-Only superusers. Anyone else logged in gets 403 on the list and the create page (there
-is no object to hide), and on a campaign's pages 404 unless they can see its lead
-organization (then 403), as everywhere else.
+Who (docs/product.md §5.3): site administrators, every campaign; the campaign office,
+the campaigns led at its node or below it (`composes_campaign_led_at`). Anyone else
+logged in gets 403 on the list and the compose page (there is no object to hide); on a
+campaign's pages, 404 for whoever cannot see its lead organization (an office of
+another subtree included), 403 for one who sees it in another role. The blank "new
+campaign" form, which makes an open campaign at once, stays the administrator's.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,13 +25,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from portal.accounts.permissions import Action, require
+from portal.accounts.permissions import (
+    campaign_office_paths,
+    composes_campaigns,
+    require_campaign_composer,
+)
 from portal.core.record_pages import handle_action, handle_delete, handle_record_form, paginate
 from portal.progress.engine import Kind, get_kind, kinds
 from portal.progress.models import RequirementInstance
 from portal.progress.presets import PARTICIPATING
 
 from ..models import Campaign, GradeScale
+from ..models.campaigns import CampaignQuerySet
 from . import services
 from .forms import FORMSETS, CampaignForm, ComposeForm, RequirementForm, params_form
 from .selectors import campaign_history, campaign_problems
@@ -42,26 +50,47 @@ def _require_admin(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
-def _get_campaign_for_admin(request: HttpRequest, pk: Any) -> Campaign:
-    """The campaign with its lead organization. 404 when it does not exist or the user
-    cannot see the lead organization; 403 for other non-administrators. One query."""
+def _require_composer(request: HttpRequest) -> None:
+    """Site administrators and the campaign office reach the list and the compose
+    page; 403 for anyone else."""
+    if not composes_campaigns(request.user):
+        raise PermissionDenied
+
+
+def get_campaign_for_composer(request: HttpRequest, pk: Any) -> Campaign:
+    """The campaign (any status) with its lead organization, for those who compose it
+    (require_campaign_composer): 404 when it does not exist or the user cannot see the
+    lead organization; 403 for one who sees it in another role. One query (the user's
+    roles are read once per request, and by the navigation anyway)."""
     try:
         campaign = Campaign.all_objects.select_related("lead_organization").get(pk=int(pk))
     except (Campaign.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
-    if not request.user.is_superuser:
-        require(request.user, Action.VIEW, campaign.lead_organization)
-        raise PermissionDenied
+    require_campaign_composer(request.user, campaign.lead_organization)
     return campaign
+
+
+def composed_by(user: Any) -> CampaignQuerySet:
+    """The campaigns the user composes: every one for a site administrator, those led
+    at the office's nodes or below for the office."""
+    paths = campaign_office_paths(user)
+    qs = Campaign.all_objects.all()
+    if paths is None:
+        return qs
+    q = Q(pk__in=[])
+    for p in sorted(paths):
+        q |= Q(lead_organization__path__startswith=p)
+    return qs.filter(q)
 
 
 @login_required
 def campaign_list(request: HttpRequest) -> HttpResponse:
-    """Every campaign, newest first, with its lead organization and phase count.
-    Queries: COUNT, page."""
-    _require_admin(request)
+    """The campaigns the user composes, newest first, with their lead organizations and
+    phase counts. Queries: COUNT, page."""
+    _require_composer(request)
     qs = (
-        Campaign.all_objects.select_related("lead_organization")
+        composed_by(request.user)
+        .select_related("lead_organization")
         .annotate(phase_count=Count("phases"))
         .order_by("-starts_on", "-pk")
     )
@@ -73,13 +102,14 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The campaign's status, settings, phases, grades and categories, and the history
     of its changes since it opened. Queries: campaign, phases, grades, categories,
-    requirement count, the three histories."""
-    campaign = _get_campaign_for_admin(request, pk)
+    the organizations left out, requirement count, the three histories."""
+    campaign = get_campaign_for_composer(request, pk)
     return render(
         request,
         "activities/campaigns/detail.html",
         {
             "campaign": campaign,
+            "left_out": list(campaign.excluded_organizations.order_by("path")),
             "phases": list(campaign.phases.all()),
             "grades": list(campaign.grades.all()),
             "categories": list(campaign.problem_categories.all()),
@@ -92,7 +122,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _edit(request: HttpRequest, campaign: Campaign | None) -> HttpResponse:
     instance = campaign or Campaign()
     data = request.POST if request.method == "POST" else None
-    form = CampaignForm(data, instance=instance)
+    form = CampaignForm(data, instance=instance, user=request.user)
     formsets = [cls(data, instance=instance, prefix=prefix) for prefix, cls in FORMSETS]
     # A preset scale brings its own grades: the grade rows posted are not used then.
     used = [
@@ -129,7 +159,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    campaign = _get_campaign_for_admin(request, pk)
+    campaign = get_campaign_for_composer(request, pk)
     return _edit(request, campaign)
 
 
@@ -139,11 +169,12 @@ def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def campaign_compose(request: HttpRequest) -> HttpResponse:
-    """A new draft campaign from the 2014 template or by copying an earlier one.
-    Queries: the campaigns to copy, the lead organizations."""
-    _require_admin(request)
-    campaigns = list(Campaign.all_objects.order_by("-starts_on", "-pk"))
-    form = ComposeForm(request.POST or None, campaigns=campaigns)
+    """A new draft campaign from the 2014 template or by copying an earlier one (one
+    the user composes: the office copies the campaigns of its level). Queries: the
+    campaigns to copy, the lead organizations."""
+    _require_composer(request)
+    campaigns = list(composed_by(request.user).order_by("-starts_on", "-pk"))
+    form = ComposeForm(request.POST or None, campaigns=campaigns, user=request.user)
 
     def save(form: ComposeForm) -> Campaign:
         data = form.cleaned_data
@@ -182,7 +213,7 @@ def campaign_check(request: HttpRequest, pk: int) -> HttpResponse:
     """What keeps the campaign from opening, and the buttons that move it on: "checked"
     when nothing is listed, then "open". Queries: campaign, phases, requirements, the
     standards templates (two)."""
-    campaign = _get_campaign_for_admin(request, pk)
+    campaign = get_campaign_for_composer(request, pk)
     if request.method == "POST":
         step = (
             services.campaign_open
@@ -235,7 +266,7 @@ def _settings(code: str, params: dict[str, Any]) -> list[tuple[str, str]]:
 def requirement_list(request: HttpRequest, pk: int) -> HttpResponse:
     """The campaign's requirements in checklist order, with the buttons that add, edit,
     remove and move them. Queries: campaign, phases, requirements."""
-    campaign = _get_campaign_for_admin(request, pk)
+    campaign = get_campaign_for_composer(request, pk)
     phases = {p.number: p for p in campaign.phases.all()}
     rows = list(
         RequirementInstance.objects.filter(campaign=campaign).order_by("phase", "order", "code")
@@ -295,7 +326,7 @@ def requirement_add(request: HttpRequest, pk: int) -> HttpResponse:
     """Step one: choose a kind (the kinds the portal knows); step two (?kind=…): the
     requirement's own fields and the kind's parameters. Queries: campaign, the
     requirements' count (the new one's place), phases."""
-    campaign = _get_campaign_for_admin(request, pk)
+    campaign = get_campaign_for_composer(request, pk)
     found = get_kind(request.GET.get("kind", ""))
     if found is None:
         choices = sorted(kinds().values(), key=lambda k: str(k.label))
@@ -318,7 +349,7 @@ def requirement_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def requirement_edit(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
     """Queries: campaign, requirement, phases."""
-    campaign = _get_campaign_for_admin(request, pk)
+    campaign = get_campaign_for_composer(request, pk)
     instance = _get_requirement(campaign, rid)
     found = get_kind(instance.kind)
     if found is None:
@@ -329,7 +360,7 @@ def requirement_edit(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def requirement_delete(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
-    campaign = _get_campaign_for_admin(request, pk)
+    campaign = get_campaign_for_composer(request, pk)
     instance = _get_requirement(campaign, rid)
     return handle_delete(
         request,
@@ -346,7 +377,7 @@ def requirement_delete(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
 @login_required
 @require_POST
 def requirement_move(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
-    campaign = _get_campaign_for_admin(request, pk)
+    campaign = get_campaign_for_composer(request, pk)
     instance = _get_requirement(campaign, rid)
     return handle_action(
         request,
@@ -366,5 +397,5 @@ def requirement_move(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
 def campaign_rebuild_status(request: HttpRequest, pk: int) -> HttpResponse:
     """The roll-up's rebuild after a change, polled by the campaign page while it runs.
     Queries: campaign."""
-    campaign = _get_campaign_for_admin(request, pk)
+    campaign = get_campaign_for_composer(request, pk)
     return render(request, "activities/campaigns/_rebuild.html", {"campaign": campaign})

@@ -199,6 +199,7 @@ def meetings_open_to_attend(
         & Q(organization__path__startswith=county)
         & ~Q(organization__path__startswith=org.path)
         & Q(campaign__lead_organization__path__in=org.ancestor_paths)
+        & ~Q(campaign__excluded_organizations__path__in=org.ancestor_paths)
     )
     qs = (
         Meeting.objects.filter(Q(organization__path__in=ancestors) | proximity)

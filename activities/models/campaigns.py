@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Length, Substr
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
@@ -44,23 +45,47 @@ class BilingualName(models.Model):
 
 class CampaignQuerySet(models.QuerySet["Campaign"]):
     def for_organization(self, org: Organization) -> CampaignQuerySet:
-        """Campaigns whose lead organization is the node or one of its ancestors."""
+        """Campaigns the organization takes part in: led at the node or one of its
+        ancestors, and leaving out neither the node nor any ancestor of it
+        (docs/product.md §5, "Organizations taking part"). One query."""
         paths = [org.path[:i] for i in range(4, len(org.path) + 1, 4)]
-        return self.filter(lead_organization__path__in=paths)
+        return self.filter(lead_organization__path__in=paths).exclude(
+            excluded_organizations__path__in=paths
+        )
 
     def for_scope(self, paths: Iterable[str] | None) -> CampaignQuerySet:
         """Campaigns reaching any organization under the grant `paths` (None: every
-        campaign): led at one of those nodes, above one, or below one."""
+        campaign): led at one of those nodes or below one, or led above one without
+        leaving that node out (an excluded ancestor leaves its whole subtree out)."""
         if paths is None:
             return self.all()
         paths = list(paths)
         if not paths:
             return self.none()
-        above = {p[:i] for p in paths for i in range(4, len(p) + 1, 4)}
-        q = Q(lead_organization__path__in=above)
+        q = Q()
         for p in paths:
-            q |= Q(lead_organization__path__startswith=p)
+            above = [p[:i] for i in range(4, len(p) + 1, 4)]
+            q |= Q(lead_organization__path__startswith=p) | (
+                Q(lead_organization__path__in=above) & ~Q(excluded_organizations__path__in=above)
+            )
         return self.filter(q)
+
+    def reaching(self, orgs: Iterable[Organization]) -> CampaignQuerySet:
+        """Campaigns led at one of the organizations or above, each annotated with
+        whether it leaves out each of them (`takes_part(campaign, org)` reads it): one
+        query, whatever the number of campaigns and exclusions."""
+        orgs = list(orgs)
+        paths = {p for org in orgs for p in org.ancestor_paths}
+        through = Campaign.excluded_organizations.through
+        marks = {
+            f"_left_out_{org.pk}": Exists(
+                through.objects.filter(
+                    campaign_id=OuterRef("pk"), organization__path__in=org.ancestor_paths
+                )
+            )
+            for org in orgs
+        }
+        return self.filter(lead_organization__path__in=paths).annotate(**marks)
 
     def current(self, today: dt.date | None = None) -> CampaignQuerySet:
         today = today or timezone.localdate()
@@ -95,6 +120,30 @@ class OpenCampaignManager(_CampaignManager["Campaign"]):
 def campaigns_newest_first(org: Organization) -> list[Campaign]:
     """The campaigns the organization takes part in, newest first. One query."""
     return list(Campaign.objects.for_organization(org).order_by("-starts_on", "-pk"))
+
+
+def takes_part(campaign: Campaign, org: Organization) -> bool:
+    """Does the organization take part in the campaign: under its lead organization and
+    not left out (docs/product.md §5)? For a campaign read through
+    `CampaignQuerySet.reaching(orgs)` with `org` among them (lead organization
+    selected): no query."""
+    return org.path.startswith(campaign.lead_organization.path) and not getattr(
+        campaign, f"_left_out_{org.pk}", False
+    )
+
+
+def left_out(campaign: Any, path: str = "path") -> Exists:
+    """On Organization rows (or rows whose organization's path is `path`, e.g.
+    "organization__path"): is the row left out of the campaign (a campaign or its id),
+    being an organization it excludes or one below it? A subquery in the same query:
+    `.exclude(left_out(campaign))` keeps those taking part."""
+    through = Campaign.excluded_organizations.through
+    return Exists(
+        through.objects.filter(
+            campaign_id=getattr(campaign, "pk", campaign),
+            organization__path=Substr(OuterRef(path), 1, Length("organization__path")),
+        )
+    )
 
 
 def preferred_campaign(

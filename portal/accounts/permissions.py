@@ -244,6 +244,50 @@ def can_view_personal_data(user: Any, org: Organization) -> bool:
     return user_can(user, Action.PERSONAL_DATA, org)
 
 
+# --- composing campaigns (docs/product.md §5.3) -------------------------------------------
+#
+# The campaign office (活动领导小组办公室) composes the campaigns of its level: those led at
+# its node or below it. It is a role, not an action on records (ROLE_ACTIONS: the office
+# still records nothing), so it is read from the user's roles, cached like the grants.
+
+
+def campaign_office_paths(user: Any) -> set[str] | None:
+    """The paths of the nodes where the user holds the office role (a node under another
+    one left out); None for a site administrator (every campaign). No query beyond the
+    user's cached roles."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return set()
+    if user.is_superuser:
+        return None
+    return _minimal_prefixes(
+        ra.organization.path for ra in roles_for(user) if ra.role == Role.OFFICE
+    )
+
+
+def composes_campaigns(user: Any) -> bool:
+    """May the user reach the campaign pages at all (the list, composing a new one)?"""
+    paths = campaign_office_paths(user)
+    return paths is None or bool(paths)
+
+
+def composes_campaign_led_at(user: Any, org: Organization | str) -> bool:
+    """May the user compose, edit, check and open a campaign led at `org` (or the node
+    with this path): a site administrator, or the office at that node or above it."""
+    path = org if isinstance(org, str) else org.path
+    paths = campaign_office_paths(user)
+    return paths is None or any(path.startswith(p) for p in paths)
+
+
+def require_campaign_composer(user: Any, org: Organization) -> None:
+    """For a campaign led at `org`: nothing when the user composes it; 403 when they can
+    see `org` otherwise; 404 when they cannot (no hint it exists)."""
+    if composes_campaign_led_at(user, org):
+        return
+    if grants_for(user).allows(Action.VIEW, org.path):
+        raise PermissionDenied
+    raise Http404
+
+
 # --- grants: written by portal.accounts.services only ---------------------------------
 
 

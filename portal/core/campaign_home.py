@@ -16,7 +16,7 @@ from typing import Any
 from django.utils import timezone
 
 from activities.models import Campaign, Phase
-from activities.models.campaigns import preferred_campaign
+from activities.models.campaigns import preferred_campaign, takes_part
 from organizations.models import Organization
 from portal.progress.engine import DONE_LEVELS, Level, Requirement, Result, requirements
 from portal.progress.rollup import checklists
@@ -57,7 +57,7 @@ def _latest_campaign(
     org: Organization, campaigns: list[Campaign], today: dt.date
 ) -> Campaign | None:
     """The running campaign the organization takes part in, else its latest."""
-    mine = [c for c in campaigns if org.path.startswith(c.lead_organization.path)]
+    mine = [c for c in campaigns if takes_part(c, org)]
     return preferred_campaign(mine, today)
 
 
@@ -73,9 +73,9 @@ def campaign_panels(orgs: list[Organization], today: dt.date | None = None) -> l
     if not orgs:
         return []
     today = today or timezone.localdate()
-    ancestor_paths = {p for org in orgs for p in org.ancestor_paths}
     campaigns = list(
-        Campaign.objects.filter(lead_organization__path__in=ancestor_paths, is_active=True)
+        Campaign.objects.reaching(orgs)
+        .filter(is_active=True)
         .select_related("lead_organization")
         .prefetch_related("phases")
     )

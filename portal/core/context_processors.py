@@ -93,8 +93,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     # The audit log for the security auditor only (never the site administrator).
     if Role.AUDITOR in held and not user.is_superuser:
         items.append(("accounts:audit_log", _("Audit log")))
-    if user.is_superuser:
+    # The campaigns: site administrators, and the office, which composes those of its
+    # level (docs/product.md §5.3).
+    if user.is_superuser or Role.OFFICE in held:
         items.append(("activities:campaign_list", _("Campaigns")))
+    if user.is_superuser:
         items.append(("admin:index", _("Administration")))
     path = request.path
     nav = []

@@ -21,6 +21,7 @@ from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
 from django.utils import timezone
 
 from activities.models import Campaign
+from activities.models.campaigns import takes_part
 from organizations.models import Organization
 from portal.reviews.models import ReviewTask
 
@@ -62,7 +63,7 @@ class NodeSummary:
 
 
 def _latest(org: Organization, campaigns: list[Campaign]) -> Campaign | None:
-    mine = [c for c in campaigns if org.path.startswith(c.lead_organization.path)]
+    mine = [c for c in campaigns if takes_part(c, org)]
     return max(mine, key=lambda c: (c.starts_on, c.pk), default=None)
 
 
@@ -86,9 +87,9 @@ def build_overview(nodes: list[Organization], today: dt.date | None = None) -> l
     rows = [NodeSummary(org) for org in nodes]
     if not rows:
         return rows
-    paths = {p for org in nodes for p in org.ancestor_paths}
     campaigns = list(
-        Campaign.objects.filter(lead_organization__path__in=paths, is_active=True)
+        Campaign.objects.reaching(nodes)
+        .filter(is_active=True)
         .select_related("lead_organization")
         .prefetch_related("phases")
     )

@@ -43,12 +43,13 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models import F
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -258,10 +259,10 @@ def _refresh_batch(
             .order_by("organization_id")
             .values_list("organization_id", "states", "due_on", "computed_at", "changes")
         }
-    orgs = org_infos(Organization.objects.filter(pk__in=batch, is_active=True))
+    orgs = org_infos(taking_part(campaign).filter(pk__in=batch))
     paths = [info.path for info in orgs.values()]
     gone = set(batch) - set(orgs)
-    if gone:  # deactivated: no row (reactivating one marks it again)
+    if gone:  # deactivated or left out: no row (reactivating one marks it again)
         removed, _counts = Standing.objects.filter(
             campaign=campaign, organization_id__in=gone
         ).delete()
@@ -274,13 +275,28 @@ def _refresh_batch(
     return len(orgs)
 
 
-def _subtrees(root: Organization) -> Iterator[tuple[Organization, bool]]:
+def taking_part(campaign: Any) -> models.QuerySet[Organization]:
+    """The active organizations taking part in the campaign: its lead organization's
+    subtree except the organizations it leaves out and those under them
+    (docs/product.md §5; a subquery in the same query)."""
+    from activities.models.campaigns import left_out
+
+    taking: models.QuerySet[Organization] = Organization.objects.filter(
+        path__startswith=campaign.lead_organization.path, is_active=True
+    ).exclude(left_out(campaign))
+    return taking
+
+
+def _subtrees(
+    root: Organization, taking: models.QuerySet[Organization]
+) -> Iterator[tuple[Organization, bool]]:
     """(node, whole subtree?) covering the subtree under root in pieces of at most CHUNK
-    organizations: a node whose subtree is bigger comes alone, then its children."""
+    organizations of `taking`: a node whose subtree is bigger comes alone, then its
+    children."""
     stack = [root]
     while stack:
         node = stack.pop()
-        size = Organization.objects.filter(path__startswith=node.path, is_active=True).count()
+        size = taking.filter(path__startswith=node.path).count()
         if size <= CHUNK:
             yield node, True
         else:
@@ -307,18 +323,13 @@ def rebuild(
     query: the total)."""
     codes = layout(campaign).split(",")
     root = campaign.lead_organization
+    taking = taking_part(campaign)
     started = timezone.now()
     done = 0
-    total = (
-        Organization.objects.filter(path__startswith=root.path, is_active=True).count()
-        if progress
-        else 0
-    )
-    for node, whole in _subtrees(root):
+    total = taking.count() if progress else 0
+    for node, whole in _subtrees(root, taking):
         if whole:
-            orgs = org_infos(
-                Organization.objects.filter(path__startswith=node.path, is_active=True)
-            )
+            orgs = org_infos(taking.filter(path__startswith=node.path))
             scope = Scope(
                 campaign=campaign,
                 orgs=orgs,
@@ -326,7 +337,7 @@ def rebuild(
                 today=today or timezone.localdate(),
             )
         else:
-            orgs = org_infos(Organization.objects.filter(pk=node.pk, is_active=True))
+            orgs = org_infos(taking.filter(pk=node.pk))
             scope = Scope(campaign=campaign, orgs=orgs, today=today or timezone.localdate())
         if not orgs:
             continue
@@ -337,7 +348,7 @@ def rebuild(
             log(f"  {campaign}: {done} organizations")
         if progress:
             progress(min(done, total), total)
-    # Rows of organizations deactivated or moved out of the campaign's subtree.
+    # Rows of organizations deactivated, moved out of the campaign's subtree or left out.
     Standing.objects.filter(campaign=campaign).exclude(computed_at__gte=started).delete()
     Rollup.objects.update_or_create(
         campaign=campaign,
@@ -410,8 +421,7 @@ def ensure_fresh(root: Organization, campaign: Any, today: dt.date | None = None
         .first()
     )
     if built is None or built[0] != layout(campaign):
-        lead = campaign.lead_organization
-        size = Organization.objects.filter(path__startswith=lead.path, is_active=True).count()
+        size = taking_part(campaign).count()
         if size > limit:
             _send_once(f"rebuild:{campaign.pk}", rebuild_standings, campaign_id=campaign.pk)
             return Freshness(building=True)
@@ -771,9 +781,9 @@ def _on_organization_saved(
     if instance.is_active:
         from activities.models import Campaign
 
-        campaigns = Campaign.objects.filter(
-            lead_organization__path__in=instance.ancestor_paths
-        ).filter(pk__in=Rollup.objects.values("campaign_id"))
+        campaigns = Campaign.objects.for_organization(instance).filter(
+            pk__in=Rollup.objects.values("campaign_id")
+        )
         Standing.objects.bulk_create(
             [Standing(campaign=c, organization=instance, stale_from=DIRTY) for c in campaigns],
             ignore_conflicts=True,
@@ -794,6 +804,30 @@ def _on_campaign_saved(sender: Any, instance: Any, created: bool = False, **kwar
         enqueue(rebuild_standings, kwargs={"campaign_id": instance.pk})
     else:
         campaign_changed(instance.pk)
+
+
+def _on_exclusions_changed(
+    sender: Any, instance: Any, action: str, reverse: bool = False, **kwargs: Any
+) -> None:
+    """The organizations a campaign leaves out changed (its edit page, the admin): its
+    roll-up is rebuilt by the worker once the change commits, so that the organizations
+    left out lose their rows and those taken back get theirs (docs/product.md §5.3);
+    until then a read builds it in the request (ensure_fresh: the roll-up is gone),
+    never showing the old subtree."""
+    if action not in ("post_add", "post_remove", "post_clear") or getattr(_local, "paused", False):
+        return
+    from portal.core.queue import enqueue
+
+    from .tasks import rebuild_standings
+
+    # From the organization's side (`reverse`), the campaigns are the keys named.
+    campaign_ids = list(kwargs.get("pk_set") or []) if reverse else [instance.pk]
+    if Rollup.objects.filter(campaign_id__in=campaign_ids).delete()[0]:
+        for campaign_id in campaign_ids:
+            transaction.on_commit(
+                partial(enqueue, rebuild_standings, kwargs={"campaign_id": campaign_id}),
+                robust=True,
+            )
 
 
 def _on_global_change(sender: Any, **kwargs: Any) -> None:
@@ -818,6 +852,11 @@ def connect() -> None:
         _on_organization_saved, sender=Organization, dispatch_uid="progress-rollup-org"
     )
     post_save.connect(_on_campaign_saved, sender=Campaign, dispatch_uid="progress-rollup-c")
+    m2m_changed.connect(
+        _on_exclusions_changed,
+        sender=Campaign.excluded_organizations.through,
+        dispatch_uid="progress-rollup-exclusions",
+    )
     for signal in (post_save, post_delete):
         signal.connect(
             _on_global_change, sender=MechanismKind, dispatch_uid=f"progress-rollup-mk-{signal}"

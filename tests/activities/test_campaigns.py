@@ -1,4 +1,5 @@
-"""The site administrator's campaign pages (activities/campaigns/views.py)."""
+"""The campaign pages (activities/campaigns/views.py): site administrators, and the
+campaign office for the campaigns of its level (docs/product.md §5.3)."""
 
 from __future__ import annotations
 
@@ -82,16 +83,25 @@ def _new_campaign_data(world: Any, **overrides: str) -> dict[str, str]:
     return data
 
 
-def test_list_and_create_are_for_site_administrators_only(world: Any) -> None:
-    check_matrix(world, reverse("activities:campaign_list"), ADMIN_ONLY)
+def test_the_list_is_for_administrators_and_the_office_the_blank_form_for_administrators(
+    world: Any,
+) -> None:
+    check_matrix(world, reverse("activities:campaign_list"), {**ADMIN_ONLY, "office": 200})
+    # The blank form makes an open campaign at once, unchecked: administrators only.
     check_matrix(world, reverse("activities:campaign_create"), ADMIN_ONLY)
+    response = client_for(world, "office").post(
+        reverse("activities:campaign_create"), _new_campaign_data(world)
+    )
+    assert response.status_code == 403
+    assert not Campaign.all_objects.filter(name_zh="新活动").exists()
 
 
 def test_campaign_pages_hide_campaigns_of_unseen_lead_organizations(world: Any) -> None:
     campaign = ensure_campaign_2014(world.county)
-    # Only the office sees the county (the lead organization): 403; others 404.
+    # The county's office composes it; no other persona sees the county: 404.
     expected = {
         **ADMIN_ONLY,
+        "office": 200,
         "nobody": 404,
         "outsider": 404,
         "reviewer": 404,
@@ -111,7 +121,7 @@ def test_campaign_pages_hide_campaigns_of_unseen_lead_organizations(world: Any) 
     check_matrix(
         world,
         reverse("activities:campaign_detail", args=[led_by_park.pk]),
-        {"reviewer": 403, "office": 403, "secretary": 404, "outsider": 404, "admin": 200},
+        {"reviewer": 403, "office": 200, "secretary": 404, "outsider": 404, "admin": 200},
     )
 
 
@@ -242,12 +252,12 @@ def test_detail_query_count_is_constant(world: Any) -> None:
             for i in range(90)
         )
 
-    # session, user, campaign with lead organization, phases, grades, categories,
-    # requirement count, the history of the campaign, of its phases and of its
-    # requirements, navigation roles, unread count (an administrator's grants need no
-    # query).
+    # session, user, campaign with lead organization, phases, grades, categories, the
+    # organizations left out, requirement count, the history of the campaign, of its
+    # phases and of its requirements, navigation roles, unread count (an administrator's
+    # grants need no query).
     url = reverse("activities:campaign_detail", args=[campaign.pk])
-    assert_constant_queries(client_for(world, "admin"), url, grow, expected=12)
+    assert_constant_queries(client_for(world, "admin"), url, grow, expected=13)
 
 
 @pytest.mark.parametrize(
@@ -293,7 +303,7 @@ def test_switching_to_a_preset_keeps_grades_used_by_determinations(world: Any) -
     campaign = ensure_campaign_2014(world.county)
     closed_session(world.own, campaign, ["fair"])
     data = {k: v for k, v in model_to_dict(campaign).items() if v is not None}
-    form = CampaignForm({**data, "grade_scale": "standing"}, instance=campaign)
+    form = CampaignForm({**data, "grade_scale": "standing"}, instance=campaign, user=world.admin)
     assert form.is_valid(), form.errors
     with pytest.raises(ValidationError):
         campaign_save(actor=world.admin, form=form, formsets=[])

@@ -31,8 +31,8 @@ pytestmark = pytest.mark.django_db
         ("clerk", ["organizations:tree"], ["reviews:inbox", "reviews:returned"]),
         (
             "office",
-            ["organizations:tree"],
-            ["reviews:inbox", "reviews:returned", "accounts:user_list"],
+            ["organizations:tree", "activities:campaign_list"],  # composes its level's
+            ["reviews:inbox", "reviews:returned", "accounts:user_list", "admin:index"],
         ),
         ("admin", ["reviews:inbox", "activities:campaign_list", "admin:index"], []),
     ],

@@ -1,5 +1,5 @@
-"""Issue #18 in a browser, in Chinese at phone width (375 px): the site administrator
-copies the 2014 campaign, renames it, sets two phases with new dates, removes four
+"""Issue #18 in a browser, in Chinese at phone width (375 px): the county's campaign office
+(docs/product.md §5.3: it composes the campaigns of its level) copies the 2014 campaign, renames it, sets two phases with new dates, removes four
 requirements (and moves the other requirements of the dropped phase into phase 2, as
 the check asks), adds "at least two study sessions in phase 1" (the counseling kind with
 N = 2), checks and opens the campaign; a secretary's home then shows the new checklist,
@@ -55,7 +55,7 @@ def test_office_copies_2014_composes_opens_and_the_secretary_sees_the_new_checkl
     split = start + dt.timedelta(days=60)
 
     admin = new_page(locale="zh-CN", width=375, height=800)
-    login(admin, live_server, "admin")
+    login(admin, live_server, "office")  # the county's office, not the administrator
     admin.goto(f"{live_server.url}{reverse('activities:campaign_list')}")
     go(admin, lambda: admin.get_by_role("link", name="从模板或已有活动新建").click())
     admin.locator("#id_source").select_option(f"campaign:{source.pk}")

@@ -127,6 +127,10 @@ class World:
     phase_of: tuple[tuple[str, int], ...] = ()
     dropped: frozenset[str] = frozenset()
     settings_in_instances: bool = False
+    # Organizations the campaign leaves out (indexes into `orgs`), with everything under
+    # them (docs/product.md §5), set once the records are written, as the office edits
+    # an open campaign.
+    left_out: frozenset[int] = frozenset()
 
 
 def org_plans(index: int) -> st.SearchStrategy[OrgPlan]:
@@ -222,6 +226,7 @@ def worlds(draw: Any) -> World:
         ),
         dropped=frozenset(draw(st.sets(st.sampled_from(CODES), max_size=4))),
         settings_in_instances=draw(st.booleans()),
+        left_out=frozenset(draw(st.sets(st.integers(0, n - 1), max_size=2))),
     )
 
 
@@ -501,6 +506,8 @@ def build(world: World) -> Built:
             SatisfactionAnswer.objects.create(
                 ballot=ballot, question=_questions(other)[0], choice=SatisfactionChoice.SATISFIED
             )
+    if world.left_out:
+        campaign.excluded_organizations.add(*(built.orgs[i] for i in sorted(world.left_out)))
     return built
 
 
@@ -539,7 +546,10 @@ def brute_force(
         return tuple(Decimal(str(v)) for v in values)
 
     grid: dict[int, dict] = {}
+    left_out = [o.path for o in campaign.excluded_organizations.all()]
     for org in Organization.objects.filter(path__startswith=county.path, is_active=True):
+        if any(org.path.startswith(p) for p in left_out):
+            continue  # no row: it does not take part (docs/product.md §5)
         roster = list(Member.objects.filter(organization=org, is_active=True))
         # A park or industry organization hosting members of enterprises without an
         # organization of their own: only the per-member requirements (issue #16).

@@ -10,7 +10,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
+from activities.models import Campaign
 from activities.seed import ensure_campaign_2014
+from portal.accounts.models import Role
 from rectification import services_standard_templates as services
 from rectification.models import (
     CheckMethod,
@@ -21,7 +23,7 @@ from rectification.models import (
 )
 from rectification.services_standards import standard_assessment_start
 from tests.conftest import World
-from tests.utils import assert_constant_queries, check_matrix, client_for
+from tests.utils import add_office, add_role, assert_constant_queries, check_matrix, client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -105,8 +107,9 @@ def test_bad_values_are_field_errors(world: World) -> None:
     assert "points" in exc.value.message_dict
 
 
-@pytest.mark.parametrize("persona", ["office", "reviewer", "secretary"])
-def test_only_administrators_edit_templates(world: World, persona: str) -> None:
+@pytest.mark.parametrize("persona", ["reviewer", "secretary", "office_b"])
+def test_only_those_composing_the_campaign_edit_its_templates(world: World, persona: str) -> None:
+    add_office(world, world.park_b, "office_b")  # the office of another park
     campaign, template = _template(world, items=1)
     actor = getattr(world, persona)
     with pytest.raises(PermissionDenied):
@@ -115,6 +118,56 @@ def test_only_administrators_edit_templates(world: World, persona: str) -> None:
         services.item_create(actor=actor, template=template, fields=_item(2))
     with pytest.raises(PermissionDenied):
         services.item_delete(actor=actor, item=template.items.get())
+    with pytest.raises(PermissionDenied):
+        services.template_new_version(actor=actor, campaign=campaign, template=template)
+
+
+def test_the_county_office_edits_the_templates_of_its_campaigns(world: World) -> None:
+    campaign = ensure_campaign_2014(world.county)
+    template = services.template_create(actor=world.office, campaign=campaign, fields=TEMPLATE)
+    for n in (1, 2, 3):
+        services.item_create(actor=world.office, template=template, fields=_item(n))
+    services.item_move(actor=world.office, item=template.items.get(order=3), up=True)
+    assert template.items.count() == 3
+
+
+def test_a_template_other_offices_campaigns_use_changes_only_through_a_new_version(
+    world: World,
+) -> None:
+    """The park's office composes the park's campaign; the county's campaign uses the
+    same template: the park's office may not change it for both, only make a new
+    version for its own campaign."""
+    add_office(world, world.park_a, "office_a")
+    county_campaign, template = _template(world, items=2)
+    park_campaign = Campaign.objects.create(
+        lead_organization=world.park_a,
+        name_zh="园区活动",
+        starts_on="2015-01-01",
+        ends_on="2015-06-30",
+    )
+    template.campaigns.add(park_campaign)
+    item = template.items.get(order=1)
+    for change in (
+        lambda: services.item_update(actor=world.office_a, item=item, fields=_item(1, points=5)),
+        lambda: services.item_create(actor=world.office_a, template=template, fields=_item(3)),
+        lambda: services.template_update(
+            actor=world.office_a, template=template, fields={**TEMPLATE, "name_en": "Mine"}
+        ),
+    ):
+        with pytest.raises(ValidationError) as exc:
+            change()
+        assert "make a new version" in exc.value.messages[0]
+    # Not the county's campaign at all.
+    with pytest.raises(PermissionDenied):
+        services.template_remove(actor=world.office_a, campaign=county_campaign, template=template)
+    mine = services.template_new_version(
+        actor=world.office_a, campaign=park_campaign, template=template
+    )
+    services.item_create(actor=world.office_a, template=mine, fields=_item(3))
+    assert list(park_campaign.standard_templates.all()) == [mine]
+    assert template.items.count() == 2 and mine.items.count() == 3
+    # The county's office composes both campaigns: it may change the shared one.
+    services.item_update(actor=world.office, item=item, fields=_item(1, points=5))
 
 
 def test_a_template_in_use_cannot_lose_gain_or_reweigh_items(world: World) -> None:
@@ -174,16 +227,19 @@ def test_a_campaign_keeps_a_template_its_organizations_assessed(world: World) ->
 
 # --- pages ---------------------------------------------------------------------------------
 
-# The campaign is led by the county: only the office sees it (403), others 404.
+# The campaign is led by the county: its office composes it (docs/product.md §5.3), the
+# office of a park below does not see the county (404), nor do the others.
 EXPECTED = {
     "anonymous": 302,
     "nobody": 404,
     "outsider": 404,
     "secretary": 404,
     "reviewer": 404,
-    "office": 403,
+    "office_b": 404,
+    "office": 200,
     "admin": 200,
 }
+REFUSED = {k: v for k, v in EXPECTED.items() if k not in ("office", "admin")}
 
 
 def _urls(campaign: Any, template: StandardTemplate) -> dict[str, str]:
@@ -201,20 +257,26 @@ def _urls(campaign: Any, template: StandardTemplate) -> dict[str, str]:
 
 
 def test_pages_matrix(world: World) -> None:
+    add_office(world, world.park_b, "office_b")
     campaign, template = _template(world)
     for name, url in _urls(campaign, template).items():
         check_matrix(world, url, EXPECTED)
         if name not in ("list", "detail"):
-            check_matrix(world, url, {**EXPECTED, "admin": 200}, method="post", data={})
+            check_matrix(world, url, EXPECTED, method="post", data={})  # 200: field errors
     item = template.items.get(order=2)
     args = [campaign.pk, template.pk, item.pk]
     for name in ("template_item_move", "template_item_delete"):
         url = reverse(f"rectification:{name}", args=args)
-        check_matrix(world, url, {k: v for k, v in EXPECTED.items() if k != "admin"}, method="post")
+        check_matrix(world, url, REFUSED, method="post")
         assert client_for(world, "admin").get(url).status_code == 405
     for name in ("template_new_version", "template_remove"):
         url = reverse(f"rectification:{name}", args=[campaign.pk, template.pk])
-        check_matrix(world, url, {k: v for k, v in EXPECTED.items() if k != "admin"}, method="post")
+        check_matrix(world, url, REFUSED, method="post")
+    assert template.items.count() == 3
+    assert list(campaign.standard_templates.all()) == [template]
+    # A reviewer at the county sees the lead organization: 403.
+    add_role(world, world.county, "county_reviewer", Role.REVIEWER)
+    check_matrix(world, _urls(campaign, template)["list"], {"county_reviewer": 403})
 
 
 def test_a_template_of_another_campaign_is_404(world: World) -> None:

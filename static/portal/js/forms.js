@@ -174,4 +174,39 @@
       if (btn.form) { btn.form.removeAttribute("aria-busy"); }
     });
   });
+
+  // A long multiple choice (a campaign's organizations left out, among a county's
+  // thousands) marked data-option-filter="<label>": a labelled search box above it
+  // hides the options whose text does not contain what is typed. The choices made stay
+  // chosen while hidden; without JavaScript the plain list works.
+  function addOptionFilter(select) {
+    if (select.getAttribute("data-filter-ready")) { return; }
+    select.setAttribute("data-filter-ready", "1");
+    var id = select.id + "-filter";
+    var label = document.createElement("label");
+    label.setAttribute("for", id);
+    label.textContent = select.getAttribute("data-option-filter");
+    var input = document.createElement("input");
+    input.type = "search";
+    input.id = id;
+    input.setAttribute("aria-controls", select.id);
+    input.addEventListener("input", function () {
+      var needle = input.value.trim().toLowerCase();
+      Array.prototype.forEach.call(select.options, function (option) {
+        option.hidden = needle !== "" && option.text.toLowerCase().indexOf(needle) === -1;
+      });
+    });
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") { event.preventDefault(); }  // not a submit
+    });
+    var box = document.createElement("div");
+    box.className = "option-filter";
+    box.appendChild(label);
+    box.appendChild(input);
+    select.parentNode.insertBefore(box, select);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("select[data-option-filter]"), addOptionFilter);
+  });
 })();
