@@ -59,6 +59,19 @@ def _fill_meeting(page: Any, campaign: Any, absent: Any) -> None:
     page.wait_for_timeout(600)  # the last keystroke's save (drafts.js waits 400 ms)
 
 
+def _secretary_types_a_meeting(world: Any, live_server: Any, new_page: Any) -> Any:
+    """Logged in on a phone, the secretary fills in a new meeting, not yet saved: the
+    page, its address and the member she marked absent."""
+    campaign = campaign_for(world)
+    absent = members(world.child, 3)[-1]
+    page = new_page(**PHONE)
+    login(page, live_server, "secretary")
+    url = live_server.url + reverse("activities:meeting_create", args=[world.child.pk])
+    page.goto(url)
+    _fill_meeting(page, campaign, absent)
+    return page, url, absent
+
+
 def _log_in_again(page: Any, username: str = "secretary") -> None:
     page.locator("#id_username").fill(username)
     page.locator("#id_password").fill(PASSWORD)
@@ -117,13 +130,7 @@ def test_a_meeting_typed_before_the_session_timed_out_comes_back_after_logging_i
 def test_a_form_sent_from_an_expired_page_leads_back_to_it_filled_in(
     world: Any, live_server: Any, new_page: Any
 ) -> None:
-    campaign = campaign_for(world)
-    absent = members(world.child, 3)[-1]
-    page = new_page(**PHONE)
-    login(page, live_server, "secretary")
-    url = live_server.url + reverse("activities:meeting_create", args=[world.child.pk])
-    page.goto(url)
-    _fill_meeting(page, campaign, absent)
+    page, url, _ = _secretary_types_a_meeting(world, live_server, new_page)
     # Meanwhile the browser lost its cookies and she logged in again in another tab:
     # this page's security token is old.
     page.context.clear_cookies()
@@ -153,13 +160,7 @@ def test_a_form_sent_from_an_expired_page_leads_back_to_it_filled_in(
 def test_a_draft_is_thrown_away_on_request_and_forgotten_at_log_out(
     world: Any, live_server: Any, new_page: Any
 ) -> None:
-    campaign = campaign_for(world)
-    absent = members(world.child, 3)[-1]
-    page = new_page(**PHONE)
-    login(page, live_server, "secretary")
-    url = live_server.url + reverse("activities:meeting_create", args=[world.child.pk])
-    page.goto(url)
-    _fill_meeting(page, campaign, absent)
+    page, _, absent = _secretary_types_a_meeting(world, live_server, new_page)
     page.reload()
     assert page.locator("#id_content").input_value() == MINUTES
     page.get_by_role("button", name="不要这些内容").click()
@@ -169,7 +170,7 @@ def test_a_draft_is_thrown_away_on_request_and_forgotten_at_log_out(
     assert page.locator(f"#id_roll-present_{absent.pk}").is_checked()
     assert _drafts(page) == []
 
-    _fill_meeting(page, campaign, absent)
+    _fill_meeting(page, campaign_for(world), absent)
     page.locator("[data-toggle-nav]").click()
     with page.expect_navigation(wait_until="domcontentloaded"):
         page.get_by_role("button", name="退出登录").click()
@@ -179,13 +180,7 @@ def test_a_draft_is_thrown_away_on_request_and_forgotten_at_log_out(
 def test_another_account_on_the_same_phone_never_sees_the_draft(
     world: Any, live_server: Any, new_page: Any
 ) -> None:
-    campaign = campaign_for(world)
-    absent = members(world.child, 3)[-1]
-    page = new_page(**PHONE)
-    login(page, live_server, "secretary")
-    url = live_server.url + reverse("activities:meeting_create", args=[world.child.pk])
-    page.goto(url)
-    _fill_meeting(page, campaign, absent)
+    page, url, _ = _secretary_types_a_meeting(world, live_server, new_page)
     _idle_out(page)
     page.goto(live_server.url + "/")  # timed out: the log-in page
     _log_in_again(page, "clerk")
