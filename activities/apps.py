@@ -12,3 +12,7 @@ class ActivitiesConfig(AppConfig):
         from .resources import register
 
         register()
+        # No record of a closed campaign is saved or deleted (docs/product.md §5.2).
+        from . import closing
+
+        closing.connect()

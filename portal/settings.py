@@ -135,6 +135,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A write into a closed campaign that a page does not handle itself: the 409 page.
+    "portal.core.closed.ClosedCampaignMiddleware",
     # Idle timeout, and the forced password change after a manager set the password.
     "portal.accounts.middleware.SessionSecurityMiddleware",
     # Two-factor: a user who must use it reaches only enrolment until verified.

@@ -50,7 +50,14 @@ from django.urls import reverse
 from django.utils.functional import lazy
 from django.utils.translation import get_language, gettext, ngettext
 
-from activities.models import ActivityPlan, Campaign, Phase, SelfExamination, StatementSubject
+from activities.models import (
+    ActivityPlan,
+    Campaign,
+    CampaignStatus,
+    Phase,
+    SelfExamination,
+    StatementSubject,
+)
 from activities.models.campaigns import left_out
 from activities.requirements import PARTICIPATING_KINDS
 from portal.accounts.models import Role, RoleAssignment
@@ -180,7 +187,7 @@ def _text(fn: Callable[..., str], *args: Any) -> Any:
 
 def _item_events(today: dt.date) -> tuple[list[Event], Any]:
     """Items whose deadline is 7/3/1 days away or which are overdue by 1, 7, 14, …
-    days; of approved lists of active campaigns and organizations; not closed. One
+    days; of approved lists of active, open campaigns and organizations; not closed. One
     query; also returns the queryset of their organizations' ids (for a subquery)."""
     due = {today + dt.timedelta(days=d): d for d in DUE_DAYS}
     overdue = {today - dt.timedelta(days=d): d for d in overdue_days_to_remind()}
@@ -189,6 +196,8 @@ def _item_events(today: dt.date) -> tuple[list[Event], Any]:
             deadline__in=[*due, *overdue],
             problem_list__review_status=ReviewStatus.APPROVED,
             problem_list__campaign__is_active=True,
+            # A closed campaign (or one not open yet) reminds nobody (docs/product.md §5.2).
+            problem_list__campaign__status=CampaignStatus.OPEN,
             problem_list__organization__is_active=True,
         )
         .exclude(status=ItemStatus.CLOSED)
@@ -318,8 +327,8 @@ def _phase_events(today: dt.date) -> list[tuple[Event, list[Any]]]:
     phases = (
         Phase.objects.filter(
             campaign__is_active=True,
-            # Campaigns that reach organizations (Campaign.objects): no draft's phases.
-            campaign__in=Campaign.objects.values("pk"),
+            # Running campaigns only: no draft's phases, nor a closed one's (§5.2).
+            campaign__in=Campaign.objects.running().values("pk"),
             ends_on__gte=today - dt.timedelta(days=1),
             ends_on__lte=today + dt.timedelta(days=PHASE_DAYS_BEFORE),
         )

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from activities.models import Campaign
 from organizations.models import Member, Organization
 from portal.accounts.permissions import Action, user_can
+from portal.core.closed import refuse_record_if_closed
 from portal.core.text import join_list
 
 from .models import Pledge, PledgeBoard, PledgeStatus
@@ -129,7 +130,9 @@ def pledge_set_public(*, actor: Any, pledge: Pledge, public: bool) -> Pledge:
         }
     else:
         changes = {"status": PledgeStatus.DRAFT, "made_public_on": None}
-    # A status change is not an edit of the text: the version token stays.
+    # A status change is not an edit of the text: the version token stays. An
+    # update(): the closed campaign's guard is asked here (activities/closing.py).
+    refuse_record_if_closed(pledge)
     Pledge.objects.filter(pk=pledge.pk).update(**changes)
     for name, value in changes.items():
         setattr(pledge, name, value)

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.accounts.permissions import Action, user_can
+from portal.core.closed import is_closed
 from portal.progress.rollup import mark_changed
 
 from .models import (
@@ -129,7 +130,7 @@ def ballot_cast(
     this evaluation: it is marked used in the same transaction, and nothing else of it
     is kept. In device mode the view has checked the device; here the limit of ballots.
     Queries: the code update or the count, the ballot, the answers (one insert)."""
-    if not survey.is_open:
+    if not survey.is_open or is_closed(survey.campaign):
         raise BallotRefused(_("The satisfaction evaluation is closed."), code="closed")
     wanted = {q.pk for q in questions}
     if not wanted or set(answers) != wanted:

@@ -35,6 +35,7 @@ from portal.accounts.permissions import (
     composes_campaign_led_at,
     composes_campaigns,
 )
+from portal.core.closed import refuse_if_closed
 
 from .models import StandardAssessment, StandardItem, StandardTemplate
 
@@ -112,6 +113,7 @@ def template_create(*, actor: Any, campaign: Campaign, fields: dict[str, Any]) -
     """A new template (version 1, or the next version of an existing code), used by the
     campaign. Queries: the code's latest version, insert, link."""
     _require_office(actor, campaign=campaign)
+    refuse_if_closed(campaign)  # docs/product.md §5.2
     values = {k: v for k, v in fields.items() if k in TEMPLATE_FIELDS}
     latest = StandardTemplate.objects.filter(code=values.get("code")).aggregate(v=Max("version"))
     template = StandardTemplate(**values, version=(latest["v"] or 0) + 1)
@@ -144,6 +146,7 @@ def template_remove(*, actor: Any, campaign: Campaign, template: StandardTemplat
     campaigns that used it). Refused while organizations of this campaign have
     assessments against it."""
     _require_office(actor, campaign=campaign)
+    refuse_if_closed(campaign)  # docs/product.md §5.2
     if StandardAssessment.objects.filter(template=template, campaign=campaign).exists():
         raise ValidationError(
             _(
@@ -164,6 +167,7 @@ def template_new_version(
     its organizations have assessments against it, inactive for new ones. Queries: the
     latest version, insert, items, bulk insert, links."""
     _require_office(actor, campaign=campaign)
+    refuse_if_closed(campaign)  # docs/product.md §5.2
     latest = StandardTemplate.objects.filter(code=template.code).aggregate(v=Max("version"))
     copy = StandardTemplate(
         **{name: getattr(template, name) for name in TEMPLATE_FIELDS},

@@ -21,6 +21,7 @@ from organizations.models import Organization
 from portal.accounts.permissions import Action, user_can
 from portal.attachments.models import AttachmentKind
 from portal.attachments.services import attachment_add
+from portal.core.closed import refuse_record_if_closed
 from portal.progress.rollup import mark_changed
 from portal.reviews.models import RecordLocked, ReviewAction, ReviewStatus, is_editable
 from portal.reviews.services import may_act
@@ -70,6 +71,7 @@ def assessment_recompute(
     """Apply the template's pass rule to the entries' final values (the reviewer's where
     scored, else the self-assessment) and store the result. Queries: the entries with
     their items (unless given), one UPDATE."""
+    refuse_record_if_closed(assessment)  # an update(): no model guard (activities/closing.py)
     template = assessment.template
     if entries is None:
         entries = assessment.entries.select_related("item")

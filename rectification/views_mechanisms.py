@@ -161,11 +161,12 @@ def mechanism_detail(request: HttpRequest, pk: int) -> HttpResponse:
         upload_form = AttachmentForm(
             request.POST or None, request.FILES or None, kinds=MECHANISM_ATTACHMENT_KINDS
         )
+    status = 200  # 409: refused as a stale save or a closed campaign (docs/product.md §5.2)
     if request.method == "POST":
         if upload_form is None:
             raise PermissionDenied
         pending = PendingFiles(request, upload_form)
-        response, _status = submit_form(
+        response, status = submit_form(
             request,
             upload_form,
             pending=pending,
@@ -193,6 +194,7 @@ def mechanism_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "attachment_form": upload_form,
             "upload_url": mechanism.get_absolute_url(),
         },
+        status=status,
     )
 
 

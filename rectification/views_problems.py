@@ -507,13 +507,14 @@ def closure_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             files_required=False,
             initial={"note": closure.note},
         )
+    status = 200  # 409: refused as a stale save or a closed campaign (docs/product.md §5.2)
     if request.method == "POST":
         if form is None:
             if not user_can(request.user, Action.RECORD, org):
                 raise PermissionDenied
             return locked_response(request, closure)
         pending = PendingFiles(request, form)
-        response, _status = submit_form(
+        response, status = submit_form(
             request,
             form,
             save=lambda form: services.closure_request_add_evidence(
@@ -543,6 +544,7 @@ def closure_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "review": review_panel(request.user, closure),
         },
+        status=status,
     )
 
 
@@ -593,12 +595,13 @@ def extension_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             request.POST or None,
             initial={"new_deadline": extension.new_deadline, "reason": extension.reason},
         )
+    status = 200  # 409: refused as a stale save or a closed campaign (docs/product.md §5.2)
     if request.method == "POST":
         if form is None:
             if not user_can(request.user, Action.SUBMIT, org):
                 raise PermissionDenied
             return locked_response(request, extension)
-        response, _status = submit_form(
+        response, status = submit_form(
             request,
             form,
             save=lambda form: services.extension_request_update(
@@ -625,6 +628,7 @@ def extension_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "review": review_panel(request.user, extension),
         },
+        status=status,
     )
 
 

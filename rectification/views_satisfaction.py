@@ -290,7 +290,8 @@ def ballot(request: HttpRequest, token: str) -> HttpResponse:
     if survey is None:
         return _not_found(request)
     org = survey.organization
-    if not survey.is_open or not org.is_active:
+    # A closed campaign takes no ballot (docs/product.md §5.2).
+    if not survey.is_open or not org.is_active or survey.campaign.is_closed:
         return _message(
             request,
             survey,

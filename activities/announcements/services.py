@@ -26,10 +26,11 @@ from django.utils.translation import gettext, pgettext
 from organizations.models import Organization
 from portal.accounts.permissions import Action, require
 from portal.attachments.models import AttachmentKind
+from portal.core.closed import refuse_record_if_closed
 from portal.notifications.services import notify
 
 from ..meetings.services import Mark, _check_meeting, _stale_error, expected_roster, meeting_create
-from ..models import Invitation, Meeting, MeetingAnnouncement, Reply
+from ..models import CampaignStatus, Invitation, Meeting, MeetingAnnouncement, Reply
 
 # Fields a caller may set through announcement_create / announcement_update.
 ANNOUNCEMENT_FIELDS = (
@@ -146,6 +147,7 @@ def _sync_invitations(announcement: MeetingAnnouncement) -> list[Invitation]:
     expected = {
         m.pk: m for m in expected_roster(announcement.organization, _as_meeting(announcement))
     }
+    refuse_record_if_closed(announcement)  # bulk writes below (activities/closing.py)
     current = {i.member_id: i for i in announcement.invitations.all()}
     gone = [i.pk for member_id, i in current.items() if member_id not in expected]
     if gone:
@@ -326,6 +328,7 @@ def meeting_eve_events(today: dt.date, event_class: Any) -> list[tuple[Any, list
             announcement__starts_at__lt=end,
             announcement__meeting__isnull=True,
             announcement__organization__is_active=True,
+            announcement__campaign__status=CampaignStatus.OPEN,  # docs/product.md §5.2
             member__user__is_active=True,
         )
         .exclude(reply=Reply.ABSENT)

@@ -59,7 +59,8 @@ def _apply_grade_preset(campaign: Campaign) -> None:
 
 def campaign_save(*, actor: Any, form: Any, formsets: Sequence[Any]) -> Campaign:
     """Save a validated CampaignForm and its inline formsets in one transaction, and
-    write an AuditEvent. Only a site administrator may. Rows still used by other records
+    write an AuditEvent. Only those who compose at its lead organization may (a blank
+    campaign: site administrators only). Rows still used by other records
     (a phase with meetings, a grade with determinations) cannot be deleted, and rows
     that collide on a unique key cannot be saved: then nothing is saved and a
     ValidationError says why. A preset grade scale (GradeScale) replaces the grades
@@ -67,6 +68,9 @@ def campaign_save(*, actor: Any, form: Any, formsets: Sequence[Any]) -> Campaign
     created = form.instance.pk is None
     if actor is None or (created and not actor.is_superuser):
         raise PermissionDenied  # a blank campaign opens at once: administrators only
+    stored = None if created else _stored(form.instance.pk)
+    if stored is not None:
+        refuse_if_closed_for_office(stored)
     try:
         with transaction.atomic():
             old_end, old_lead = (
@@ -121,6 +125,23 @@ def _require_composer(actor: Any, *leads: Organization | str) -> None:
     """The actor composes campaigns led at each of these organizations (or paths)."""
     if actor is None or not all(composes_campaign_led_at(actor, lead) for lead in leads):
         raise PermissionDenied
+
+
+def _stored(pk: Any) -> Campaign | None:
+    """The campaign as stored now (its status: a form may hold an older copy)."""
+    return Campaign.all_objects.filter(pk=pk).first()
+
+
+def refuse_if_closed_for_office(campaign: Campaign) -> None:
+    """A closed campaign's settings, phases and requirements are not changed either
+    (docs/product.md §5.2): reopen it first."""
+    if campaign.is_closed:
+        raise ValidationError(
+            _(
+                "The campaign is closed: reopen it before changing its settings, phases or requirements."
+            ),
+            code="campaign_closed",
+        )
 
 
 def schedule_rebuild(campaign: Campaign) -> None:
@@ -382,6 +403,7 @@ def requirement_save(
     reloaded everywhere (its requirements_token changes with the save), an open
     campaign's roll-up is rebuilt, a checked one goes back to draft."""
     _require_composer(actor, campaign.lead_organization)
+    refuse_if_closed_for_office(campaign)
     instance.campaign = campaign
     if not instance.code:
         instance.code = _next_code(campaign, instance.kind)
@@ -396,6 +418,7 @@ def requirement_save(
 @transaction.atomic
 def requirement_delete(*, actor: Any, campaign: Campaign, instance: Any) -> None:
     _require_composer(actor, campaign.lead_organization)
+    refuse_if_closed_for_office(campaign)
     instance._history_user = actor
     instance.delete()
     campaign_changed_by_office(campaign)
@@ -409,6 +432,7 @@ def requirement_move(*, actor: Any, campaign: Campaign, instance: Any, up: bool)
     from portal.progress.models import RequirementInstance
 
     _require_composer(actor, campaign.lead_organization)
+    refuse_if_closed_for_office(campaign)
     rows = list(
         RequirementInstance.objects.filter(campaign=campaign, phase=instance.phase).order_by(
             "order", "code"
@@ -434,6 +458,7 @@ def campaign_mark_checked(*, actor: Any, campaign: Campaign) -> None:
     from .selectors import campaign_problems
 
     _require_composer(actor, campaign.lead_organization)
+    refuse_if_closed_for_office(campaign)
     if campaign.status == CampaignStatus.OPEN:
         return
     problems = campaign_problems(campaign)
@@ -454,6 +479,7 @@ def campaign_open(*, actor: Any, campaign: Campaign) -> None:
     from .selectors import campaign_problems
 
     _require_composer(actor, campaign.lead_organization)
+    refuse_if_closed_for_office(campaign)
     if campaign.status == CampaignStatus.OPEN:
         raise ValidationError(_("The campaign is open already."))
     if campaign.status != CampaignStatus.CHECKED:
@@ -478,6 +504,61 @@ def campaign_open(*, actor: Any, campaign: Campaign) -> None:
     AuditEvent.objects.create(
         actor=actor,
         action="campaign.open",
+        target=campaign.name_zh,
+        detail={"campaign": campaign.pk},
+    )
+    schedule_rebuild(campaign)
+
+
+# --- closing and reopening (docs/product.md §5.2) -----------------------------------------
+
+
+@transaction.atomic
+def campaign_close(*, actor: Any, campaign: Campaign, today: dt.date | None = None) -> None:
+    """Open → closed, once the campaign's last day has passed: it stays readable
+    everywhere, its figures as of its end, and every write into it is refused
+    (activities/closing.py); its roll-up is no longer recomputed, its reminders and
+    urging stop. Kept in the campaign's history and the audit log. Raises
+    ValidationError when it is not open or has not ended."""
+    _require_composer(actor, campaign.lead_organization)
+    current = Campaign.all_objects.select_for_update().get(pk=campaign.pk)
+    if current.status == CampaignStatus.CLOSED:
+        raise ValidationError(_("The campaign is closed already."))
+    if current.status != CampaignStatus.OPEN:
+        raise ValidationError(_("Only an open campaign can be closed."))
+    if not current.has_ended(today):
+        raise ValidationError(
+            _("The campaign can be closed once its last day, %(end)s, has passed.")
+            % {"end": current.ends_on.isoformat()}
+        )
+    campaign.status = CampaignStatus.CLOSED
+    campaign.closed_at = timezone.now()
+    campaign._history_user = actor  # type: ignore[attr-defined]  # simple-history's hook
+    campaign.save(update_fields=["status", "closed_at"])
+    AuditEvent.objects.create(
+        actor=actor,
+        action="campaign.close",
+        target=campaign.name_zh,
+        detail={"campaign": campaign.pk},
+    )
+
+
+@transaction.atomic
+def campaign_reopen(*, actor: Any, campaign: Campaign) -> None:
+    """Closed → open, to undo a closing made by mistake: its records accept changes
+    again, and its roll-up is rebuilt on the worker (rosters may have changed while it
+    was closed). Kept in the history and the audit log."""
+    _require_composer(actor, campaign.lead_organization)
+    current = Campaign.all_objects.select_for_update().get(pk=campaign.pk)
+    if current.status != CampaignStatus.CLOSED:
+        raise ValidationError(_("Only a closed campaign can be reopened."))
+    campaign.status = CampaignStatus.OPEN
+    campaign.closed_at = None
+    campaign._history_user = actor  # type: ignore[attr-defined]  # simple-history's hook
+    campaign.save(update_fields=["status", "closed_at"])
+    AuditEvent.objects.create(
+        actor=actor,
+        action="campaign.reopen",
         target=campaign.name_zh,
         detail={"campaign": campaign.pk},
     )

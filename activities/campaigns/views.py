@@ -83,6 +83,20 @@ def composed_by(user: Any) -> CampaignQuerySet:
     return qs.filter(q)
 
 
+def _refuse_if_closed(request: HttpRequest, campaign: Campaign) -> HttpResponse | None:
+    """A closed campaign's settings, phases and requirements are not edited (docs/product.md
+    §5.2): its composing pages go back to the campaign's page with the reason."""
+    if not campaign.is_closed:
+        return None
+    messages.error(
+        request,
+        _(
+            "The campaign is closed: reopen it before changing its settings, phases or requirements."
+        ),
+    )
+    return redirect(campaign)
+
+
 @login_required
 def campaign_list(request: HttpRequest) -> HttpResponse:
     """The campaigns the user composes, newest first, with their lead organizations and
@@ -160,7 +174,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = get_campaign_for_composer(request, pk)
-    return _edit(request, campaign)
+    return _refuse_if_closed(request, campaign) or _edit(request, campaign)
 
 
 # --- composing a campaign (docs/product.md §5.3) ----------------------------------------
@@ -214,6 +228,9 @@ def campaign_check(request: HttpRequest, pk: int) -> HttpResponse:
     when nothing is listed, then "open". Queries: campaign, phases, requirements, the
     standards templates (two)."""
     campaign = get_campaign_for_composer(request, pk)
+    refused = _refuse_if_closed(request, campaign)
+    if refused is not None:
+        return refused
     if request.method == "POST":
         step = (
             services.campaign_open
@@ -327,6 +344,9 @@ def requirement_add(request: HttpRequest, pk: int) -> HttpResponse:
     requirement's own fields and the kind's parameters. Queries: campaign, the
     requirements' count (the new one's place), phases."""
     campaign = get_campaign_for_composer(request, pk)
+    refused = _refuse_if_closed(request, campaign)
+    if refused is not None:
+        return refused
     found = get_kind(request.GET.get("kind", ""))
     if found is None:
         choices = sorted(kinds().values(), key=lambda k: str(k.label))
@@ -350,6 +370,9 @@ def requirement_add(request: HttpRequest, pk: int) -> HttpResponse:
 def requirement_edit(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
     """Queries: campaign, requirement, phases."""
     campaign = get_campaign_for_composer(request, pk)
+    refused = _refuse_if_closed(request, campaign)
+    if refused is not None:
+        return refused
     instance = _get_requirement(campaign, rid)
     found = get_kind(instance.kind)
     if found is None:
@@ -361,6 +384,9 @@ def requirement_edit(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def requirement_delete(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
     campaign = get_campaign_for_composer(request, pk)
+    refused = _refuse_if_closed(request, campaign)
+    if refused is not None:
+        return refused
     instance = _get_requirement(campaign, rid)
     return handle_delete(
         request,
@@ -378,6 +404,9 @@ def requirement_delete(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
 @require_POST
 def requirement_move(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
     campaign = get_campaign_for_composer(request, pk)
+    refused = _refuse_if_closed(request, campaign)
+    if refused is not None:
+        return refused
     instance = _get_requirement(campaign, rid)
     return handle_action(
         request,
@@ -391,6 +420,44 @@ def requirement_move(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
         success_url=reverse("activities:requirement_list", args=[campaign.pk])
         + f"#req-{instance.pk}",
     )
+
+
+# --- closing and reopening (docs/product.md §5.2) -----------------------------------------
+
+
+def _closing_page(request: HttpRequest, pk: int, *, reopen: bool) -> HttpResponse:
+    campaign = get_campaign_for_composer(request, pk)
+    if request.method == "POST":
+        if reopen:
+            act = lambda: services.campaign_reopen(actor=request.user, campaign=campaign)  # noqa: E731
+            done = _("The campaign is reopened: its records accept changes again.")
+        else:
+            act = lambda: services.campaign_close(actor=request.user, campaign=campaign)  # noqa: E731
+            done = _("The campaign is closed: its records are read-only now.")
+        return handle_action(request, act=act, success_message=done, success_url=campaign)
+    return render(
+        request,
+        "activities/campaigns/close.html",
+        {"campaign": campaign, "reopen": reopen, "may_close": campaign.may_close()},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign_close(request: HttpRequest, pk: int) -> HttpResponse:
+    """Close a campaign once its last day has passed: GET asks to confirm, POST closes
+    it (docs/product.md §5.2). Those who compose campaigns may (`get_campaign_for_composer`).
+    Queries: campaign (GET); + the locked campaign, its update and history row, the
+    audit row (POST)."""
+    return _closing_page(request, pk, reopen=False)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    """Undo a closing made by mistake: GET asks to confirm, POST reopens the campaign
+    and has its roll-up rebuilt. Queries: campaign (GET)."""
+    return _closing_page(request, pk, reopen=True)
 
 
 @login_required

@@ -28,6 +28,7 @@ from organizations.selectors import committee_members, party_group_members
 from portal.accounts.permissions import Action, user_can
 from portal.attachments.models import AttachmentKind
 from portal.attachments.services import attachment_add, attachments_delete_for
+from portal.core.closed import refuse_record_if_closed
 from portal.progress.rollup import mark_changed
 from portal.reviews.models import EDITABLE_STATUSES, RecordLocked, ReviewAction, ReviewStatus
 from portal.reviews.services import review_transition
@@ -182,7 +183,9 @@ def _write_rows(
     existing: dict[int, Attendance],
 ) -> None:
     """Create or update the rows of one list; members without a mark keep their row,
-    or are present when new ("all present by default"). Two queries at most."""
+    or are present when new ("all present by default"). Two queries at most (bulk
+    writes: the closed campaign's guard is asked here, activities/closing.py)."""
+    refuse_record_if_closed(participation or meeting)
     new: list[Attendance] = []
     changed: list[Attendance] = []
     for member_id in member_ids:

@@ -137,10 +137,14 @@ def _locked(request: HttpRequest, meeting: Meeting) -> HttpResponse | None:
 
 
 def _campaigns_for(org: Organization, also: Campaign | None = None) -> list[Campaign]:
-    """Active campaigns the organization takes part in, newest first (plus `also`, the
-    campaign of the record being edited). One query."""
+    """Active campaigns the organization takes part in and still running (a closed one
+    takes no record, docs/product.md §5.2), newest first (plus `also`, the campaign of
+    the record being edited). One query."""
     campaigns = list(
-        Campaign.objects.for_organization(org).filter(is_active=True).order_by("-starts_on", "-pk")
+        Campaign.objects.for_organization(org)
+        .running()
+        .filter(is_active=True)
+        .order_by("-starts_on", "-pk")
     )
     if also is not None and also not in campaigns:
         campaigns.append(also)

@@ -86,6 +86,10 @@ class CampaignQuerySet(models.QuerySet["Campaign"]):
             for org in orgs
         }
         return self.filter(lead_organization__path__in=paths).annotate(**marks)
+    def running(self) -> CampaignQuerySet:
+        """Open campaigns only: those whose records still change (a closed one is frozen,
+        docs/product.md §5.2)."""
+        return self.filter(status=CampaignStatus.OPEN)
 
     def current(self, today: dt.date | None = None) -> CampaignQuerySet:
         today = today or timezone.localdate()
@@ -107,14 +111,21 @@ class CampaignStatus(models.TextChoices):
 _CampaignManager = models.Manager.from_queryset(CampaignQuerySet)
 
 
+# The campaigns the organizations' pages show: open ones, and closed ones (read-only,
+# docs/product.md §5.2).
+PUBLISHED_STATUSES = (CampaignStatus.OPEN, CampaignStatus.CLOSED)
+
+
 class OpenCampaignManager(_CampaignManager["Campaign"]):
-    """`Campaign.objects`: open campaigns only, so that a draft or checked campaign
-    reaches no checklist, home, grid, roll-up, reminder or record form. The office's
-    composing pages read `Campaign.all_objects`; a record's `campaign` (the base manager)
-    reads any."""
+    """`Campaign.objects`: open and closed campaigns, so that a draft or checked campaign
+    reaches no checklist, home, grid, roll-up, reminder or record form, while a closed
+    one stays readable everywhere (docs/product.md §5.2: its records refuse every
+    write, activities/closing.py). The office's composing pages read
+    `Campaign.all_objects`; a record's `campaign` (the base manager) reads any. What
+    still runs (reminders, urging, the roll-up's refresh) filters `.running()`."""
 
     def get_queryset(self) -> CampaignQuerySet:
-        return CampaignQuerySet(self.model, using=self._db).filter(status=CampaignStatus.OPEN)
+        return CampaignQuerySet(self.model, using=self._db).filter(status__in=PUBLISHED_STATUSES)
 
 
 def campaigns_newest_first(org: Organization) -> list[Campaign]:
@@ -307,6 +318,16 @@ class Campaign(BilingualName):
     @property
     def is_open(self) -> bool:
         return self.status == CampaignStatus.OPEN
+
+    @property
+    def is_closed(self) -> bool:
+        """Closed by the office once over: readable, and every write into it refused
+        (docs/product.md §5.2)."""
+        return self.status == CampaignStatus.CLOSED
+
+    def may_close(self, today: dt.date | None = None) -> bool:
+        """An open campaign may be closed once its last day has passed."""
+        return self.is_open and self.has_ended(today)
 
     @property
     def rebuilding(self) -> bool:

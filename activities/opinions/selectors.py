@@ -100,9 +100,11 @@ def opinion_status_counts(org: Any, campaign: Campaign) -> dict[str, int]:
 
 def box_campaign(org: Any) -> Campaign | None:
     """The campaign online-box opinions of `org` are filed under: the latest active
-    campaign the organization takes part in. One query."""
+    campaign the organization takes part in that is not closed (docs/product.md §5.2:
+    with none, the box is closed). One query."""
     return (
         Campaign.objects.for_organization(org)
+        .running()
         .filter(is_active=True)
         .order_by("-starts_on", "-pk")
         .first()

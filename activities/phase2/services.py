@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from organizations.models import Member
 from portal.accounts.models import Role, User
 from portal.accounts.permissions import Action, can_review, user_can
+from portal.core.closed import refuse_record_if_closed
 from portal.core.text import join_list
 from portal.notifications.services import notify
 from portal.progress.rollup import mark_changed
@@ -350,6 +351,7 @@ def appraisal_tallies_save(
         (to_update if result.pk else to_create).append(result)
     if errors:
         raise ValidationError(errors)
+    refuse_record_if_closed(current)  # bulk writes: no model guard (activities/closing.py)
     AppraisalResult.objects.bulk_create(to_create)
     AppraisalResult.objects.bulk_update(
         to_update,

@@ -271,13 +271,14 @@ def statement_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
         upload_form = AttachmentForm(
             request.POST or None, request.FILES or None, kinds=STATEMENT_ATTACHMENT_KINDS
         )
+    status = 200  # 409: refused as a stale save or a closed campaign (docs/product.md §5.2)
     if request.method == "POST":
         if upload_form is None:
             if not user_can(request.user, Action.RECORD, org):
                 raise PermissionDenied
             return locked_response(request, statement)
         pending = PendingFiles(request, upload_form)
-        response, _status = submit_form(
+        response, status = submit_form(
             request,
             upload_form,
             save=lambda form: attachments_add_all(
@@ -307,6 +308,7 @@ def statement_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
             "attachment_form": upload_form,
             "upload_url": statement.get_absolute_url(),
         },
+        status=status,
     )
 
 

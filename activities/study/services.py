@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from organizations.models import Member
 from portal.attachments.services import attachments_delete_for
+from portal.core.closed import refuse_if_closed
 from portal.progress.rollup import mark_changed
 
 from ..models import Campaign, CounselingRecord
@@ -49,6 +50,7 @@ def counseling_add(
     one member's own). Each record keeps the member's organization at the time.
     Members must be on a roster. Raises ValidationError; writes nothing then. Queries:
     one insert for all."""
+    refuse_if_closed(campaign)  # a bulk insert: no model guard (activities/closing.py)
     members = list(members)
     if not members:
         raise ValidationError({"members": _("Pick at least one member.")})

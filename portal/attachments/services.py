@@ -15,6 +15,8 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
+from portal.core.closed import refuse_record_if_closed
+
 from .models import Attachment, AttachmentKind, PendingUpload, owner_is_editable
 
 if TYPE_CHECKING:
@@ -76,6 +78,7 @@ def attachment_add(
     are removed; if an enclosing transaction rolls back after it returned, the file
     stays on disk with no row pointing at it (unreachable, never served).
     """
+    refuse_record_if_closed(record)  # a closed campaign's records (docs/product.md §5.2)
     if not owner_is_editable(record):
         raise ValidationError(_("This record is locked; files cannot be added."))
     # A kind picked for this one file (attachment forms, kept files) wins over the
@@ -130,6 +133,7 @@ def attachment_delete(*, actor: Any, attachment: Attachment) -> None:
     """Delete the row; the files go once the transaction commits. Raises
     ValidationError when the owning record is locked. Queries: the record (1) and the
     delete (1)."""
+    refuse_record_if_closed(attachment.record)
     if not owner_is_editable(attachment.record):
         raise ValidationError(_("This record is locked; its files cannot be removed."))
     names = [n for n in (attachment.file.name, attachment.thumbnail.name) if n]

@@ -32,6 +32,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from portal.attachments.pending import PendingFiles
+from portal.core.closed import is_refused
 from portal.reviews.models import RecordLocked
 
 F = TypeVar("F", bound=forms.BaseForm)
@@ -59,8 +60,9 @@ def is_stale(exc: ValidationError) -> bool:
 
 def conflict_status(exc: ValidationError, conflict: tuple[type[ValidationError], ...] = ()) -> int:
     """409 when the save was refused because someone else saved in between (the error's
-    code is "stale", or it is one of the service's `conflict` classes), else 200."""
-    return 409 if is_stale(exc) or isinstance(exc, conflict) else 200
+    code is "stale", or it is one of the service's `conflict` classes) or because the
+    record's campaign is closed (portal/core/closed.py), else 200."""
+    return 409 if is_stale(exc) or is_refused(exc) or isinstance(exc, conflict) else 200
 
 
 def _target(to: Target, result: Any) -> Any:
@@ -177,9 +179,16 @@ def handle_delete(
     context: Mapping[str, Any],
 ) -> HttpResponse:
     """A delete page: GET shows the confirmation; POST calls `delete()` (the service),
-    says so and goes to `success_url`."""
+    says so and goes to `success_url`. A delete the service refuses (a ValidationError:
+    the record's campaign is closed, docs/product.md §5.2) shows the confirmation again
+    with the reason, 409, having deleted nothing."""
     if request.method == "POST":
-        delete()
+        try:
+            delete()
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+            return render(request, template, context, status=409)
         messages.success(request, success_message)
         return redirect(success_url)
     return render(request, template, context)

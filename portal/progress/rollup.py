@@ -55,6 +55,7 @@ from django.utils.translation import get_language
 
 from organizations.models import Member, Organization
 from portal.core.cache import cache_add, cache_get_many, cache_set
+from portal.core.closed import CLOSED
 
 from .engine import PENDING, Level, Result, Scope, evaluate, read_by_any, requirements
 from .models import DIRTY, Rollup, Standing, SubtreeVersion
@@ -657,9 +658,11 @@ def mark_changed(
         pending.codes |= codes
     unmarked = ids - pending.marked  # a record and its event: one UPDATE
     if unmarked:
-        Standing.objects.filter(organization_id__in=unmarked).exclude(stale_from=DIRTY).update(
-            stale_from=DIRTY
-        )
+        # A closed campaign's rows are frozen (docs/product.md §5.2): a roster change
+        # after its closing leaves them as they were.
+        Standing.objects.filter(organization_id__in=unmarked).exclude(stale_from=DIRTY).exclude(
+            campaign__status=CLOSED
+        ).update(stale_from=DIRTY)
         pending.marked |= unmarked
 
 
@@ -781,8 +784,10 @@ def _on_organization_saved(
     if instance.is_active:
         from activities.models import Campaign
 
-        campaigns = Campaign.objects.for_organization(instance).filter(
-            pk__in=Rollup.objects.values("campaign_id")
+        campaigns = (
+            Campaign.objects.running()  # a closed campaign takes no new organization
+            .for_organization(instance)
+            .filter(pk__in=Rollup.objects.values("campaign_id"))
         )
         Standing.objects.bulk_create(
             [Standing(campaign=c, organization=instance, stale_from=DIRTY) for c in campaigns],
@@ -791,10 +796,24 @@ def _on_organization_saved(
     mark_changed([instance.pk])
 
 
-def _on_campaign_saved(sender: Any, instance: Any, created: bool = False, **kwargs: Any) -> None:
+# Campaign fields whose change leaves every checklist as it was: its lifecycle (closing
+# and reopening, opening, which schedules its own rebuild) and the rebuild's progress.
+LIFECYCLE_FIELDS = frozenset({"status", "opened_at", "closed_at", "rebuild_done", "rebuild_total"})
+
+
+def _on_campaign_saved(
+    sender: Any,
+    instance: Any,
+    created: bool = False,
+    update_fields: Any = None,
+    **kwargs: Any,
+) -> None:
     """A new campaign's roll-up is built by a task once it commits (or by the first
-    read); a changed one's rows are all recomputed."""
+    read); a changed one's rows are all recomputed (not for a change of its lifecycle
+    alone: closing a campaign freezes its rows as they are)."""
     if getattr(_local, "paused", False):
+        return
+    if not created and update_fields is not None and set(update_fields) <= LIFECYCLE_FIELDS:
         return
     if created:
         from portal.core.queue import enqueue

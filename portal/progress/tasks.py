@@ -33,7 +33,10 @@ def refresh_standings(
     for campaign_id, org_id in rows.values_list("campaign_id", "organization_id"):
         by_campaign.setdefault(campaign_id, set()).add(org_id)
     done = 0
-    for campaign in Campaign.objects.filter(pk__in=by_campaign).prefetch_related("phases"):
+    # A closed campaign's rows are frozen (docs/product.md §5.2).
+    for campaign in (
+        Campaign.objects.running().filter(pk__in=by_campaign).prefetch_related("phases")
+    ):
         wanted = engine.affected_by(campaign, models) if models is not None else codes
         done += rollup.refresh(campaign, by_campaign[campaign.pk], codes=wanted)
     return done
@@ -48,12 +51,12 @@ def _progress(campaign_id: int) -> Callable[[int, int], None]:
 
 @shared_task(name="portal.progress.tasks.rebuild_standings", time_limit=3600, soft_time_limit=3500)
 def rebuild_standings(campaign_id: int | None = None) -> int:
-    """Recompute every row of one open campaign (a new one, or one the office changed:
-    its page shows the progress, Campaign.rebuild_done of rebuild_total) or of all
-    open campaigns (nightly: a safety net for any change that escaped marking)."""
+    """Recompute every row of one campaign (a new one, one the office changed or
+    reopened: its page shows the progress, Campaign.rebuild_done of rebuild_total) or of
+    all open campaigns (nightly: a safety net for any change that escaped marking; a
+    closed campaign's rows stay frozen, docs/product.md §5.2)."""
     campaigns = Campaign.objects.select_related("lead_organization").prefetch_related("phases")
-    if campaign_id is not None:
-        campaigns = campaigns.filter(pk=campaign_id)
+    campaigns = campaigns.filter(pk=campaign_id) if campaign_id is not None else campaigns.running()
     done = 0
     for campaign in campaigns:
         done += rollup.rebuild(

@@ -33,6 +33,7 @@ from django.utils.translation import ngettext
 from organizations.models import Organization
 from portal.accounts.models import Role, RoleAssignment
 from portal.accounts.permissions import roles_for
+from portal.core.closed import refuse_if_closed
 from portal.notifications.services import Message, notify_batch
 
 from .engine import requirements
@@ -91,6 +92,7 @@ def urge_send(
     are current), the organizations (1), their roll-up rows (1), the reminders of the last
     day (1, locked), the recipients (1), then one INSERT of reminders and one of
     notifications — whatever the number of organizations."""
+    refuse_if_closed(campaign)  # docs/product.md §5.2
     label = _requirement_label(campaign, requirement)
     ensure_fresh(root, campaign)
     codes = [r.code for r in requirements(campaign)]

@@ -17,12 +17,14 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from portal.accounts.permissions import get_organization_for_user
+from portal.core.closed import CLOSED_MESSAGE, is_closed
 
 from .engine import requirements
 from .grid import attach_organizations, build_grid
@@ -52,6 +54,9 @@ def urge(request: HttpRequest, org_pk: int) -> HttpResponse:
     if code not in reqs:
         messages.error(request, _("Choose the requirement the organizations fail."))
         return redirect("progress:grid", org.pk)
+    if is_closed(campaign):  # a closed campaign is urged no more (docs/product.md §5.2)
+        messages.error(request, CLOSED_MESSAGE)
+        return redirect(f"{reverse('progress:grid', args=[org.pk])}?campaign={campaign.pk}")
     table = build_grid(org, campaign, failing=code)
     if request.method == "POST":
         note = source.get("note", "").strip()[:NOTE_MAX]

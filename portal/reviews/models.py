@@ -199,15 +199,22 @@ class Reviewable(models.Model):
             snapshot[name] = text
         return snapshot
 
-    def review_wait_ends_on(self) -> dt.date | None:
-        """The day a wait for this record's review stops counting: the end of its
-        campaign (`review_campaign_path`); None when it has none."""
+    def review_campaign(self, *, loaded_only: bool = False) -> Any:
+        """The campaign the record belongs to (`review_campaign_path`), or None; with
+        `loaded_only`, only when it is loaded with the record already (no query)."""
         value: Any = self
         for part in self.review_campaign_path.split("__"):
+            if loaded_only and part not in value._state.fields_cache:
+                return None
             value = getattr(value, part, None)
             if value is None:
                 return None
-        return getattr(value, "ends_on", None)
+        return value
+
+    def review_wait_ends_on(self) -> dt.date | None:
+        """The day a wait for this record's review stops counting: the end of its
+        campaign (`review_campaign_path`); None when it has none."""
+        return getattr(self.review_campaign(), "ends_on", None)
 
     def review_validate_submission(self) -> None:
         """Raise ValidationError when the record is not complete enough to go up for

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 
 from portal.accounts.permissions import Action, filter_by_review_scope, filter_by_scope
+from portal.core.closed import is_closed
 
 from .diff import FieldChange, ItemsChange, compare
 from .models import (
@@ -204,7 +205,10 @@ def review_panel(user: Any, record: Reviewable) -> ReviewPanel:
     press, the timeline and, while a resubmitted record waits, what changed since the
     last return. One query (the timeline) plus the user's cached grants and roles."""
     events = timeline(record)
-    actions = available_actions(user, record)
+    # A closed campaign's records wait for nothing (docs/product.md §5.2): no buttons
+    # when the page loaded the campaign (review_transition refuses them anyway).
+    closed = is_closed(record.review_campaign(loaded_only=True))
+    actions = [] if closed else available_actions(user, record)
     changes = None
     returned = None
     if record.review_status == ReviewStatus.SUBMITTED:

@@ -24,6 +24,7 @@ from portal.accounts.permissions import (
     users_who_may_review,
     users_with_action,
 )
+from portal.core.closed import refuse_if_closed
 from portal.notifications.services import notify
 from portal.progress.rollup import coalesced
 
@@ -71,7 +72,8 @@ def review_transition(
 ) -> ReviewEvent:
     """Apply `action` to `record` on behalf of `actor`.
 
-    Raises IllegalTransition when the action is not allowed from the current status,
+    Raises CampaignClosed (a ValidationError) when the record's campaign is closed,
+    IllegalTransition when the action is not allowed from the current status,
     PermissionDenied when the actor lacks the authority (see may_act), ValidationError
     when a return has no comment or the record refuses submission
     (record.review_validate_submission()). On success, in one transaction: the record's row is
@@ -98,6 +100,9 @@ def review_transition(
         .select_related("organization", "submitted_by")  # type: ignore[misc]
         .get(pk=record.pk)
     )
+    # A closed campaign's records are neither submitted nor decided (docs/product.md
+    # §5.2); its campaign is read here once, as the inbox row below reads it anyway.
+    refuse_if_closed(locked.review_campaign())
     from_status = locked.review_status
     to_status = TRANSITIONS.get((from_status, action))
     if to_status is None:
