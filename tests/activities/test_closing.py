@@ -16,12 +16,12 @@ from activities.campaigns import services
 from activities.campaigns.selectors import campaign_history
 from activities.models import Campaign, CampaignStatus
 from activities.seed import ensure_campaign_2014
-from portal.accounts.models import AuditEvent
+from portal.accounts.models import AuditEvent, Role
 from portal.core import closed
 from portal.progress import rollup
 from portal.progress.models import DIRTY, Standing
 from portal.progress.urging import urge_send
-from tests.utils import check_matrix, client_for
+from tests.utils import add_office, add_role, check_matrix, client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -136,23 +136,27 @@ def test_only_those_who_compose_campaigns_close_them(world: Any) -> None:
     campaign = _campaign(world)
     from django.core.exceptions import PermissionDenied
 
-    with pytest.raises(PermissionDenied):
-        services.campaign_close(actor=world.office, campaign=campaign)
-    close(world, campaign)
+    park_office = add_office(world, world.park_a, "park_office")
+    with pytest.raises(PermissionDenied):  # the office of a node below the lead
+        services.campaign_close(actor=park_office, campaign=campaign)
+    services.campaign_close(actor=world.office, campaign=campaign)  # the lead's office
     with pytest.raises(PermissionDenied):
         services.campaign_reopen(actor=world.reviewer, campaign=campaign)
+    services.campaign_reopen(actor=world.admin, campaign=campaign)
 
 
 @pytest.mark.parametrize("name", ["activities:campaign_close", "activities:campaign_reopen"])
 def test_close_and_reopen_pages_matrix(world: Any, name: str) -> None:
     campaign = _campaign(world)
+    add_role(world, world.county, "county_reviewer", Role.REVIEWER)
     url = reverse(name, args=[campaign.pk])
     expected = {
         "anonymous": 302,
         "nobody": 404,
         "outsider": 404,  # cannot see the lead organization
         "secretary": 404,  # below it: cannot see it either
-        "office": 403,  # sees it, composes nothing
+        "county_reviewer": 403,  # sees it, composes nothing
+        "office": 200,  # the lead organization's own office composes it
         "admin": 200,
     }
     check_matrix(world, url, expected)
