@@ -6,6 +6,7 @@ number of grouped queries, whatever the number of organizations."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,7 +18,7 @@ from activities.requirements import url_maker
 from portal.progress.engine import Level, Result, Scope, kind
 from portal.reviews.models import ReviewStatus
 
-from .models.standards import EIGHT_HAVES
+from .models.standards import EIGHT_HAVES, StandardTemplate
 from .selectors_funding import funding_in
 from .selectors_mechanisms import kind_count, mechanisms_in_place_in
 from .selectors_problems import (
@@ -138,16 +139,55 @@ def items_closed_kind(scope: Scope, params: Mapping[str, Any], phase: int) -> di
 
 
 class StandardsParams(forms.Form):
+    """The template a "standards checklist accepted" requirement names, by its code.
+    On the requirement editor, which passes the campaign, the office picks it by name
+    among the campaign's own templates (docs/product.md §5.3, §6.3): it need not
+    remember a code. A code the campaign does not use (an instance saved before) stays
+    selectable, so that editing the other fields keeps it; the check names it."""
+
+    takes_campaign = True  # activities.campaigns.forms.params_form passes the campaign
+
     template = forms.SlugField(
         label=gettext_lazy("standards checklist template (code)"), max_length=40
     )
+
+    def __init__(self, *args: Any, campaign: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if campaign is None:
+            return
+        names: dict[str, str] = {}
+        rows = StandardTemplate.objects.filter(campaigns__pk=campaign.pk).order_by(
+            "code", "-version"
+        )
+        for row in rows:  # the newest version's name for each code
+            names.setdefault(row.code, row.name)
+        current = self.initial.get("template")
+        if current and current not in names:
+            names[current] = current
+        # By name; the code only tells apart two templates of the same name.
+        counts = Counter(names.values())
+        self.fields["template"] = forms.ChoiceField(
+            label=gettext_lazy("standards checklist template"),
+            choices=[("", "---------")]
+            + [
+                (
+                    code,
+                    _("%(name)s (%(code)s)") % {"name": name, "code": code}
+                    if counts[name] > 1
+                    else name,
+                )
+                for code, name in names.items()
+            ],
+            help_text=gettext_lazy(
+                "One of this campaign's standards templates: make or change them under "
+                "“Standards templates” on the campaign's page."
+            ),
+        )
 
 
 def standards_check(campaign: Any, params: list[Mapping[str, Any]]) -> list[list[str]]:
     """Each instance's template must exist and be one the campaign uses (its
     organizations assess themselves only against those). Two queries."""
-    from .models.standards import StandardTemplate
-
     known = set(StandardTemplate.objects.filter(is_active=True).values_list("code", flat=True))
     used = set(
         StandardTemplate.objects.filter(campaigns__pk=campaign.pk).values_list("code", flat=True)
@@ -184,7 +224,8 @@ def standards_check(campaign: Any, params: list[Mapping[str, Any]]) -> list[list
     check=standards_check,
 )
 def standards_kind(scope: Scope, params: Mapping[str, Any], phase: int) -> dict[int, Result]:
-    """One query."""
+    """One query; two for a template other than the "eight haves", whose reasons name
+    it by its name (the newest version the campaign uses), never by its code."""
     fix = url_maker("rectification:standard_overview")
     code = params["template"]
     where = scope.q() if scope.root_path is not None else None
@@ -194,7 +235,13 @@ def standards_kind(scope: Scope, params: Mapping[str, Any], phase: int) -> dict[
     if code == EIGHT_HAVES:
         what = _("“eight haves” self-assessment")
     else:
-        what = _("self-assessment against checklist “%(template)s”") % {"template": code}
+        named = (
+            StandardTemplate.objects.filter(code=code, campaigns__pk=scope.campaign.pk)
+            .order_by("-version")
+            .first()
+        )
+        name = named.name.replace("“", "‘").replace("”", "’") if named is not None else code
+        what = _("self-assessment against checklist “%(template)s”") % {"template": name}
     reasons = _review_reasons(what)
     pending = scope.pending(phase)
     results = {}

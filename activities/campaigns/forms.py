@@ -284,8 +284,15 @@ class RequirementForm(forms.ModelForm):
         self.instance = construct_instance(self, self.instance, self._meta.fields)
 
 
-def params_form(found: Kind, data: Any = None, initial: Any = None) -> forms.Form | None:
-    """The kind's own parameter form, prefixed "params" (None: it takes none)."""
+def params_form(
+    found: Kind, data: Any = None, initial: Any = None, *, campaign: Campaign | None = None
+) -> forms.Form | None:
+    """The kind's own parameter form, prefixed "params" (None: it takes none). A form
+    that declares `takes_campaign` gets the campaign, to offer what the campaign has
+    (the standards templates it uses)."""
     if found.params is None:
         return None
-    return found.params(data=data, initial=initial, prefix="params")
+    extra: dict[str, Any] = (
+        {"campaign": campaign} if getattr(found.params, "takes_campaign", False) else {}
+    )
+    return found.params(data=data, initial=initial, prefix="params", **extra)

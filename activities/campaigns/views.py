@@ -261,14 +261,20 @@ def _kind_label(code: str) -> str:
     return str(found.label) if found is not None else code
 
 
-def _settings(code: str, params: dict[str, Any]) -> list[tuple[str, str]]:
+def _settings(
+    code: str, params: dict[str, Any], campaign: Campaign, kind_forms: dict[str, Any]
+) -> list[tuple[str, str]]:
     """An instance's parameters as its kind's form names them: (label, value), choices
-    by their labels, "—" for an empty one (the kind's help text says what that means)."""
+    by their labels (a standards template by its name), "—" for an empty one (the kind's
+    help text says what that means). `kind_forms` caches each kind's form for the campaign:
+    one built per kind, whatever the number of its instances."""
     found = get_kind(code)
     if found is None or found.params is None:
         return [(name, str(value)) for name, value in params.items()]
+    if code not in kind_forms:
+        kind_forms[code] = params_form(found, campaign=campaign)
     shown = []
-    for name, form_field in found.params.base_fields.items():
+    for name, form_field in kind_forms[code].fields.items():
         value = params.get(name)
         labels = {str(k): str(v) for k, v in getattr(form_field, "choices", None) or ()}
         values = value if isinstance(value, list) else [value]
@@ -282,16 +288,18 @@ def _settings(code: str, params: dict[str, Any]) -> list[tuple[str, str]]:
 @login_required
 def requirement_list(request: HttpRequest, pk: int) -> HttpResponse:
     """The campaign's requirements in checklist order, with the buttons that add, edit,
-    remove and move them. Queries: campaign, phases, requirements."""
+    remove and move them. Queries: campaign, phases, requirements, the campaign's
+    standards templates (when a requirement names one: their names)."""
     campaign = get_campaign_for_composer(request, pk)
     phases = {p.number: p for p in campaign.phases.all()}
     rows = list(
         RequirementInstance.objects.filter(campaign=campaign).order_by("phase", "order", "code")
     )
     groups: list[dict[str, Any]] = []
+    kind_forms: dict[str, Any] = {}
     for row in rows:
         row.kind_label = _kind_label(row.kind)  # type: ignore[attr-defined]  # for the template
-        row.settings = _settings(row.kind, row.params or {})  # type: ignore[attr-defined]
+        row.settings = _settings(row.kind, row.params or {}, campaign, kind_forms)  # type: ignore[attr-defined]
         if not groups or groups[-1]["number"] != row.phase:
             groups.append({"number": row.phase, "phase": phases.get(row.phase), "rows": []})
         groups[-1]["rows"].append(row)
@@ -319,7 +327,9 @@ def _requirement_page(
     data = request.POST if request.method == "POST" else None
     phases = list(campaign.phases.all())
     form = RequirementForm(data, instance=instance, phases=phases)
-    params = params_form(found, data, initial=instance.params if instance.pk else None)
+    params = params_form(
+        found, data, initial=instance.params if instance.pk else None, campaign=campaign
+    )
     return handle_record_form(
         request,
         form,
@@ -368,7 +378,8 @@ def requirement_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def requirement_edit(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
-    """Queries: campaign, requirement, phases."""
+    """Queries: campaign, requirement, phases (and the campaign's standards templates,
+    for a kind that names one)."""
     campaign = get_campaign_for_composer(request, pk)
     refused = _refuse_if_closed(request, campaign)
     if refused is not None:

@@ -368,6 +368,82 @@ def test_requirement_pages_add_edit_move_and_remove(
     assert "至少两次学习研讨" in page and "至少两次集中学习" in page
 
 
+STUDY_PLACE = {
+    "code": "study_three_haves",
+    "name_zh": "党员学习阵地“三有”",
+    "name_en": "Three haves of the study place",
+    "description_zh": "",
+    "description_en": "",
+    "pass_rule": "all_items",
+    "pass_score": None,
+    "star_thresholds": {},
+}
+
+
+def test_a_standards_requirement_picks_one_of_the_campaigns_templates_by_name(
+    world: Any,
+) -> None:
+    """The office picks the template of a "standards checklist accepted" requirement
+    by its name among the campaign's own (docs/product.md §5.3): no code to remember,
+    none the campaign does not use; the requirement list names it too."""
+    from rectification import services_standard_templates as templates
+
+    campaign = _copy(world)
+    templates.template_create(actor=world.admin, campaign=campaign, fields=STUDY_PLACE)
+    client = client_for(world, "office")
+    add = f"{reverse('activities:requirement_add', args=[campaign.pk])}?kind=standards_accepted"
+    form = client.get(add).content.decode()
+    assert '<select name="params-template"' in form
+    assert '<option value="study_three_haves">Three haves of the study place</option>' in form
+    assert '<option value="eight_haves">' in form  # the copied campaign's own
+    zh = client.get(add, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert '<option value="study_three_haves">党员学习阵地“三有”</option>' in zh
+    assert "从本活动使用的达标检查表模板中选择" in zh
+
+    data = {
+        "label_zh": "党员学习阵地“三有”达标验收通过",
+        "phase": "3",
+        "org_kinds": ["branch"],
+        "order": "200",
+    }
+    for bad in ("other_checklist", "", "<script>"):
+        refused = client.post(add, {**data, "params-template": bad})
+        assert refused.status_code == 200, bad
+        assert "errorlist" in refused.content.decode()
+    assert client.post(add, {**data, "params-template": "study_three_haves"}).status_code == 302
+    made = RequirementInstance.objects.get(campaign=campaign, label_zh=data["label_zh"])
+    assert made.params == {"template": "study_three_haves"}
+    assert not [p for p in campaign_problems(campaign) if "study_three_haves" in str(p)]
+    listed = client.get(reverse("activities:requirement_list", args=[campaign.pk]))
+    assert "Three haves of the study place" in listed.content.decode()
+
+    # An instance naming a template the campaign does not use (saved before) keeps it
+    # on its edit page, so that saving its other fields does not lose it.
+    RequirementInstance.objects.filter(pk=made.pk).update(params={"template": "gone"})
+    edit = reverse("activities:requirement_edit", args=[campaign.pk, made.pk])
+    assert '<option value="gone" selected>gone</option>' in client.get(edit).content.decode()
+
+
+def test_a_standards_requirement_names_its_template_by_name_to_the_organizations(
+    world: Any,
+) -> None:
+    """The checklist's reason names the template as the office named it, never by its
+    code (a Party secretary does not know the codes)."""
+    from django.utils import translation
+
+    from portal.progress.scopes import scope_for_subtree
+    from rectification import services_standard_templates as templates
+    from rectification.requirements import standards_kind
+
+    campaign = ensure_campaign_2014(world.county)
+    templates.template_create(actor=world.admin, campaign=campaign, fields=STUDY_PLACE)
+    scope = scope_for_subtree(world.county, campaign)
+    with translation.override("zh-hans"):
+        reason = standards_kind(scope, {"template": "study_three_haves"}, 3)[world.own.pk].reason
+    assert "党员学习阵地‘三有’" in reason
+    assert "study_three_haves" not in reason
+
+
 def test_the_history_shows_settings_and_phases_before_and_after(
     world: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
@@ -546,9 +622,11 @@ def test_composing_pages_run_a_fixed_number_of_queries(
     def grow() -> None:
         _more_requirements(campaign)
 
-    # session, user, campaign, phases, requirements, navigation roles, unread count
+    # session, user, campaign, phases, requirements, the names of the campaign's
+    # standards templates (one query, whatever the number of requirements naming them),
+    # navigation roles, unread count
     assert_constant_queries(
-        client, reverse("activities:requirement_list", args=[campaign.pk]), grow, expected=7
+        client, reverse("activities:requirement_list", args=[campaign.pk]), grow, expected=8
     )
     # session, user, campaign, phases, requirements, the standards templates known and
     # used (one query each), navigation roles, unread count
@@ -566,6 +644,21 @@ def test_composing_pages_run_a_fixed_number_of_queries(
         reverse("activities:requirement_edit", args=[campaign.pk, row.pk]),
         lambda: None,
         expected=7,
+    )
+    # a standards requirement: and the campaign's templates to pick from (one query)
+    from rectification import services_standard_templates as templates
+
+    def more_templates() -> None:
+        for i in range(10):
+            fields = {**STUDY_PLACE, "code": f"place_{i}", "name_zh": f"阵地{i}"}
+            templates.template_create(actor=world.admin, campaign=campaign, fields=fields)
+
+    standards = RequirementInstance.objects.filter(campaign=campaign, kind="standards_accepted")
+    assert_constant_queries(
+        client,
+        reverse("activities:requirement_edit", args=[campaign.pk, standards[0].pk]),
+        more_templates,
+        expected=8,
     )
     # session, user, campaign, the user's roles (a partial: no navigation)
     assert_constant_queries(
