@@ -86,6 +86,7 @@ class CampaignQuerySet(models.QuerySet["Campaign"]):
             for org in orgs
         }
         return self.filter(lead_organization__path__in=paths).annotate(**marks)
+
     def running(self) -> CampaignQuerySet:
         """Open campaigns only: those whose records still change (a closed one is frozen,
         docs/product.md §5.2)."""

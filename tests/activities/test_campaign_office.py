@@ -291,9 +291,24 @@ def test_the_office_pages_run_a_fixed_number_of_queries(world: Any) -> None:
         more_left_out,
         expected=12,
     )
-    # session, user, campaign, roles, phases, requirements, grants, unread count
+
+    def more_templates() -> None:
+        from rectification.models import StandardTemplate
+
+        campaign.standard_templates.add(
+            *[
+                StandardTemplate.objects.create(code=f"extra_{i}", name_zh=f"检查表{i}", version=1)
+                for i in range(3)
+            ]
+        )
+
+    # session, user, campaign, roles, phases, requirements, the standards templates'
+    # names, grants, unread count
     assert_constant_queries(
-        client, reverse("activities:requirement_list", args=[campaign.pk]), lambda: None, expected=8
+        client,
+        reverse("activities:requirement_list", args=[campaign.pk]),
+        more_templates,
+        expected=9,
     )
     # session, user, campaign, roles, phases, requirements, the standards templates known
     # and used, grants, unread count
