@@ -53,7 +53,8 @@ SMALL_TARGETS = """(selector) => {
 LIST_TARGETS = "main table.cards a, main table.cards button, main ul.plain-list a, main .tiles a"
 FORM_TARGETS = (
     "main form input[type=checkbox], main form input[type=radio], main form button, "
-    "main form input[type=submit]"
+    "main form input[type=submit], main form select, main form textarea, "
+    "main form input:not([type=hidden]):not([type=checkbox]):not([type=radio])"
 )
 
 
