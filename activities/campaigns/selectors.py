@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import prefetch_related_objects
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from portal.progress.engine import get_kind
@@ -178,9 +179,12 @@ def _entries(
     model: type[models.Model],
     subject: Any,
     since: dt.datetime,
+    sets: dict[str, Any] | None = None,
 ) -> list[Change]:
     """Entries from one model's history rows, oldest first: each change compared with
-    the same row's previous version (no query)."""
+    the same row's previous version (no query). `sets`: more things to compare, by
+    label, each read from a history row by a function (a prefetched many-to-many)."""
+    sets = sets or {}
     names = {f: str(getattr(model._meta.get_field(f), "verbose_name", f)) for f in fields}
     # Fields with choices show their labels (a status reads "open", in the user's language).
     labels = {
@@ -212,10 +216,24 @@ def _entries(
                     change.fields.append(
                         (names[f], show(f, old) if before is not None else "—", show(f, new))
                     )
+            for label, read in sets.items():
+                new_set = read(record)
+                old_set = read(before) if before is not None else ""
+                if new_set != old_set:
+                    change.fields.append((label, old_set or "—", new_set or "—"))
             if not change.fields:
                 continue
         out.append(change)
     return out
+
+
+def _left_out_names(record: Any) -> str:
+    """The organizations a campaign's history row left out, by name, in tree order."""
+    rows = sorted(
+        (row.organization for row in record.left_out_rows if row.organization is not None),
+        key=lambda org: org.path,
+    )
+    return "、".join(org.short_name or org.full_name for org in rows)
 
 
 def campaign_history(campaign: Campaign, limit: int = 50) -> list[Change]:
@@ -226,13 +244,25 @@ def campaign_history(campaign: Campaign, limit: int = 50) -> list[Change]:
         return []
     since = campaign.opened_at
     changes: list[Change] = []
-    campaign_records = Campaign.history.filter(id=campaign.pk).select_related("history_user")
+    left_out_rows = apps.get_model("activities", "HistoricalCampaign_excluded_organizations")
+    campaign_records = (
+        Campaign.history.filter(id=campaign.pk)
+        .select_related("history_user")
+        .prefetch_related(
+            Prefetch(
+                "historicalcampaign_excluded_organizations_set",
+                queryset=left_out_rows.objects.select_related("organization"),
+                to_attr="left_out_rows",
+            )
+        )
+    )
     changes += _entries(
         campaign_records.order_by("history_date", "history_id"),
         _CAMPAIGN_FIELDS,
         Campaign,
         lambda r: _("the campaign's settings"),
         since,
+        sets={str(_("organizations left out")): _left_out_names},
     )
     phase_records = Phase.history.filter(campaign_id=campaign.pk).select_related("history_user")
     changes += _entries(

@@ -279,7 +279,10 @@ class Campaign(BilingualName):
     objects = OpenCampaignManager()
     all_objects = CampaignQuerySet.as_manager()
     history = HistoricalRecords(
-        excluded_fields=["requirements_token", "created_at", "rebuild_total", "rebuild_done"]
+        excluded_fields=["requirements_token", "created_at", "rebuild_total", "rebuild_done"],
+        # Which organizations take part is a change to the campaign like any other: its
+        # page lists who left out which (docs/product.md §5.3).
+        m2m_fields=[excluded_organizations],
     )
 
     class Meta:

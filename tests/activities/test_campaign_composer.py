@@ -459,6 +459,18 @@ def test_the_history_shows_settings_and_phases_before_and_after(
     assert ("satisfaction threshold (%)", "85", "90") in history[1].fields
 
 
+def test_the_history_shows_who_was_left_out_and_taken_back(
+    world: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    campaign = _open(world, _copy(world), django_capture_on_commit_callbacks)
+    campaign.excluded_organizations.add(world.park_b, world.sibling)
+    campaign.excluded_organizations.remove(world.park_b)
+    history = campaign_history(campaign)
+    label = "organizations left out"
+    assert history[0].fields == [(label, "乙公司支部、园区B党委", "乙公司支部")]
+    assert history[1].fields == [(label, "—", "乙公司支部、园区B党委")]
+
+
 def test_compose_page_makes_a_draft_copy_or_from_the_template(world: Any) -> None:
     source = _source(world)
     client = client_for(world, "admin")
@@ -685,11 +697,14 @@ def test_the_detail_page_with_its_history_runs_a_fixed_number_of_queries(
             row.label_en = f"{row.label_en} (changed)"
             row.save()
 
+        campaign.excluded_organizations.add(world.park_b, world.sibling)
+        campaign.excluded_organizations.remove(world.sibling)
+
     # session, user, campaign with lead organization, phases, grades, categories, the
-    # organizations left out, requirement count, the three histories, navigation roles,
-    # unread count
+    # organizations left out, requirement count, the three histories (the campaign's
+    # with whom it left out at each change), navigation roles, unread count
     assert_constant_queries(
-        client_for(world, "admin"), campaign.get_absolute_url(), grow, expected=13
+        client_for(world, "admin"), campaign.get_absolute_url(), grow, expected=14
     )
 
 
