@@ -5,6 +5,7 @@ under concurrent load from ApacheBench, on the scale data of scale/seeding.py.
                                                          # province on PostgreSQL
     .venv/bin/python bench/load.py --targets sqlite-county --requests 100
     .venv/bin/python bench/load.py --workers 2 --concurrency 4 --json bench/out/load.json
+    .venv/bin/python bench/load.py --targets pg-county --pg-name bench18 --requirements 30
 
 Targets (each a database of its own; bench/out/ is not committed):
   sqlite-county    SQLite bench/out/load-county.sqlite3, 2,000 organizations, 20,000 members
@@ -31,6 +32,16 @@ and the reviewer's inbox (p95 ≤ 100 ms at county scale), the dashboard (the pr
 is "province totals", ≤ 1 s), the requirement grid of the county (≤ 150 ms; ≤ 300 ms in the
 province: of its first county). The machine's load average is printed with each table:
 the figures are wall-clock times on whatever else the machine is doing.
+
+--requirements N (15 to 30, default 15; issue #18): after seeding, the seeded campaign is
+brought to N requirement instances: the 2014 template's 15 plus the first N - 15 extra
+ones of scale/instances.py (every requirement kind again with other parameters, the
+same the test pinning the checklist's queries at 30 instances uses), each validated and
+saved as the office's composer saves it; extra ones beyond N are deleted, so a database
+measured at 30 measures 15 again with the default. When that changes the requirements,
+the roll-up is rebuilt (`manage.py rebuild_standings --if-needed`, what the portal's
+worker and the deploy run after such a change; timed on stderr) before any page is
+measured: the grid then shows N columns. The table's header names the count.
 """
 
 from __future__ import annotations
@@ -105,6 +116,7 @@ class Run:
     rows: list[Row] = field(default_factory=list)
     error: str = ""
     cache: str = "local memory"
+    requirements: int = 0  # the campaign's requirement instances (--requirements)
 
 
 def parse_args() -> argparse.Namespace:
@@ -131,6 +143,14 @@ def parse_args() -> argparse.Namespace:
         type=float,
         default=15,
         help="seconds: a page whose first request takes longer is timed once, not loaded",
+    )
+    parser.add_argument(
+        "--requirements",
+        type=int,
+        default=15,
+        help="requirement instances of the seeded campaign, 15 to 30: the 2014 template's "
+        "15 plus the first extra ones of scale/instances.py; the roll-up is rebuilt after "
+        "a change (default 15)",
     )
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     parser.add_argument("--reseed", action="store_true", help="rebuild the databases")
@@ -182,9 +202,10 @@ def base_env(target: Target, secret: str) -> dict[str, str]:
 # --- preparing a database (runs in a child process: one Django setup per database) ----
 
 
-def prepare(orgs: int, members: int, province: bool) -> int:
-    """Child mode: migrate, check the seeded state, seed when empty, log the bench
-    users in and print {"cookies", "pages"} as JSON on the last line. Exit 3 when the
+def prepare(orgs: int, members: int, province: bool, requirements: int) -> int:
+    """Child mode: migrate, check the seeded state, seed when empty, bring the seeded
+    campaign to `requirements` instances and rebuild its roll-up when its layout changed,
+    log the bench users in and print {"cookies", "pages", …} as JSON on the last line. Exit 3 when the
     database must be rebuilt (seeded at another size), 2 when it is foreign."""
     import django
 
@@ -208,18 +229,29 @@ def prepare(orgs: int, members: int, province: bool) -> int:
         return 3
     if state == "empty":
         seed_scale(orgs, members, log=lambda line: print(line, file=sys.stderr))
-    else:
-        # A database seeded before the requirement roll-up existed, or with other
-        # requirements: (re)build it (rebuild_standings), timed.
-        from activities.models import Campaign
-        from portal.progress.models import Rollup
-        from portal.progress.rollup import layout
+    from activities.models import Campaign
+    from portal.progress.models import Rollup
+    from portal.progress.rollup import layout
+    from scale.instances import bring_to
 
-        built = dict(Rollup.objects.values_list("campaign_id", "layout"))
-        if any(built.get(c.pk) != layout(c) for c in Campaign.objects.all()):
-            started = time.perf_counter()
-            call_command("rebuild_standings", stdout=sys.stderr)
-            print(f"roll-up built in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    # --requirements: the seeded campaign gets that many requirement instances (the
+    # 2014 template's 15 plus the first extra ones of scale/instances.py; fewer removes
+    # the extra ones), each saved as the composer saves it (its signals mark the
+    # campaign's roll-up rows and change its requirements token).
+    campaign = Campaign.all_objects.get(lead_organization__code=ROOT_CODE)
+    before = campaign.requirement_instances.count()
+    count = bring_to(campaign, requirements)
+    if count != before:
+        print(f"requirement instances: {before} -> {count}", file=sys.stderr)
+    # A roll-up built with other requirements (a database seeded before the roll-up
+    # existed, or the instances just changed): rebuilt as the portal does after such a
+    # change (the rebuild_standings task; the deploy's `rebuild_standings
+    # --if-needed`), timed, before any page is measured.
+    built = dict(Rollup.objects.values_list("campaign_id", "layout"))
+    if any(built.get(c.pk) != layout(c) for c in Campaign.all_objects.all()):
+        started = time.perf_counter()
+        call_command("rebuild_standings", "--if-needed", stdout=sys.stderr)
+        print(f"roll-up built in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     cookies = {}
     for user in User.objects.filter(username__startswith="bench-"):
         session = SessionStore()
@@ -259,13 +291,14 @@ def prepare(orgs: int, members: int, province: bool) -> int:
                 "cookie_name": settings.SESSION_COOKIE_NAME,
                 "pages": pages,
                 "root": root.pk,
+                "requirements": count,
             }
         )
     )
     return 0
 
 
-def run_prepare(target: Target, env: dict[str, str], reseed: bool) -> dict:
+def run_prepare(target: Target, env: dict[str, str], reseed: bool, requirements: int) -> dict:
     from run import ensure_database  # bench/run.py
 
     ensure_database(target.url, recreate=reseed)
@@ -278,6 +311,7 @@ def run_prepare(target: Target, env: dict[str, str], reseed: bool) -> dict:
                 str(target.orgs),
                 str(target.members),
                 str(target.province),
+                str(requirements),
             ],
             env=env,
             cwd=ROOT,
@@ -423,7 +457,8 @@ def measure(target: Target, args: argparse.Namespace, ab: str) -> Run:
         env["BENCH_NO_CACHE"] = "1"
         run.cache = "none (--no-cache)"
     try:
-        info = run_prepare(target, env, args.reseed)
+        info = run_prepare(target, env, args.reseed, args.requirements)
+        run.requirements = info.get("requirements", 0)
         subprocess.run(
             [PY, "manage.py", "collectstatic", "--noinput", "-v0"], env=env, cwd=ROOT, check=True
         )
@@ -473,7 +508,7 @@ def print_run(run: Run) -> None:
     print(
         f"\n{run.target}: {run.database}, {run.orgs:,} organizations, {run.members:,} "
         f"members; gunicorn {run.workers} sync workers, ab {run.concurrency} concurrent; "
-        f"cache: {run.cache}; started {run.started}"
+        f"cache: {run.cache}; {run.requirements} requirement instances; started {run.started}"
     )
     print(
         f"load average before {run.load_before[0]:.2f} {run.load_before[1]:.2f} "
@@ -504,9 +539,9 @@ def print_run(run: Run) -> None:
 
 
 def main() -> int:
-    if len(sys.argv) == 5 and sys.argv[1] == "--prepare":
+    if len(sys.argv) == 6 and sys.argv[1] == "--prepare":
         sys.path.insert(0, str(ROOT))
-        return prepare(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "True")
+        return prepare(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "True", int(sys.argv[5]))
     args = parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     ab = ensure_ab()

@@ -15,6 +15,7 @@ from activities.models import MeetingKind
 from portal.progress import engine, rollup
 from portal.progress.models import RequirementInstance
 from portal.progress.scopes import scope_for_subtree
+from scale.instances import EXTRA, add_extra_instances, bring_to
 from tests.activities import factories as af
 from tests.conftest import World
 from tests.factories import add_org
@@ -24,44 +25,12 @@ pytestmark = pytest.mark.django_db
 
 ALL = ["committee", "general_branch", "branch", "joint_branch", "community"]
 
-# Fifteen more instances on top of the 2014 template's fifteen: every kind again, with
-# other parameters.
-EXTRA: list[tuple[str, dict[str, Any], int]] = [
-    ("meetings", {"meeting_kinds": ["study_session"], "minimum": 2, "within_phase": 1}, 1),
-    ("meetings", {"meeting_kinds": ["opinion_forum", "investor_forum"], "minimum": 1}, 1),
-    ("meetings", {"meeting_kinds": ["branch_general"], "minimum": 3}, 2),
-    ("meetings", {"meeting_kinds": ["themed_day"], "minimum": 1, "within_phase": 3}, 3),
-    ("members_counseled", {"minimum": 2}, 1),
-    ("statements_approved", {"subjects": ["team"]}, 2),
-    ("plan_approved", {}, 2),
-    ("opinions_answered", {}, 2),
-    ("special_meeting", {}, 3),
-    ("members_appraised", {}, 3),
-    ("standards_accepted", {"template": "other_checklist"}, 3),
-    ("funding", {"standard": "80.00"}, 3),
-    ("satisfaction", {"threshold": 90}, 3),
-    ("items_closed", {}, 2),
-    ("no_overdue", {}, 2),
-]
-
 
 def _thirty(world: World) -> Any:
+    """The 2014 template's fifteen instances and the fifteen extra ones of
+    scale/instances.py (the load benchmark's `--requirements 30` adds the same)."""
     campaign = af.campaign_for(world)
-    for i, (kind, params, phase) in enumerate(EXTRA):
-        instance = RequirementInstance(
-            campaign=campaign,
-            code=f"extra_{i}",
-            kind=kind,
-            params=params,
-            phase=phase,
-            order=100 + i,
-            label_zh=f"附加要求{i}",
-            label_en=f"Extra {i}",
-            org_kinds=ALL,
-        )
-        instance.full_clean()
-        instance.save()
-    campaign.refresh_from_db()
+    assert len(add_extra_instances(campaign)) == len(EXTRA) == 15
     assert len(engine.requirements(campaign)) == 30
     return campaign
 
@@ -123,6 +92,30 @@ def test_the_roll_up_and_the_grid_follow_the_campaigns_own_instances(world: Worl
     assert "extra_3" not in [c.code for c in table.columns]
     assert len(table.columns) == 29
     assert len(rollup.layout(campaign).split(",")) == 29
+
+
+def test_the_benchmark_brings_a_campaign_to_a_number_of_instances_and_back(
+    world: World,
+) -> None:
+    """bench/load.py --requirements N: the template's fifteen plus the first N − 15
+    extra ones; fewer removes the extra ones beyond; every one passes the check the
+    office's campaign page makes before opening (the standards template exists and the
+    campaign uses it)."""
+    from activities.campaigns.selectors import campaign_problems
+
+    campaign = af.campaign_for(world)
+    assert bring_to(campaign, 30) == 30
+    assert campaign_problems(campaign) == []
+    assert len(engine.requirements(campaign)) == 30
+    assert bring_to(campaign, 30) == 30  # again: nothing to do
+    assert bring_to(campaign, 20) == 20
+    codes = [r.code for r in engine.requirements(campaign)]
+    assert {f"extra_{i}" for i in range(5)} <= set(codes) and "extra_5" not in codes
+    assert bring_to(campaign, 15) == 15
+    assert len(engine.requirements(campaign)) == 15
+    for bad in (14, 31):
+        with pytest.raises(ValueError):
+            bring_to(campaign, bad)
 
 
 def test_the_site_administrator_edits_instances_in_the_admin_with_field_errors(
