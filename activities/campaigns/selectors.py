@@ -227,6 +227,22 @@ def _entries(
     return out
 
 
+def waiting_reviews(campaign: Campaign) -> int:
+    """How many of the campaign's records wait for a review decision: once the campaign
+    is closed they cannot be decided (docs/product.md §5.2). A review task carries its
+    record's campaign end (`wait_ends_on`) and organization. One query."""
+    from portal.reviews.models import ReviewTask
+
+    return (
+        ReviewTask.objects.waiting()
+        .filter(
+            wait_ends_on=campaign.ends_on,
+            organization__path__startswith=campaign.lead_organization.path,
+        )
+        .count()
+    )
+
+
 def _left_out_names(record: Any) -> str:
     """The organizations a campaign's history row left out, by name, in tree order."""
     rows = sorted(

@@ -39,7 +39,7 @@ from ..models import Campaign, GradeScale
 from ..models.campaigns import CampaignQuerySet
 from . import services
 from .forms import FORMSETS, CampaignForm, ComposeForm, RequirementForm, params_form
-from .selectors import campaign_history, campaign_problems
+from .selectors import campaign_history, campaign_problems, waiting_reviews
 from .services import campaign_save
 
 PAGE_SIZE = 50
@@ -446,10 +446,16 @@ def _closing_page(request: HttpRequest, pk: int, *, reopen: bool) -> HttpRespons
             act = lambda: services.campaign_close(actor=request.user, campaign=campaign)  # noqa: E731
             done = _("The campaign is closed: its records are read-only now.")
         return handle_action(request, act=act, success_message=done, success_url=campaign)
+    may_close = campaign.may_close()
     return render(
         request,
         "activities/campaigns/close.html",
-        {"campaign": campaign, "reopen": reopen, "may_close": campaign.may_close()},
+        {
+            "campaign": campaign,
+            "reopen": reopen,
+            "may_close": may_close,
+            "waiting": waiting_reviews(campaign) if may_close and not reopen else 0,
+        },
     )
 
 
@@ -458,7 +464,7 @@ def _closing_page(request: HttpRequest, pk: int, *, reopen: bool) -> HttpRespons
 def campaign_close(request: HttpRequest, pk: int) -> HttpResponse:
     """Close a campaign once its last day has passed: GET asks to confirm, POST closes
     it (docs/product.md §5.2). Those who compose campaigns may (`get_campaign_for_composer`).
-    Queries: campaign (GET); + the locked campaign, its update and history row, the
+    Queries: campaign, the records still waiting for review (GET); + the locked campaign, its update and history row, the
     audit row (POST)."""
     return _closing_page(request, pk, reopen=False)
 

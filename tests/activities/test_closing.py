@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from activities import closing
 from activities.campaigns import services
-from activities.campaigns.selectors import campaign_history
+from activities.campaigns.selectors import campaign_history, waiting_reviews
 from activities.models import Campaign, CampaignStatus
 from activities.seed import ensure_campaign_2014
 from portal.accounts.models import AuditEvent, Role
@@ -172,13 +172,14 @@ def test_closing_through_the_page(world: Any, django_assert_num_queries: Any) ->
     url = reverse("activities:campaign_close", args=[campaign.pk])
     page = client.get(url)
     assert page.status_code == 200 and 'method="post"' in page.content.decode()
-    # session, user, campaign with its lead organization, the navigation's roles and
-    # unread count
-    with django_assert_num_queries(5):
+    # session, user, campaign with its lead organization, the records waiting for
+    # review, the navigation's roles and unread count
+    with django_assert_num_queries(6):
         client.get(url)
     # session, user, campaign; the savepoint, the locked campaign, its update, its
-    # history row, the audit row, the release
-    with django_assert_num_queries(9):
+    # history row with the organizations left out then (read, written), the audit row,
+    # the release
+    with django_assert_num_queries(11):
         response = client.post(url)
     assert response.status_code == 302 and response["Location"] == campaign.get_absolute_url()
     campaign.refresh_from_db()
@@ -190,6 +191,26 @@ def test_closing_through_the_page(world: Any, django_assert_num_queries: Any) ->
     assert client.post(reopen).status_code == 302
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.OPEN
+
+
+def test_the_close_page_warns_of_records_still_waiting_for_review(
+    world: Any, django_assert_num_queries: Any
+) -> None:
+    from tests.activities.plans_factories import submitted_plan
+
+    campaign = _campaign(world)
+    client = client_for(world, "office")
+    url = reverse("activities:campaign_close", args=[campaign.pk])
+    zh = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
+    assert "等待审核" not in client.get(url, **zh).content.decode()
+    submitted_plan(world, world.child)
+    submitted_plan(world, world.own)
+    with django_assert_num_queries(7):  # as the office (its roles): whatever the number waiting
+        page = client.get(url, **zh).content.decode()
+    assert "本活动还有 2 份材料等待审核" in page
+    # Those of another campaign's organizations are not counted.
+    other = ensure_campaign_2014(world.other_county)
+    assert waiting_reviews(other) == 0
 
 
 def test_a_running_campaign_offers_no_closing(world: Any) -> None:
