@@ -263,13 +263,17 @@ def media_root(settings: Any, tmp_path: Any) -> Any:
 # beside the many short modules instead of keeping one core busy at the end while the
 # other waits. Measured with `--junitxml` (each testcase's time), summed per module.
 LONG_MODULES = (
+    # The either_pass modules (the PostgreSQL pass: scripts/test.sh). The first seeds the
+    # demo county's SQLite file for the run (tests/demo_file.py); the production topology
+    # runs beside it, so that the real Celery worker's module finds the file ready
+    # instead of waiting for it.
     "tests/ops/test_backup_restore.py",
+    "tests/ops/test_production_topology.py",
     "tests/reports/test_celery_worker.py",
     # Seeds the demo for real (it counts the statements) and leaves it for the modules
     # below to replay (tests/seeding.py), then the one that seeds the 2014 story only.
     "tests/demo/test_seed_demo.py",
     "tests/demo/test_rectification.py",
-    "tests/ops/test_production_topology.py",
     "tests/e2e/test_phone_lists.py",
     "tests/organizations/test_io_demo.py",
     "tests/demo/test_seed_demo_running.py",
@@ -307,6 +311,10 @@ def _database_use(item: Any) -> int:
     return 1 if marker or "db" in fixtures else 0
 
 
+def _either(item: Any) -> bool:
+    return item.get_closest_marker("either_pass") is not None
+
+
 def _suite_order(item: Any) -> tuple[int, int]:
     """The long modules that need no test database first (their own processes and
     databases), then the tests in a rolled-back transaction, then the transactional ones,
@@ -321,11 +329,12 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
     items.sort(key=_suite_order)  # stable: each module's tests keep their order
     if os.environ.get("PORTAL_TEST_DATABASE_ONLY") == "1":
         # The PostgreSQL pass (scripts/test.sh): a test without a database gives the same
-        # answer in both passes and ran in the SQLite one.
-        without = [item for item in items if _database_use(item) == 0]
+        # answer in both passes and ran in the SQLite one, except the `either_pass` ones,
+        # which run here instead (their own processes and databases).
+        without = [item for item in items if _database_use(item) == 0 and not _either(item)]
         if without:
             config.hook.pytest_deselected(items=without)
-            items[:] = [item for item in items if _database_use(item) != 0]
+            items[:] = [item for item in items if _database_use(item) != 0 or _either(item)]
 
 
 def pytest_report_header(config: Any) -> str:
