@@ -315,18 +315,32 @@ def _either(item: Any) -> bool:
     return item.get_closest_marker("either_pass") is not None
 
 
-def _suite_order(item: Any) -> tuple[int, int]:
+def _module(item: Any) -> str:
+    return str(item.nodeid.split("::")[0])
+
+
+def _suite_order(item: Any, module_uses_database: bool = False) -> tuple[int, int]:
     """The long modules that need no test database first (their own processes and
     databases), then the tests in a rolled-back transaction, then the transactional ones,
-    each group's long modules first; the short tests without a database last."""
+    each group's long modules first; the short tests without a database last.
+
+    A long module with some tests that use the database keeps the ones that do not
+    beside them, at its rank: xdist hands a module out where its first test stands, and
+    a test without a database at the front would hand it out before the long modules
+    ranked above it (tests/demo/test_seed_demo.py, which the demo modules replay, came
+    fourth behind three of them, so the demo was seeded twice)."""
     use, rank = _database_use(item), _long_first(item)
     if use == 0:
+        if rank < len(LONG_MODULES) and module_uses_database:
+            return (1, rank)
         return (0 if rank < len(LONG_MODULES) else 3, rank)
     return (use, rank)
 
 
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
-    items.sort(key=_suite_order)  # stable: each module's tests keep their order
+    with_database = {_module(item) for item in items if _database_use(item)}
+    # Stable: each module's tests keep their order.
+    items.sort(key=lambda item: _suite_order(item, _module(item) in with_database))
     if os.environ.get("PORTAL_TEST_DATABASE_ONLY") == "1":
         # The PostgreSQL pass (scripts/test.sh): a test without a database gives the same
         # answer in both passes and ran in the SQLite one, except the `either_pass` ones,

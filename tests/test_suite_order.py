@@ -94,3 +94,26 @@ def test_the_postgresql_pass_keeps_only_tests_that_use_the_database(monkeypatch:
     items, config = _items(), _Config()
     pytest_collection_modifyitems(config, items)  # the SQLite pass: every test
     assert len(items) == 5 and config.deselected == []
+
+
+def test_a_long_module_keeps_its_rank_with_tests_without_a_database() -> None:
+    """xdist hands a module out where its first test stands: the demo story's checks that
+    need no database must not put it before tests/demo/test_seed_demo.py, which seeds
+    the demo they replay."""
+    from tests.conftest import pytest_collection_modifyitems
+
+    items: list[Any] = [
+        _Item("tests/demo/test_rectification.py::test_plan_only", []),
+        _Item("tests/demo/test_rectification.py::test_seeded", ["db"]),
+        _Item("tests/accounts/test_views.py::test_db", ["db"]),
+        _Item("tests/demo/test_seed_demo.py::test_seeds", ["db"]),
+        _Item("tests/ops/test_backup_restore.py::test_own_processes", [], either_pass=True),
+    ]
+    pytest_collection_modifyitems(_Config(), items)
+    assert [i.nodeid.split("::")[1] for i in items] == [
+        "test_own_processes",  # no database at all: first
+        "test_seeds",
+        "test_plan_only",  # beside its module's other tests, in their order
+        "test_seeded",
+        "test_db",
+    ]
