@@ -105,10 +105,11 @@ run_pytest() {  # the pass's name, then pytest's arguments
 #
 # The split, measured (CONTRIBUTING.md, "the passes end together"): the SQLite pass has
 # the browser tests, which come last (live-server tests empty the database after
-# themselves), and the demo story; the `either_pass` modules — their own processes and
-# databases (backup and restore, the production topology, the real Celery worker and
-# beat), minutes of waiting on them — go to the PostgreSQL pass so that both passes end
-# at about the same time instead of the SQLite one working alone for its last minutes.
+# themselves), the demo story and the real Celery worker and beat; the `either_pass`
+# modules — processes and PostgreSQL databases of their own (backup and restore, the
+# production topology), minutes of waiting on them — go to the PostgreSQL pass so that
+# both passes end at about the same time instead of the SQLite one working alone for
+# its last minutes. (With the Celery modules too, the PostgreSQL pass ended last.)
 postgres_pass() {
   await_template postgres
   DATABASE_URL="$PG_URL" REDIS_TEST_URL="$REDIS_POSTGRES_PASS_URL" PORTAL_TEST_DATABASE_ONLY=1 \

@@ -263,10 +263,9 @@ def media_root(settings: Any, tmp_path: Any) -> Any:
 # beside the many short modules instead of keeping one core busy at the end while the
 # other waits. Measured with `--junitxml` (each testcase's time), summed per module.
 LONG_MODULES = (
-    # The either_pass modules (the PostgreSQL pass: scripts/test.sh). The first seeds the
-    # demo county's SQLite file for the run (tests/demo_file.py); the production topology
-    # runs beside it, so that the real Celery worker's module finds the file ready
-    # instead of waiting for it.
+    # Processes of their own: the either_pass ones (the PostgreSQL pass, scripts/test.sh)
+    # and the real Celery worker (the SQLite pass). The first and the last share the
+    # demo county's SQLite file (tests/demo_file.py): whichever comes first seeds it.
     "tests/ops/test_backup_restore.py",
     "tests/ops/test_production_topology.py",
     "tests/reports/test_celery_worker.py",

@@ -27,8 +27,8 @@ from portal.core import beat
 from tests.redis_server import RedisServer, free_port
 
 # Redis and processes of its own, no use of the pass's database: run once (in the
-# PostgreSQL pass when there is one, scripts/test.sh).
-pytestmark = pytest.mark.either_pass
+# SQLite pass, scripts/test.sh).
+pytestmark = pytest.mark.single_pass
 
 ROOT = Path(__file__).resolve().parents[2]
 

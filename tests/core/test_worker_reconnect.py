@@ -28,9 +28,8 @@ from tests.redis_server import RedisServer, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
-# A real worker on a database of its own: run once (in the PostgreSQL pass when there is
-# one, scripts/test.sh).
-pytestmark = [pytest.mark.celery_worker, pytest.mark.either_pass]
+# A real worker on a database of its own: run once (in the SQLite pass, scripts/test.sh).
+pytestmark = [pytest.mark.celery_worker, pytest.mark.single_pass]
 
 SEND = """
 import os, sys
