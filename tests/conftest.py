@@ -263,13 +263,16 @@ def media_root(settings: Any, tmp_path: Any) -> Any:
 # beside the many short modules instead of keeping one core busy at the end while the
 # other waits. Measured with `--junitxml` (each testcase's time), summed per module.
 LONG_MODULES = (
+    # Processes of their own: the either_pass ones (the PostgreSQL pass, scripts/test.sh)
+    # and the real Celery worker (the SQLite pass). The first and the last share the
+    # demo county's SQLite file (tests/demo_file.py): whichever comes first seeds it.
     "tests/ops/test_backup_restore.py",
+    "tests/ops/test_production_topology.py",
     "tests/reports/test_celery_worker.py",
     # Seeds the demo for real (it counts the statements) and leaves it for the modules
     # below to replay (tests/seeding.py), then the one that seeds the 2014 story only.
     "tests/demo/test_seed_demo.py",
     "tests/demo/test_rectification.py",
-    "tests/ops/test_production_topology.py",
     "tests/e2e/test_phone_lists.py",
     "tests/organizations/test_io_demo.py",
     "tests/demo/test_seed_demo_running.py",
@@ -307,25 +310,44 @@ def _database_use(item: Any) -> int:
     return 1 if marker or "db" in fixtures else 0
 
 
-def _suite_order(item: Any) -> tuple[int, int]:
+def _either(item: Any) -> bool:
+    return item.get_closest_marker("either_pass") is not None
+
+
+def _module(item: Any) -> str:
+    return str(item.nodeid.split("::")[0])
+
+
+def _suite_order(item: Any, module_uses_database: bool = False) -> tuple[int, int]:
     """The long modules that need no test database first (their own processes and
     databases), then the tests in a rolled-back transaction, then the transactional ones,
-    each group's long modules first; the short tests without a database last."""
+    each group's long modules first; the short tests without a database last.
+
+    A long module with some tests that use the database keeps the ones that do not
+    beside them, at its rank: xdist hands a module out where its first test stands, and
+    a test without a database at the front would hand it out before the long modules
+    ranked above it (tests/demo/test_seed_demo.py, which the demo modules replay, came
+    fourth behind three of them, so the demo was seeded twice)."""
     use, rank = _database_use(item), _long_first(item)
     if use == 0:
+        if rank < len(LONG_MODULES) and module_uses_database:
+            return (1, rank)
         return (0 if rank < len(LONG_MODULES) else 3, rank)
     return (use, rank)
 
 
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
-    items.sort(key=_suite_order)  # stable: each module's tests keep their order
+    with_database = {_module(item) for item in items if _database_use(item)}
+    # Stable: each module's tests keep their order.
+    items.sort(key=lambda item: _suite_order(item, _module(item) in with_database))
     if os.environ.get("PORTAL_TEST_DATABASE_ONLY") == "1":
         # The PostgreSQL pass (scripts/test.sh): a test without a database gives the same
-        # answer in both passes and ran in the SQLite one.
-        without = [item for item in items if _database_use(item) == 0]
+        # answer in both passes and ran in the SQLite one, except the `either_pass` ones,
+        # which run here instead (their own processes and databases).
+        without = [item for item in items if _database_use(item) == 0 and not _either(item)]
         if without:
             config.hook.pytest_deselected(items=without)
-            items[:] = [item for item in items if _database_use(item) != 0]
+            items[:] = [item for item in items if _database_use(item) != 0 or _either(item)]
 
 
 def pytest_report_header(config: Any) -> str:

@@ -121,13 +121,19 @@ class Recording(Generic[T]):
         return copy.deepcopy(self.result)
 
 
+# Each table's primary key column, per database vendor: the schema is the migrations'
+# for the whole run. Read once per process, not at every recording: SQLite's
+# get_constraints parses each table's CREATE statement (sqlparse), some 30 ms a table.
+_PK_COLUMNS: dict[tuple[str, str], str | None] = {}
+
+
 def _pk_column(table: str) -> str | None:
-    with connection.cursor() as cursor:
-        constraints = connection.introspection.get_constraints(cursor, table)
-    for info in constraints.values():
-        if info.get("primary_key") and len(info["columns"]) == 1:
-            return info["columns"][0]
-    return None
+    key = (connection.vendor, table)
+    if key not in _PK_COLUMNS:
+        with connection.cursor() as cursor:
+            columns = connection.introspection.get_primary_key_columns(cursor, table)
+        _PK_COLUMNS[key] = columns[0] if columns and len(columns) == 1 else None
+    return _PK_COLUMNS[key]
 
 
 def _state_query(tables: list[str]) -> str:

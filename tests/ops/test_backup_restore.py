@@ -29,10 +29,11 @@ from psycopg import sql
 
 from demo.organizations import demo_plan
 from tests import dbtemplate
+from tests.demo_file import DEMO_PASSWORD, seeded_demo
 
 # Its own processes and databases (TEST_POSTGRES_URL): the same whichever database
-# the pass uses, so it runs once, in the SQLite pass (scripts/test.sh).
-pytestmark = pytest.mark.single_pass
+# the pass uses, so it runs once, in the PostgreSQL pass when there is one (scripts/test.sh).
+pytestmark = pytest.mark.either_pass
 
 ROOT = Path(__file__).resolve().parents[2]
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/portal")
@@ -51,7 +52,7 @@ def portal_env(database_url: str, media: Path) -> dict[str, str]:
         DATABASE_URL=database_url,
         MEDIA_ROOT=str(media),
         DEBUG="1",
-        DEMO_PASSWORD="backup-test-password-1",
+        DEMO_PASSWORD=DEMO_PASSWORD,
         DJANGO_SETTINGS_MODULE="portal.settings",
     )
     env.pop("SECRET_KEY", None)
@@ -124,9 +125,7 @@ def sqlite_source(tmp_path_factory) -> Iterator[tuple[Path, Path, dict[str, str]
     database, media = base / "source.sqlite3", base / "media"
     put_media(media)
     env = portal_env(f"sqlite:///{database}", media)
-    if not dbtemplate.copy_into(env["DATABASE_URL"]):
-        manage(env, "migrate", "-v0")
-    manage(env, "seed_demo")
+    seeded_demo(database, media)  # once per run (tests/demo_file.py)
     yield database, media, env
 
 

@@ -25,8 +25,8 @@ import redis
 from psycopg import sql
 
 # Its own processes and databases (TEST_POSTGRES_URL): the same whichever database
-# the pass uses, so it runs once, in the SQLite pass (scripts/test.sh).
-pytestmark = pytest.mark.single_pass
+# the pass uses, so it runs once, in the PostgreSQL pass when there is one (scripts/test.sh).
+pytestmark = pytest.mark.either_pass
 
 ROOT = Path(__file__).resolve().parents[2]
 # The server to use; the test's database on it gets a name of its own.

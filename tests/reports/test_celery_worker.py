@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from tests import dbtemplate
+from tests.demo_file import DEMO_PASSWORD, seeded_demo
 from tests.redis_server import RedisServer, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -135,18 +135,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         REDIS_URL=f"redis://127.0.0.1:{redis_port}/0",
         MEDIA_ROOT=str(base / "media"),
         DEBUG="1",
-        DEMO_PASSWORD="demo-pass-for-tests-1",
+        DEMO_PASSWORD=DEMO_PASSWORD,
         PYTHONPATH=str(ROOT),
         LOG_LEVEL="WARNING",
     )
     s = Stack(base=base, env=env, redis_port=redis_port)
-    migrated = dbtemplate.copy_into(env["DATABASE_URL"])  # else: migrate
-    for command in ([["migrate", "-v0"]] if not migrated else []) + [["seed_demo"]]:
-        out = subprocess.run(  # noqa: S603
-            [PYTHON, "manage.py", *command], cwd=ROOT, env=env, capture_output=True, text=True,
-            timeout=600, check=False,
-        )  # fmt: skip
-        assert out.returncode == 0, out.stderr[-3000:]
+    seeded_demo(base / "db.sqlite3", base / "media")  # once per run (tests/demo_file.py)
     s.start_redis()
     try:
         yield s
