@@ -354,7 +354,10 @@ TEXTAREA = re.compile(r"<textarea\b([^>]*)>(.*?)</textarea>", re.S)
 OPTION_SELECTED = re.compile(r'<option value="([^"]*)"[^>]*\bselected\b')
 ATTR = re.compile(r'([\w-]+)="([^"]*)"')
 INBOX_LINK = re.compile(r'<td class="inbox-title card-title"><a href="([^"]+)"')
-PANEL_FORM = re.compile(r'<form method="post" action="([^"]+)" class="stacked review-actions">')
+# The review panel's form, whatever other attributes it carries (data-keep-draft: drafts.js).
+PANEL_FORM = re.compile(
+    r'<form\b[^>]*\saction="([^"]+)"[^>]*\sclass="stacked review-actions"[^>]*>'
+)
 ACTION_BUTTON = re.compile(r'name="action" value="(\w+)"')
 
 
