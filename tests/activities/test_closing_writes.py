@@ -294,3 +294,20 @@ def test_the_model_guard_refuses_any_save_or_delete(world: Any) -> None:
     with pytest.raises(ValidationError), transaction.atomic():
         receipt.delete()
     assert FundingReceipt.objects.filter(pk=receipt.pk, note="").exists()
+
+
+def test_a_closed_campaigns_meeting_offers_no_upload(world: Any) -> None:
+    """What a secretary would try on a record of a closed campaign is not offered: the
+    file upload (refused anyway)."""
+    from tests.activities.factories import meeting
+
+    campaign = campaign_for(world)
+    held = meeting(world.own, campaign)
+    client = client_for(world, "secretary")
+    upload = reverse("activities:meeting_attachments", args=[held.pk])
+    page = client.get(held.get_absolute_url()).content.decode()
+    assert f'action="{upload}"' in page
+    close(world, campaign)
+    page = client.get(held.get_absolute_url()).content.decode()
+    assert "closed-banner" in page
+    assert f'action="{upload}"' not in page
