@@ -32,6 +32,7 @@ from portal.accounts.permissions import Action, get_organization_for_user, requi
 from portal.attachments.forms import AttachmentForm
 from portal.attachments.models import Attachment
 from portal.attachments.pending import PendingFiles
+from portal.core.closed import read_only_form
 from portal.core.http import AuthenticatedHttpRequest
 from portal.core.record_pages import (
     apply_errors,
@@ -411,6 +412,10 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     locked = _locked(request, meeting)
     if locked is not None:
         return locked
+    # The page reads the campaign anyway (its choices): no query more.
+    read_only = read_only_form(request, meeting, {"campaign": meeting.campaign})
+    if read_only is not None:
+        return read_only
     try:
         return _meeting_form_page(request, meeting.organization, meeting)
     except RecordLocked:  # submitted while the form was open

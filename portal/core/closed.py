@@ -23,12 +23,14 @@ import the domain's models, docs/architecture.md).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
 # activities.models.CampaignStatus.CLOSED (tests/activities/test_closing.py checks it).
@@ -82,9 +84,56 @@ def is_refused(exc: ValidationError) -> bool:
     return isinstance(exc, CampaignClosed) or getattr(exc, "code", None) == "campaign_closed"
 
 
-def closed_response(request: HttpRequest, campaign: Any = None) -> HttpResponse:
-    """The 409 page of a write refused because its campaign is closed."""
-    return render(request, "core/campaign_closed.html", {"closed": campaign}, status=409)
+def closed_response(
+    request: HttpRequest, campaign: Any = None, *, asked: bool = False
+) -> HttpResponse:
+    """The 409 page of a write refused because its campaign is closed; `asked`: the
+    form of such a write was asked for (nothing was sent, so nothing "was not saved")."""
+    return render(
+        request, "core/campaign_closed.html", {"closed": campaign, "asked": asked}, status=409
+    )
+
+
+def loaded_campaign(value: Any, depth: int = 0) -> Any:
+    """The campaign a model instance carries already loaded (its own `campaign`, or its
+    loaded relation's, one level down: an item's `problem_list.campaign`), else None.
+    No query."""
+    if not isinstance(value, models.Model):
+        return None
+    cache = value._state.fields_cache
+    found = cache.get("campaign")
+    if found is not None:
+        return found
+    if depth < 1:
+        for related in list(cache.values()):
+            found = loaded_campaign(related, depth + 1)
+            if found is not None:
+                return found
+    return None
+
+
+def read_only_form(
+    request: HttpRequest, record: Any = None, context: Any = None
+) -> HttpResponse | None:
+    """A form opened (GET) to add to or change a closed campaign's records: instead of a
+    form that every save would refuse, the record's own page with the reason (an edit),
+    or the closed campaign's page of reasons (a new record). The campaign is the one
+    already loaded with `record`, or the `campaign` of the page's `context`: no query;
+    None (show the form) when neither is closed or loaded."""
+    if request.method != "GET":
+        return None
+    campaign = loaded_campaign(record)
+    if campaign is None and isinstance(context, Mapping):
+        campaign = context.get("campaign")
+    if not is_closed(campaign):
+        return None
+    if getattr(record, "pk", None) is not None and hasattr(record, "get_absolute_url"):
+        page = record.get_absolute_url()
+        if page == request.path:  # a record's own page with a form: shown, read-only
+            return None
+        messages.info(request, CLOSED_MESSAGE)
+        return redirect(page)
+    return closed_response(request, campaign, asked=True)
 
 
 class ClosedCampaignMiddleware:

@@ -6,7 +6,9 @@ to `handle_record_form`: on a valid POST call the service, show its `ValidationE
 on the form (beside the field it names, or at the top), answer 409 when the save was
 refused because someone else saved in between, 403 with the locked page when the
 record was submitted meanwhile, otherwise a success message and a redirect; on a GET
-or an invalid POST render the form. A delete confirmation is `handle_delete`; a
+or an invalid POST render the form (a GET of a closed campaign's form answers that it
+is read-only instead: `portal.core.closed.read_only_form`). A delete confirmation is
+`handle_delete`; a
 POST-only action that reports on the next page (close, reopen, send) is
 `handle_action`.
 
@@ -32,7 +34,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from portal.attachments.pending import PendingFiles
-from portal.core.closed import is_refused
+from portal.core.closed import is_refused, read_only_form
 from portal.reviews.models import RecordLocked
 
 F = TypeVar("F", bound=forms.BaseForm)
@@ -150,6 +152,9 @@ def handle_record_form(
     `context` returns: for a page that reads more than its form, read only when the
     page is shown) and the form (as `form_name`); an htmx request gets the `#partial`
     of the template when one is named."""
+    read_only = read_only_form(request, getattr(form, "instance", None), context)
+    if read_only is not None:
+        return read_only
     response, status = submit_form(
         request,
         form,
@@ -191,7 +196,7 @@ def handle_delete(
             return render(request, template, context, status=409)
         messages.success(request, success_message)
         return redirect(success_url)
-    return render(request, template, context)
+    return read_only_form(request, None, context) or render(request, template, context)
 
 
 def handle_action(

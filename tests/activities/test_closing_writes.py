@@ -311,3 +311,64 @@ def test_a_closed_campaigns_meeting_offers_no_upload(world: Any) -> None:
     page = client.get(held.get_absolute_url()).content.decode()
     assert "closed-banner" in page
     assert f'action="{upload}"' not in page
+
+
+# --- forms asked for (GET) ------------------------------------------------------------------
+
+
+def test_an_edit_form_of_a_closed_campaign_leads_to_the_record_with_the_reason(
+    world: Any, settings: Any
+) -> None:
+    """A secretary who opens an old bookmark to change a receipt (or a meeting) of a
+    closed campaign is not handed a form every save would refuse: she lands on the
+    record's page, told why, in her language."""
+    from tests.activities.factories import meeting
+
+    receipt = make_receipt(world)
+    held = meeting(world.own, receipt.campaign)
+    client = client_for(world, "secretary")
+    edits = {
+        reverse("rectification:funding_receipt_edit", args=[receipt.pk]): receipt,
+        reverse("activities:meeting_edit", args=[held.pk]): held,
+    }
+    for url in edits:
+        assert client.get(url).status_code == 200
+    close(world, receipt.campaign)
+    for url, record in edits.items():
+        response = client.get(url, headers={"accept-language": "zh-hans"})
+        assert response.status_code == 302, url
+        assert response["Location"] == record.get_absolute_url()
+        page = client.get(response["Location"], headers={"accept-language": "zh-hans"})
+        text = page.content.decode()
+        assert "本活动已结束，记录只读，不能再新增、修改、删除、提交或审核。" in text
+        assert 'name="seen"' not in text and "<textarea" not in text
+
+
+def test_a_new_record_or_delete_form_of_a_closed_campaign_says_it_is_read_only(
+    world: Any,
+) -> None:
+    receipt = make_receipt(world)
+    campaign = close(world, receipt.campaign)
+    client = client_for(world, "secretary")
+    create = reverse("rectification:funding_receipt_create", args=[world.own.pk])
+    for url in (
+        f"{create}?campaign={campaign.pk}",
+        reverse("rectification:funding_receipt_delete", args=[receipt.pk]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 409, url
+        text = response.content.decode()
+        assert "is closed: its records are read-only" in text
+        assert "Nothing was saved" not in text  # nothing was sent
+        assert 'name="amount"' not in text and 'method="post"' not in text.split("<main")[1]
+    text = client.get(f"{create}?campaign={campaign.pk}", headers={"accept-language": "zh-hans"})
+    assert f"“{campaign.name_zh}”已结束，记录只读" in text.content.decode()
+    assert "本次操作未保存任何内容" not in text.content.decode()
+    assert FundingReceipt.objects.filter(pk=receipt.pk).exists()
+
+
+def test_a_form_of_an_open_campaign_is_shown_as_before(world: Any) -> None:
+    receipt = make_receipt(world)
+    client = client_for(world, "secretary")
+    response = client.get(reverse("rectification:funding_receipt_edit", args=[receipt.pk]))
+    assert response.status_code == 200 and 'name="amount"' in response.content.decode()

@@ -13,26 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.db import models
 
-from portal.core.closed import is_closed
+from portal.core.closed import is_closed, loaded_campaign
 
 register = template.Library()
-
-
-def _loaded_campaign(value: Any, depth: int = 0) -> Any:
-    if not isinstance(value, models.Model):
-        return None
-    cache = value._state.fields_cache
-    found = cache.get("campaign")
-    if found is not None:
-        return found
-    if depth < 1:
-        for related in list(cache.values()):
-            found = _loaded_campaign(related, depth + 1)
-            if found is not None:
-                return found
-    return None
 
 
 def page_campaign(context: Any) -> Any:
@@ -40,7 +24,7 @@ def page_campaign(context: Any) -> Any:
     if campaign is not None and hasattr(campaign, "status"):
         return campaign
     for value in context.flatten().values():
-        found = _loaded_campaign(value)
+        found = loaded_campaign(value)
         if found is not None and hasattr(found, "status"):
             return found
     return None
