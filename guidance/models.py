@@ -20,6 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from portal.core.constraints import CheckConstraint
+
 
 class GuidanceVisitQuerySet(models.QuerySet["GuidanceVisit"]):
     def in_subtree(self, organization: Any) -> GuidanceVisitQuerySet:
@@ -86,13 +88,13 @@ class GuidanceVisit(models.Model):
         verbose_name_plural = _("guidance visits")
         ordering = ["-visited_on", "-pk"]
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(follow_up_due__isnull=True)
                 | Q(follow_up_due__gte=models.F("visited_on")),
                 name="guidance_follow_up_after_visit",
                 violation_error_message=_("The follow-up cannot be due before the visit."),
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(follow_up_done_on__isnull=True)
                 | (
                     Q(follow_up_due__isnull=False)

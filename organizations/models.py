@@ -22,6 +22,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
+from portal.core.constraints import CheckConstraint
 from portal.core.fields import BlindIndexField, EncryptedCharField
 
 from .validators import (
@@ -426,19 +427,19 @@ class Member(models.Model):
             models.Index(fields=["organization", "name"], name="member_org_name_idx"),
         ]
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(mobile="") | ~Q(mobile_organization=""),
                 name="member_mobile_needs_organization",
                 violation_error_message=_(
                     "A mobile member needs the outflow or inflow organization."
                 ),
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(lost_contact=False) | ~Q(lost_contact_kind=""),
                 name="member_lost_contact_needs_kind",
                 violation_error_message=_("Give the reason for lost contact."),
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=~Q(lost_contact_kind=LostContactKind.OTHER) | ~Q(lost_contact_reason=""),
                 name="member_lost_contact_other_needs_text",
                 violation_error_message=_("Say in words why contact was lost."),
@@ -540,7 +541,7 @@ class MemberTransfer(models.Model):
         verbose_name_plural = _("member transfers")
         ordering = ["-moved_on", "-pk"]
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=~Q(from_organization=models.F("to_organization")),
                 name="transfer_changes_org",
             )
@@ -714,7 +715,7 @@ class CommitteePost(models.Model):
         verbose_name_plural = _("committee posts")
         ordering = ["organization", "role", "starts_on", "pk"]
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
                 name="committee_post_dates_ordered",
             )
@@ -772,7 +773,7 @@ class PartyGroup(models.Model):
         verbose_name_plural = _("Party groups")
         ordering = ["organization", "name", "pk"]
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
                 name="party_group_dates_ordered",
             )

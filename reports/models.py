@@ -21,6 +21,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.core.constraints import CheckConstraint
+
 
 class ReportStatus(models.TextChoices):
     QUEUED = "queued", _("queued")
@@ -141,10 +143,10 @@ class ReportRequest(models.Model):
             models.Index(fields=["file"], name="report_file_idx"),
         ]
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=models.Q(status__in=ReportStatus.values), name="report_status_valid"
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=~models.Q(status=ReportStatus.DONE) | ~models.Q(file=""),
                 name="report_done_has_file",
             ),

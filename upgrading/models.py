@@ -43,6 +43,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from organizations.models import OrgKind
+from portal.core.constraints import CheckConstraint
 from portal.reviews.models import Reviewable, ReviewStatus
 
 GRADING_TEMPLATE = "three_classes"
@@ -448,7 +449,7 @@ class LeadershipTerm(models.Model):
                 name="term_one_election_per_day",
                 violation_error_message=_("An election on this day is already recorded."),
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(term_years__gte=1) & Q(term_years__lte=10), name="term_years_range"
             ),
         ]

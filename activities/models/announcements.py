@@ -22,6 +22,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.core.constraints import CheckConstraint
+
 from .campaigns import Campaign
 from .meetings import Meeting, MeetingKind
 
@@ -87,7 +89,7 @@ class MeetingAnnouncement(models.Model):
             models.Index(fields=["starts_at"], name="announcement_starts"),
         ]
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(ends_at__gte=F("starts_at")),
                 name="announcement_ends_after_start",
                 violation_error_message=_("A meeting cannot end before it starts."),
@@ -153,7 +155,7 @@ class Invitation(models.Model):
             models.UniqueConstraint(
                 fields=["announcement", "member"], name="invitation_once_per_member"
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=~Q(reply="absent") | ~Q(reason=""),
                 name="invitation_absence_needs_reason",
                 violation_error_message=_("Say why you cannot attend."),

@@ -21,6 +21,8 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from portal.core.constraints import CheckConstraint
+
 if TYPE_CHECKING:
     from organizations.models import Organization
 
@@ -290,7 +292,7 @@ class Campaign(BilingualName):
         verbose_name_plural = _("campaigns")
         ordering = ["-starts_on", "pk"]
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(ends_on__gte=models.F("starts_on")), name="campaign_dates_ordered"
             )
         ]
@@ -361,7 +363,7 @@ class Phase(BilingualName):
         ordering = ["campaign", "number"]
         constraints = [
             models.UniqueConstraint(fields=["campaign", "number"], name="phase_number_unique"),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(ends_on__gte=models.F("starts_on")), name="phase_dates_ordered"
             ),
         ]

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext, pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from portal.core.constraints import CheckConstraint
 from portal.reviews.models import Reviewable, is_editable
 
 from .campaigns import Campaign, Phase
@@ -204,12 +205,12 @@ class Meeting(models.Model):
             models.Index(fields=["organization", "-starts_at"], name="meeting_org_starts"),
         ]
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(ends_at__gte=F("starts_at")),
                 name="meeting_ends_after_start",
                 violation_error_message=_("A meeting cannot end before it starts."),
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(present_count__lte=F("expected_count"))
                 & Q(absent_count__lte=F("expected_count")),
                 name="meeting_counts_within_expected",
@@ -324,7 +325,7 @@ class MeetingParticipation(models.Model):
             models.UniqueConstraint(
                 fields=["organization", "meeting"], name="participation_unique"
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(present_count__lte=F("expected_count"))
                 & Q(absent_count__lte=F("expected_count")),
                 name="participation_counts_within_expected",
@@ -369,7 +370,7 @@ class Attendance(models.Model):
         ordering = ["meeting", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["meeting", "member"], name="attendance_unique"),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(present=True) | ~Q(absence_reason=""),
                 name="attendance_absence_needs_reason",
                 violation_error_message=_("Give the reason for the absence."),
@@ -426,11 +427,11 @@ class CriticismEntry(models.Model):
         verbose_name_plural = _("criticism entries")
         ordering = ["meeting", "pk"]
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(kind="criticism") | Q(about_member__isnull=True),
                 name="self_criticism_is_about_oneself",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=~Q(about_member=F("by_member")),
                 name="criticism_not_of_oneself",
             ),

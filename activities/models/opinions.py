@@ -25,6 +25,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from organizations.validators import mask_phone
+from portal.core.constraints import CheckConstraint
 from portal.core.fields import EncryptedCharField
 from portal.core.text import labelled
 
@@ -280,21 +281,21 @@ class Opinion(models.Model):
             ),
         ]
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(status=OpinionStatus.RECEIVED) | Q(category__isnull=False),
                 name="opinion_sorted_has_category",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=~Q(status=OpinionStatus.ANSWERED)
                 | (Q(answered_at__isnull=False) & ~Q(answer_text="")),
                 name="opinion_answered_has_answer",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=~Q(status=OpinionStatus.ADOPTED)
                 | (Q(adopted_at__isnull=False) & ~Q(adopted_item_label="")),
                 name="opinion_adopted_has_item",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(is_anonymous=False) | (Q(submitter_name="") & Q(submitter_contact="")),
                 name="opinion_anonymous_has_no_name",
             ),

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from portal.core.constraints import CheckConstraint
 from portal.core.text import join_list, labelled
 from portal.reviews.models import Reviewable, ReviewStatus, is_editable
 
@@ -124,12 +125,12 @@ class OneToOneTalk(models.Model):
             ),
         ]
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(initiator_member__isnull=False) | ~Q(initiator_name=""),
                 name="talk_initiator_given",
                 violation_error_message=_("Say who talked: pick a member or type a name."),
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(partner_member__isnull=False) | ~Q(partner_name=""),
                 name="talk_partner_given",
                 violation_error_message=_("Say with whom: pick a member or type a name."),
@@ -419,11 +420,11 @@ class AppraisalSession(models.Model):
                     "This organization already has a democratic appraisal in this campaign."
                 ),
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(ends_on__gte=models.F("starts_on")),
                 name="appraisal_session_dates_ordered",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(present__lte=models.F("expected")),
                 name="appraisal_session_present_le_expected",
             ),
@@ -517,7 +518,7 @@ class AppraisalEvent(models.Model):
         verbose_name_plural = _("appraisal events")
         ordering = ["at", "pk"]
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=~Q(kind="redo_ordered") | ~Q(reason=""),
                 name="appraisal_redo_needs_reason",
                 violation_error_message=_("Give the reason for ordering the appraisal redone."),
@@ -599,7 +600,7 @@ class AppraisalResult(models.Model):
             models.UniqueConstraint(
                 fields=["session", "member"], name="appraisal_result_one_per_member"
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(absent=False) | Q(determination__isnull=True),
                 name="appraisal_result_absent_without_determination",
                 violation_error_message=_("An absent member gets no determination."),

@@ -15,6 +15,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from portal.core.constraints import CheckConstraint
+
 from .campaigns import Campaign
 
 
@@ -89,7 +91,7 @@ class CounselingRecord(models.Model):
             models.Index(fields=["organization", "campaign"], name="counseling_org_campaign"),
         ]
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(hours__gt=0) & Q(hours__lte=24), name="counseling_hours_range"
             )
         ]

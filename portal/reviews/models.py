@@ -25,6 +25,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from portal.core.constraints import CheckConstraint
+
 
 class ReviewStatus(models.TextChoices):
     DRAFT = "draft", _("draft")
@@ -435,11 +437,11 @@ class ReviewBatch(models.Model):
         verbose_name_plural = _("bulk decisions")
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(action__in=["approve", "return"]),
                 name="review_batch_decisions_only",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=~Q(action="return") | ~Q(comment=""),
                 name="review_batch_return_has_comment",
             ),

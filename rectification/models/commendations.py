@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from portal.core.constraints import CheckConstraint
 from portal.reviews.models import Reviewable, ReviewStatus
 
 
@@ -119,7 +120,7 @@ class Commendation(Reviewable):
         verbose_name_plural = _("commendations")
         ordering = ["-commended_on", "-pk"]
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=(Q(kind="investor") & Q(member__isnull=False))
                 | (Q(kind="model_org") & Q(member__isnull=True)),
                 name="commendation_member_matches_kind",

@@ -29,6 +29,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from portal.core.constraints import CheckConstraint
+
 # The attachment kind of a receipt's evidence (portal.attachments).
 EVIDENCE_KIND = "evidence"
 
@@ -140,7 +142,7 @@ class FundingReceipt(models.Model):
         verbose_name_plural = _("funding receipts")
         ordering = ["organization__path", "-received_on", "-pk"]
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(amount__gt=0),
                 name="funding_receipt_amount_positive",
                 violation_error_message=_("The amount must be more than zero."),

@@ -34,6 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from portal.core.constraints import CheckConstraint
 from portal.reviews.models import Reviewable, ReviewAction, ReviewStatus
 
 from .problems import ItemAction, ItemEvent, ProblemItem, ProblemList, SourceKind
@@ -76,7 +77,7 @@ class CommentPeriod(models.Model):
         verbose_name = _("comment period")
         verbose_name_plural = _("comment periods")
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(closes_on__gte=models.F("opens_on")),
                 name="comment_period_ends_after_start",
                 violation_error_message=_("The period cannot end before it starts."),
@@ -183,7 +184,7 @@ class ListComment(models.Model):
         verbose_name_plural = _("comments on problem lists")
         ordering = ["problem_list", "received_at", "pk"]
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=~Q(status="answered") | ~Q(answer_text=""),
                 name="list_comment_answered_has_text",
             ),

@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from activities.models import BilingualName
+from portal.core.constraints import CheckConstraint
 
 # The attachment kind that counts as a mechanism's document (portal.attachments).
 DOCUMENT_KIND = "document"
@@ -131,7 +132,7 @@ class Mechanism(models.Model):
                     "This kind of mechanism is already in the organization's register."
                 ),
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(kind__isnull=False) | ~Q(title=""),
                 name="mechanism_custom_has_title",
                 violation_error_message=_("Give your own mechanism a title."),

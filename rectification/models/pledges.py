@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from activities.models import Campaign
+from portal.core.constraints import CheckConstraint
 
 # The three pairs of the action, in the plan's order: 比思想、亮身份; 比作风、亮承诺;
 # 比奉献、亮形象. Every one is written before a pledge is made public.
@@ -119,7 +120,7 @@ class Pledge(models.Model):
                 name="pledge_one_per_member_campaign",
                 violation_error_message=_("This member already has a pledge in this campaign."),
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(status=PledgeStatus.DRAFT) | Q(made_public_on__isnull=False),
                 name="pledge_public_has_date",
             ),

@@ -39,6 +39,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from portal.core.constraints import CheckConstraint
 from portal.progress.rollup import mark_changed
 from portal.reviews.models import Reviewable, ReviewAction, ReviewStatus
 from portal.reviews.models import is_editable as review_is_editable
@@ -158,7 +159,7 @@ class ProblemList(Reviewable):
                     "The organization already has a problem list for this campaign."
                 ),
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(published_at__isnull=True) | Q(review_status=ReviewStatus.APPROVED),
                 name="problem_list_published_only_when_approved",
             ),
@@ -443,7 +444,7 @@ class ProblemItem(models.Model):
                 name="problem_item_opinion_once",
                 violation_error_message=_("This opinion is already an item of a problem list."),
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=~Q(status="closed") | Q(closed_at__isnull=False),
                 name="problem_item_closed_has_date",
             ),
@@ -880,7 +881,7 @@ class ExtensionRequest(Reviewable):
                 condition=Q(review_status__in=["draft", "submitted"]),
                 name="extension_request_one_pending",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(new_deadline__gt=models.F("current_deadline")),
                 name="extension_request_later_deadline",
             ),

@@ -34,6 +34,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from activities.models import BilingualName, Campaign
+from portal.core.constraints import CheckConstraint
 from portal.reviews.models import Reviewable, ReviewStatus, is_editable
 
 # Codes of the seeded templates (rectification/seed.py); the live checklist's
@@ -202,7 +203,7 @@ class StandardItem(BilingualName):
         ordering = ["template", "order"]
         constraints = [
             models.UniqueConstraint(fields=["template", "order"], name="standard_item_order"),
-            models.CheckConstraint(condition=Q(points__gte=1), name="standard_item_points"),
+            CheckConstraint(condition=Q(points__gte=1), name="standard_item_points"),
         ]
 
     @property
@@ -417,7 +418,7 @@ class AssessmentEntry(models.Model):
         ordering = ["assessment", "item__order"]
         constraints = [
             models.UniqueConstraint(fields=["assessment", "item"], name="assessment_entry_item"),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(reviewer_score__isnull=True) | Q(reviewer_met__isnull=False),
                 name="assessment_entry_reviewed_whole",
             ),
