@@ -34,6 +34,9 @@ def main() -> int:
     )
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument(
+        "--show-queries", action="store_true", help="print the last request's statements"
+    )
     args = parser.parse_args()
     from run import BENCH_FIELD_KEYS  # the keys the benchmark county is seeded with
 
@@ -119,6 +122,9 @@ def main() -> int:
                         sum(c for _ms, _q, c in spent),
                     )
                 )
+        if args.show_queries:
+            for n, query in enumerate(ctx.captured_queries, 1):
+                print(f"  {n:2d}. {query['sql'][:150]}")
         med = [statistics.median(col) for col in zip(*rows, strict=True)]
         print(
             f"{label:<28} request {med[0]:6.1f} ms ({med[4]:5.1f} ms CPU) {med[1]:3.0f} queries; "

@@ -19,6 +19,11 @@ class CoreConfig(AppConfig):
 
         install_choose_label()
 
+        # A foreign key whose object is loaded is not looked up again by full_clean().
+        from .related import install as install_loaded_foreign_keys
+
+        install_loaded_foreign_keys()
+
         # No text field of any model stores a control character (formula injection
         # through an export, see portal/core/text.py).
         from django.db.models.signals import pre_save
